@@ -1,0 +1,1 @@
+"""The market: organisations, offers, search and contracts. No web framework in here."""

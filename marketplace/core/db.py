@@ -1,0 +1,131 @@
+"""The database: engine from ``DATABASE_URL``, write transactions, migration state.
+
+SQLite (the embedded default) and PostgreSQL differ in how writers take locks; that
+difference lives here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from piccolo.apps.migrations.commands.check import CheckMigrationManager
+from piccolo.apps.migrations.commands.forwards import run_forwards
+from piccolo.engine.base import Engine
+from piccolo.engine.finder import engine_finder
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+
+
+def sqlite_path(url: str) -> Path:
+    """``sqlite:///var/x.sqlite3`` is relative to the working directory, ``sqlite:////abs`` absolute."""
+    parsed = urlparse(url)
+    path = unquote(parsed.path)
+    # urlparse keeps the leading slash of the path part: strip one for the relative form.
+    return Path(path[1:] if path.startswith("/") else path)
+
+
+def create_engine(url: str) -> Engine:
+    """Build the piccolo engine named by a database URL."""
+    if url.startswith("sqlite://"):
+        path = sqlite_path(url)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+    if url.startswith(("postgresql://", "postgres://")):
+        return PostgresEngine(config={"dsn": url})
+    raise ValueError(f"unsupported DATABASE_URL scheme: {url.split(':', 1)[0]}")
+
+
+def engine() -> Engine:
+    db = engine_finder()
+    if db is None:  # pragma: no cover - piccolo_conf always defines DB
+        raise RuntimeError("piccolo_conf.DB is not defined")
+    return db
+
+
+def is_sqlite() -> bool:
+    return engine().engine_type == "sqlite"
+
+
+def write_transaction():  # type: ignore[no-untyped-def]
+    """A transaction for work that writes.
+
+    On SQLite it begins IMMEDIATE, so the write lock is taken up front and two writers
+    never both upgrade from readers and fail with "database is locked". Nested calls
+    join the outer transaction.
+    """
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        return db.transaction(transaction_type=TransactionType.immediate)
+    return db.transaction()
+
+
+async def prepare_engine() -> None:
+    """Per-process set-up: WAL mode for SQLite, a connection pool for PostgreSQL."""
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        await db.run_ddl("PRAGMA journal_mode=WAL")
+    else:
+        await db.start_connection_pool()
+
+
+async def release_engine() -> None:
+    db = engine()
+    if not isinstance(db, SQLiteEngine):
+        await db.close_connection_pool()
+
+
+@dataclass(frozen=True)
+class MigrationState:
+    applied: int
+    pending: list[str]
+
+    @property
+    def is_current(self) -> bool:
+        return not self.pending
+
+
+async def migration_state() -> MigrationState:
+    statuses = await CheckMigrationManager(app_name="all").get_migration_statuses()
+    pending = [f"{s.app_name}:{s.migration_id}" for s in statuses if not s.has_ran]
+    return MigrationState(applied=len(statuses) - len(pending), pending=pending)
+
+
+class SchemaBehindError(RuntimeError):
+    """The database lacks migrations this code needs."""
+
+    def __init__(self, pending: list[str]) -> None:
+        super().__init__(
+            f"The database schema is behind: {len(pending)} migration(s) not applied "
+            f"({', '.join(pending)}). Run `socialmarked migrate` (or `make migrate`) first."
+        )
+        self.pending = pending
+
+
+async def ensure_schema_current() -> None:
+    state = await migration_state()
+    if not state.is_current:
+        raise SchemaBehindError(state.pending)
+
+
+async def migrate() -> int:
+    """Apply every pending migration; return how many ran. Safe to call again."""
+    before = await migration_state()
+    result = await run_forwards(app_name="all", migration_id="all", fake=False)
+    if not result.success:
+        raise RuntimeError(f"migration failed: {result.message}")
+    return len(before.pending)
+
+
+def is_unique_violation(exc: BaseException) -> bool:
+    """True for a unique-constraint failure on either backend."""
+    import sqlite3
+
+    import asyncpg
+
+    if isinstance(exc, asyncpg.UniqueViolationError):
+        return True
+    return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc)

@@ -1,0 +1,83 @@
+"""Domain errors: the one exception type services raise for expected failures."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+
+class ErrorCode(StrEnum):
+    """Closed set of codes a client can act on; exposed as the GraphQL ``ErrorCode`` enum."""
+
+    INVALID = "INVALID"
+    REQUIRED = "REQUIRED"
+    NOT_FOUND = "NOT_FOUND"
+    UNKNOWN_REGION = "UNKNOWN_REGION"
+    UNKNOWN_MUNICIPALITY = "UNKNOWN_MUNICIPALITY"
+    INVALID_CVR = "INVALID_CVR"
+    DUPLICATE = "DUPLICATE"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    PERMISSION_DENIED = "PERMISSION_DENIED"
+
+
+class DomainError(Exception):
+    """An expected failure: bad input, a missing object, a rule or permission that says no.
+
+    ``field`` is the path of the input field at fault (``["input", "cvr"]``), if any.
+    """
+
+    def __init__(self, code: ErrorCode, message: str, field: Sequence[str] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = list(field) if field is not None else None
+
+    @property
+    def extensions(self) -> dict[str, str]:
+        """Read by graphql-core when the error surfaces as a top-level GraphQL error."""
+        return {"code": self.code.value}
+
+
+class DomainErrors(DomainError):
+    """Several field errors at once (pydantic validation of one command)."""
+
+    def __init__(self, errors: Sequence[DomainError]) -> None:
+        if not errors:
+            raise ValueError("DomainErrors needs at least one error")
+        super().__init__(errors[0].code, errors[0].message, errors[0].field)
+        self.errors = list(errors)
+
+
+def from_validation_error(exc: ValidationError, prefix: Sequence[str] = ()) -> DomainErrors:
+    """Turn a pydantic ValidationError into field errors.
+
+    A validator that raises ``PydanticCustomError("<error_code>", ...)`` with a lower-case
+    ErrorCode value chooses its code; a missing field is REQUIRED; anything else is INVALID.
+    """
+    errors: list[DomainError] = []
+    for err in exc.errors(include_url=False):
+        kind = str(err["type"])
+        if kind == "missing":
+            code = ErrorCode.REQUIRED
+        else:
+            code = _CUSTOM_CODES.get(kind, ErrorCode.INVALID)
+        path = [*prefix, *(str(part) for part in err["loc"])]
+        errors.append(DomainError(code, str(err["msg"]).removeprefix("Value error, "), path))
+    return DomainErrors(errors)
+
+
+_CUSTOM_CODES = {code.value.lower(): code for code in ErrorCode}
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def parse(model: type[ModelT], data: Mapping[str, Any], prefix: Sequence[str] = ()) -> ModelT:
+    """Validate ``data`` into a command model, raising DomainErrors on bad input."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise from_validation_error(exc, prefix) from None

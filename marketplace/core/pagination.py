@@ -1,0 +1,150 @@
+"""Keyset pagination: stable pages over an ordered query, with a total count.
+
+A cursor is the base64 of the JSON list of the row's sort-key values, so a page never
+shifts when rows are added before it (unlike offset paging).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from piccolo.columns import Column, Date, Integer, SmallInt, Timestamptz, UUID
+from piccolo.columns.combination import Combinable
+from piccolo.table import Table
+
+from marketplace.core.errors import DomainError, ErrorCode
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    first: int = DEFAULT_PAGE_SIZE
+    after: str | None = None
+
+    @classmethod
+    def of(cls, first: int | None, after: str | None) -> PageRequest:
+        """Validate what a client asked for; a bad value is a DomainError on that argument."""
+        size = DEFAULT_PAGE_SIZE if first is None else first
+        if not 0 <= size <= MAX_PAGE_SIZE:
+            raise DomainError(
+                ErrorCode.INVALID,
+                f"`first` must be between 0 and {MAX_PAGE_SIZE}; asked for {size}.",
+                ["first"],
+            )
+        return cls(first=size, after=after or None)
+
+
+@dataclass(slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    cursors: list[str]
+    total_count: int
+    has_next_page: bool
+    has_previous_page: bool
+
+    def map(self, fn: Callable[[T], U]) -> Page[U]:
+        return Page(
+            items=[fn(i) for i in self.items],
+            cursors=self.cursors,
+            total_count=self.total_count,
+            has_next_page=self.has_next_page,
+            has_previous_page=self.has_previous_page,
+        )
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    return value
+
+
+def _from_json(column: Column, value: Any) -> Any:
+    if isinstance(column, UUID):
+        return uuid.UUID(str(value))
+    if isinstance(column, Timestamptz):
+        return datetime.datetime.fromisoformat(str(value))
+    if isinstance(column, Date):
+        return datetime.date.fromisoformat(str(value))
+    if isinstance(column, Integer | SmallInt):
+        return int(value)
+    if not isinstance(value, str):
+        raise TypeError("expected a string")
+    return value
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    raw = json.dumps([_to_json(v) for v in values], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, order_by: Sequence[Column]) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(values, list) or len(values) != len(order_by):
+            raise ValueError("wrong shape")
+        return [_from_json(col, v) for col, v in zip(order_by, values, strict=True)]
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        raise DomainError(
+            ErrorCode.INVALID, "`after` is not a cursor from this list.", ["after"]
+        ) from exc
+
+
+def _after(order_by: Sequence[Column], values: Sequence[Any]) -> Combinable:
+    """(c1, c2, ...) > (v1, v2, ...) in lexicographic order, written portably."""
+    condition: Combinable | None = None
+    for i, column in enumerate(order_by):
+        term: Combinable = column > values[i]
+        for prev_col, prev_val in zip(order_by[:i], values[:i], strict=True):
+            term = term & (prev_col == prev_val)
+        condition = term if condition is None else condition | term
+    assert condition is not None
+    return condition
+
+
+async def paginate(
+    table: type[Table],
+    *,
+    where: Combinable | None,
+    order_by: Sequence[Column],
+    page: PageRequest,
+) -> Page[dict[str, Any]]:
+    """One page of ``table`` rows (as dicts) in ascending ``order_by`` order.
+
+    ``order_by`` must end in a unique column (the primary key) so the order is total.
+    Two statements: the page (one row extra to learn if there is a next page) and the count.
+    """
+    condition = where
+    if page.after is not None:
+        keyset = _after(order_by, decode_cursor(page.after, order_by))
+        condition = keyset if condition is None else condition & keyset
+    query = table.select().order_by(*order_by).limit(page.first + 1)
+    if condition is not None:
+        query = query.where(condition)
+    rows = await query.run() if page.first > 0 else []
+    count_query = table.count()
+    total = await (count_query.where(where) if where is not None else count_query).run()
+    has_next = len(rows) > page.first if page.first > 0 else total > 0
+    rows = rows[: page.first]
+    cursors = [encode_cursor([row[c._meta.name] for c in order_by]) for row in rows]
+    return Page(
+        items=rows,
+        cursors=cursors,
+        total_count=total,
+        has_next_page=has_next,
+        has_previous_page=page.after is not None,
+    )

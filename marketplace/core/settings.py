@@ -1,0 +1,56 @@
+"""Settings, read from the environment (and an optional ``.env`` file)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "test", "production"]
+
+
+class Settings(BaseSettings):
+    """Every setting the service reads, with its default.
+
+    The README's settings table lists the same names; keep them in step.
+    """
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Environment = "development"
+    database_url: str = Field(
+        default="sqlite:///var/socialmarked.sqlite3",
+        description="sqlite:///relative/or/absolute/path or postgresql://user@host:port/db",
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    var_dir: Path = Path("var")
+    jwt_issuer: str = "urn:socialmarked:dev"
+    jwt_audience: str = "socialmarked"
+    dev_token_ttl_seconds: int = Field(default=12 * 3600, gt=0)
+    graphql_max_depth: int = Field(default=12, gt=0)
+    graphql_max_aliases: int = Field(default=15, gt=0)
+    graphql_max_tokens: int = Field(default=4000, gt=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if not value.startswith(("sqlite://", "postgresql://", "postgres://")):
+            raise ValueError("DATABASE_URL must start with sqlite:// or postgresql://")
+        return value
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def signing_key_path(self) -> Path:
+        return self.var_dir / "dev-signing-key.json"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

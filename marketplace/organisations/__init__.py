@@ -1,0 +1,1 @@
+"""The organisation registry: regions, municipalities and providers (driftsherrer)."""
