@@ -36,9 +36,11 @@ class DomainError(Exception):
         self.field = list(field) if field is not None else None
 
     @property
-    def extensions(self) -> dict[str, str]:
+    def extensions(self) -> dict[str, object]:
         """Read by graphql-core when the error surfaces as a top-level GraphQL error."""
-        return {"code": self.code.value}
+        if self.field is None:
+            return {"code": self.code.value}
+        return {"code": self.code.value, "field": self.field}
 
 
 class DomainErrors(DomainError):

@@ -1,0 +1,1 @@
+"""The faces of the service: GraphQL, REST and the command line."""

@@ -1,0 +1,64 @@
+"""create_app(): the Litestar application (GraphQL at /graphql, REST probes, OpenAPI)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from strawberry.litestar import make_graphql_controller
+
+from marketplace.core.db import ensure_schema_current, prepare_engine, release_engine
+from marketplace.core.settings import Settings, get_settings
+from schema.auth import BearerAuthMiddleware, TokenValidator
+from schema.context import context_getter
+from schema.graphql import build_schema
+from schema.rest.health import health, ready
+
+VERSION = "0.1.0"
+MAX_REQUEST_BYTES = 1_000_000
+
+
+def create_app(settings: Settings | None = None, *, check_schema: bool = True) -> Litestar:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def database(app: Litestar) -> AsyncIterator[None]:
+        await prepare_engine()
+        try:
+            if check_schema:
+                await ensure_schema_current()
+            yield
+        finally:
+            await release_engine()
+
+    graphql = make_graphql_controller(
+        build_schema(settings),
+        path="/graphql",
+        graphql_ide=None if settings.is_production else "graphiql",
+        context_getter=context_getter,
+    )
+
+    class GraphQLController(graphql):  # type: ignore[valid-type,misc]
+        include_in_schema = False
+        request_max_body_size = MAX_REQUEST_BYTES
+
+    app = Litestar(
+        route_handlers=[GraphQLController, health, ready],
+        middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema"])],
+        lifespan=[database],
+        openapi_config=OpenAPIConfig(
+            title="Socialmarked",
+            version=VERSION,
+            description=(
+                "REST routes of Socialmarked. The market itself is served as GraphQL at "
+                "/graphql (SDL in schema/schema.graphql)."
+            ),
+        ),
+        debug=False,
+    )
+    app.state.token_validator = TokenValidator(settings)
+    app.state.settings = settings
+    return app

@@ -1,0 +1,142 @@
+"""Bearer tokens: RFC 9068 JWT access tokens validated with authlib, and dev token signing.
+
+In development the service signs its own tokens with an ES256 key it generates on first
+use under ``var/`` (never committed). Every token carries the organisation code (``org``)
+and one role (``roles``); a token whose role does not fit its organisation is refused.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import uuid
+from pathlib import Path
+
+from authlib.oauth2.rfc6750.errors import InvalidTokenError
+from authlib.oauth2.rfc9068 import JWTBearerTokenValidator
+from joserfc import jwt
+from joserfc.jwk import ECKey, KeySet
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from marketplace.core.identity import Principal, Role, check_role_for_org
+from marketplace.core.settings import Settings, get_settings
+
+ALGORITHM = "ES256"
+DEV_CLIENT_ID = "socialmarked-cli"
+
+
+def load_or_create_signing_key(path: Path) -> ECKey:
+    """Read the dev signing key, creating it (mode 0600) the first time.
+
+    Creation is exclusive, so two processes starting together end up with the same key.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = ECKey.generate_key("P-256", auto_kid=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                json.dump(key.as_dict(private=True), handle)
+    return ECKey.import_key(json.loads(path.read_text()))
+
+
+def mint_token(
+    org_code: str,
+    role: Role,
+    *,
+    settings: Settings | None = None,
+    subject: str | None = None,
+    ttl: datetime.timedelta | None = None,
+    now: datetime.datetime | None = None,
+) -> str:
+    """Sign a development access token for ``org_code`` acting as ``role``."""
+    settings = settings or get_settings()
+    check_role_for_org(role, org_code)
+    key = load_or_create_signing_key(settings.signing_key_path)
+    issued = now or datetime.datetime.now(datetime.UTC)
+    lifetime = ttl or datetime.timedelta(seconds=settings.dev_token_ttl_seconds)
+    claims = {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "sub": subject or f"dev:{org_code}:{role.value}",
+        "client_id": DEV_CLIENT_ID,
+        "jti": uuid.uuid4().hex,
+        "iat": int(issued.timestamp()),
+        "exp": int((issued + lifetime).timestamp()),
+        "org": org_code,
+        "roles": [role.value],
+    }
+    header = {"alg": ALGORITHM, "typ": "at+jwt", "kid": key.kid}
+    return jwt.encode(header, claims, key, algorithms=[ALGORITHM])
+
+
+class TokenValidator(JWTBearerTokenValidator):  # type: ignore[misc]
+    """authlib's RFC 9068 validator over the service's own public key set."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(issuer=settings.jwt_issuer, resource_server=settings.jwt_audience)
+        public = ECKey.import_key(load_or_create_signing_key(settings.signing_key_path).as_dict())
+        self._jwks = KeySet([public])
+
+    def get_jwks(self) -> KeySet:
+        return self._jwks
+
+
+class TokenRejected(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def principal_from_token(validator: TokenValidator, token: str) -> Principal:
+    """Validate a bearer token and read the Principal from it, or raise TokenRejected."""
+    try:
+        claims = validator.authenticate_token(token)
+        validator.validate_token(claims, scopes=None, request=None)
+    except InvalidTokenError as exc:
+        raise TokenRejected("The access token is invalid, expired or wrongly signed.") from exc
+    except (ValueError, TypeError, KeyError) as exc:  # malformed input below authlib's checks
+        raise TokenRejected("The access token is malformed.") from exc
+    org, roles = claims.get("org"), claims.get("roles")
+    if not isinstance(org, str) or not isinstance(roles, list) or len(roles) != 1:
+        raise TokenRejected("The access token must carry one organisation and one role.")
+    try:
+        role = Role(roles[0])
+        check_role_for_org(role, org)
+    except ValueError as exc:
+        raise TokenRejected(f"The access token's role does not fit its organisation: {exc}")
+    return Principal(subject=str(claims["sub"]), org_code=org, role=role)
+
+
+class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
+    """Sets ``request.user`` to the caller's Principal; a bad token is an HTTP 401.
+
+    A request without an Authorization header is anonymous, which may read public data.
+    """
+
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:  # type: ignore[type-arg]
+        header = connection.headers.get("authorization")
+        if not header:
+            return AuthenticationResult(user=Principal.anonymous(), auth=None)
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise _unauthorized("Use an `Authorization: Bearer <token>` header.")
+        validator: TokenValidator = connection.app.state.token_validator
+        try:
+            principal = principal_from_token(validator, token.strip())
+        except TokenRejected as rejected:
+            raise _unauthorized(rejected.reason) from None
+        return AuthenticationResult(user=principal, auth=token)
+
+
+def _unauthorized(detail: str) -> NotAuthorizedException:
+    return NotAuthorizedException(
+        detail=detail,
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    )

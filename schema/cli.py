@@ -1,0 +1,147 @@
+"""The ``socialmarked`` command: serve, migrate, seed, token and the contract exports."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import json
+import sys
+from collections.abc import Awaitable
+from contextlib import redirect_stdout
+from io import StringIO
+from pathlib import Path
+from typing import TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import Progress
+
+from marketplace.core.db import (
+    SchemaBehindError,
+    ensure_schema_current,
+    migrate,
+    prepare_engine,
+    release_engine,
+)
+from marketplace.core.identity import Role
+from marketplace.core.settings import get_settings
+
+T = TypeVar("T")
+console = Console(stderr=True)
+
+
+def _run(work: Awaitable[T]) -> T:
+    async def wrapped() -> T:
+        await prepare_engine()
+        try:
+            return await work
+        finally:
+            await release_engine()
+
+    return asyncio.run(wrapped())
+
+
+@click.group(help="Socialmarked: the market for specialised social places.")
+def main() -> None:
+    pass
+
+
+@main.command(help="Apply pending database migrations (safe to run again).")
+@click.option("--verbose", is_flag=True, help="Show each migration as it runs.")
+def migrate_command(verbose: bool) -> None:
+    log = StringIO()
+    with redirect_stdout(sys.stdout if verbose else log):
+        applied = _run(migrate())
+    console.print(f"[green]Database is current[/]: {applied} migration(s) applied now.")
+
+
+main.add_command(migrate_command, name="migrate")
+
+
+@main.command(help="Serve the API (refuses to start on a database whose migrations are behind).")
+@click.option("--host", default=None, help="Interface to listen on (default: HOST or 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default: PORT or 8000).")
+def serve(host: str | None, port: int | None) -> None:
+    import uvicorn
+
+    from schema.app import create_app
+
+    settings = get_settings()
+    try:
+        _run(ensure_schema_current())
+    except SchemaBehindError as error:
+        console.print(f"[red]Not starting.[/] {error}")
+        sys.exit(1)
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+
+
+@main.command(help="Load the registry (regions, municipalities) and the demo providers.")
+@click.option("--registry-only", is_flag=True, help="Only the official regions and municipalities.")
+def seed(registry_only: bool) -> None:
+    from marketplace.organisations.demo import DEMO_PROVIDERS, seed_demo_providers
+    from marketplace.organisations.reference import load_reference_data
+
+    async def work() -> None:
+        await ensure_schema_current()
+        with Progress(console=console, transient=False) as progress:
+            task = progress.add_task("Regions and municipalities", total=1)
+            regions, municipalities = await load_reference_data()
+            progress.update(task, advance=1)
+            console.print(f"  regions changed: {regions}, municipalities changed: {municipalities}")
+            if registry_only:
+                return
+            task = progress.add_task("Demo providers", total=len(DEMO_PROVIDERS))
+            added = await seed_demo_providers(lambda _name: progress.update(task, advance=1))
+            console.print(f"  providers added: {added} (of {len(DEMO_PROVIDERS)} demo providers)")
+
+    try:
+        _run(work())
+    except SchemaBehindError as error:
+        console.print(f"[red]Not seeding.[/] {error}")
+        sys.exit(1)
+
+
+@main.command(help="Print a development access token, e.g. --org 851 --role purchaser.")
+@click.option("--org", "org_code", required=True, help="Municipality code, region code or CVR.")
+@click.option(
+    "--role", required=True, type=click.Choice([r.value for r in Role]), help="The caller's role."
+)
+@click.option("--ttl", default=None, type=int, help="Lifetime in seconds (default 12 hours).")
+def token(org_code: str, role: str, ttl: int | None) -> None:
+    from schema.auth import mint_token
+
+    try:
+        lifetime = datetime.timedelta(seconds=ttl) if ttl else None
+        click.echo(mint_token(org_code, Role(role), ttl=lifetime))
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--org") from None
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        console.print(f"wrote {output}")
+
+
+@main.command(help="Export the GraphQL SDL.")
+@click.option("--output", type=click.Path(path_type=Path), default=None)
+def schema(output: Path | None) -> None:
+    from schema.graphql import build_schema
+
+    _write(str(build_schema(get_settings())) + "\n", output)
+
+
+@main.command(help="Export the OpenAPI document of the REST routes.")
+@click.option("--output", type=click.Path(path_type=Path), default=None)
+def openapi(output: Path | None) -> None:
+    from schema.app import create_app
+
+    document = create_app(get_settings()).openapi_schema.to_schema()
+    _write(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n", output)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

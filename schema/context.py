@@ -1,0 +1,26 @@
+"""The per-request GraphQL context: who is asking, and that request's DataLoaders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from litestar import Request
+from strawberry.litestar import BaseContext
+
+from marketplace.core.identity import Principal
+from schema.marketplace.loaders import MarketplaceLoaders
+
+
+class Context(BaseContext, kw_only=True):
+    principal: Principal
+    marketplace: MarketplaceLoaders
+
+
+Info = strawberry.Info[Context, None]
+
+
+async def context_getter(request: Request[Any, Any, Any]) -> Context:
+    user = request.user
+    principal = user if isinstance(user, Principal) else Principal.anonymous()
+    return Context(principal=principal, marketplace=MarketplaceLoaders())

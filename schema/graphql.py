@@ -1,0 +1,79 @@
+"""The GraphQL schema: the domains' queries and mutations, and the security extensions."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+from strawberry import relay
+from strawberry.types import ExecutionContext
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+
+from marketplace.core.errors import DomainError
+from marketplace.core.settings import Settings
+from schema.context import Info
+from schema.errors import should_mask_error
+from schema.marketplace.mutations import MarketplaceMutation
+from schema.marketplace.queries import MarketplaceQuery
+from schema.marketplace.types import Municipality, Provider, Region
+from schema.relay import decode_global_id
+
+NODE_TYPES: dict[str, type[relay.Node]] = {
+    "Region": Region,
+    "Municipality": Municipality,
+    "Provider": Provider,
+}
+
+
+@strawberry.type
+class Query(MarketplaceQuery):
+    @strawberry.field(description="Any object by its global ID; null when there is none.")
+    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
+        global_id = decode_global_id(id)
+        node_type = NODE_TYPES.get(global_id.type_name)
+        if node_type is None:
+            return None
+        nodes = await node_type.resolve_nodes(info=info, node_ids=[global_id.node_id])
+        return list(nodes)[0]
+
+
+@strawberry.type
+class Mutation(MarketplaceMutation):
+    pass
+
+
+class Schema(strawberry.Schema):
+    """Logs only unexpected errors: a DomainError is an answer, not a fault."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        unexpected = [e for e in errors if not isinstance(e.original_error, DomainError)]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    """The schema with its limits; introspection is off in production."""
+    extensions: list[type[SchemaExtension] | SchemaExtension | object] = [
+        lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+        lambda: MaskErrors(should_mask_error=should_mask_error),
+    ]
+    if settings.is_production:
+        extensions.append(DisableIntrospection)
+    return Schema(
+        query=Query,
+        mutation=Mutation,
+        types=list(NODE_TYPES.values()),
+        extensions=extensions,  # type: ignore[arg-type]
+    )
+
+

@@ -1,0 +1,191 @@
+"""GraphQL types of the organisation registry."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+import strawberry
+from strawberry import relay
+
+from marketplace.core.identity import OrgKind as DomainOrgKind
+from marketplace.core.identity import Role as DomainRole
+from marketplace.organisations import service as organisations
+from marketplace.organisations.models import MunicipalityView, ProviderView, RegionView
+from marketplace.organisations.tables import OwnerType as DomainOwnerType
+from schema.context import Info
+
+OwnerType = strawberry.enum(
+    DomainOwnerType, name="OwnerType", description="Who runs a provider (driftsherre)."
+)
+Role = strawberry.enum(DomainRole, name="Role", description="What a signed-in caller may do.")
+OrgKind = strawberry.enum(DomainOrgKind, name="OrgKind", description="Kind of organisation code.")
+
+
+@strawberry.type(description="Geographic coordinates in WGS 84 degrees.")
+class Coordinates:
+    latitude: float
+    longitude: float
+
+
+@strawberry.type(description="A Danish postal address.")
+class Address:
+    street_address: str
+    postal_code: str
+    city: str
+
+
+@strawberry.type(description="One of the five Danish regions.")
+class Region(relay.Node):
+    node_id: relay.NodeID[str]
+    code: str = strawberry.field(description="Region code, 1081-1085.")
+    name: str
+
+    @classmethod
+    def from_view(cls, view: RegionView) -> Region:
+        return cls(node_id=view.code, code=view.code, name=view.name)
+
+    @strawberry.field(description="How many municipalities the region has.")
+    async def municipality_count(self, info: Info) -> int:
+        count = await info.context.marketplace.municipality_count_by_region.load(self.code)
+        return count or 0
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Region | None]:
+        views = await info.context.marketplace.region_by_code.load_many(list(node_ids))
+        return [cls.from_view(v) if v else None for v in views]
+
+
+@strawberry.type(description="One of the 98 Danish municipalities (kommuner).")
+class Municipality(relay.Node):
+    node_id: relay.NodeID[str]
+    code: str = strawberry.field(description="3-digit municipality code.")
+    name: str
+    seat: str = strawberry.field(description="The town that seats the municipality.")
+    coordinates: Coordinates = strawberry.field(description="The seat's approximate position.")
+    region_code: strawberry.Private[str]
+
+    @classmethod
+    def from_view(cls, view: MunicipalityView) -> Municipality:
+        return cls(
+            node_id=view.code,
+            code=view.code,
+            name=view.name,
+            seat=view.seat,
+            coordinates=Coordinates(latitude=view.latitude, longitude=view.longitude),
+            region_code=view.region_code,
+        )
+
+    @strawberry.field
+    async def region(self, info: Info) -> Region:
+        view = await info.context.marketplace.region_by_code.load(self.region_code)
+        assert view is not None  # enforced by the foreign key
+        return Region.from_view(view)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Municipality | None]:
+        views = await info.context.marketplace.municipality_by_code.load_many(list(node_ids))
+        return [cls.from_view(v) if v else None for v in views]
+
+
+@strawberry.type(
+    description=(
+        "A provider (driftsherre): the municipality, region or private operator that runs "
+        "offers. A municipality or region that runs offers is itself their provider."
+    )
+)
+class Provider(relay.Node):
+    id: relay.NodeID[str]
+    org_code: str = strawberry.field(
+        description="The organisation's code: municipality code, region code or CVR number."
+    )
+    name: str
+    owner_type: OwnerType  # type: ignore[valid-type]
+    cvr: str | None = strawberry.field(description="CVR number (always set for private ones).")
+    address: Address
+    coordinates: Coordinates
+    email: str | None
+    phone: str | None
+    website: str | None
+    description: str
+    is_demo: bool = strawberry.field(description="True for fictitious demo data.")
+    municipality_code: strawberry.Private[str]
+
+    @classmethod
+    def from_view(cls, view: ProviderView) -> Provider:
+        return cls(
+            id=str(view.id),
+            org_code=view.org_code,
+            name=view.name,
+            owner_type=view.owner_type,
+            cvr=view.cvr,
+            address=Address(
+                street_address=view.street_address, postal_code=view.postal_code, city=view.city
+            ),
+            coordinates=Coordinates(latitude=view.latitude, longitude=view.longitude),
+            email=view.email,
+            phone=view.phone,
+            website=view.website,
+            description=view.description,
+            is_demo=view.is_demo,
+            municipality_code=view.municipality_code,
+        )
+
+    @strawberry.field(description="The municipality the provider lies in (beliggenhedskommune).")
+    async def municipality(self, info: Info) -> Municipality:
+        view = await info.context.marketplace.municipality_by_code.load(self.municipality_code)
+        assert view is not None  # enforced by the foreign key
+        return Municipality.from_view(view)
+
+    @strawberry.field(description="The region the provider lies in.")
+    async def region(self, info: Info) -> Region:
+        municipality = await self.municipality(info)
+        return await municipality.region(info)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Provider | None]:
+        ids: list[uuid.UUID | None] = []
+        for node_id in node_ids:
+            try:
+                ids.append(uuid.UUID(node_id))
+            except ValueError:
+                ids.append(None)
+        loader = info.context.marketplace.provider_by_id
+        views = iter(await loader.load_many([i for i in ids if i is not None]))
+        results: list[Provider | None] = []
+        for provider_id in ids:
+            view = next(views) if provider_id is not None else None
+            results.append(cls.from_view(view) if view else None)
+        return results
+
+
+@strawberry.type(description="The signed-in caller.")
+class Viewer:
+    subject: str
+    role: Role  # type: ignore[valid-type]
+    organisation_code: str
+    organisation_kind: OrgKind  # type: ignore[valid-type]
+
+    @strawberry.field(description="The caller's municipality, when it is one.")
+    async def municipality(self, info: Info) -> Municipality | None:
+        if self.organisation_kind is not DomainOrgKind.MUNICIPALITY:
+            return None
+        view = await info.context.marketplace.municipality_by_code.load(self.organisation_code)
+        return Municipality.from_view(view) if view else None
+
+    @strawberry.field(description="The caller's region, when it is one.")
+    async def region(self, info: Info) -> Region | None:
+        if self.organisation_kind is not DomainOrgKind.REGION:
+            return None
+        view = await info.context.marketplace.region_by_code.load(self.organisation_code)
+        return Region.from_view(view) if view else None
+
+    @strawberry.field(description="The provider record the caller's organisation runs, if any.")
+    async def provider(self) -> Provider | None:
+        view = await organisations.provider_for_org(self.organisation_code)
+        return Provider.from_view(view) if view else None

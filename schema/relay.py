@@ -1,0 +1,53 @@
+"""Relay connections with a total count, built from a domain Page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from strawberry import relay
+from strawberry.relay import GlobalID, GlobalIDValueError
+
+from marketplace.core.errors import DomainError, ErrorCode
+from marketplace.core.pagination import Page
+
+NodeT = TypeVar("NodeT")
+
+
+@strawberry.type(description="An edge in a connection: a node and the cursor to page after it.")
+class Edge(Generic[NodeT]):
+    node: NodeT
+    cursor: str
+
+
+@strawberry.type(description="A page of a list, with its edges and the size of the whole list.")
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]]
+    page_info: relay.PageInfo
+    total_count: int = strawberry.field(description="How many items the whole list holds.")
+
+    @classmethod
+    def of(cls, page: Page[Any], convert: Callable[[Any], NodeT]) -> Connection[NodeT]:
+        edges = [
+            Edge(node=convert(item), cursor=cursor)
+            for item, cursor in zip(page.items, page.cursors, strict=True)
+        ]
+        return cls(
+            edges=edges,
+            page_info=relay.PageInfo(
+                has_next_page=page.has_next_page,
+                has_previous_page=page.has_previous_page,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            total_count=page.total_count,
+        )
+
+
+def decode_global_id(value: str, field: Sequence[str] = ("id",)) -> GlobalID:
+    """A client's global ID, or a typed INVALID error naming the argument."""
+    try:
+        return GlobalID.from_id(value)
+    except GlobalIDValueError:
+        raise DomainError(ErrorCode.INVALID, f"{value!r} is not a valid ID.", field) from None

@@ -1,0 +1,1 @@
+"""REST routes beside GraphQL: liveness, readiness (and later exports and tokens)."""
