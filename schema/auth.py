@@ -76,7 +76,7 @@ def mint_token(
     return jwt.encode(header, claims, key, algorithms=[ALGORITHM])
 
 
-class TokenValidator(JWTBearerTokenValidator):  # type: ignore[misc]
+class TokenValidator(JWTBearerTokenValidator):
     """authlib's RFC 9068 validator over the service's own public key set."""
 
     def __init__(self, settings: Settings) -> None:
@@ -110,7 +110,9 @@ def principal_from_token(validator: TokenValidator, token: str) -> Principal:
         role = Role(roles[0])
         check_role_for_org(role, org)
     except ValueError as exc:
-        raise TokenRejected(f"The access token's role does not fit its organisation: {exc}")
+        raise TokenRejected(
+            f"The access token's role does not fit its organisation: {exc}"
+        ) from None
     return Principal(subject=str(claims["sub"]), org_code=org, role=role)
 
 
@@ -120,7 +122,7 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
     A request without an Authorization header is anonymous, which may read public data.
     """
 
-    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:  # type: ignore[type-arg]
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
         header = connection.headers.get("authorization")
         if not header:
             return AuthenticationResult(user=Principal.anonymous(), auth=None)

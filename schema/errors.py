@@ -29,7 +29,7 @@ def camel(name: str) -> str:
 @strawberry.type(description="An expected failure of a mutation, tied to an input field.")
 class UserError:
     field: list[str] | None = strawberry.field(
-        description="Path to the input field at fault, e.g. [\"input\", \"orgCode\"]."
+        description='Path to the input field at fault, e.g. ["input", "orgCode"].'
     )
     code: ErrorCode  # type: ignore[valid-type]
     message: str

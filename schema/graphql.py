@@ -5,7 +5,6 @@ from __future__ import annotations
 import strawberry
 from graphql import GraphQLError
 from strawberry import relay
-from strawberry.types import ExecutionContext
 from strawberry.extensions import (
     DisableIntrospection,
     MaskErrors,
@@ -14,6 +13,8 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     SchemaExtension,
 )
+from strawberry.types import ExecutionContext
+from strawberry.utils.await_maybe import await_maybe
 
 from marketplace.core.errors import DomainError
 from marketplace.core.settings import Settings
@@ -39,8 +40,8 @@ class Query(MarketplaceQuery):
         node_type = NODE_TYPES.get(global_id.type_name)
         if node_type is None:
             return None
-        nodes = await node_type.resolve_nodes(info=info, node_ids=[global_id.node_id])
-        return list(nodes)[0]
+        nodes = await await_maybe(node_type.resolve_nodes(info=info, node_ids=[global_id.node_id]))
+        return next(iter(nodes))
 
 
 @strawberry.type
@@ -49,12 +50,20 @@ class Mutation(MarketplaceMutation):
 
 
 class Schema(strawberry.Schema):
-    """Logs only unexpected errors: a DomainError is an answer, not a fault."""
+    """Logs only unexpected exceptions.
+
+    A DomainError is an answer, and a document that fails parsing, validation or the limits
+    is the client's mistake; neither is a fault of the service.
+    """
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        unexpected = [e for e in errors if not isinstance(e.original_error, DomainError)]
+        unexpected = [
+            e
+            for e in errors
+            if e.original_error is not None and not isinstance(e.original_error, DomainError)
+        ]
         if unexpected:
             super().process_errors(unexpected, execution_context)
 
@@ -75,5 +84,3 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         types=list(NODE_TYPES.values()),
         extensions=extensions,  # type: ignore[arg-type]
     )
-
-

@@ -21,7 +21,11 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
 
 def sqlite_path(url: str) -> Path:
-    """``sqlite:///var/x.sqlite3`` is relative to the working directory, ``sqlite:////abs`` absolute."""
+    """The file of an SQLite URL.
+
+    ``sqlite:///var/x.sqlite3`` is relative to the working directory; ``sqlite:////abs/x``
+    is absolute.
+    """
     parsed = urlparse(url)
     path = unquote(parsed.path)
     # urlparse keeps the leading slash of the path part: strip one for the relative form.
@@ -63,8 +67,19 @@ def write_transaction():  # type: ignore[no-untyped-def]
     return db.transaction()
 
 
+_engine_users = 0
+
+
 async def prepare_engine() -> None:
-    """Per-process set-up: WAL mode for SQLite, a connection pool for PostgreSQL."""
+    """Per-process set-up: WAL mode for SQLite, a connection pool for PostgreSQL.
+
+    Counted, so several apps in one process (tests) share one pool and the last to
+    leave closes it.
+    """
+    global _engine_users
+    _engine_users += 1
+    if _engine_users > 1:
+        return
     db = engine()
     if isinstance(db, SQLiteEngine):
         await db.run_ddl("PRAGMA journal_mode=WAL")
@@ -73,6 +88,10 @@ async def prepare_engine() -> None:
 
 
 async def release_engine() -> None:
+    global _engine_users
+    _engine_users -= 1
+    if _engine_users > 0:
+        return
     db = engine()
     if not isinstance(db, SQLiteEngine):
         await db.close_connection_pool()

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from piccolo.columns import Column, Date, Integer, SmallInt, Timestamptz, UUID
+from piccolo.columns import UUID, Column, Date, Integer, SmallInt, Timestamptz
 from piccolo.columns.combination import Combinable
 from piccolo.table import Table
 

@@ -113,7 +113,9 @@ class ProviderUpdate(_ProviderFields):
 
     @model_validator(mode="after")
     def _required_fields_stay(self) -> ProviderUpdate:
-        cleared = sorted(f for f in self.model_fields_set & _NOT_CLEARABLE if getattr(self, f) is None)
+        cleared = sorted(
+            f for f in self.model_fields_set & _NOT_CLEARABLE if getattr(self, f) is None
+        )
         if cleared:
             raise ValueError(f"{', '.join(cleared)} cannot be cleared, only changed")
         return self

@@ -10,6 +10,9 @@ import csv
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
+from typing import Any
+
+from piccolo.columns import Column
 
 from marketplace.core.db import write_transaction
 from marketplace.organisations.tables import Municipality, Region
@@ -55,7 +58,7 @@ async def load_reference_data() -> tuple[int, int]:
         for code, name in sorted(region_records().items()):
             wanted = {"code": code, "name": name}
             if code not in existing_regions:
-                await Region.insert(Region(**wanted)).run()
+                await Region.insert(Region(code=code, name=name)).run()
                 changed_regions += 1
             elif existing_regions[code] != wanted:
                 await Region.update({Region.name: name}).where(Region.code == code).run()
@@ -87,7 +90,9 @@ async def load_reference_data() -> tuple[int, int]:
                 "longitude": record.longitude,
             }
             if record.code in existing and existing[record.code] != wanted_row:
-                values = {Municipality._meta.get_column_by_name(k): v for k, v in wanted_row.items()}
+                values: dict[Column | str, Any] = {
+                    Municipality._meta.get_column_by_name(k): v for k, v in wanted_row.items()
+                }
                 await Municipality.update(values).where(Municipality.code == record.code).run()
                 changed_municipalities += 1
     return changed_regions, changed_municipalities

@@ -5,6 +5,10 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Iterable, Sequence
+from typing import Any
+
+from piccolo.columns import Column
+from piccolo.columns.combination import Combinable
 
 from marketplace.core.db import is_unique_violation, write_transaction
 from marketplace.core.errors import DomainError, ErrorCode
@@ -45,7 +49,9 @@ async def get_region(code: str) -> RegionView | None:
 async def require_region(code: str, field: Sequence[str]) -> RegionView:
     region = await get_region(code)
     if region is None:
-        raise DomainError(ErrorCode.UNKNOWN_REGION, f"There is no region with code {code!r}.", field)
+        raise DomainError(
+            ErrorCode.UNKNOWN_REGION, f"There is no region with code {code!r}.", field
+        )
     return region
 
 
@@ -84,9 +90,7 @@ async def municipality_counts(region_codes: Sequence[str]) -> dict[str, int]:
     return counts
 
 
-async def list_municipalities(
-    region_code: str | None, page: PageRequest
-) -> Page[MunicipalityView]:
+async def list_municipalities(region_code: str | None, page: PageRequest) -> Page[MunicipalityView]:
     where = None
     if region_code is not None:
         await require_region(region_code, ["regionCode"])
@@ -127,10 +131,12 @@ async def list_providers(filter: ProviderFilter, page: PageRequest) -> Page[Prov
         conditions.append(Provider.municipality == filter.municipality_code)
     if filter.search:
         conditions.append(Provider.name_key.like(f"%{_escape_like(filter.search.casefold())}%"))
-    where = None
+    where: Combinable | None = None
     for condition in conditions:
         where = condition if where is None else where & condition
-    rows = await paginate(Provider, where=where, order_by=[Provider.name_key, Provider.id], page=page)
+    rows = await paginate(
+        Provider, where=where, order_by=[Provider.name_key, Provider.id], page=page
+    )
     return rows.map(ProviderView.from_row)
 
 
@@ -252,7 +258,9 @@ async def update_provider(
             changes["name_key"] = changes["name"].casefold()
         if changes:
             changes["updated_at"] = datetime.datetime.now(datetime.UTC)
-            values = {Provider._meta.get_column_by_name(k): v for k, v in changes.items()}
+            values: dict[Column | str, Any] = {
+                Provider._meta.get_column_by_name(k): v for k, v in changes.items()
+            }
             await Provider.update(values).where(Provider.id == provider_id).run()
     updated = await get_provider(provider_id)
     assert updated is not None

@@ -42,7 +42,8 @@ class ProviderCreateInput:
     )
     longitude: float | None = UNSET
     cvr: str | None = strawberry.field(
-        default=UNSET, description="CVR number of a public provider; a private one's is its org code."
+        default=UNSET,
+        description="CVR number of a public provider; a private one's is its org code.",
     )
     email: str | None = UNSET
     phone: str | None = UNSET

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
-from typing import Any, ClassVar, Generic, TypeVar
+from collections.abc import Awaitable, Callable, Hashable, Mapping
+from typing import Generic, TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -18,35 +18,39 @@ V = TypeVar("V")
 class KeyedLoader(DataLoader[K, V | None], Generic[K, V]):
     """A loader over a service's ``keys -> {key: value}`` batch function.
 
-    Keys the batch does not return load as ``default`` (None unless a subclass says).
+    Keys the batch does not return load as ``default``.
     """
 
-    fetch: ClassVar[Callable[[Sequence[Any]], Awaitable[Mapping[Any, Any]]]]
-    default: ClassVar[Any] = None
-
-    def __init__(self) -> None:
+    def __init__(
+        self, fetch: Callable[[list[K]], Awaitable[Mapping[K, V]]], default: V | None = None
+    ) -> None:
+        self._fetch = fetch
+        self._default = default
         super().__init__(load_fn=self._load)
 
     async def _load(self, keys: list[K]) -> list[V | None]:
-        found = await type(self).fetch(keys)
-        return [found.get(key, self.default) for key in keys]
+        found = await self._fetch(keys)
+        return [found.get(key, self._default) for key in keys]
 
 
 class RegionByCodeLoader(KeyedLoader[str, RegionView]):
-    fetch = staticmethod(organisations.regions_by_code)
+    def __init__(self) -> None:
+        super().__init__(organisations.regions_by_code)
 
 
 class MunicipalityByCodeLoader(KeyedLoader[str, MunicipalityView]):
-    fetch = staticmethod(organisations.municipalities_by_code)
+    def __init__(self) -> None:
+        super().__init__(organisations.municipalities_by_code)
 
 
 class ProviderByIdLoader(KeyedLoader[uuid.UUID, ProviderView]):
-    fetch = staticmethod(organisations.providers_by_id)
+    def __init__(self) -> None:
+        super().__init__(organisations.providers_by_id)
 
 
 class MunicipalityCountByRegionLoader(KeyedLoader[str, int]):
-    fetch = staticmethod(organisations.municipality_counts)
-    default = 0
+    def __init__(self) -> None:
+        super().__init__(organisations.municipality_counts, default=0)
 
 
 class MarketplaceLoaders:

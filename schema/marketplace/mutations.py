@@ -35,13 +35,17 @@ def _provider_id(value: strawberry.ID) -> uuid.UUID:
             raise ValueError("not a provider")
         return uuid.UUID(global_id.node_id)
     except ValueError:
-        raise DomainError(ErrorCode.NOT_FOUND, "There is no such provider.", ["input", "id"]) from None
+        raise DomainError(
+            ErrorCode.NOT_FOUND, "There is no such provider.", ["input", "id"]
+        ) from None
 
 
 @strawberry.type
 class MarketplaceMutation:
     @strawberry.mutation(description="Register a provider. Registry administrators only.")
-    async def provider_create(self, info: Info, input: ProviderCreateInput) -> ProviderCreatePayload:
+    async def provider_create(
+        self, info: Info, input: ProviderCreateInput
+    ) -> ProviderCreatePayload:
         async def run() -> Provider:
             command = parse(ProviderCreate, input_data(input), ["input"])
             view = await organisations.create_provider(info.context.principal, command)
@@ -53,7 +57,9 @@ class MarketplaceMutation:
     @strawberry.mutation(
         description="Change a provider's details: its own provider admin, or the registry admin."
     )
-    async def provider_update(self, info: Info, input: ProviderUpdateInput) -> ProviderUpdatePayload:
+    async def provider_update(
+        self, info: Info, input: ProviderUpdateInput
+    ) -> ProviderUpdatePayload:
         async def run() -> Provider:
             provider_id = _provider_id(input.id)
             data = input_data(input)

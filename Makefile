@@ -1,0 +1,58 @@
+# Socialmarked: every target sets itself up (a virtualenv in .venv) and is safe to run again.
+VENV    ?= .venv
+PYTHON  ?= python3
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed-stamp
+HOST    ?= 127.0.0.1
+PORT    ?= 8000
+export HOST PORT
+
+.DEFAULT_GOAL := help
+.PHONY: help install migrate seed run test lint format schema openapi check bench clean
+
+help: ## Show the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the project with its dev tools
+
+migrate: install ## Apply database migrations (DATABASE_URL, default SQLite under var/)
+	$(BIN)/socialmarked migrate
+
+seed: migrate ## Load the registry and the demo data (idempotent)
+	$(BIN)/socialmarked seed
+
+run: seed ## Set up, migrate, load demo data and serve on http://$(HOST):$(PORT)
+	$(BIN)/socialmarked serve --host $(HOST) --port $(PORT)
+
+test: install ## Run the suite on SQLite, then on PostgreSQL when it is reachable
+	PYTHON=$(BIN)/python bash scripts/test.sh
+
+lint: install ## ruff (lint and format check) and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install ## Format and autofix with ruff
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+schema: install ## Export the GraphQL SDL to schema/schema.graphql
+	$(BIN)/socialmarked schema --output schema/schema.graphql
+
+openapi: install ## Export the REST OpenAPI document to openapi/openapi.json
+	$(BIN)/socialmarked openapi --output openapi/openapi.json
+
+check: lint ## Lint, and fail when the exported schema or OpenAPI has drifted from the code
+	PYTHON=$(BIN)/python bash scripts/check_drift.sh
+
+bench: install ## Benchmarks: print latency figures for the registry queries
+	$(BIN)/python -m bench
+
+clean: ## Remove the virtualenv and local data under var/
+	rm -rf $(VENV) var

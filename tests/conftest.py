@@ -1,0 +1,148 @@
+"""Test set-up: a database of its own per run, on SQLite or PostgreSQL (TEST_DATABASE).
+
+The database is chosen here, before any project module builds the piccolo engine: an SQLite
+file in a temporary folder, or a new PostgreSQL database created on TEST_POSTGRES_URL's
+server and dropped at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse, urlunparse
+
+import asyncpg
+import pytest
+
+BACKEND = os.environ.get("TEST_DATABASE", "sqlite")
+_TMP = Path(tempfile.mkdtemp(prefix="socialmarked-test-"))
+_PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+_PG_DB = f"socialmarked_test_{uuid.uuid4().hex[:12]}"
+
+
+def _with_database(url: str, name: str) -> str:
+    return urlunparse(urlparse(url)._replace(path=f"/{name}"))
+
+
+async def _pg_admin(sql: str) -> None:
+    connection = await asyncpg.connect(_PG_ADMIN_URL)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+if BACKEND == "postgres":
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{_PG_DB}"'))
+    os.environ["DATABASE_URL"] = _with_database(_PG_ADMIN_URL, _PG_DB)
+elif BACKEND == "sqlite":
+    os.environ["DATABASE_URL"] = f"sqlite:///{_TMP / 'test.sqlite3'}"
+else:
+    raise RuntimeError(f"TEST_DATABASE must be sqlite or postgres, not {BACKEND!r}")
+os.environ["VAR_DIR"] = str(_TMP / "var")
+os.environ["ENVIRONMENT"] = "test"
+
+import httpx  # noqa: E402
+
+from marketplace.core.db import migrate  # noqa: E402
+from marketplace.core.identity import Role  # noqa: E402
+from marketplace.core.settings import Settings, get_settings  # noqa: E402
+from marketplace.organisations.reference import load_reference_data  # noqa: E402
+from marketplace.organisations.tables import Provider  # noqa: E402
+from schema.app import create_app  # noqa: E402
+from schema.auth import mint_token  # noqa: E402
+
+# Tables tests write to, children first; emptied after every test.
+MUTABLE_TABLES = [Provider]
+
+
+def pytest_report_header() -> str:
+    return f"socialmarked database backend: {BACKEND} ({os.environ['DATABASE_URL']})"
+
+
+def pytest_sessionfinish() -> None:
+    if BACKEND == "postgres":
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{_PG_DB}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def database() -> None:
+    await migrate()
+    await load_reference_data()
+
+
+@pytest.fixture(autouse=True)
+async def _clean_tables(database: None) -> AsyncIterator[None]:
+    yield
+    for table in MUTABLE_TABLES:
+        await table.delete(force=True).run()
+
+
+@asynccontextmanager
+async def serve(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the app, run with its lifespan on the test's own event loop.
+
+    Litestar's test clients run the app in a thread of its own, where a PostgreSQL pool made
+    on the test's loop cannot be used. The lifespan runs in one task from start to end (its
+    task group must be left by the task that entered it; fixtures tear down in another).
+    """
+    app = create_app(settings)
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def run_lifespan() -> None:
+        async with app.lifespan():
+            started.set()
+            await stop.wait()
+
+    lifespan = asyncio.create_task(run_lifespan())
+    ready = asyncio.create_task(started.wait())
+    await asyncio.wait({lifespan, ready}, return_when=asyncio.FIRST_COMPLETED)
+    if lifespan.done():
+        ready.cancel()
+        lifespan.result()  # re-raise the start-up failure
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield http
+    finally:
+        stop.set()
+        await lifespan
+
+
+@pytest.fixture(scope="session")
+async def client(database: None) -> AsyncIterator[httpx.AsyncClient]:
+    async with serve(get_settings()) as http:
+        yield http
+
+
+def token(org_code: str, role: Role) -> str:
+    return mint_token(org_code, role)
+
+
+GraphQL = Callable[..., Awaitable[dict[str, Any]]]
+
+
+@pytest.fixture
+def gql(client: httpx.AsyncClient) -> GraphQL:
+    """POST a GraphQL document; ``as_=(org, role)`` signs the request as that caller."""
+
+    async def run(
+        query: str,
+        variables: dict[str, Any] | None = None,
+        as_: tuple[str, Role] | None = None,
+    ) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token(*as_)}"} if as_ else {}
+        response = await client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    return run

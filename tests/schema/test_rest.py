@@ -1,0 +1,44 @@
+"""The REST probes and the exported contracts."""
+
+import json
+from pathlib import Path
+
+import httpx
+
+from marketplace.core.settings import get_settings
+from schema.app import create_app
+from schema.graphql import build_schema
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def test_health_says_the_process_is_up(client: httpx.AsyncClient) -> None:
+    response = await client.get("/health")
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+
+
+async def test_ready_when_the_database_is_current(client: httpx.AsyncClient) -> None:
+    response = await client.get("/ready")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ready"
+
+
+async def test_probes_ignore_a_bad_token(client: httpx.AsyncClient) -> None:
+    response = await client.get("/health", headers={"Authorization": "Bearer nonsense"})
+    assert response.status_code == 200
+
+
+async def test_openapi_is_served(client: httpx.AsyncClient) -> None:
+    response = await client.get("/schema/openapi.json")
+    assert response.status_code == 200
+    assert set(response.json()["paths"]) == {"/health", "/ready"}
+
+
+def test_committed_sdl_matches_the_code() -> None:
+    committed = (ROOT / "schema" / "schema.graphql").read_text(encoding="utf-8")
+    assert committed == str(build_schema(get_settings())) + "\n", "run `make schema`"
+
+
+def test_committed_openapi_matches_the_code() -> None:
+    committed = json.loads((ROOT / "openapi" / "openapi.json").read_text(encoding="utf-8"))
+    assert committed == create_app(get_settings()).openapi_schema.to_schema(), "run `make openapi`"

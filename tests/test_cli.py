@@ -1,0 +1,94 @@
+"""The `socialmarked` command end to end, in subprocesses, on a database of its own."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import _PG_ADMIN_URL, BACKEND, _pg_admin, _with_database
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def fresh_database(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """Environment for a subprocess pointed at a new, empty database."""
+    env = {**os.environ, "VAR_DIR": str(tmp_path / "var")}
+    if BACKEND == "postgres":
+        name = f"socialmarked_cli_{uuid.uuid4().hex[:10]}"
+        asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+        env["DATABASE_URL"] = _with_database(_PG_ADMIN_URL, name)
+        yield env
+        asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+        yield env
+
+
+def socialmarked(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "schema.cli", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+READY_PROBE = """
+from litestar.testing import TestClient
+from schema.app import create_app
+with TestClient(app=create_app(check_schema=False)) as client:
+    response = client.get("/ready")
+    print(response.status_code, response.json()["migrations_pending"])
+"""
+
+
+def test_from_an_empty_database_to_a_seeded_registry(fresh_database: dict[str, str]) -> None:
+    env = fresh_database
+
+    refused = socialmarked(env, "serve", "--port", "0")
+    assert refused.returncode == 1
+    assert "socialmarked migrate" in refused.stderr
+
+    probe = subprocess.run(
+        [sys.executable, "-c", READY_PROBE], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    assert probe.stdout.split() == ["503", "2"], probe.stderr
+
+    first = socialmarked(env, "migrate")
+    assert first.returncode == 0, first.stderr
+    assert "2 migration(s) applied" in first.stderr
+    again = socialmarked(env, "migrate")
+    assert "0 migration(s) applied" in again.stderr
+
+    seeded = socialmarked(env, "seed")
+    assert seeded.returncode == 0, seeded.stderr
+    assert "municipalities changed: 98" in seeded.stderr
+    assert "providers added: 15" in seeded.stderr
+    reseeded = socialmarked(env, "seed")
+    assert "municipalities changed: 0" in reseeded.stderr
+    assert "providers added: 0" in reseeded.stderr
+
+
+def test_token_command_signs_a_token_and_refuses_bad_organisations(
+    fresh_database: dict[str, str],
+) -> None:
+    good = socialmarked(fresh_database, "token", "--org", "851", "--role", "purchaser")
+    assert good.returncode == 0
+    assert good.stdout.count(".") == 2  # header.claims.signature
+    key = Path(fresh_database["VAR_DIR"]) / "dev-signing-key.json"
+    assert key.exists() and oct(key.stat().st_mode & 0o777) == "0o600"
+
+    bad = socialmarked(fresh_database, "token", "--org", "1081", "--role", "purchaser")
+    assert bad.returncode == 2
+    assert "municipality" in bad.stderr
