@@ -1,0 +1,95 @@
+"""Registry read latency, in process: GraphQL execution against the raw query it rests on.
+
+Runs on the database DATABASE_URL names (a throw-away SQLite file by default). Each figure
+is the median of many runs after a warm-up, with the ratio to the raw piccolo query for the
+same rows, so machine noise cancels out of the ratio more than out of the absolute time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+if "DATABASE_URL" not in os.environ:
+    _tmp = Path(tempfile.mkdtemp(prefix="socialmarked-bench-"))
+    os.environ["DATABASE_URL"] = f"sqlite:///{_tmp / 'bench.sqlite3'}"
+    os.environ.setdefault("VAR_DIR", str(_tmp / "var"))
+
+from marketplace.core.db import migrate, prepare_engine, release_engine  # noqa: E402
+from marketplace.core.identity import Principal  # noqa: E402
+from marketplace.core.settings import get_settings  # noqa: E402
+from marketplace.organisations.demo import seed_demo_providers  # noqa: E402
+from marketplace.organisations.reference import load_reference_data  # noqa: E402
+from marketplace.organisations.tables import Municipality, Provider  # noqa: E402
+from schema.context import Context  # noqa: E402
+from schema.graphql import build_schema  # noqa: E402
+from schema.marketplace.loaders import MarketplaceLoaders  # noqa: E402
+
+WARMUP, RUNS = 20, 200
+
+QUERIES = {
+    "regions (5, with counts)": ("{ regions { code name municipalityCount } }", None),
+    "municipalities(first: 100)": (
+        "{ municipalities(first: 100) { totalCount edges { node { code name seat "
+        "coordinates { latitude longitude } region { code } } } } }",
+        lambda: Municipality.select().order_by(Municipality.code).limit(101).run(),
+    ),
+    "providers(first: 20) + municipality + region": (
+        "{ providers(first: 20) { totalCount edges { node { name orgCode "
+        "municipality { name } region { name } } } } }",
+        lambda: Provider.select().order_by(Provider.name_key).limit(21).run(),
+    ),
+}
+
+
+async def _median_ms(action: Callable[[], Awaitable[object]]) -> float:
+    for _ in range(WARMUP):
+        await action()
+    samples = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        await action()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+async def main() -> None:
+    await prepare_engine()
+    try:
+        await load_reference_data()
+        await seed_demo_providers()
+        schema = build_schema(get_settings())
+        print(f"database: {os.environ['DATABASE_URL'].split(':', 1)[0]}, runs: {RUNS}")
+        print(f"{'query':48} {'graphql ms':>11} {'raw ms':>8} {'ratio':>6}")
+        for name, (document, raw) in QUERIES.items():
+
+            async def execute(document: str = document) -> object:
+                context = Context(
+                    principal=Principal.anonymous(), marketplace=MarketplaceLoaders()
+                )
+                result = await schema.execute(document, context_value=context)
+                assert result.errors is None, result.errors
+                return result
+
+            graphql_ms = await _median_ms(execute)
+            if raw is None:
+                print(f"{name:48} {graphql_ms:11.2f} {'-':>8} {'-':>6}")
+                continue
+            raw_ms = await _median_ms(raw)
+            print(f"{name:48} {graphql_ms:11.2f} {raw_ms:8.2f} {graphql_ms / raw_ms:6.1f}")
+    finally:
+        await release_engine()
+
+
+if __name__ == "__main__":
+    import contextlib
+    import io
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        asyncio.run(migrate())
+    asyncio.run(main())
