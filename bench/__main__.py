@@ -20,15 +20,15 @@ if "DATABASE_URL" not in os.environ:
     os.environ["DATABASE_URL"] = f"sqlite:///{_tmp / 'bench.sqlite3'}"
     os.environ.setdefault("VAR_DIR", str(_tmp / "var"))
 
-from marketplace.core.db import migrate, prepare_engine, release_engine  # noqa: E402
-from marketplace.core.identity import Principal  # noqa: E402
-from marketplace.core.settings import get_settings  # noqa: E402
-from marketplace.organisations.demo import seed_demo_providers  # noqa: E402
-from marketplace.organisations.reference import load_reference_data  # noqa: E402
-from marketplace.organisations.tables import Municipality, Provider  # noqa: E402
-from schema.context import Context  # noqa: E402
-from schema.graphql import build_schema  # noqa: E402
-from schema.marketplace.loaders import MarketplaceLoaders  # noqa: E402
+from marketplace.core.db import migrate, prepare_engine, release_engine
+from marketplace.core.identity import Principal
+from marketplace.core.settings import get_settings
+from marketplace.organisations.demo import seed_demo_providers
+from marketplace.organisations.reference import load_reference_data
+from marketplace.organisations.tables import Municipality, Provider
+from schema.context import Context
+from schema.graphql import build_schema
+from schema.marketplace.loaders import MarketplaceLoaders
 
 WARMUP, RUNS = 20, 200
 
@@ -69,9 +69,7 @@ async def main() -> None:
         for name, (document, raw) in QUERIES.items():
 
             async def execute(document: str = document) -> object:
-                context = Context(
-                    principal=Principal.anonymous(), marketplace=MarketplaceLoaders()
-                )
+                context = Context(principal=Principal.anonymous(), marketplace=MarketplaceLoaders())
                 result = await schema.execute(document, context_value=context)
                 assert result.errors is None, result.errors
                 return result
