@@ -69,7 +69,10 @@ async def main() -> None:
         for name, (document, raw) in QUERIES.items():
 
             async def execute(document: str = document) -> object:
-                context = Context(principal=Principal.anonymous(), marketplace=MarketplaceLoaders())
+                context = Context(
+                    principal=Principal.anonymous(),
+                    marketplace=MarketplaceLoaders(Principal.anonymous()),
+                )
                 result = await schema.execute(document, context_value=context)
                 assert result.errors is None, result.errors
                 return result

@@ -9,7 +9,10 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "marketplac
 APP_CONFIG = AppConfig(
     app_name="marketplace",
     migrations_folder_path=str(MIGRATIONS),
-    table_classes=table_finder(modules=["marketplace.organisations.tables"], exclude_imported=True),
+    table_classes=table_finder(
+        modules=["marketplace.organisations.tables", "marketplace.offers.tables"],
+        exclude_imported=True,
+    ),
     migration_dependencies=[],
     commands=[],
 )

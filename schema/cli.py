@@ -76,18 +76,26 @@ def serve(host: str | None, port: int | None) -> None:
 
 
 @main.command(help="Load the registry (regions, municipalities) and the demo providers.")
-@click.option("--registry-only", is_flag=True, help="Only the official regions and municipalities.")
+@click.option(
+    "--registry-only",
+    is_flag=True,
+    help="Only the official reference data: regions, municipalities and the taxonomies.",
+)
 def seed(registry_only: bool) -> None:
+    from marketplace.offers.service import load_taxonomies
     from marketplace.organisations.demo import DEMO_PROVIDERS, seed_demo_providers
     from marketplace.organisations.reference import load_reference_data
 
     async def work() -> None:
         await ensure_schema_current()
         with Progress(console=console, transient=False) as progress:
-            task = progress.add_task("Regions and municipalities", total=1)
+            task = progress.add_task("Regions, municipalities and taxonomies", total=2)
             regions, municipalities = await load_reference_data()
             progress.update(task, advance=1)
+            groups, types = await load_taxonomies()
+            progress.update(task, advance=1)
             console.print(f"  regions changed: {regions}, municipalities changed: {municipalities}")
+            console.print(f"  target groups changed: {groups}, service types changed: {types}")
             if registry_only:
                 return
             task = progress.add_task("Demo providers", total=len(DEMO_PROVIDERS))

@@ -23,4 +23,4 @@ Info = strawberry.Info[Context, None]
 async def context_getter(request: Request[Any, Any, Any]) -> Context:
     user = request.user
     principal = user if isinstance(user, Principal) else Principal.anonymous()
-    return Context(principal=principal, marketplace=MarketplaceLoaders())
+    return Context(principal=principal, marketplace=MarketplaceLoaders(principal))

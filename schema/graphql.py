@@ -21,6 +21,9 @@ from marketplace.core.settings import Settings
 from schema.context import Info
 from schema.errors import should_mask_error
 from schema.marketplace.mutations import MarketplaceMutation
+from schema.marketplace.offer_mutations import OfferMutation
+from schema.marketplace.offer_queries import OfferQuery
+from schema.marketplace.offer_types import Offer
 from schema.marketplace.queries import MarketplaceQuery
 from schema.marketplace.types import Municipality, Provider, Region
 from schema.relay import decode_global_id
@@ -29,11 +32,12 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
     "Region": Region,
     "Municipality": Municipality,
     "Provider": Provider,
+    "Offer": Offer,
 }
 
 
 @strawberry.type
-class Query(MarketplaceQuery):
+class Query(MarketplaceQuery, OfferQuery):
     @strawberry.field(description="Any object by its global ID; null when there is none.")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
         global_id = decode_global_id(id)
@@ -45,7 +49,7 @@ class Query(MarketplaceQuery):
 
 
 @strawberry.type
-class Mutation(MarketplaceMutation):
+class Mutation(MarketplaceMutation, OfferMutation):
     pass
 
 

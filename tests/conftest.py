@@ -54,12 +54,35 @@ from marketplace.core.db import migrate  # noqa: E402
 from marketplace.core.identity import Role  # noqa: E402
 from marketplace.core.settings import Settings, get_settings  # noqa: E402
 from marketplace.organisations.reference import load_reference_data  # noqa: E402
+from marketplace.offers.service import load_taxonomies  # noqa: E402
+from marketplace.offers.tables import (  # noqa: E402
+    Offer,
+    OfferEvent,
+    OfferLegalBasis,
+    OfferMethod,
+    OfferServiceType,
+    OfferTargetGroup,
+    PriceAddOn,
+    PriceLevel,
+    PriceList,
+)
 from marketplace.organisations.tables import Provider  # noqa: E402
 from schema.app import create_app  # noqa: E402
 from schema.auth import mint_token  # noqa: E402
 
 # Tables tests write to, children first; emptied after every test.
-MUTABLE_TABLES = [Provider]
+MUTABLE_TABLES = [
+    PriceAddOn,
+    PriceLevel,
+    PriceList,
+    OfferEvent,
+    OfferMethod,
+    OfferLegalBasis,
+    OfferServiceType,
+    OfferTargetGroup,
+    Offer,
+    Provider,
+]
 
 
 def pytest_report_header() -> str:
@@ -75,6 +98,7 @@ def pytest_sessionfinish() -> None:
 async def database() -> None:
     await migrate()
     await load_reference_data()
+    await load_taxonomies()
 
 
 @pytest.fixture(autouse=True)

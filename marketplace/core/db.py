@@ -7,15 +7,18 @@ difference lives here and nowhere else.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from piccolo.apps.migrations.commands.check import CheckMigrationManager
 from piccolo.apps.migrations.commands.forwards import run_forwards
+from piccolo.columns import Column
 from piccolo.engine.base import Engine
 from piccolo.engine.finder import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.table import Table
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
@@ -148,3 +151,58 @@ def is_unique_violation(exc: BaseException) -> bool:
     if isinstance(exc, asyncpg.UniqueViolationError):
         return True
     return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc)
+
+
+# --- constraints for migrations ------------------------------------------------------------
+# SQLite cannot ALTER TABLE ... ADD CONSTRAINT, so migrations add constraints through these
+# helpers: the same unique index on both backends, and a CHECK that PostgreSQL enforces as a
+# constraint and SQLite through triggers that abort the statement.
+
+
+async def add_unique_index(table: str, name: str, columns: list[str]) -> None:
+    cols = ", ".join(f'"{c}"' for c in columns)
+    await engine().run_ddl(f'CREATE UNIQUE INDEX IF NOT EXISTS "{name}" ON "{table}" ({cols})')
+
+
+async def add_check(table: str, name: str, condition: str) -> None:
+    """``condition`` names the row's columns as ``{row}.column``."""
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        test = condition.replace("{row}.", "NEW.")
+        for event in ("INSERT", "UPDATE"):
+            await db.run_ddl(
+                f'CREATE TRIGGER IF NOT EXISTS "{name}_{event.lower()}" BEFORE {event} ON "{table}" '
+                f"WHEN NOT ({test}) BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: {name}'); END"
+            )
+    else:
+        test = condition.replace("{row}.", "")
+        await db.run_ddl(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" CHECK ({test})')
+
+
+async def drop_check(table: str, name: str) -> None:
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        for event in ("insert", "update"):
+            await db.run_ddl(f'DROP TRIGGER IF EXISTS "{name}_{event}"')
+    else:
+        await db.run_ddl(f'ALTER TABLE "{table}" DROP CONSTRAINT IF EXISTS "{name}"')
+
+
+async def sync_reference_rows(table: type[Table], rows: list[dict[str, Any]]) -> int:
+    """Make ``table`` hold ``rows`` (keyed by primary key): insert the missing, correct the
+    changed, leave the rest. Returns how many rows changed. Rows not listed are kept."""
+    pk = table._meta.primary_key
+    existing = {row[pk._meta.name]: row for row in await table.select().run()}
+    missing = [row for row in rows if row[pk._meta.name] not in existing]
+    if missing:
+        await table.insert(*(table(**row) for row in missing)).run()
+    changed = 0
+    for row in rows:
+        current = existing.get(row[pk._meta.name])
+        if current is not None and any(current[k] != v for k, v in row.items()):
+            values: dict[Column | str, Any] = {
+                table._meta.get_column_by_name(k): v for k, v in row.items()
+            }
+            await table.update(values).where(pk == row[pk._meta.name]).run()
+            changed += 1
+    return len(missing) + changed

@@ -54,6 +54,16 @@ class Page(Generic[T]):
     has_next_page: bool
     has_previous_page: bool
 
+    def head(self, first: int) -> Page[T]:
+        """The first ``first`` items of a page that holds a whole (short) list."""
+        return Page(
+            items=self.items[:first],
+            cursors=self.cursors[:first],
+            total_count=self.total_count,
+            has_next_page=self.total_count > first,
+            has_previous_page=False,
+        )
+
     def map(self, fn: Callable[[T], U]) -> Page[U]:
         return Page(
             items=[fn(i) for i in self.items],
@@ -122,6 +132,8 @@ async def paginate(
     where: Combinable | None,
     order_by: Sequence[Column],
     page: PageRequest,
+    columns: Sequence[Any] = (),
+    load_json: bool = False,
 ) -> Page[dict[str, Any]]:
     """One page of ``table`` rows (as dicts) in ascending ``order_by`` order.
 
@@ -132,7 +144,9 @@ async def paginate(
     if page.after is not None:
         keyset = _after(order_by, decode_cursor(page.after, order_by))
         condition = keyset if condition is None else condition & keyset
-    query = table.select().order_by(*order_by).limit(page.first + 1)
+    query = table.select(*columns).order_by(*order_by).limit(page.first + 1)
+    if load_json:
+        query = query.output(load_json=True)
     if condition is not None:
         query = query.where(condition)
     rows = await query.run() if page.first > 0 else []

@@ -1,7 +1,7 @@
 """Official reference data: the 5 regions and 98 municipalities, shipped as package data.
 
-Source: Danmarks Statistik / DAGI municipality and region codes, with each municipality's
-seat and its approximate coordinates (accurate to a few km; used for distance search).
+Source: the official municipality and region codes, with each municipality's seat and its
+approximate coordinates (accurate to a few km; used for distance search).
 """
 
 from __future__ import annotations
@@ -10,11 +10,8 @@ import csv
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
-from typing import Any
 
-from piccolo.columns import Column
-
-from marketplace.core.db import write_transaction
+from marketplace.core.db import sync_reference_rows, write_transaction
 from marketplace.organisations.tables import Municipality, Region
 
 
@@ -52,47 +49,22 @@ def region_records() -> dict[str, str]:
 
 async def load_reference_data() -> tuple[int, int]:
     """Insert or correct the regions and municipalities; return how many rows changed."""
-    changed_regions = changed_municipalities = 0
     async with write_transaction():
-        existing_regions = {r["code"]: r for r in await Region.select().run()}
-        for code, name in sorted(region_records().items()):
-            wanted = {"code": code, "name": name}
-            if code not in existing_regions:
-                await Region.insert(Region(code=code, name=name)).run()
-                changed_regions += 1
-            elif existing_regions[code] != wanted:
-                await Region.update({Region.name: name}).where(Region.code == code).run()
-                changed_regions += 1
-        existing = {m["code"]: m for m in await Municipality.select().run()}
-        missing = [r for r in municipality_records() if r.code not in existing]
-        if missing:
-            await Municipality.insert(
-                *(
-                    Municipality(
-                        code=r.code,
-                        name=r.name,
-                        region=r.region_code,
-                        seat=r.seat,
-                        latitude=r.latitude,
-                        longitude=r.longitude,
-                    )
-                    for r in missing
-                )
-            ).run()
-            changed_municipalities += len(missing)
-        for record in municipality_records():
-            wanted_row = {
-                "code": record.code,
-                "name": record.name,
-                "region": record.region_code,
-                "seat": record.seat,
-                "latitude": record.latitude,
-                "longitude": record.longitude,
-            }
-            if record.code in existing and existing[record.code] != wanted_row:
-                values: dict[Column | str, Any] = {
-                    Municipality._meta.get_column_by_name(k): v for k, v in wanted_row.items()
+        regions = await sync_reference_rows(
+            Region, [{"code": c, "name": n} for c, n in sorted(region_records().items())]
+        )
+        municipalities = await sync_reference_rows(
+            Municipality,
+            [
+                {
+                    "code": r.code,
+                    "name": r.name,
+                    "region": r.region_code,
+                    "seat": r.seat,
+                    "latitude": r.latitude,
+                    "longitude": r.longitude,
                 }
-                await Municipality.update(values).where(Municipality.code == record.code).run()
-                changed_municipalities += 1
-    return changed_regions, changed_municipalities
+                for r in municipality_records()
+            ],
+        )
+    return regions, municipalities

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Mapping
-from typing import Generic, TypeVar
+from functools import partial
+from typing import Any, Generic, TypeVar
 
 from strawberry.dataloader import DataLoader
 
+from marketplace.core.identity import Principal
+from marketplace.core.pagination import Page, PageRequest
+from marketplace.offers import pricing
+from marketplace.offers import service as offers
+from marketplace.offers.models import OfferEventView, OfferRelations, OfferView, PriceListView
 from marketplace.organisations import service as organisations
 from marketplace.organisations.models import MunicipalityView, ProviderView, RegionView
 
@@ -53,11 +60,82 @@ class MunicipalityCountByRegionLoader(KeyedLoader[str, int]):
         super().__init__(organisations.municipality_counts, default=0)
 
 
+class OfferByIdLoader(KeyedLoader[uuid.UUID, OfferView]):
+    """Offers the caller may see; others load as None ("not found")."""
+
+    def __init__(self, principal: Principal) -> None:
+        super().__init__(partial(offers.offers_by_id, principal))
+
+
+class OfferRelationsByOfferLoader(KeyedLoader[uuid.UUID, OfferRelations]):
+    def __init__(self) -> None:
+        super().__init__(offers.relations_by_offer)
+
+
+class TargetGroupByCodeLoader(KeyedLoader[str, dict[str, Any]]):
+    def __init__(self) -> None:
+        super().__init__(offers.target_groups_by_code)
+
+
+class ServiceTypeByCodeLoader(KeyedLoader[str, dict[str, Any]]):
+    def __init__(self) -> None:
+        super().__init__(offers.service_types_by_code)
+
+
+PriceListKey = tuple[uuid.UUID, int]
+
+
+async def _price_lists(keys: list[PriceListKey]) -> dict[PriceListKey, list[PriceListView]]:
+    by_year: dict[int, list[uuid.UUID]] = defaultdict(list)
+    for offer_id, year in keys:
+        by_year[year].append(offer_id)
+    found: dict[PriceListKey, list[PriceListView]] = {}
+    for year, offer_ids in by_year.items():
+        for offer_id, versions in (await pricing.price_lists_by_offer(offer_ids, year)).items():
+            found[(offer_id, year)] = versions
+    return found
+
+
+class PriceListsByOfferYearLoader(KeyedLoader[PriceListKey, list[PriceListView]]):
+    """Every version of an offer's price list for a year (one batch per year asked for)."""
+
+    def __init__(self) -> None:
+        super().__init__(_price_lists, default=[])
+
+
+HistoryKey = tuple[uuid.UUID, int, str | None]
+
+
+async def _histories(keys: list[HistoryKey]) -> dict[HistoryKey, Page[OfferEventView]]:
+    first_pages = [k for k in keys if k[2] is None]
+    found = await offers.first_history_pages(
+        [k[0] for k in first_pages], max((k[1] for k in first_pages), default=0)
+    )
+    result: dict[HistoryKey, Page[OfferEventView]] = {
+        key: found[key[0]].head(key[1]) for key in first_pages
+    }
+    for key in keys:  # later pages are asked one offer at a time
+        if key[2] is not None:
+            result[key] = await offers.offer_history(key[0], PageRequest(key[1], key[2]))
+    return result
+
+
+class HistoryByOfferLoader(KeyedLoader[HistoryKey, Page[OfferEventView]]):
+    def __init__(self) -> None:
+        super().__init__(_histories)
+
+
 class MarketplaceLoaders:
     """The market's loaders for one request (never shared: their caches are per caller)."""
 
-    def __init__(self) -> None:
+    def __init__(self, principal: Principal) -> None:
         self.region_by_code = RegionByCodeLoader()
         self.municipality_by_code = MunicipalityByCodeLoader()
         self.provider_by_id = ProviderByIdLoader()
         self.municipality_count_by_region = MunicipalityCountByRegionLoader()
+        self.offer_by_id = OfferByIdLoader(principal)
+        self.offer_relations = OfferRelationsByOfferLoader()
+        self.target_group_by_code = TargetGroupByCodeLoader()
+        self.service_type_by_code = ServiceTypeByCodeLoader()
+        self.price_lists_by_offer_year = PriceListsByOfferYearLoader()
+        self.history_by_offer = HistoryByOfferLoader()

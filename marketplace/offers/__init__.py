@@ -1,0 +1,1 @@
+"""The offer catalogue: offers (tilbud), their content, capacity and yearly price lists."""

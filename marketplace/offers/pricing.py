@@ -1,0 +1,251 @@
+"""Price lists (takster): yearly, versioned, never edited in place once in use.
+
+Every publication makes a new version; earlier versions stay and remain queryable. A version
+is in force from its ``valid_from`` day; on any day the highest version already in force is
+the price. A new version for a year already under way needs a reason and cannot take effect
+before today, so no day already billed changes price; the same holds for a list a contract
+refers to (``locked_at``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from decimal import Decimal
+
+from marketplace.core.clock import today, utcnow
+from marketplace.core.db import write_transaction
+from marketplace.core.errors import DomainError, ErrorCode
+from marketplace.core.identity import Principal
+from marketplace.core.money import to_ore
+from marketplace.offers import service as offers
+from marketplace.offers.models import (
+    AddOnView,
+    OfferStatus,
+    PriceLevelView,
+    PriceListPublish,
+    PriceListView,
+    PriceQuote,
+)
+from marketplace.offers.tables import PriceAddOn, PriceLevel, PriceList
+from marketplace.organisations import service as organisations
+from marketplace.organisations.tables import OwnerType
+
+MAX_YEARS_AHEAD = 2
+
+
+def _bp(percent: Decimal | None) -> int | None:
+    return None if percent is None else int((percent * 100).to_integral_value())
+
+
+async def price_lists_by_offer(
+    offer_ids: Sequence[uuid.UUID], year: int | None = None
+) -> dict[uuid.UUID, list[PriceListView]]:
+    """Every version of the offers' price lists (of one year, if given), oldest first.
+
+    Three statements, whatever the number of offers.
+    """
+    ids = list(offer_ids)
+    result: dict[uuid.UUID, list[PriceListView]] = {i: [] for i in ids}
+    if not ids:
+        return result
+    condition = PriceList.offer.is_in(ids)
+    if year is not None:
+        condition = condition & (PriceList.year == year)
+    lists = (
+        await PriceList.select().where(condition).order_by(PriceList.year, PriceList.version).run()
+    )
+    if not lists:
+        return result
+    list_ids = [row["id"] for row in lists]
+    levels: dict[uuid.UUID, list[PriceLevelView]] = defaultdict(list)
+    for row in (
+        await PriceLevel.select()
+        .where(PriceLevel.price_list.is_in(list_ids))
+        .order_by(PriceLevel.position)
+        .run()
+    ):
+        levels[row["price_list"]].append(PriceLevelView.model_validate(row))
+    add_ons: dict[uuid.UUID, list[AddOnView]] = defaultdict(list)
+    for row in (
+        await PriceAddOn.select()
+        .where(PriceAddOn.price_list.is_in(list_ids))
+        .order_by(PriceAddOn.position)
+        .run()
+    ):
+        add_ons[row["price_list"]].append(AddOnView.model_validate(row))
+    for row in lists:
+        result[row["offer"]].append(
+            PriceListView.model_validate(
+                {
+                    **row,
+                    "offer_id": row["offer"],
+                    "levels": levels[row["id"]],
+                    "add_ons": add_ons[row["id"]],
+                }
+            )
+        )
+    return result
+
+
+def in_force(versions: Sequence[PriceListView], on: datetime.date) -> PriceListView | None:
+    """The version in force on a day: the highest of that year already valid then."""
+    candidates = [v for v in versions if v.year == on.year and v.valid_from <= on]
+    return max(candidates, key=lambda v: v.version, default=None)
+
+
+def latest(versions: Sequence[PriceListView], year: int) -> PriceListView | None:
+    return max((v for v in versions if v.year == year), key=lambda v: v.version, default=None)
+
+
+def quote(
+    versions: Sequence[PriceListView], on: datetime.date, level: str | None
+) -> PriceQuote | None:
+    """The price in force on ``on`` at ``level`` (the base price when level is None)."""
+    price_list = in_force(versions, on)
+    if price_list is None:
+        return None
+    amount = price_list.base_price_ore
+    if level is not None:
+        match = [lv for lv in price_list.levels if lv.name.casefold() == level.strip().casefold()]
+        if not match:
+            names = ", ".join(lv.name for lv in price_list.levels) or "none"
+            raise DomainError(
+                ErrorCode.NOT_FOUND,
+                f"The price list has no level {level!r} (levels: {names}).",
+                ["level"],
+            )
+        amount = match[0].price_ore
+    return PriceQuote(
+        amount_ore=amount,
+        unit=price_list.unit,
+        level=level,
+        vat_included=price_list.vat_included,
+        price_list=price_list,
+    )
+
+
+async def publish_price_list(
+    principal: Principal,
+    offer_id: uuid.UUID,
+    command: PriceListPublish,
+    *,
+    on: datetime.date | None = None,
+) -> PriceListView:
+    """Publish a price list for a year: version 1, or a new version beside the old ones."""
+    day = on or today()
+    async with write_transaction():
+        offer = await offers.managed_offer(principal, offer_id)
+        if offer.status is OfferStatus.CLOSED:
+            raise DomainError(
+                ErrorCode.INVALID, "A closed offer takes no new prices.", ["input", "offerId"]
+            )
+        if not day.year <= command.year <= day.year + MAX_YEARS_AHEAD:
+            raise DomainError(
+                ErrorCode.INVALID,
+                f"Price lists are published for {day.year} to {day.year + MAX_YEARS_AHEAD}.",
+                ["input", "year"],
+            )
+        if command.vat_included:
+            provider = await organisations.get_provider(offer.provider_id)
+            if provider is None or provider.owner_type is not OwnerType.PRIVATE:
+                raise DomainError(
+                    ErrorCode.INVALID,
+                    "Only private providers charge VAT; public prices are without VAT.",
+                    ["input", "vatIncluded"],
+                )
+        existing = (await price_lists_by_offer([offer_id], command.year))[offer_id]
+        previous = latest(existing, command.year)
+        under_way = day >= datetime.date(command.year, 1, 1)
+        valid_from = command.valid_from or max(day, datetime.date(command.year, 1, 1))
+        if previous is not None:
+            if (under_way or previous.locked_at is not None) and len(command.reason) < 3:
+                raise DomainError(
+                    ErrorCode.REQUIRED,
+                    "A price list already in force or in use changes only as a new version "
+                    "with a reason.",
+                    ["input", "reason"],
+                )
+            if under_way and valid_from < day:
+                raise DomainError(
+                    ErrorCode.INVALID,
+                    "A correction cannot take effect before today; days already past keep "
+                    "their price.",
+                    ["input", "validFrom"],
+                )
+            if valid_from < previous.valid_from:
+                raise DomainError(
+                    ErrorCode.INVALID,
+                    f"A new version cannot take effect before version {previous.version} "
+                    f"({previous.valid_from.isoformat()}).",
+                    ["input", "validFrom"],
+                )
+        elif command.valid_from is None:
+            valid_from = datetime.date(command.year, 1, 1)
+        version = 1 if previous is None else previous.version + 1
+        list_id = uuid.uuid4()
+        await PriceList.insert(
+            PriceList(
+                id=list_id,
+                offer=offer_id,
+                year=command.year,
+                version=version,
+                valid_from=valid_from,
+                unit=command.unit.value,
+                base_price_ore=to_ore(command.base_price),
+                vat_included=command.vat_included,
+                accepts_special_arrangements=command.accepts_special_arrangements,
+                overhead_bp=_bp(command.overhead_percent),
+                budgeted_occupancy_bp=_bp(command.budgeted_occupancy_percent),
+                reason=command.reason,
+                published_at=utcnow(),
+                published_by=principal.subject or "",
+            )
+        ).run()
+        if command.levels:
+            await PriceLevel.insert(
+                *(
+                    PriceLevel(
+                        price_list=list_id,
+                        position=i,
+                        name=level.name,
+                        covers=level.covers,
+                        price_ore=to_ore(level.price),
+                    )
+                    for i, level in enumerate(command.levels)
+                )
+            ).run()
+        if command.add_ons:
+            await PriceAddOn.insert(
+                *(
+                    PriceAddOn(
+                        price_list=list_id,
+                        position=i,
+                        name=add_on.name,
+                        description=add_on.description,
+                        unit=add_on.unit.value,
+                        price_ore=to_ore(add_on.price),
+                    )
+                    for i, add_on in enumerate(command.add_ons)
+                )
+            ).run()
+        await offers.record_event(
+            offer_id,
+            principal,
+            "price_list_published",
+            reason=command.reason,
+            detail=f"{command.year} version {version}, in force from {valid_from.isoformat()}",
+        )
+    published = (await price_lists_by_offer([offer_id], command.year))[offer_id]
+    return next(v for v in published if v.version == version)
+
+
+async def lock_price_list(price_list_id: uuid.UUID) -> None:
+    """Mark a price-list version as referred to by a contract (called by contracting)."""
+    await (
+        PriceList.update({PriceList.locked_at: utcnow()})
+        .where((PriceList.id == price_list_id) & PriceList.locked_at.is_null())
+        .run()
+    )
