@@ -83,10 +83,11 @@ class PriceUnit(StrEnum):
     PER_YEAR = "per_year"
 
 
-# Which paragraphs fit which kind of offer: a residential offer may also deliver day and
-# support services (e.g. SEL § 108 with § 104), a day offer support services, and so on.
+# Which paragraphs fit which kind of offer: a residential offer may also deliver day,
+# support and treatment services (SEL § 108 with § 104; § 107 with § 101 døgnbehandling),
+# a day offer support services, and so on.
 FITTING_KINDS: dict[OfferCategory, frozenset[BasisKind]] = {
-    OfferCategory.RESIDENTIAL: frozenset({BasisKind.RESIDENTIAL, BasisKind.DAY, BasisKind.SUPPORT}),
+    OfferCategory.RESIDENTIAL: frozenset(BasisKind),
     OfferCategory.DAY: frozenset({BasisKind.DAY, BasisKind.SUPPORT}),
     OfferCategory.OUTPATIENT: frozenset({BasisKind.OUTPATIENT, BasisKind.SUPPORT}),
 }
@@ -291,6 +292,7 @@ class OfferView(BaseModel):
     occupied_places: int
     expected_free_from: datetime.date | None
     status: OfferStatus
+    is_demo: bool
     published_at: datetime.datetime | None
     created_at: datetime.datetime
     updated_at: datetime.datetime

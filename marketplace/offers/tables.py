@@ -72,6 +72,7 @@ class Offer(Table, tablename="offer"):
     occupied_places = Integer(default=0)
     expected_free_from = Date(null=True, default=None)
     status = Varchar(length=16, default="draft", index=True)
+    is_demo = Boolean(default=False)
     published_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())

@@ -54,6 +54,19 @@ class PriceListPublishPayload:
     errors: list[UserError]
 
 
+async def _change_status(
+    info: Info, input: OfferStatusChangeInput, to: OfferStatus
+) -> OfferStatusChangePayload:
+    async def run() -> Offer:
+        view = await offers.change_status(
+            info.context.principal, _offer_id(input.id), to, input.reason
+        )
+        return Offer.of(view)
+
+    offer, errors = await attempt(run)
+    return OfferStatusChangePayload(offer=offer, errors=errors)
+
+
 @strawberry.type
 class OfferMutation:
     @strawberry.mutation(description="Create a draft offer for a provider you administer.")
@@ -83,35 +96,23 @@ class OfferMutation:
         offer, errors = await attempt(run)
         return OfferUpdatePayload(offer=offer, errors=errors)
 
-    async def _change(
-        self, info: Info, input: OfferStatusChangeInput, to: OfferStatus
-    ) -> OfferStatusChangePayload:
-        async def run() -> Offer:
-            view = await offers.change_status(
-                info.context.principal, _offer_id(input.id), to, input.reason
-            )
-            return Offer.of(view)
-
-        offer, errors = await attempt(run)
-        return OfferStatusChangePayload(offer=offer, errors=errors)
-
     @strawberry.mutation(description="Publish an offer: it must meet the publishing rules.")
     async def offer_publish(
         self, info: Info, input: OfferStatusChangeInput
     ) -> OfferStatusChangePayload:
-        return await self._change(info, input, OfferStatus.PUBLISHED)
+        return await _change_status(info, input, OfferStatus.PUBLISHED)
 
     @strawberry.mutation(description="Suspend a published offer (hidden from purchasers).")
     async def offer_suspend(
         self, info: Info, input: OfferStatusChangeInput
     ) -> OfferStatusChangePayload:
-        return await self._change(info, input, OfferStatus.SUSPENDED)
+        return await _change_status(info, input, OfferStatus.SUSPENDED)
 
     @strawberry.mutation(description="Close an offer for good.")
     async def offer_close(
         self, info: Info, input: OfferStatusChangeInput
     ) -> OfferStatusChangePayload:
-        return await self._change(info, input, OfferStatus.CLOSED)
+        return await _change_status(info, input, OfferStatus.CLOSED)
 
     @strawberry.mutation(
         description="Publish a price list (takster) for a year, or a new version of one."

@@ -251,6 +251,7 @@ class Offer(relay.Node):
     min_age: int
     max_age: int
     status: OfferStatus  # type: ignore[valid-type]
+    is_demo: bool = strawberry.field(description="True for fictitious demo data.")
     approval: Approval
     unique_status: UniqueOfferStatus  # type: ignore[valid-type]
     special_conditions: list[SpecialCondition]  # type: ignore[valid-type]
@@ -285,6 +286,7 @@ class Offer(relay.Node):
             min_age=view.min_age,
             max_age=view.max_age,
             status=view.status,
+            is_demo=view.is_demo,
             approval=Approval(
                 status=view.approval_status,
                 approved_places=view.approved_places,

@@ -47,3 +47,57 @@ async def test_provider_list_statements_do_not_grow_with_the_page(
     assert len(large["data"]["providers"]["edges"]) == 15
     # page + count + municipalities + regions + municipality counts
     assert small_count == large_count == 5, statements
+
+
+OFFERS = """
+query ($first: Int, $today: Date!) {
+  offers(first: $first) {
+    totalCount
+    edges { node {
+      name capacity { free } provider { name municipality { name } }
+      municipality { region { name } }
+      legalBases { code } supervisingAuthority serviceTypes { labelDa }
+      targetGroups { labelDa } primaryTargetGroup { labelEn } methods
+      priceList(year: 2027) { version levels { name } }
+      priceFor(date: $today) { amount { amount } }
+      history(first: 2) { totalCount edges { node { kind } } }
+    } }
+  }
+}
+"""
+
+
+async def test_offer_list_statements_do_not_grow_with_the_page(
+    gql: GraphQL, statements: list[str]
+) -> None:
+    from marketplace.core.clock import today
+    from marketplace.offers import pricing
+    from marketplace.offers import service as offers
+    from marketplace.organisations import service as organisations
+    from tests.factories import (
+        REGISTRY_ADMIN,
+        admin_of,
+        offer_content,
+        price_list,
+        private_provider,
+    )
+
+    provider = await organisations.create_provider(REGISTRY_ADMIN, private_provider())
+    owner = admin_of(provider.org_code)
+    for i in range(8):
+        offer = await offers.create_offer(owner, provider.id, offer_content(name=f"Tilbud {i}"))
+        await pricing.publish_price_list(owner, offer.id, price_list(today().year))
+    variables = {"today": today().isoformat()}
+
+    statements.clear()
+    small = await gql(OFFERS, {**variables, "first": 2}, as_=(provider.org_code, owner.role))
+    small_count = len(statements)
+    statements.clear()
+    large = await gql(OFFERS, {**variables, "first": 8}, as_=(provider.org_code, owner.role))
+    large_count = len(statements)
+
+    assert "errors" not in large, large
+    assert len(small["data"]["offers"]["edges"]) == 2
+    assert len(large["data"]["offers"]["edges"]) == 8
+    assert large["data"]["offers"]["edges"][0]["node"]["history"]["totalCount"] == 2
+    assert small_count == large_count, statements

@@ -5,7 +5,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
 from marketplace.core.db import add_check, add_unique_index, drop_check, engine
 
-ID = "2026-11-23T15:09:00:000000"
+ID = "2026-11-23T15:17:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "Offer catalogue constraints"
 
