@@ -82,6 +82,7 @@ def serve(host: str | None, port: int | None) -> None:
     help="Only the official reference data: regions, municipalities and the taxonomies.",
 )
 def seed(registry_only: bool) -> None:
+    from marketplace.offers.demo import planned_offer_count, seed_demo_offers
     from marketplace.offers.service import load_taxonomies
     from marketplace.organisations.demo import DEMO_PROVIDERS, seed_demo_providers
     from marketplace.organisations.reference import load_reference_data
@@ -101,6 +102,11 @@ def seed(registry_only: bool) -> None:
             task = progress.add_task("Demo providers", total=len(DEMO_PROVIDERS))
             added = await seed_demo_providers(lambda _name: progress.update(task, advance=1))
             console.print(f"  providers added: {added} (of {len(DEMO_PROVIDERS)} demo providers)")
+            task = progress.add_task("Demo offers", total=planned_offer_count())
+            offers_added = await seed_demo_offers(lambda: progress.update(task, advance=1))
+            console.print(
+                f"  offers added: {offers_added} (of {planned_offer_count()} demo offers)"
+            )
 
     try:
         _run(work())

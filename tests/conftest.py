@@ -53,7 +53,6 @@ import httpx  # noqa: E402
 from marketplace.core.db import migrate  # noqa: E402
 from marketplace.core.identity import Role  # noqa: E402
 from marketplace.core.settings import Settings, get_settings  # noqa: E402
-from marketplace.organisations.reference import load_reference_data  # noqa: E402
 from marketplace.offers.service import load_taxonomies  # noqa: E402
 from marketplace.offers.tables import (  # noqa: E402
     Offer,
@@ -66,6 +65,7 @@ from marketplace.offers.tables import (  # noqa: E402
     PriceLevel,
     PriceList,
 )
+from marketplace.organisations.reference import load_reference_data  # noqa: E402
 from marketplace.organisations.tables import Provider  # noqa: E402
 from schema.app import create_app  # noqa: E402
 from schema.auth import mint_token  # noqa: E402

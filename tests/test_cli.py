@@ -76,9 +76,11 @@ def test_from_an_empty_database_to_a_seeded_registry(fresh_database: dict[str, s
     assert seeded.returncode == 0, seeded.stderr
     assert "municipalities changed: 98" in seeded.stderr
     assert "providers added: 15" in seeded.stderr
+    assert "offers added: 440" in seeded.stderr
     reseeded = socialmarked(env, "seed")
     assert "municipalities changed: 0" in reseeded.stderr
     assert "providers added: 0" in reseeded.stderr
+    assert "offers added: 0" in reseeded.stderr
 
 
 def test_token_command_signs_a_token_and_refuses_bad_organisations(

@@ -7,8 +7,8 @@ difference lives here and nowhere else.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 from piccolo.apps.migrations.commands.check import CheckMigrationManager

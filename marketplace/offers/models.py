@@ -223,9 +223,9 @@ class OfferContent(BaseModel):
     @classmethod
     def _within_approval(cls, capacity: int, info: ValidationInfo) -> int:
         approved = info.data.get("approved_places")
-        if info.data.get("approval_status") is ApprovalStatus.APPROVED and approved is not None:
-            if capacity > approved:
-                raise _error("invalid", f"capacity cannot exceed the {approved} approved places")
+        approved_status = info.data.get("approval_status") is ApprovalStatus.APPROVED
+        if approved_status and approved is not None and capacity > approved:
+            raise _error("invalid", f"capacity cannot exceed the {approved} approved places")
         return capacity
 
     @field_validator("occupied_places")

@@ -15,6 +15,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
 
+from piccolo.columns.combination import Combinable
+
 from marketplace.core.clock import today, utcnow
 from marketplace.core.db import write_transaction
 from marketplace.core.errors import DomainError, ErrorCode
@@ -51,7 +53,7 @@ async def price_lists_by_offer(
     result: dict[uuid.UUID, list[PriceListView]] = {i: [] for i in ids}
     if not ids:
         return result
-    condition = PriceList.offer.is_in(ids)
+    condition: Combinable = PriceList.offer.is_in(ids)
     if year is not None:
         condition = condition & (PriceList.year == year)
     lists = (

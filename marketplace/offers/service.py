@@ -352,7 +352,7 @@ async def _placed(content: OfferContent) -> OfferContent:
     )
 
 
-def _columns(content: OfferContent) -> dict[str, Any]:
+def offer_columns(content: OfferContent) -> dict[str, Any]:
     data = content.model_dump(
         exclude={
             "legal_bases",
@@ -471,7 +471,7 @@ async def create_offer(
                 status=OfferStatus.DRAFT.value,
                 created_at=now,
                 updated_at=now,
-                **_columns(content),
+                **offer_columns(content),
             )
         ).run()
         await _write_relations(
@@ -537,7 +537,7 @@ async def update_offer(
         )
         if not changed:
             return offer
-        columns = _columns(content)
+        columns = offer_columns(content)
         values: dict[Column | str, Any] = {
             Offer._meta.get_column_by_name(k): v for k, v in columns.items()
         }

@@ -52,7 +52,7 @@ class Offer(Table, tablename="offer"):
     name_key = Varchar(length=200, index=True)
     description = Text(default="")
     category = Varchar(length=16, index=True)
-    age_segment = Varchar(length=16)
+    age_segment = Varchar(length=24)
     min_age = SmallInt()
     max_age = SmallInt()
     street_address = Varchar(length=200, null=True, default=None)

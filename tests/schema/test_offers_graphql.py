@@ -34,12 +34,11 @@ OFFER_FIELDS = """
 """
 
 CREATE = (
-    """
-mutation ($input: OfferCreateInput!) {
-  offerCreate(input: $input) { offer { %s } errors { field code message } }
-}
-"""
-    % OFFER_FIELDS
+    "mutation ($input: OfferCreateInput!) {\n"
+    "  offerCreate(input: $input) { offer { "
+    + OFFER_FIELDS
+    + " } errors { field code message } }\n"
+    "}"
 )
 
 PRICES = """
