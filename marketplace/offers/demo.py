@@ -879,7 +879,7 @@ async def seed_demo_offers(on_each: Callable[[], None] | None = None, *, chunk: 
                 OfferEvent(
                     id=_oid(f"{key}:published"),
                     offer=offer_id,
-                    at=now,
+                    at=now + datetime.timedelta(microseconds=1),
                     kind="published",
                     from_status="draft",
                     to_status="published",
@@ -894,7 +894,7 @@ async def seed_demo_offers(on_each: Callable[[], None] | None = None, *, chunk: 
                 OfferEvent(
                     id=_oid(f"{key}:suspended"),
                     offer=offer_id,
-                    at=now,
+                    at=now + datetime.timedelta(microseconds=2),
                     kind="suspended",
                     from_status="published",
                     to_status="suspended",

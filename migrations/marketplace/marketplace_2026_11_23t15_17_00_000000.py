@@ -1,5 +1,6 @@
 """Constraints of the offer catalogue: one row per pair in the link tables, one number per
-price-list version, places and ages that add up, no negative prices."""
+price-list version, places and ages that add up, no negative prices; and binary collation
+for the sort and search keys on PostgreSQL (as for provider.name_key)."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
@@ -16,6 +17,8 @@ UNIQUE = [
     ("offer_method", "offer_method_once", ["offer", "term_key"]),
     ("price_list", "price_list_one_version_number", ["offer", "year", "version"]),
 ]
+
+BINARY_KEYS = [("offer", "name_key", 200), ("offer_method", "term_key", 100)]
 
 CHECKS = [
     (
@@ -43,6 +46,11 @@ async def forwards():
             await add_unique_index(table, name, columns)
         for table, name, condition in CHECKS:
             await add_check(table, name, condition)
+        if engine().engine_type == "postgres":
+            for table, column, length in BINARY_KEYS:
+                await engine().run_ddl(
+                    f'ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE varchar({length}) COLLATE "C"'
+                )
 
     async def drop_constraints():
         for _table, name, _columns in UNIQUE:

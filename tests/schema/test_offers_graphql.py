@@ -290,3 +290,61 @@ async def test_the_taxonomies(gql: GraphQL) -> None:
     }
     assert len(data["all"]) == 44 > len(data["legalBases"])
     assert data["methodSuggestions"] == ["Low Arousal"]
+
+
+UPDATE = """
+mutation ($input: OfferUpdateInput!) {
+  offerUpdate(input: $input) {
+    offer { name capacity { places occupied free expectedFreeFrom } methods
+            targetGroups { labelDa } primaryTargetGroup { labelDa } }
+    errors { field code message }
+  }
+}
+"""
+
+
+async def test_a_provider_admin_updates_an_offer_field_by_field(
+    gql: GraphQL, provider_id: str
+) -> None:
+    offer = await _create(gql, provider_id)
+    change = {
+        "id": offer["id"],
+        "occupiedPlaces": 8,
+        "expectedFreeFrom": "2027-02-01",
+        "methods": ["KRAP", "Marte Meo"],
+        "targetGroups": [target_group_code("Selvskadende adfærd")],
+    }
+    body = await gql(UPDATE, {"input": change}, as_=OWNER)
+    payload = body["data"]["offerUpdate"]
+    assert payload["errors"] == []
+    assert payload["offer"]["name"] == "Bostedet Engly"  # left out, so unchanged
+    assert payload["offer"]["capacity"] == {
+        "places": 8,
+        "occupied": 8,
+        "free": 0,
+        "expectedFreeFrom": "2027-02-01",
+    }
+    assert payload["offer"]["methods"] == ["KRAP", "Marte Meo"]
+    # the old primary group left the list, so the only group left is primary now
+    assert payload["offer"]["primaryTargetGroup"] == {"labelDa": "Selvskadende adfærd"}
+
+    bad = await gql(UPDATE, {"input": {"id": offer["id"], "occupiedPlaces": 9}}, as_=OWNER)
+    assert bad["data"]["offerUpdate"]["errors"][0]["field"] == ["input", "occupiedPlaces"]
+    stranger = await gql(
+        UPDATE, {"input": {"id": offer["id"], "name": "Kapret"}}, as_=("851", Role.PROVIDER_ADMIN)
+    )
+    assert stranger["data"]["offerUpdate"]["errors"][0]["code"] == "NOT_FOUND"
+
+
+async def test_node_answers_a_draft_to_its_owner_only(gql: GraphQL, provider_id: str) -> None:
+    offer = await _create(gql, provider_id)
+    query = "query ($id: ID!) { node(id: $id) { __typename ... on Offer { name status } } }"
+    mine = await gql(query, {"id": offer["id"]}, as_=OWNER)
+    assert mine["data"]["node"] == {
+        "__typename": "Offer",
+        "name": "Bostedet Engly",
+        "status": "DRAFT",
+    }
+    for caller in (PURCHASER, None):
+        theirs = await gql(query, {"id": offer["id"]}, as_=caller)
+        assert theirs == {"data": {"node": None}}
