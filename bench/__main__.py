@@ -20,9 +20,13 @@ if "DATABASE_URL" not in os.environ:
     os.environ["DATABASE_URL"] = f"sqlite:///{_tmp / 'bench.sqlite3'}"
     os.environ.setdefault("VAR_DIR", str(_tmp / "var"))
 
+from marketplace.core.clock import today
 from marketplace.core.db import migrate, prepare_engine, release_engine
 from marketplace.core.identity import Principal
 from marketplace.core.settings import get_settings
+from marketplace.offers.demo import seed_demo_offers
+from marketplace.offers.service import load_taxonomies
+from marketplace.offers.tables import Offer
 from marketplace.organisations.demo import seed_demo_providers
 from marketplace.organisations.reference import load_reference_data
 from marketplace.organisations.tables import Municipality, Provider
@@ -38,6 +42,18 @@ QUERIES = {
         "{ municipalities(first: 100) { totalCount edges { node { code name seat "
         "coordinates { latitude longitude } region { code } } } } }",
         lambda: Municipality.select().order_by(Municipality.code).limit(101).run(),
+    ),
+    "offers(first: 20) + provider, groups, price": (
+        "{ offers(first: 20) { totalCount edges { node { name category capacity { free } "
+        "provider { name } municipality { name } targetGroups { labelDa } legalBases { paragraph } "
+        'priceFor(date: "' + today().isoformat() + '") { amount { amount } } } } } }',
+        lambda: (
+            Offer.select()
+            .where(Offer.status == "published")
+            .order_by(Offer.name_key)
+            .limit(21)
+            .run()
+        ),
     ),
     "providers(first: 20) + municipality + region": (
         "{ providers(first: 20) { totalCount edges { node { name orgCode "
@@ -63,6 +79,8 @@ async def main() -> None:
     try:
         await load_reference_data()
         await seed_demo_providers()
+        await load_taxonomies()
+        await seed_demo_offers()
         schema = build_schema(get_settings())
         print(f"database: {os.environ['DATABASE_URL'].split(':', 1)[0]}, runs: {RUNS}")
         print(f"{'query':48} {'graphql ms':>11} {'raw ms':>8} {'ratio':>6}")
