@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
 import strawberry
 from strawberry import relay
+from strawberry.dataloader import DataLoader
 from strawberry.relay import GlobalID, GlobalIDValueError
 
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.pagination import Page
 
 NodeT = TypeVar("NodeT")
+V = TypeVar("V")
 
 
 @strawberry.type(description="An edge in a connection: a node and the cursor to page after it.")
@@ -51,3 +54,23 @@ def decode_global_id(value: str, field: Sequence[str] = ("id",)) -> GlobalID:
         return GlobalID.from_id(value)
     except GlobalIDValueError:
         raise DomainError(ErrorCode.INVALID, f"{value!r} is not a valid ID.", field) from None
+
+
+async def load_by_uuid(
+    loader: DataLoader[uuid.UUID, V | None],
+    node_ids: Iterable[str],
+    convert: Callable[[V], NodeT],
+) -> list[NodeT | None]:
+    """Nodes for ``resolve_nodes`` whose IDs are UUIDs; a malformed ID resolves to None."""
+    ids: list[uuid.UUID | None] = []
+    for node_id in node_ids:
+        try:
+            ids.append(uuid.UUID(node_id))
+        except ValueError:
+            ids.append(None)
+    views = iter(await loader.load_many([i for i in ids if i is not None]))
+    results: list[NodeT | None] = []
+    for wanted in ids:
+        view = next(views) if wanted is not None else None
+        results.append(convert(view) if view is not None else None)
+    return results

@@ -19,13 +19,13 @@ from decimal import Decimal
 from marketplace.core.clock import today, utcnow
 from marketplace.core.db import write_transaction
 from marketplace.core.identity import SYSTEM
-from marketplace.core.money import to_ore
 from marketplace.offers.models import (
     OfferContent,
     OfferStatus,
     PriceListPublish,
     SupervisingAuthority,
 )
+from marketplace.offers.pricing import price_list_rows
 from marketplace.offers.service import offer_columns
 from marketplace.offers.tables import (
     Offer,
@@ -34,8 +34,6 @@ from marketplace.offers.tables import (
     OfferMethod,
     OfferServiceType,
     OfferTargetGroup,
-    PriceAddOn,
-    PriceLevel,
     PriceList,
 )
 from marketplace.offers.taxonomy import METHOD_SUGGESTIONS, target_group_records
@@ -821,46 +819,16 @@ async def seed_demo_offers(on_each: Callable[[], None] | None = None, *, chunk: 
                 year + offset,
                 vat,
             )
-            list_id = _oid(f"{key}:prices:{year + offset}")
-            batch.price_lists.append(
-                PriceList(
-                    id=list_id,
-                    offer=offer_id,
-                    year=command.year,
-                    version=1,
-                    valid_from=datetime.date(command.year, 1, 1),
-                    unit=command.unit.value,
-                    base_price_ore=to_ore(command.base_price),
-                    vat_included=command.vat_included,
-                    accepts_special_arrangements=command.accepts_special_arrangements,
-                    overhead_bp=int((command.overhead_percent or 0) * 100),
-                    budgeted_occupancy_bp=int((command.budgeted_occupancy_percent or 0) * 100),
-                    reason="",
-                    published_at=now,
-                    published_by=SYSTEM.subject or "system",
-                )
+            head, levels, add_ons = price_list_rows(
+                _oid(f"{key}:prices:{year + offset}"),
+                offer_id,
+                command,
+                version=1,
+                valid_from=datetime.date(command.year, 1, 1),
+                published_by=SYSTEM.subject or "system",
             )
-            batch.price_rows += [
-                PriceLevel(
-                    price_list=list_id,
-                    position=i,
-                    name=lv.name,
-                    covers=lv.covers,
-                    price_ore=to_ore(lv.price),
-                )
-                for i, lv in enumerate(command.levels)
-            ]
-            batch.price_rows += [
-                PriceAddOn(
-                    price_list=list_id,
-                    position=i,
-                    name=a.name,
-                    description=a.description,
-                    unit=a.unit.value,
-                    price_ore=to_ore(a.price),
-                )
-                for i, a in enumerate(command.add_ons)
-            ]
+            batch.price_lists.append(head)
+            batch.price_rows += [*levels, *add_ons]
         batch.events.append(
             OfferEvent(
                 id=_oid(f"{key}:created"),

@@ -187,52 +187,19 @@ async def publish_price_list(
         elif command.valid_from is None:
             valid_from = datetime.date(command.year, 1, 1)
         version = 1 if previous is None else previous.version + 1
-        list_id = uuid.uuid4()
-        await PriceList.insert(
-            PriceList(
-                id=list_id,
-                offer=offer_id,
-                year=command.year,
-                version=version,
-                valid_from=valid_from,
-                unit=command.unit.value,
-                base_price_ore=to_ore(command.base_price),
-                vat_included=command.vat_included,
-                accepts_special_arrangements=command.accepts_special_arrangements,
-                overhead_bp=_bp(command.overhead_percent),
-                budgeted_occupancy_bp=_bp(command.budgeted_occupancy_percent),
-                reason=command.reason,
-                published_at=utcnow(),
-                published_by=principal.subject or "",
-            )
-        ).run()
-        if command.levels:
-            await PriceLevel.insert(
-                *(
-                    PriceLevel(
-                        price_list=list_id,
-                        position=i,
-                        name=level.name,
-                        covers=level.covers,
-                        price_ore=to_ore(level.price),
-                    )
-                    for i, level in enumerate(command.levels)
-                )
-            ).run()
-        if command.add_ons:
-            await PriceAddOn.insert(
-                *(
-                    PriceAddOn(
-                        price_list=list_id,
-                        position=i,
-                        name=add_on.name,
-                        description=add_on.description,
-                        unit=add_on.unit.value,
-                        price_ore=to_ore(add_on.price),
-                    )
-                    for i, add_on in enumerate(command.add_ons)
-                )
-            ).run()
+        head, levels, add_ons = price_list_rows(
+            uuid.uuid4(),
+            offer_id,
+            command,
+            version=version,
+            valid_from=valid_from,
+            published_by=principal.subject or "",
+        )
+        await PriceList.insert(head).run()
+        if levels:
+            await PriceLevel.insert(*levels).run()
+        if add_ons:
+            await PriceAddOn.insert(*add_ons).run()
         await offers.record_event(
             offer_id,
             principal,
@@ -242,6 +209,56 @@ async def publish_price_list(
         )
     published = (await price_lists_by_offer([offer_id], command.year))[offer_id]
     return next(v for v in published if v.version == version)
+
+
+def price_list_rows(
+    list_id: uuid.UUID,
+    offer_id: uuid.UUID,
+    command: PriceListPublish,
+    *,
+    version: int,
+    valid_from: datetime.date,
+    published_by: str,
+) -> tuple[PriceList, list[PriceLevel], list[PriceAddOn]]:
+    """The rows of one price-list version: the list itself, its levels and its add-ons."""
+    head = PriceList(
+        id=list_id,
+        offer=offer_id,
+        year=command.year,
+        version=version,
+        valid_from=valid_from,
+        unit=command.unit.value,
+        base_price_ore=to_ore(command.base_price),
+        vat_included=command.vat_included,
+        accepts_special_arrangements=command.accepts_special_arrangements,
+        overhead_bp=_bp(command.overhead_percent),
+        budgeted_occupancy_bp=_bp(command.budgeted_occupancy_percent),
+        reason=command.reason,
+        published_at=utcnow(),
+        published_by=published_by,
+    )
+    levels = [
+        PriceLevel(
+            price_list=list_id,
+            position=i,
+            name=level.name,
+            covers=level.covers,
+            price_ore=to_ore(level.price),
+        )
+        for i, level in enumerate(command.levels)
+    ]
+    add_ons = [
+        PriceAddOn(
+            price_list=list_id,
+            position=i,
+            name=add_on.name,
+            description=add_on.description,
+            unit=add_on.unit.value,
+            price_ore=to_ore(add_on.price),
+        )
+        for i, add_on in enumerate(command.add_ons)
+    ]
+    return head, levels, add_ons
 
 
 async def lock_price_list(price_list_id: uuid.UUID) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import uuid
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -22,7 +21,7 @@ from marketplace.offers.taxonomy import legal_bases
 from schema.context import Info
 from schema.marketplace.types import Address, Coordinates, Municipality, Provider
 from schema.money import Money
-from schema.relay import Connection
+from schema.relay import Connection, load_by_uuid
 
 OfferCategory = strawberry.enum(m.OfferCategory, name="OfferCategory")
 AgeSegment = strawberry.enum(m.AgeSegment, name="AgeSegment")
@@ -312,19 +311,7 @@ class Offer(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Offer | None]:
-        ids: list[uuid.UUID | None] = []
-        for node_id in node_ids:
-            try:
-                ids.append(uuid.UUID(node_id))
-            except ValueError:
-                ids.append(None)
-        loader = info.context.marketplace.offer_by_id
-        views = iter(await loader.load_many([i for i in ids if i is not None]))
-        results: list[Offer | None] = []
-        for offer_id in ids:
-            view = next(views) if offer_id is not None else None
-            results.append(cls.of(view) if view else None)
-        return results
+        return await load_by_uuid(info.context.marketplace.offer_by_id, node_ids, cls.of)
 
     async def _relations(self, info: Info) -> m.OfferRelations:
         relations = await info.context.marketplace.offer_relations.load(self.view.id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 
 import strawberry
@@ -14,6 +13,7 @@ from marketplace.organisations import service as organisations
 from marketplace.organisations.models import MunicipalityView, ProviderView, RegionView
 from marketplace.organisations.tables import OwnerType as DomainOwnerType
 from schema.context import Info
+from schema.relay import load_by_uuid
 
 OwnerType = strawberry.enum(
     DomainOwnerType, name="OwnerType", description="Who runs a provider (driftsherre)."
@@ -150,19 +150,7 @@ class Provider(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Provider | None]:
-        ids: list[uuid.UUID | None] = []
-        for node_id in node_ids:
-            try:
-                ids.append(uuid.UUID(node_id))
-            except ValueError:
-                ids.append(None)
-        loader = info.context.marketplace.provider_by_id
-        views = iter(await loader.load_many([i for i in ids if i is not None]))
-        results: list[Provider | None] = []
-        for provider_id in ids:
-            view = next(views) if provider_id is not None else None
-            results.append(cls.from_view(view) if view else None)
-        return results
+        return await load_by_uuid(info.context.marketplace.provider_by_id, node_ids, cls.from_view)
 
 
 @strawberry.type(description="The signed-in caller.")
