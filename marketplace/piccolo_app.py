@@ -10,7 +10,11 @@ APP_CONFIG = AppConfig(
     app_name="marketplace",
     migrations_folder_path=str(MIGRATIONS),
     table_classes=table_finder(
-        modules=["marketplace.organisations.tables", "marketplace.offers.tables"],
+        modules=[
+            "marketplace.organisations.tables",
+            "marketplace.offers.tables",
+            "marketplace.search.tables",
+        ],
         exclude_imported=True,
     ),
     migration_dependencies=[],

@@ -25,6 +25,7 @@ from schema.marketplace.offer_mutations import OfferMutation
 from schema.marketplace.offer_queries import OfferQuery
 from schema.marketplace.offer_types import Offer
 from schema.marketplace.queries import MarketplaceQuery
+from schema.marketplace.search import SearchQuery
 from schema.marketplace.types import Municipality, Provider, Region
 from schema.relay import decode_global_id
 
@@ -37,7 +38,7 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
 
 
 @strawberry.type
-class Query(MarketplaceQuery, OfferQuery):
+class Query(MarketplaceQuery, OfferQuery, SearchQuery):
     @strawberry.field(description="Any object by its global ID; null when there is none.")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
         global_id = decode_global_id(id)

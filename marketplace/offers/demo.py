@@ -39,6 +39,7 @@ from marketplace.offers.tables import (
 from marketplace.offers.taxonomy import METHOD_SUGGESTIONS, target_group_records
 from marketplace.organisations.reference import municipality_records
 from marketplace.organisations.tables import Provider
+from marketplace.search import index as search_index
 
 DEMO_NAMESPACE = uuid.UUID("6f1d3c2e-9a57-4c1b-8f3e-2b7d5a9c4e10")
 PUBLISHED_OFFERS = 420
@@ -648,6 +649,7 @@ class _Batch:
                 by_table.setdefault(type(row), []).append(row)
             for table, items in by_table.items():
                 await table.insert(*items).run()  # type: ignore[attr-defined]
+        await search_index.reindex([offer.id for offer in self.offers])
 
 
 PlanItem = tuple[str, Special | None, Kind, list[str], dict[str, object]]

@@ -43,6 +43,7 @@ from marketplace.offers.taxonomy import (
     target_group_records,
 )
 from marketplace.organisations import service as organisations
+from marketplace.search import index as search_index
 
 # Lifecycle: draft -> published -> suspended -> published ...; any -> closed (final).
 TRANSITIONS: dict[OfferStatus, frozenset[OfferStatus]] = {
@@ -478,6 +479,7 @@ async def create_offer(
             offer_id, content, {"legal_bases", "service_types", "target_groups", "methods"}
         )
         await _record(offer_id, principal, "created", to_status=OfferStatus.DRAFT)
+        await search_index.reindex([offer_id])
     created = await get_offer(principal, offer_id)
     assert created is not None
     return created
@@ -545,6 +547,8 @@ async def update_offer(
         await Offer.update(values).where(Offer.id == offer_id).run()
         await _write_relations(offer_id, content, set(changed))
         await _record(offer_id, principal, "updated", fields=changed)
+        if set(changed) & {"name", "description", "target_groups", "methods"}:
+            await search_index.reindex([offer_id])
     updated = await get_offer(principal, offer_id)
     assert updated is not None
     return updated

@@ -1,0 +1,1 @@
+"""Offer search: Danish full text, filters, facets, distance and availability."""

@@ -1,0 +1,483 @@
+"""Offer search: one portable SQL statement per page, the same on SQLite and PostgreSQL.
+
+Text matching uses the project's own index (``offer_term``): query words become Danish stems;
+each stem matches the vocabulary exactly or, from four letters, as a part of longer stems
+(compound words). Every query word must match (AND); the score is the sum, over the query
+words, of the best field weight the offer has for it (+1 for an exact stem). Distances use the
+equirectangular approximation, which is exact to well under 1% across Denmark, in plain
+arithmetic both databases evaluate alike.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import json
+import math
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from marketplace.core.clock import today, utcnow
+from marketplace.core.db import write_transaction
+from marketplace.core.errors import DomainError, ErrorCode
+from marketplace.core.identity import Principal, Role
+from marketplace.core.money import to_ore
+from marketplace.core.pagination import PageRequest
+from marketplace.offers.models import OfferStatus, OfferView
+from marketplace.offers.service import offers_by_id
+from marketplace.offers.tables import Offer
+from marketplace.search.index import EXACT_BONUS
+from marketplace.search.models import OfferSort, SearchCriteria
+from marketplace.search.tables import SearchEvent, SearchTerm
+from marketplace.search.text import MAX_QUERY_TERMS, MIN_PART_LENGTH, terms
+
+KM_PER_DEGREE = 111.195
+MAX_MATCHING_TERMS = 200
+# Price bands (DKK per day) for the price facet.
+PRICE_BANDS: tuple[tuple[str, int, int | None], ...] = (
+    ("under 1.000", 0, 1000),
+    ("1.000-2.000", 1000, 2000),
+    ("2.000-3.500", 2000, 3500),
+    ("3.500-5.000", 3500, 5000),
+    ("5.000-7.500", 5000, 7500),
+    ("over 7.500", 7500, None),
+)
+OTHER_UNIT_BAND = "anden enhed"
+
+
+@dataclass
+class Sql:
+    """A fragment of SQL with ``{}`` placeholders and its arguments, in order."""
+
+    text: str
+    args: list[Any] = field(default_factory=list)
+
+    def __add__(self, other: Sql) -> Sql:
+        return Sql(self.text + other.text, self.args + other.args)
+
+
+def _marks(values: list[Any]) -> str:
+    return ", ".join("{}" for _ in values)
+
+
+@dataclass
+class TextMatch:
+    """The query's stems and the vocabulary terms each one matches."""
+
+    stems: list[str]
+    matches: list[list[str]]
+
+    @property
+    def impossible(self) -> bool:
+        return any(not m for m in self.matches)
+
+
+async def match_text(query: str) -> TextMatch | None:
+    stems = terms(query)[:MAX_QUERY_TERMS]
+    if not stems:
+        return None
+    conditions: list[str] = []
+    args: list[Any] = []
+    for stem in stems:
+        if len(stem) >= MIN_PART_LENGTH:
+            conditions.append("term LIKE {}")
+            args.append(f"%{stem}%")
+        else:
+            conditions.append("term = {}")
+            args.append(stem)
+    rows = await SearchTerm.raw(
+        f"SELECT term FROM search_term WHERE {' OR '.join(conditions)}", *args
+    ).run()
+    vocabulary = sorted((r["term"] for r in rows), key=lambda t: (len(t), t))
+    matches = []
+    for stem in stems:
+        if len(stem) >= MIN_PART_LENGTH:
+            found = [t for t in vocabulary if stem in t]
+        else:
+            found = [t for t in vocabulary if t == stem]
+        matches.append(found[:MAX_MATCHING_TERMS])
+    return TextMatch(stems=stems, matches=matches)
+
+
+def _matches_cte(text: TextMatch) -> Sql:
+    columns = []
+    args: list[Any] = []
+    for i, (stem, found) in enumerate(zip(text.stems, text.matches, strict=True)):
+        columns.append(
+            f"MAX(CASE WHEN ot.term IN ({_marks(found)}) THEN ot.weight + "
+            f"(CASE WHEN ot.term = {{}} THEN {EXACT_BONUS} ELSE 0 END) END) AS w{i}"
+        )
+        args += [*found, stem]
+    every = sorted({t for found in text.matches for t in found})
+    return Sql(
+        "WITH matches AS (SELECT ot.offer AS offer, "
+        + ", ".join(columns)
+        + f" FROM offer_term ot WHERE ot.term IN ({_marks(every)}) GROUP BY ot.offer) ",
+        args + every,
+    )
+
+
+@dataclass
+class Clause:
+    """A WHERE condition and the facet dimension it filters (facets leave out their own)."""
+
+    dimension: str | None
+    sql: Sql
+
+
+def _price_sql(on: datetime.date, column: str) -> Sql:
+    return Sql(
+        f"(SELECT pl.{column} FROM price_list pl WHERE pl.offer = o.id AND pl.year = {{}} "
+        "AND pl.valid_from <= {} ORDER BY pl.version DESC LIMIT 1)",
+        [on.year, on],
+    )
+
+
+def _distance_sql(criteria: SearchCriteria) -> Sql:
+    """Squared distance in degrees of latitude (multiply the root by KM_PER_DEGREE)."""
+    assert criteria.near is not None
+    lat, lon = criteria.near.point()
+    scale = math.cos(math.radians(lat))
+    return Sql(
+        "(((o.longitude - {}) * {}) * ((o.longitude - {}) * {}) "
+        "+ (o.latitude - {}) * (o.latitude - {}))",
+        [lon, scale, lon, scale, lat, lat],
+    )
+
+
+def _clauses(principal: Principal, criteria: SearchCriteria, on: datetime.date) -> list[Clause]:
+    clauses: list[Clause] = []
+    if not principal.is_registry_admin:
+        if principal.role is Role.PROVIDER_ADMIN and principal.org_code:
+            clauses.append(
+                Clause(
+                    None,
+                    Sql(
+                        "(o.status = {} OR p.org_code = {})",
+                        [OfferStatus.PUBLISHED.value, principal.org_code],
+                    ),
+                )
+            )
+        else:
+            clauses.append(Clause(None, Sql("o.status = {}", [OfferStatus.PUBLISHED.value])))
+    if criteria.any_target_groups:
+        codes = criteria.any_target_groups
+        clauses.append(
+            Clause(
+                "target_group",
+                Sql(
+                    f"o.id IN (SELECT offer FROM offer_target_group WHERE target_group IN ({_marks(codes)}))",
+                    list(codes),
+                ),
+            )
+        )
+    for code in criteria.all_target_groups:
+        clauses.append(
+            Clause(
+                "target_group",
+                Sql(
+                    "o.id IN (SELECT offer FROM offer_target_group WHERE target_group = {})", [code]
+                ),
+            )
+        )
+    if criteria.legal_bases:
+        codes = [b.value for b in criteria.legal_bases]
+        clauses.append(
+            Clause(
+                "legal_basis",
+                Sql(
+                    f"o.id IN (SELECT offer FROM offer_legal_basis WHERE legal_basis IN ({_marks(codes)}))",
+                    codes,
+                ),
+            )
+        )
+    if criteria.categories:
+        values = [c.value for c in criteria.categories]
+        clauses.append(Clause("category", Sql(f"o.category IN ({_marks(values)})", values)))
+    if criteria.service_types:
+        codes = criteria.service_types
+        clauses.append(
+            Clause(
+                None,
+                Sql(
+                    f"o.id IN (SELECT offer FROM offer_service_type WHERE service_type IN ({_marks(codes)}))",
+                    list(codes),
+                ),
+            )
+        )
+    if criteria.region_codes:
+        codes = criteria.region_codes
+        clauses.append(Clause("region", Sql(f"mu.region IN ({_marks(codes)})", list(codes))))
+    if criteria.municipality_codes:
+        codes = criteria.municipality_codes
+        clauses.append(Clause(None, Sql(f"o.municipality IN ({_marks(codes)})", list(codes))))
+    if criteria.near is not None and criteria.near.radius_km is not None:
+        limit = (criteria.near.radius_km / KM_PER_DEGREE) ** 2
+        clauses.append(Clause(None, _distance_sql(criteria) + Sql(" <= {}", [limit])))
+    if criteria.near is not None:
+        clauses.append(Clause(None, Sql("o.latitude IS NOT NULL")))
+    if criteria.age is not None:
+        clauses.append(
+            Clause(None, Sql("o.min_age <= {} AND o.max_age >= {}", [criteria.age, criteria.age]))
+        )
+    if criteria.max_price_per_day is not None:
+        clauses.append(
+            Clause(
+                "price_band",
+                _price_sql(on, "unit")
+                + Sql(" = {} AND ", ["per_day"])
+                + _price_sql(on, "base_price_ore")
+                + Sql(" <= {}", [to_ore(criteria.max_price_per_day)]),
+            )
+        )
+    if criteria.free_from is not None:
+        clauses.append(
+            Clause(
+                None,
+                Sql(
+                    "(o.capacity_places > o.occupied_places OR "
+                    "(o.expected_free_from IS NOT NULL AND o.expected_free_from <= {}))",
+                    [criteria.free_from],
+                ),
+            )
+        )
+    elif criteria.free_places:
+        clauses.append(Clause(None, Sql("o.capacity_places > o.occupied_places")))
+    if criteria.methods:
+        keys = [m.casefold() for m in criteria.methods]
+        clauses.append(
+            Clause(
+                None,
+                Sql(
+                    f"o.id IN (SELECT offer FROM offer_method WHERE term_key IN ({_marks(keys)}))",
+                    keys,
+                ),
+            )
+        )
+    if criteria.unique_statuses:
+        values = [s.value for s in criteria.unique_statuses]
+        clauses.append(Clause(None, Sql(f"o.unique_status IN ({_marks(values)})", values)))
+    return clauses
+
+
+def _from(text: TextMatch | None) -> Sql:
+    sql = Sql(
+        "FROM offer o JOIN provider p ON p.id = o.provider "
+        "LEFT JOIN municipality mu ON mu.code = o.municipality "
+    )
+    if text is not None:
+        sql += Sql("JOIN matches m ON m.offer = o.id ")
+    return sql
+
+
+def _where(clauses: list[Clause], text: TextMatch | None, leave_out: str | None = None) -> Sql:
+    parts = [c.sql for c in clauses if leave_out is None or c.dimension != leave_out]
+    if text is not None:
+        parts += [Sql(f"m.w{i} IS NOT NULL") for i in range(len(text.stems))]
+    if not parts:
+        return Sql("")
+    sql = Sql("WHERE ")
+    for i, part in enumerate(parts):
+        sql += Sql(" AND " if i else "") + part
+    return sql + Sql(" ")
+
+
+def _score(text: TextMatch | None) -> str:
+    if text is None:
+        return "0"
+    return " + ".join(f"m.w{i}" for i in range(len(text.stems)))
+
+
+@dataclass
+class SearchHit:
+    offer: OfferView
+    score: int | None
+    distance_km: float | None
+
+
+@dataclass
+class SearchPage:
+    hits: list[SearchHit]
+    cursors: list[str]
+    total_count: int
+    has_next_page: bool
+    has_previous_page: bool
+    plan: SearchPlan | None
+
+
+@dataclass
+class SearchPlan:
+    """What a search resolved to, kept for its facets (computed only when asked for)."""
+
+    principal: Principal
+    criteria: SearchCriteria
+    text: TextMatch | None
+    on: datetime.date
+
+
+def encode_offset(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode().rstrip("=")
+
+
+def decode_offset(cursor: str) -> int:
+    try:
+        data = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
+        offset = data["offset"]
+        if not isinstance(offset, int) or offset < 0:
+            raise ValueError("bad offset")
+        return offset
+    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError) as exc:
+        raise DomainError(
+            ErrorCode.INVALID, "`after` is not a cursor from this search.", ["after"]
+        ) from exc
+
+
+def search_sql(plan: SearchPlan, first: int, offset: int) -> tuple[Sql, Sql]:
+    """The page statement and the count statement of a search (also used by the benchmark)."""
+    criteria, text = plan.criteria, plan.text
+    clauses = _clauses(plan.principal, criteria, plan.on)
+    cte = _matches_cte(text) if text is not None else Sql("")
+    sort = criteria.effective_sort
+    select = Sql(
+        f"SELECT o.id AS id, o.name_key AS name_key, {_score(text)} AS score, "
+        "(o.capacity_places - o.occupied_places) AS free"
+    )
+    if criteria.near is not None:
+        select += Sql(", ") + _distance_sql(criteria) + Sql(" AS d2")
+    if sort is OfferSort.PRICE:
+        select += Sql(", ") + _price_sql(plan.on, "base_price_ore") + Sql(" AS price")
+        select += Sql(", ") + _price_sql(plan.on, "unit") + Sql(" AS unit")
+    select += Sql(" ")
+    order = {
+        OfferSort.RELEVANCE: "score DESC, name_key, id",
+        OfferSort.DISTANCE: "d2, name_key, id",
+        # per-day prices first, then other units, then offers without a price in force
+        OfferSort.PRICE: (
+            "CASE WHEN unit = 'per_day' THEN 0 WHEN unit IS NULL THEN 2 ELSE 1 END, "
+            "price, name_key, id"
+        ),
+        OfferSort.FREE_PLACES: "free DESC, name_key, id",
+        OfferSort.NAME: "name_key, id",
+    }[sort]
+    where = _where(clauses, text)
+    # The ranking columns are named in a derived table, so ORDER BY can use them in
+    # expressions on both backends (PostgreSQL allows output names there only bare).
+    page = (
+        cte
+        + Sql("SELECT * FROM (")
+        + select
+        + _from(text)
+        + where
+        + Sql(f") ranked ORDER BY {order} LIMIT {{}} OFFSET {{}}", [first + 1, offset])
+    )
+    count = cte + Sql("SELECT COUNT(*) AS n ") + _from(text) + where
+    return page, count
+
+
+async def search_offers(
+    principal: Principal,
+    criteria: SearchCriteria,
+    page: PageRequest,
+    *,
+    on: datetime.date | None = None,
+) -> SearchPage:
+    """One page of offers matching ``criteria``, best first, with the total count."""
+    day = on or today()
+    offset = decode_offset(page.after) if page.after else 0
+    text = await match_text(criteria.query) if criteria.query else None
+    plan = SearchPlan(principal=principal, criteria=criteria, text=text, on=day)
+    if text is not None and text.impossible:
+        await _record(principal, criteria, 0)
+        return SearchPage([], [], 0, False, offset > 0, plan)
+    page_sql, count_sql = search_sql(plan, page.first, offset)
+    rows = await Offer.raw(page_sql.text, *page_sql.args).run() if page.first > 0 else []
+    total = (await Offer.raw(count_sql.text, *count_sql.args).run())[0]["n"]
+    has_next = len(rows) > page.first if page.first > 0 else total > 0
+    rows = rows[: page.first]
+    views = await offers_by_id(principal, [_uuid(r["id"]) for r in rows])
+    hits = []
+    for row in rows:
+        view = views.get(_uuid(row["id"]))
+        if view is None:  # changed since the page was read
+            continue
+        distance = math.sqrt(row["d2"]) * KM_PER_DEGREE if row.get("d2") is not None else None
+        hits.append(SearchHit(view, int(row["score"]) if text is not None else None, distance))
+    await _record(principal, criteria, total)
+    cursors = [encode_offset(offset + i + 1) for i in range(len(hits))]
+    return SearchPage(hits, cursors, total, has_next, offset > 0, plan)
+
+
+def _uuid(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+async def _record(principal: Principal, criteria: SearchCriteria, result_count: int) -> None:
+    """A purchaser's search is a demand signal; nobody else's is recorded."""
+    if principal.role is not Role.PURCHASER or principal.org_code is None:
+        return
+    async with write_transaction():
+        await SearchEvent.insert(
+            SearchEvent(
+                id=uuid.uuid4(),
+                at=utcnow(),
+                municipality=principal.org_code,
+                filters=criteria.signal(),
+                had_query=bool(criteria.query),
+                result_count=result_count,
+            )
+        ).run()
+
+
+# --- facets ----------------------------------------------------------------------------------
+
+
+async def facets(plan: SearchPlan) -> dict[str, dict[str, int]]:
+    """Counts per target group, category, legal basis, region and price band, each under all
+    the other active filters (a facet leaves out its own filter)."""
+    result: dict[str, dict[str, int]] = {}
+    if plan.text is not None and plan.text.impossible:
+        return {k: {} for k in ("target_group", "category", "legal_basis", "region", "price_band")}
+    clauses = _clauses(plan.principal, plan.criteria, plan.on)
+    cte = _matches_cte(plan.text) if plan.text is not None else Sql("")
+    simple = {
+        "category": ("o.category", ""),
+        "region": ("mu.region", ""),
+        "target_group": ("tg.target_group", "JOIN offer_target_group tg ON tg.offer = o.id "),
+        "legal_basis": ("lb.legal_basis", "JOIN offer_legal_basis lb ON lb.offer = o.id "),
+    }
+    for dimension, (column, join) in simple.items():
+        where = _where(clauses, plan.text, leave_out=dimension)
+        sql = (
+            cte
+            + Sql(f"SELECT {column} AS value, COUNT(*) AS n ")
+            + _from(plan.text)
+            + Sql(join)
+            + where
+            + Sql(f"GROUP BY {column}")
+        )
+        rows = await Offer.raw(sql.text, *sql.args).run()
+        result[dimension] = {str(r["value"]): int(r["n"]) for r in rows if r["value"] is not None}
+    band_cases = " ".join(
+        f"WHEN price < {high * 100} THEN '{name}'"
+        for name, _low, high in PRICE_BANDS
+        if high is not None
+    )
+    last = PRICE_BANDS[-1][0]
+    band = Sql(
+        f"SELECT CASE WHEN unit IS NULL THEN NULL WHEN unit <> 'per_day' THEN '{OTHER_UNIT_BAND}' "
+        f"{band_cases} ELSE '{last}' END AS value, COUNT(*) AS n FROM (SELECT "
+    )
+    inner = (
+        _price_sql(plan.on, "base_price_ore")
+        + Sql(" AS price, ")
+        + _price_sql(plan.on, "unit")
+        + Sql(" AS unit ")
+        + _from(plan.text)
+        + _where(clauses, plan.text, leave_out="price_band")
+    )
+    sql = cte + band + inner + Sql(") priced GROUP BY 1")
+    rows = await Offer.raw(sql.text, *sql.args).run()
+    result["price_band"] = {str(r["value"]): int(r["n"]) for r in rows if r["value"] is not None}
+    return result
