@@ -141,5 +141,4 @@ class SearchCriteria(BaseModel):
 
     def signal(self) -> dict[str, Any]:
         """The filters as recorded for demand analysis: codes and numbers, never the query text."""
-        data = self.model_dump(mode="json", exclude={"query"}, exclude_defaults=True)
-        return data
+        return self.model_dump(mode="json", exclude={"query"}, exclude_defaults=True)
