@@ -101,3 +101,32 @@ async def test_offer_list_statements_do_not_grow_with_the_page(
     assert len(large["data"]["offers"]["edges"]) == 8
     assert large["data"]["offers"]["edges"][0]["node"]["history"]["totalCount"] == 2
     assert small_count == large_count, statements
+
+
+SEARCH = """
+query ($first: Int) {
+  searchOffers(query: "grundtaksten", filter: {near: {municipalityCode: "851"}}, first: $first) {
+    totalCount
+    edges { score distanceKm node { name provider { name } targetGroups { labelDa } legalBases { code } } }
+    facets { categories { value count } regions { value count } targetGroups { value count }
+             legalBases { value count } priceBands { value count } }
+  }
+}
+"""
+
+
+async def test_search_statements_do_not_grow_with_the_page(
+    gql: GraphQL, statements: list[str]
+) -> None:
+    from marketplace.offers.demo import seed_demo_offers
+    from marketplace.organisations.demo import seed_demo_providers
+
+    await seed_demo_providers()
+    await seed_demo_offers()
+    counts = []
+    for first in (2, 40):
+        statements.clear()
+        body = await gql(SEARCH, {"first": first})
+        assert len(body["data"]["searchOffers"]["edges"]) == first, body
+        counts.append(len(statements))
+    assert counts[0] == counts[1], statements
