@@ -51,8 +51,9 @@ openapi: install ## Export the REST OpenAPI document to openapi/openapi.json
 check: lint ## Lint, and fail when the exported schema or OpenAPI has drifted from the code
 	PYTHON=$(BIN)/python bash scripts/check_drift.sh
 
-bench: install ## Benchmarks: print latency figures for the registry queries
+bench: install ## Benchmarks: registry reads in process; search over HTTP at 1k/10k/100k offers
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.search
 
 clean: ## Remove the virtualenv and local data under var/
 	rm -rf $(VENV) var

@@ -655,9 +655,7 @@ class _Batch:
 PlanItem = tuple[str, Special | None, Kind, list[str], dict[str, object]]
 
 
-def _plan(
-    providers: list[dict[str, object]],
-) -> list[PlanItem]:
+def _plan(providers: list[dict[str, object]], total: int) -> list[PlanItem]:
     """Which offers to make: (key, special, kind, target groups, provider)."""
     rng = random.Random(20261123)
     groups = target_group_records()
@@ -674,8 +672,7 @@ def _plan(
         plan.append(
             (f"special:{special.name}", special, _KIND[special.kind], list(special.groups), owner)
         )
-    total = PUBLISHED_OFFERS + DRAFT_OFFERS + SUSPENDED_OFFERS - len(SPECIALS)
-    for i in range(total):
+    for i in range(total - len(SPECIALS)):
         group = groups[i % len(groups)]
         kinds = _KINDS_BY_LABEL.get(group.label_da) or _KINDS_BY_GROUP[group.group_da]
         kind = _KIND[rng.choice(kinds)]
@@ -687,8 +684,14 @@ def _plan(
     return plan
 
 
-async def seed_demo_offers(on_each: Callable[[], None] | None = None, *, chunk: int = 60) -> int:
-    """Add the demo offers that are missing; return how many were added."""
+async def seed_demo_offers(
+    on_each: Callable[[], None] | None = None, *, chunk: int = 60, count: int | None = None
+) -> int:
+    """Add the demo offers that are missing; return how many were added.
+
+    ``count`` makes a larger (or smaller) catalogue of the same kind, for benchmarks: all
+    published but the last drafts and suspended ones, as in the demo.
+    """
     providers = await Provider.select(
         Provider.id,
         Provider.org_code,
@@ -697,7 +700,7 @@ async def seed_demo_offers(on_each: Callable[[], None] | None = None, *, chunk: 
     ).run()
     if not providers:
         return 0
-    plan = _plan(providers)
+    plan = _plan(providers, count or planned_offer_count())
     existing = {
         row["id"]
         for row in await Offer.select(Offer.id)

@@ -74,10 +74,12 @@ class TextMatch:
         return any(not m for m in self.matches)
 
 
-async def match_text(query: str) -> TextMatch | None:
-    stems = terms(query)[:MAX_QUERY_TERMS]
-    if not stems:
-        return None
+def query_stems(query: str) -> list[str]:
+    return terms(query)[:MAX_QUERY_TERMS]
+
+
+def vocabulary_sql(stems: list[str]) -> Sql:
+    """The vocabulary terms any of the stems can match (exactly, or as a compound part)."""
     conditions: list[str] = []
     args: list[Any] = []
     for stem in stems:
@@ -87,18 +89,29 @@ async def match_text(query: str) -> TextMatch | None:
         else:
             conditions.append("term = {}")
             args.append(stem)
-    rows = await SearchTerm.raw(
-        f"SELECT term FROM search_term WHERE {' OR '.join(conditions)}", *args
-    ).run()
-    vocabulary = sorted((r["term"] for r in rows), key=lambda t: (len(t), t))
+    return Sql(f"SELECT term FROM search_term WHERE {' OR '.join(conditions)}", args)
+
+
+def text_match(stems: list[str], vocabulary: list[str]) -> TextMatch:
+    """Which vocabulary terms each stem matches, shortest (closest) first."""
+    ordered = sorted(vocabulary, key=lambda t: (len(t), t))
     matches = []
     for stem in stems:
         if len(stem) >= MIN_PART_LENGTH:
-            found = [t for t in vocabulary if stem in t]
+            found = [t for t in ordered if stem in t]
         else:
-            found = [t for t in vocabulary if t == stem]
+            found = [t for t in ordered if t == stem]
         matches.append(found[:MAX_MATCHING_TERMS])
     return TextMatch(stems=stems, matches=matches)
+
+
+async def match_text(query: str) -> TextMatch | None:
+    stems = query_stems(query)
+    if not stems:
+        return None
+    sql = vocabulary_sql(stems)
+    rows = await SearchTerm.raw(sql.text, *sql.args).run()
+    return text_match(stems, [r["term"] for r in rows])
 
 
 def _matches_cte(text: TextMatch) -> Sql:

@@ -1,0 +1,365 @@
+"""Search benchmark: the API end to end over HTTP on loopback against the same SQL run raw.
+
+For each catalogue size (BENCH_SIZES, default 1000,10000,100000 offers) it builds a database
+once (kept between runs: a PostgreSQL database `socialmarked_bench_<n>` on BENCH_POSTGRES_URL,
+or an SQLite file under var/bench/ with BENCH_DATABASE=sqlite), serves the app with uvicorn in
+a process of its own, and sends a fixed mix of typical purchaser searches with a fixed number
+of requests and concurrency (closed loop). In the same run it executes each search's SQL
+directly (asyncpg or sqlite3), so the ratio API / raw SQL shows what the service adds.
+
+Figures: p50/p95/p99 latency (ms) and throughput (requests/s) over HTTP; p50 and p95 of the
+raw SQL; the ratio of the p50s. Printed as a table and written to bench/results/search-*.json
+(not committed). Pins the server to CPU 0 and the load to CPU 1 when the machine has two.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime
+import io
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+BACKEND = os.environ.get("BENCH_DATABASE", "postgres")
+PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "1000,10000,100000").split(",")]
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
+WARMUP = int(os.environ.get("BENCH_WARMUP", "20"))
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "4"))
+
+FIELDS = "totalCount edges { score distanceKm node { id name capacity { free } } }"
+MIX: dict[str, dict[str, Any]] = {
+    "text": {"query": "autisme", "filter": {}},
+    "text+filters": {"query": "selvskadende adfærd", "filter": {"age": 20, "free_places": True}},
+    "near 50 km": {"query": "", "filter": {"near": {"municipality_code": "851", "radius_km": 50}}},
+    "price, sorted": {"query": "", "filter": {"max_price_per_day": "3000"}, "sort": "price"},
+    "facets": {"query": "botilbud", "filter": {"categories": ["residential"]}, "facets": True},
+}
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p.title() for p in rest)
+
+
+def _graphql_filter(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {_camel(k): _graphql_filter(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [v.upper() if isinstance(v, str) and v.islower() else v for v in value]
+    return value
+
+
+def _document(case: dict[str, Any]) -> dict[str, Any]:
+    facets = (
+        " facets { categories { value count } regions { value count } "
+        "targetGroups { value count } legalBases { value count } priceBands { value count } }"
+    )
+    sort = f", sort: {case['sort'].upper()}" if case.get("sort") else ""
+    query = (
+        "query ($query: String, $filter: OfferSearchFilter) { searchOffers(query: $query, "
+        f"filter: $filter, first: 20{sort}) {{ {FIELDS}{facets if case.get('facets') else ''} }} }}"
+    )
+    return {
+        "query": query,
+        "variables": {"query": case["query"], "filter": _graphql_filter(case["filter"])},
+    }
+
+
+def _percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _database_url(size: int) -> str:
+    if BACKEND == "sqlite":
+        path = ROOT / "var" / "bench" / f"search-{size}.sqlite3"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{path}"
+    return urlunparse(urlparse(PG_ADMIN)._replace(path=f"/socialmarked_bench_{size}"))
+
+
+async def _ensure_pg_database(url: str) -> None:
+    import asyncpg
+
+    name = urlparse(url).path.lstrip("/")
+    connection = await asyncpg.connect(PG_ADMIN)
+    try:
+        if not await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+
+
+def _prepare(size: int, url: str) -> None:
+    """Build the catalogue in a process of its own (the engine is chosen at import)."""
+    env = {**os.environ, "DATABASE_URL": url, "VAR_DIR": str(ROOT / "var" / "bench")}
+    subprocess.run(
+        [sys.executable, "-m", "bench.search", "--prepare", str(size)],
+        env=env,
+        cwd=ROOT,
+        check=True,
+    )
+
+
+async def _prepare_here(size: int) -> None:
+    from rich.progress import Progress
+
+    from marketplace.core.db import migrate, prepare_engine, release_engine
+    from marketplace.offers.demo import seed_demo_offers
+    from marketplace.offers.service import load_taxonomies
+    from marketplace.offers.tables import Offer
+    from marketplace.organisations.demo import seed_demo_providers
+    from marketplace.organisations.reference import load_reference_data
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        await migrate()
+    await prepare_engine()
+    try:
+        await load_reference_data()
+        await load_taxonomies()
+        await seed_demo_providers()
+        have = await Offer.count().run()
+        if have >= size:
+            print(f"  {size:,} offers: database ready ({have:,} offers)")
+            return
+        with Progress() as progress:
+            task = progress.add_task(f"Generating {size:,} offers", total=size)
+            await seed_demo_offers(lambda: progress.update(task, advance=1), chunk=500, count=size)
+    finally:
+        await release_engine()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _serve(url: str, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "VAR_DIR": str(ROOT / "var" / "bench"),
+        "ENVIRONMENT": "production",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "schema.app:create_app",
+        "--factory",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    if os.cpu_count() and os.cpu_count() >= 2 and Path("/usr/bin/taskset").exists():
+        command = ["taskset", "-c", "0", *command]
+    return subprocess.Popen(command, env=env, cwd=ROOT)
+
+
+async def _wait_ready(port: int) -> None:
+    import httpx
+
+    async with httpx.AsyncClient() as client:
+        for _ in range(200):
+            try:
+                if (await client.get(f"http://127.0.0.1:{port}/ready")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError("the server did not become ready")
+
+
+async def _timed(
+    action: Callable[[], Awaitable[None]], count: int, concurrency: int
+) -> tuple[list[float], float]:
+    samples: list[float] = []
+    queue = list(range(count))
+
+    async def worker() -> None:
+        while queue:
+            queue.pop()
+            start = time.perf_counter()
+            await action()
+            samples.append((time.perf_counter() - start) * 1000)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return samples, count / (time.perf_counter() - began)
+
+
+async def _http(port: int, token: str) -> dict[str, dict[str, float]]:
+    import httpx
+
+    figures = {}
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=30
+    ) as client:
+        for name, case in MIX.items():
+            body = _document(case)
+
+            async def call(body: dict[str, Any] = body) -> None:
+                response = await client.post("/graphql", json=body)
+                data = response.json()
+                if response.status_code != 200 or "errors" in data:
+                    raise RuntimeError(f"search failed: {response.status_code} {data}")
+
+            await _timed(call, WARMUP, CONCURRENCY)
+            samples, throughput = await _timed(call, REQUESTS, CONCURRENCY)
+            figures[name] = {
+                "p50_ms": statistics.median(samples),
+                "p95_ms": _percentile(samples, 0.95),
+                "p99_ms": _percentile(samples, 0.99),
+                "requests_per_s": throughput,
+            }
+    return figures
+
+
+async def _raw(url: str) -> dict[str, dict[str, float]]:
+    """Run each search's SQL straight on the driver, as many times as the API was asked."""
+    from marketplace.core.clock import today
+    from marketplace.core.errors import parse
+    from marketplace.core.identity import Principal, Role
+    from marketplace.search import service as search
+    from marketplace.search.models import SearchCriteria
+
+    principal = Principal(subject="bench", org_code="851", role=Role.PURCHASER)
+    figures = {}
+    if BACKEND == "sqlite":
+        import sqlite3
+
+        connection = sqlite3.connect(
+            urlparse(url).path[1:]
+            if url.startswith("sqlite:////")
+            else urlparse(url).path.lstrip("/")
+        )
+
+        async def execute(sql: str, args: list[Any]) -> list[Any]:
+            return connection.execute(
+                sql.replace("{}", "?"),
+                [a.isoformat() if isinstance(a, datetime.date) else a for a in args],
+            ).fetchall()
+    else:
+        import asyncpg
+
+        pool = await asyncpg.create_pool(url, min_size=CONCURRENCY, max_size=CONCURRENCY)
+
+        async def execute(sql: str, args: list[Any]) -> list[Any]:
+            numbered = sql
+            for i in range(1, len(args) + 1):
+                numbered = numbered.replace("{}", f"${i}", 1)
+            async with pool.acquire() as conn:
+                return list(await conn.fetch(numbered, *args))
+
+    for name, case in MIX.items():
+        criteria = parse(
+            SearchCriteria, {**case["filter"], "query": case["query"], "sort": case.get("sort")}
+        )
+        stems = search.query_stems(criteria.query)
+
+        async def run(criteria: SearchCriteria = criteria, stems: list[str] = stems) -> None:
+            text = None
+            if stems:
+                lookup = search.vocabulary_sql(stems)
+                vocabulary = [row[0] for row in await execute(lookup.text, lookup.args)]
+                text = search.text_match(stems, vocabulary)
+            plan = search.SearchPlan(principal=principal, criteria=criteria, text=text, on=today())
+            page, count = search.search_sql(plan, 20, 0)
+            rows = await execute(page.text, page.args)
+            await execute(count.text, count.args)
+            ids = [row[0] for row in rows]
+            if ids:
+                marks = ", ".join("{}" for _ in ids)
+                await execute(f"SELECT * FROM offer WHERE id IN ({marks})", ids)
+
+        await _timed(run, WARMUP, CONCURRENCY)
+        samples, _ = await _timed(run, REQUESTS, CONCURRENCY)
+        figures[name] = {"p50_ms": statistics.median(samples), "p95_ms": _percentile(samples, 0.95)}
+    if BACKEND != "sqlite":
+        await pool.close()
+    return figures
+
+
+def _token() -> str:
+    env = {**os.environ, "VAR_DIR": str(ROOT / "var" / "bench")}
+    out = subprocess.run(
+        [sys.executable, "-m", "schema.cli", "token", "--org", "851", "--role", "purchaser"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return out.stdout.strip()
+
+
+async def main() -> None:
+    if len(os.sched_getaffinity(0)) >= 2:
+        os.sched_setaffinity(0, {1})
+    report: dict[str, Any] = {
+        "backend": BACKEND,
+        "requests_per_case": REQUESTS,
+        "concurrency": CONCURRENCY,
+        "loop": "closed",
+        "when": datetime.datetime.now(datetime.UTC).isoformat(),
+        "sizes": {},
+    }
+    token = _token()
+    print(
+        f"search benchmark: {BACKEND}, {REQUESTS} requests per case, concurrency {CONCURRENCY} (closed loop)"
+    )
+    header = f"{'offers':>8} {'case':16} {'p50':>7} {'p95':>7} {'p99':>7} {'req/s':>7} {'raw p50':>8} {'raw p95':>8} {'ratio':>6}"
+    rows = []
+    for size in SIZES:
+        url = _database_url(size)
+        if BACKEND != "sqlite":
+            await _ensure_pg_database(url)
+        _prepare(size, url)
+        port = _free_port()
+        server = _serve(url, port)
+        try:
+            await _wait_ready(port)
+            api = await _http(port, token)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        os.environ["DATABASE_URL"] = url
+        raw = await _raw(url)
+        report["sizes"][size] = {"api": api, "raw": raw}
+        for name in MIX:
+            a, r = api[name], raw[name]
+            rows.append(
+                f"{size:>8,} {name:16} {a['p50_ms']:7.1f} {a['p95_ms']:7.1f} {a['p99_ms']:7.1f} "
+                f"{a['requests_per_s']:7.0f} {r['p50_ms']:8.2f} {r['p95_ms']:8.2f} {a['p50_ms'] / r['p50_ms']:6.1f}"
+            )
+    print(header)
+    print("\n".join(rows))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = RESULTS / f"search-{BACKEND}-{stamp}.json"
+    path.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    print(f"written to {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--prepare":
+        asyncio.run(_prepare_here(int(sys.argv[2])))
+    else:
+        asyncio.run(main())
