@@ -37,7 +37,7 @@ PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "1000,10000,100000").split(",")]
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
 WARMUP = int(os.environ.get("BENCH_WARMUP", "20"))
-CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "4"))
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "1"))
 
 FIELDS = "totalCount edges { score distanceKm node { id name capacity { free } } }"
 MIX: dict[str, dict[str, Any]] = {
@@ -117,7 +117,7 @@ def _prepare(size: int, url: str) -> None:
 async def _prepare_here(size: int) -> None:
     from rich.progress import Progress
 
-    from marketplace.core.db import migrate, prepare_engine, release_engine
+    from marketplace.core.db import analyze, migrate, prepare_engine, release_engine
     from marketplace.offers.demo import seed_demo_offers
     from marketplace.offers.service import load_taxonomies
     from marketplace.offers.tables import Offer
@@ -132,12 +132,11 @@ async def _prepare_here(size: int) -> None:
         await load_taxonomies()
         await seed_demo_providers()
         have = await Offer.count().run()
-        if have >= size:
-            print(f"  {size:,} offers: database ready ({have:,} offers)")
-            return
-        with Progress() as progress:
-            task = progress.add_task(f"Generating {size:,} offers", total=size)
-            await seed_demo_offers(lambda: progress.update(task, advance=1), chunk=500, count=size)
+        if have < size:
+            with Progress() as progress:
+                task = progress.add_task(f"Generating {size:,} offers", total=size)
+                await seed_demo_offers(lambda: progress.update(task, advance=1), chunk=500, count=size)
+        await analyze()
     finally:
         await release_engine()
 

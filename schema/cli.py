@@ -18,6 +18,7 @@ from rich.progress import Progress
 
 from marketplace.core.db import (
     SchemaBehindError,
+    analyze,
     ensure_schema_current,
     migrate,
     prepare_engine,

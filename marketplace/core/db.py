@@ -206,3 +206,19 @@ async def sync_reference_rows(table: type[Table], rows: list[dict[str, Any]]) ->
             await table.update(values).where(pk == row[pk._meta.name]).run()
             changed += 1
     return len(missing) + changed
+
+
+async def analyze() -> None:
+    """Refresh the query planner's statistics after a bulk load (both backends know ANALYZE)."""
+    await engine().run_ddl("ANALYZE")
+
+
+async def relax_commit_durability() -> None:
+    """In the current transaction, let PostgreSQL acknowledge the commit before it is on disk.
+
+    For records whose loss in a crash costs nothing but a statistic (demand signals); the
+    database stays consistent either way. SQLite's WAL mode is already asynchronous enough.
+    """
+    db = engine()
+    if not isinstance(db, SQLiteEngine):
+        await db.run_ddl("SET LOCAL synchronous_commit TO OFF")

@@ -61,7 +61,7 @@ class Offer(Table, tablename="offer"):
     municipality = ForeignKey(
         references=Municipality, null=True, default=None, index=True, on_delete=OnDelete.restrict
     )
-    latitude = Float(null=True, default=None)
+    latitude = Float(null=True, default=None, index=True)
     longitude = Float(null=True, default=None)
     approval_status = Varchar(length=16, default="not_applied")
     approved_places = Integer(null=True, default=None)

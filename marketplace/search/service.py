@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from marketplace.core.clock import today, utcnow
-from marketplace.core.db import write_transaction
+from marketplace.core.db import relax_commit_durability, write_transaction
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import Principal, Role
 from marketplace.core.money import to_ore
@@ -140,10 +140,14 @@ class Clause:
     sql: Sql
 
 
-def _price_sql(on: datetime.date, column: str) -> Sql:
+def _prices(on: datetime.date) -> Sql:
+    """The base price and unit in force on a day, per offer (``cp.price``, ``cp.unit``): the
+    highest version of the year already valid then. One pass over the year's price lists."""
     return Sql(
-        f"(SELECT pl.{column} FROM price_list pl WHERE pl.offer = o.id AND pl.year = {{}} "
-        "AND pl.valid_from <= {} ORDER BY pl.version DESC LIMIT 1)",
+        "LEFT JOIN (SELECT offer, price, unit FROM (SELECT pl.offer AS offer, "
+        "pl.base_price_ore AS price, pl.unit AS unit, ROW_NUMBER() OVER "
+        "(PARTITION BY pl.offer ORDER BY pl.version DESC) AS rn FROM price_list pl "
+        "WHERE pl.year = {} AND pl.valid_from <= {}) versions WHERE rn = 1) cp ON cp.offer = o.id ",
         [on.year, on],
     )
 
@@ -227,8 +231,21 @@ def _clauses(principal: Principal, criteria: SearchCriteria, on: datetime.date) 
         codes = criteria.municipality_codes
         clauses.append(Clause(None, Sql(f"o.municipality IN ({_marks(codes)})", list(codes))))
     if criteria.near is not None and criteria.near.radius_km is not None:
-        limit = (criteria.near.radius_km / KM_PER_DEGREE) ** 2
-        clauses.append(Clause(None, _distance_sql(criteria) + Sql(" <= {}", [limit])))
+        lat, lon = criteria.near.point()
+        degrees = criteria.near.radius_km / KM_PER_DEGREE
+        wide = degrees / math.cos(math.radians(lat))
+        # a box first (the latitude index narrows it), then the circle
+        clauses.append(
+            Clause(
+                None,
+                Sql(
+                    "o.latitude BETWEEN {} AND {} AND o.longitude BETWEEN {} AND {} AND ",
+                    [lat - degrees, lat + degrees, lon - wide, lon + wide],
+                )
+                + _distance_sql(criteria)
+                + Sql(" <= {}", [degrees**2]),
+            )
+        )
     if criteria.near is not None:
         clauses.append(Clause(None, Sql("o.latitude IS NOT NULL")))
     if criteria.age is not None:
@@ -239,10 +256,10 @@ def _clauses(principal: Principal, criteria: SearchCriteria, on: datetime.date) 
         clauses.append(
             Clause(
                 "price_band",
-                _price_sql(on, "unit")
-                + Sql(" = {} AND ", ["per_day"])
-                + _price_sql(on, "base_price_ore")
-                + Sql(" <= {}", [to_ore(criteria.max_price_per_day)]),
+                Sql(
+                    "cp.unit = {} AND cp.price <= {}",
+                    ["per_day", to_ore(criteria.max_price_per_day)],
+                ),
             )
         )
     if criteria.free_from is not None:
@@ -275,13 +292,15 @@ def _clauses(principal: Principal, criteria: SearchCriteria, on: datetime.date) 
     return clauses
 
 
-def _from(text: TextMatch | None) -> Sql:
+def _from(text: TextMatch | None, prices_on: datetime.date | None = None) -> Sql:
     sql = Sql(
         "FROM offer o JOIN provider p ON p.id = o.provider "
         "LEFT JOIN municipality mu ON mu.code = o.municipality "
     )
     if text is not None:
         sql += Sql("JOIN matches m ON m.offer = o.id ")
+    if prices_on is not None:
+        sql += _prices(prices_on)
     return sql
 
 
@@ -359,9 +378,9 @@ def search_sql(plan: SearchPlan, first: int, offset: int) -> tuple[Sql, Sql]:
     )
     if criteria.near is not None:
         select += Sql(", ") + _distance_sql(criteria) + Sql(" AS d2")
+    priced = sort is OfferSort.PRICE or criteria.max_price_per_day is not None
     if sort is OfferSort.PRICE:
-        select += Sql(", ") + _price_sql(plan.on, "base_price_ore") + Sql(" AS price")
-        select += Sql(", ") + _price_sql(plan.on, "unit") + Sql(" AS unit")
+        select += Sql(", cp.price AS price, cp.unit AS unit")
     select += Sql(" ")
     order = {
         OfferSort.RELEVANCE: "score DESC, name_key, id",
@@ -375,17 +394,19 @@ def search_sql(plan: SearchPlan, first: int, offset: int) -> tuple[Sql, Sql]:
         OfferSort.NAME: "name_key, id",
     }[sort]
     where = _where(clauses, text)
+    prices_on = plan.on if priced else None
     # The ranking columns are named in a derived table, so ORDER BY can use them in
-    # expressions on both backends (PostgreSQL allows output names there only bare).
+    # expressions on both backends (PostgreSQL allows output names there only bare); the
+    # window count gives the total in the same statement.
     page = (
         cte
-        + Sql("SELECT * FROM (")
+        + Sql("SELECT ranked.*, COUNT(*) OVER () AS total_count FROM (")
         + select
-        + _from(text)
+        + _from(text, prices_on)
         + where
         + Sql(f") ranked ORDER BY {order} LIMIT {{}} OFFSET {{}}", [first + 1, offset])
     )
-    count = cte + Sql("SELECT COUNT(*) AS n ") + _from(text) + where
+    count = cte + Sql("SELECT COUNT(*) AS n ") + _from(text, prices_on) + where
     return page, count
 
 
@@ -406,7 +427,10 @@ async def search_offers(
         return SearchPage([], [], 0, False, offset > 0, plan)
     page_sql, count_sql = search_sql(plan, page.first, offset)
     rows = await Offer.raw(page_sql.text, *page_sql.args).run() if page.first > 0 else []
-    total = (await Offer.raw(count_sql.text, *count_sql.args).run())[0]["n"]
+    if rows:
+        total = int(rows[0]["total_count"])
+    else:  # an empty page says nothing about the rows before it
+        total = int((await Offer.raw(count_sql.text, *count_sql.args).run())[0]["n"])
     has_next = len(rows) > page.first if page.first > 0 else total > 0
     rows = rows[: page.first]
     views = await offers_by_id(principal, [_uuid(r["id"]) for r in rows])
@@ -431,6 +455,7 @@ async def _record(principal: Principal, criteria: SearchCriteria, result_count: 
     if principal.role is not Role.PURCHASER or principal.org_code is None:
         return
     async with write_transaction():
+        await relax_commit_durability()
         await SearchEvent.insert(
             SearchEvent(
                 id=uuid.uuid4(),
@@ -462,10 +487,11 @@ async def facets(plan: SearchPlan) -> dict[str, dict[str, int]]:
     }
     for dimension, (column, join) in simple.items():
         where = _where(clauses, plan.text, leave_out=dimension)
+        priced = plan.criteria.max_price_per_day is not None
         sql = (
             cte
             + Sql(f"SELECT {column} AS value, COUNT(*) AS n ")
-            + _from(plan.text)
+            + _from(plan.text, plan.on if priced else None)
             + Sql(join)
             + where
             + Sql(f"GROUP BY {column}")
@@ -473,24 +499,22 @@ async def facets(plan: SearchPlan) -> dict[str, dict[str, int]]:
         rows = await Offer.raw(sql.text, *sql.args).run()
         result[dimension] = {str(r["value"]): int(r["n"]) for r in rows if r["value"] is not None}
     band_cases = " ".join(
-        f"WHEN price < {high * 100} THEN '{name}'"
+        f"WHEN cp.price < {high * 100} THEN '{name}'"
         for name, _low, high in PRICE_BANDS
         if high is not None
     )
     last = PRICE_BANDS[-1][0]
-    band = Sql(
-        f"SELECT CASE WHEN unit IS NULL THEN NULL WHEN unit <> 'per_day' THEN '{OTHER_UNIT_BAND}' "
-        f"{band_cases} ELSE '{last}' END AS value, COUNT(*) AS n FROM (SELECT "
+    band = (
+        f"CASE WHEN cp.unit IS NULL THEN NULL WHEN cp.unit <> 'per_day' THEN '{OTHER_UNIT_BAND}' "
+        f"{band_cases} ELSE '{last}' END"
     )
-    inner = (
-        _price_sql(plan.on, "base_price_ore")
-        + Sql(" AS price, ")
-        + _price_sql(plan.on, "unit")
-        + Sql(" AS unit ")
-        + _from(plan.text)
+    sql = (
+        cte
+        + Sql(f"SELECT {band} AS value, COUNT(*) AS n ")
+        + _from(plan.text, plan.on)
         + _where(clauses, plan.text, leave_out="price_band")
+        + Sql(f"GROUP BY {band}")
     )
-    sql = cte + band + inner + Sql(") priced GROUP BY 1")
     rows = await Offer.raw(sql.text, *sql.args).run()
     result["price_band"] = {str(r["value"]): int(r["n"]) for r in rows if r["value"] is not None}
     return result
