@@ -108,6 +108,7 @@ def seed(registry_only: bool) -> None:
             console.print(
                 f"  offers added: {offers_added} (of {planned_offer_count()} demo offers)"
             )
+            await analyze()
 
     try:
         _run(work())
