@@ -258,7 +258,12 @@ async def _raw(url: str) -> dict[str, dict[str, float]]:
     else:
         import asyncpg
 
-        pool = await asyncpg.create_pool(url, min_size=CONCURRENCY, max_size=CONCURRENCY)
+        pool = await asyncpg.create_pool(
+            url,
+            min_size=CONCURRENCY,
+            max_size=CONCURRENCY,
+            server_settings={"plan_cache_mode": "force_custom_plan"},  # as the service does
+        )
 
         async def execute(sql: str, args: list[Any]) -> list[Any]:
             numbered = sql

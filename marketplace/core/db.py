@@ -42,7 +42,12 @@ def create_engine(url: str) -> Engine:
         path.parent.mkdir(parents=True, exist_ok=True)
         return SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
     if url.startswith(("postgresql://", "postgres://")):
-        return PostgresEngine(config={"dsn": url})
+        # asyncpg prepares every statement; after five runs PostgreSQL may switch to a generic
+        # plan that ignores the parameters, which for search (lists of terms and codes) can be
+        # a hundred times slower. Plan each execution for its own values.
+        return PostgresEngine(
+            config={"dsn": url, "server_settings": {"plan_cache_mode": "force_custom_plan"}}
+        )
     raise ValueError(f"unsupported DATABASE_URL scheme: {url.split(':', 1)[0]}")
 
 
