@@ -287,7 +287,8 @@ async def _raw(url: str) -> dict[str, dict[str, float]]:
             plan = search.SearchPlan(principal=principal, criteria=criteria, text=text, on=today())
             page, count = search.search_sql(plan, 20, 0)
             rows = await execute(page.text, page.args)
-            await execute(count.text, count.args)
+            if not rows:  # as the service: the page carries the total unless it is empty
+                await execute(count.text, count.args)
             ids = [row[0] for row in rows]
             if ids:
                 marks = ", ".join("{}" for _ in ids)
