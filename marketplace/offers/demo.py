@@ -701,12 +701,7 @@ async def seed_demo_offers(
     if not providers:
         return 0
     plan = _plan(providers, count or planned_offer_count())
-    existing = {
-        row["id"]
-        for row in await Offer.select(Offer.id)
-        .where(Offer.id.is_in([_oid(k) for k, *_ in plan]))
-        .run()
-    }
+    existing = {row["id"] for row in await Offer.select(Offer.id).run()}
     label_to_code = {g.label_da: g.code for g in target_group_records()}
     municipalities = municipality_records()
     year = today().year

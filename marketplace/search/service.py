@@ -471,50 +471,68 @@ async def _record(principal: Principal, criteria: SearchCriteria, result_count: 
 # --- facets ----------------------------------------------------------------------------------
 
 
-async def facets(plan: SearchPlan) -> dict[str, dict[str, int]]:
-    """Counts per target group, category, legal basis, region and price band, each under all
-    the other active filters (a facet leaves out its own filter)."""
-    result: dict[str, dict[str, int]] = {}
-    if plan.text is not None and plan.text.impossible:
-        return {k: {} for k in ("target_group", "category", "legal_basis", "region", "price_band")}
-    clauses = _clauses(plan.principal, plan.criteria, plan.on)
-    cte = _matches_cte(plan.text) if plan.text is not None else Sql("")
-    simple = {
-        "category": ("o.category", ""),
-        "region": ("mu.region", ""),
-        "target_group": ("tg.target_group", "JOIN offer_target_group tg ON tg.offer = o.id "),
-        "legal_basis": ("lb.legal_basis", "JOIN offer_legal_basis lb ON lb.offer = o.id "),
-    }
-    for dimension, (column, join) in simple.items():
-        where = _where(clauses, plan.text, leave_out=dimension)
-        priced = plan.criteria.max_price_per_day is not None
-        sql = (
-            cte
-            + Sql(f"SELECT {column} AS value, COUNT(*) AS n ")
-            + _from(plan.text, plan.on if priced else None)
-            + Sql(join)
-            + where
-            + Sql(f"GROUP BY {column}")
+FACETS = ("category", "region", "target_group", "legal_basis", "price_band")
+
+
+def _facet_select(dimension: str) -> str:
+    """Counts of one dimension over ``base`` (the offers a facet counts)."""
+    if dimension in ("category", "region"):
+        return (
+            f"SELECT '{dimension}' AS facet, base.{dimension} AS value, COUNT(*) AS n "
+            f"FROM base GROUP BY base.{dimension}"
         )
-        rows = await Offer.raw(sql.text, *sql.args).run()
-        result[dimension] = {str(r["value"]): int(r["n"]) for r in rows if r["value"] is not None}
-    band_cases = " ".join(
-        f"WHEN cp.price < {high * 100} THEN '{name}'"
+    if dimension in ("target_group", "legal_basis"):
+        table = f"offer_{dimension}"
+        return (
+            f"SELECT '{dimension}' AS facet, link.{dimension} AS value, COUNT(*) AS n "
+            f"FROM base JOIN {table} link ON link.offer = base.id GROUP BY link.{dimension}"
+        )
+    cases = " ".join(
+        f"WHEN base.price < {high * 100} THEN '{name}'"
         for name, _low, high in PRICE_BANDS
         if high is not None
     )
-    last = PRICE_BANDS[-1][0]
     band = (
-        f"CASE WHEN cp.unit IS NULL THEN NULL WHEN cp.unit <> 'per_day' THEN '{OTHER_UNIT_BAND}' "
-        f"{band_cases} ELSE '{last}' END"
+        f"CASE WHEN base.unit IS NULL THEN NULL WHEN base.unit <> 'per_day' THEN "
+        f"'{OTHER_UNIT_BAND}' {cases} ELSE '{PRICE_BANDS[-1][0]}' END"
     )
-    sql = (
-        cte
-        + Sql(f"SELECT {band} AS value, COUNT(*) AS n ")
-        + _from(plan.text, plan.on)
-        + _where(clauses, plan.text, leave_out="price_band")
-        + Sql(f"GROUP BY {band}")
-    )
-    rows = await Offer.raw(sql.text, *sql.args).run()
-    result["price_band"] = {str(r["value"]): int(r["n"]) for r in rows if r["value"] is not None}
+    return f"SELECT 'price_band' AS facet, {band} AS value, COUNT(*) AS n FROM base GROUP BY {band}"
+
+
+async def facets(plan: SearchPlan) -> dict[str, dict[str, int]]:
+    """Counts per target group, category, legal basis, region and price band, each under all
+    the other active filters (a facet leaves out its own filter).
+
+    Facets whose own dimension is not filtered share one set of offers and come from one
+    statement; each filtered dimension needs a statement of its own.
+    """
+    result: dict[str, dict[str, int]] = {d: {} for d in FACETS}
+    if plan.text is not None and plan.text.impossible:
+        return result
+    clauses = _clauses(plan.principal, plan.criteria, plan.on)
+    filtered = {c.dimension for c in clauses if c.dimension is not None}
+    groups = [(None, [d for d in FACETS if d not in filtered])]
+    groups += [(d, [d]) for d in FACETS if d in filtered]
+    for leave_out, dimensions in groups:
+        if not dimensions:
+            continue
+        head = (
+            Sql(_matches_cte(plan.text).text.rstrip() + ", ", _matches_cte(plan.text).args)
+            if plan.text is not None
+            else Sql("WITH ")
+        )
+        sql = (
+            head
+            + Sql(
+                "base AS (SELECT o.id AS id, o.category AS category, mu.region AS region, "
+                "cp.price AS price, cp.unit AS unit "
+            )
+            + _from(plan.text, plan.on)
+            + _where(clauses, plan.text, leave_out=leave_out)
+            + Sql(") ")
+            + Sql(" UNION ALL ".join(_facet_select(d) for d in dimensions))
+        )
+        for row in await Offer.raw(sql.text, *sql.args).run():
+            if row["value"] is not None:
+                result[str(row["facet"])][str(row["value"])] = int(row["n"])
     return result
