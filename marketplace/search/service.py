@@ -511,7 +511,7 @@ async def facets(plan: SearchPlan) -> dict[str, dict[str, int]]:
         return result
     clauses = _clauses(plan.principal, plan.criteria, plan.on)
     filtered = {c.dimension for c in clauses if c.dimension is not None}
-    groups = [(None, [d for d in FACETS if d not in filtered])]
+    groups: list[tuple[str | None, list[str]]] = [(None, [d for d in FACETS if d not in filtered])]
     groups += [(d, [d]) for d in FACETS if d in filtered]
     for leave_out, dimensions in groups:
         if not dimensions:
