@@ -135,7 +135,9 @@ async def _prepare_here(size: int) -> None:
         if have < size:
             with Progress() as progress:
                 task = progress.add_task(f"Generating {size:,} offers", total=size)
-                await seed_demo_offers(lambda: progress.update(task, advance=1), chunk=500, count=size)
+                await seed_demo_offers(
+                    lambda: progress.update(task, advance=1), chunk=500, count=size
+                )
         await analyze()
     finally:
         await release_engine()

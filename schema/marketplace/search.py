@@ -8,7 +8,7 @@ from decimal import Decimal
 import strawberry
 from strawberry import UNSET, relay
 
-from marketplace.core.errors import parse
+from marketplace.core.errors import DomainError, DomainErrors, parse
 from marketplace.core.pagination import PageRequest
 from marketplace.offers.taxonomy import legal_bases, target_group_records
 from marketplace.organisations.reference import region_records
@@ -112,6 +112,25 @@ class OfferSearchConnection:
         )
 
 
+def _criteria(data: dict[str, object]) -> SearchCriteria:
+    """Validate; errors name the argument at fault (`query`, `sort`, or a path in `filter`)."""
+    try:
+        return parse(SearchCriteria, data)
+    except DomainErrors as errors:
+        raise DomainErrors(
+            [
+                DomainError(
+                    e.code,
+                    e.message,
+                    e.field
+                    if e.field and e.field[0] in ("query", "sort")
+                    else ["filter", *(e.field or [])],
+                )
+                for e in errors.errors
+            ]
+        ) from None
+
+
 @strawberry.type
 class SearchQuery:
     @strawberry.field(
@@ -134,7 +153,7 @@ class SearchQuery:
         if isinstance(data.get("near"), dict):
             data["near"] = {k: v for k, v in data["near"].items() if v is not None}
         data.update(query=query or "", sort=sort)
-        criteria = parse(SearchCriteria, data, ["filter"])
+        criteria = _criteria(data)
         page = await search.search_offers(
             info.context.principal, criteria, PageRequest.of(first, after)
         )

@@ -120,4 +120,6 @@ async def test_bad_search_input_is_a_typed_error(
 ) -> None:
     body = await gql(SEARCH, variables)
     assert body["data"] is None
-    assert body["errors"][0]["extensions"]["code"] == code
+    extensions = body["errors"][0]["extensions"]
+    assert extensions["code"] == code
+    assert extensions["field"][0] == next(iter(variables))  # the argument at fault
