@@ -38,14 +38,18 @@ class Connection(Generic[NodeT]):
         ]
         return cls(
             edges=edges,
-            page_info=relay.PageInfo(
-                has_next_page=page.has_next_page,
-                has_previous_page=page.has_previous_page,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=page_info(page.cursors, page.has_next_page, page.has_previous_page),
             total_count=page.total_count,
         )
+
+
+def page_info(cursors: Sequence[str], has_next: bool, has_previous: bool) -> relay.PageInfo:
+    return relay.PageInfo(
+        has_next_page=has_next,
+        has_previous_page=has_previous,
+        start_cursor=cursors[0] if cursors else None,
+        end_cursor=cursors[-1] if cursors else None,
+    )
 
 
 def decode_global_id(value: str, field: Sequence[str] = ("id",)) -> GlobalID:

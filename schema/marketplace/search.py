@@ -18,6 +18,7 @@ from marketplace.search.models import SearchCriteria
 from schema.context import Info
 from schema.errors import input_data
 from schema.marketplace.offer_types import LegalBasis, Offer, OfferCategory, UniqueOfferStatus
+from schema.relay import page_info
 
 OfferSort = strawberry.enum(
     DomainOfferSort,
@@ -168,12 +169,7 @@ class SearchQuery:
         ]
         return OfferSearchConnection(
             edges=edges,
-            page_info=relay.PageInfo(
-                has_next_page=page.has_next_page,
-                has_previous_page=page.has_previous_page,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=page_info(page.cursors, page.has_next_page, page.has_previous_page),
             total_count=page.total_count,
             plan=page.plan,
         )
