@@ -280,7 +280,11 @@ async def _raw(url: str) -> dict[str, dict[str, float]]:
         )
         stems = search.query_stems(criteria.query)
 
-        async def run(criteria: SearchCriteria = criteria, stems: list[str] = stems) -> None:
+        async def run(
+            criteria: SearchCriteria = criteria,
+            stems: list[str] = stems,
+            facets: bool = bool(case.get("facets")),
+        ) -> None:
             text = None
             if stems:
                 lookup = search.vocabulary_sql(stems)
@@ -295,6 +299,9 @@ async def _raw(url: str) -> dict[str, dict[str, float]]:
             if ids:
                 marks = ", ".join("{}" for _ in ids)
                 await execute(f"SELECT * FROM offer WHERE id IN ({marks})", ids)
+            if facets:
+                for statement in search.facet_sql(plan):
+                    await execute(statement.text, statement.args)
 
         await _timed(run, WARMUP, CONCURRENCY)
         samples, _ = await _timed(run, REQUESTS, CONCURRENCY)

@@ -499,29 +499,25 @@ def _facet_select(dimension: str) -> str:
     return f"SELECT 'price_band' AS facet, {band} AS value, COUNT(*) AS n FROM base GROUP BY {band}"
 
 
-async def facets(plan: SearchPlan) -> dict[str, dict[str, int]]:
-    """Counts per target group, category, legal basis, region and price band, each under all
-    the other active filters (a facet leaves out its own filter).
+def facet_sql(plan: SearchPlan) -> list[Sql]:
+    """The statements that count the facets of a search (also used by the benchmark).
 
     Facets whose own dimension is not filtered share one set of offers and come from one
     statement; each filtered dimension needs a statement of its own.
     """
-    result: dict[str, dict[str, int]] = {d: {} for d in FACETS}
-    if plan.text is not None and plan.text.impossible:
-        return result
     clauses = _clauses(plan.principal, plan.criteria, plan.on)
     filtered = {c.dimension for c in clauses if c.dimension is not None}
     groups: list[tuple[str | None, list[str]]] = [(None, [d for d in FACETS if d not in filtered])]
     groups += [(d, [d]) for d in FACETS if d in filtered]
+    statements = []
     for leave_out, dimensions in groups:
         if not dimensions:
             continue
-        head = (
-            Sql(_matches_cte(plan.text).text.rstrip() + ", ", _matches_cte(plan.text).args)
-            if plan.text is not None
-            else Sql("WITH ")
-        )
-        sql = (
+        head = Sql("WITH ")
+        if plan.text is not None:
+            matches = _matches_cte(plan.text)
+            head = Sql(matches.text.rstrip() + ", ", matches.args)
+        statements.append(
             head
             + Sql(
                 "base AS (SELECT o.id AS id, o.category AS category, mu.region AS region, "
@@ -532,6 +528,16 @@ async def facets(plan: SearchPlan) -> dict[str, dict[str, int]]:
             + Sql(") ")
             + Sql(" UNION ALL ".join(_facet_select(d) for d in dimensions))
         )
+    return statements
+
+
+async def facets(plan: SearchPlan) -> dict[str, dict[str, int]]:
+    """Counts per target group, category, legal basis, region and price band, each under all
+    the other active filters (a facet leaves out its own filter)."""
+    result: dict[str, dict[str, int]] = {d: {} for d in FACETS}
+    if plan.text is not None and plan.text.impossible:
+        return result
+    for sql in facet_sql(plan):
         for row in await Offer.raw(sql.text, *sql.args).run():
             if row["value"] is not None:
                 result[str(row["facet"])][str(row["value"])] = int(row["n"])
