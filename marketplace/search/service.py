@@ -517,13 +517,18 @@ def facet_sql(plan: SearchPlan) -> list[Sql]:
         if plan.text is not None:
             matches = _matches_cte(plan.text)
             head = Sql(matches.text.rstrip() + ", ", matches.args)
+        # prices in force are needed for the price bands, or when a price filter applies
+        priced = "price_band" in dimensions or plan.criteria.max_price_per_day is not None
+        price_columns = (
+            "cp.price AS price, cp.unit AS unit" if priced else "NULL AS price, NULL AS unit"
+        )
         statements.append(
             head
             + Sql(
                 "base AS (SELECT o.id AS id, o.category AS category, mu.region AS region, "
-                "cp.price AS price, cp.unit AS unit "
+                f"{price_columns} "
             )
-            + _from(plan.text, plan.on)
+            + _from(plan.text, plan.on if priced else None)
             + _where(clauses, plan.text, leave_out=leave_out)
             + Sql(") ")
             + Sql(" UNION ALL ".join(_facet_select(d) for d in dimensions))
