@@ -377,6 +377,43 @@ class Special:
 
 
 SPECIALS: tuple[Special, ...] = (
+    # The case the search is built for: a young adult with autism and self-harming behaviour.
+    Special(
+        "Bostedet Tranehøj",
+        "bo_midlertidig",
+        ("Autismespektrum", "Selvskadende adfærd"),
+        ("SEL-107", "SEL-85"),
+        (18, 30),
+        (3200, 5200),
+        (6, 12),
+        "døgndækket støtte til unge voksne med autisme og selvskadende adfærd i tæt samarbejde med psykiatrien",
+        org_code="1081",
+        methods=("Low Arousal", "Mentaliseringsbaseret tilgang"),
+    ),
+    Special(
+        "Ungehuset Kompasset",
+        "boern_dogn",
+        ("Autismespektrum", "Selvskadende adfærd", "Angst"),
+        ("BL-43-1-6",),
+        (13, 22),
+        (5200, 8200),
+        (4, 8),
+        "skærmede døgnpladser for unge med autisme, angst og selvskade, med eget skoletilbud",
+        region="1082",
+        methods=("Low Arousal", "KRAP"),
+    ),
+    Special(
+        "Bofællesskabet Fyrremosen",
+        "bo_laengere",
+        ("Autismespektrum", "Selvskadende adfærd"),
+        ("SEL-108", "SEL-104"),
+        (18, 45),
+        (3400, 6100),
+        (6, 16),
+        "længerevarende boliger for voksne med autisme og selvskadende adfærd, med struktur og forudsigelighed",
+        region="1083",
+        methods=("Struktureret pædagogik (TEACCH)", "Low Arousal"),
+    ),
     Special(
         "Birken",
         "boern_dogn",
