@@ -760,11 +760,8 @@ async def seed_demo_offers(
         name = special.name if special else f"{rng.choice(kind.prefixes)} {rng.choice(_PLACES)}"
         if not special:
             name = f"{name} {place.seat}" if rng.random() < 0.5 else name
-        methods = (
-            list(special.methods)
-            if special
-            else rng.sample(METHOD_SUGGESTIONS, k=rng.randint(1, 3))
-        )
+        pool = _CHILD_METHODS if kind.segment == "children_and_youth" else _ADULT_METHODS
+        methods = list(special.methods) if special else rng.sample(pool, k=rng.randint(1, 3))
         places = rng.randint(*(special.places if special else kind.places))
         description = _description(
             rng, kind, name, groups, methods, places, special.text if special else ""
