@@ -117,6 +117,22 @@ def seed(registry_only: bool) -> None:
         sys.exit(1)
 
 
+@main.command(help="Rebuild the search index of every offer (after a change to the stemming).")
+def reindex() -> None:
+    from marketplace.search.index import reindex_all
+
+    async def work() -> int:
+        await ensure_schema_current()
+        return await reindex_all()
+
+    try:
+        count = _run(work())
+    except SchemaBehindError as error:
+        console.print(f"[red]Not reindexing.[/] {error}")
+        sys.exit(1)
+    console.print(f"Search index rebuilt for {count} offer(s).")
+
+
 @main.command(help="Print a development access token, e.g. --org 851 --role purchaser.")
 @click.option("--org", "org_code", required=True, help="Municipality code, region code or CVR.")
 @click.option(

@@ -77,6 +77,9 @@ def test_from_an_empty_database_to_a_seeded_registry(fresh_database: dict[str, s
     assert "municipalities changed: 98" in seeded.stderr
     assert "providers added: 15" in seeded.stderr
     assert "offers added: 440" in seeded.stderr
+    reindexed = socialmarked(env, "reindex")
+    assert reindexed.returncode == 0, reindexed.stderr
+    assert "rebuilt for 440 offer(s)" in reindexed.stderr
     reseeded = socialmarked(env, "seed")
     assert "municipalities changed: 0" in reseeded.stderr
     assert "providers added: 0" in reseeded.stderr

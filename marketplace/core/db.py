@@ -58,10 +58,6 @@ def engine() -> Engine:
     return db
 
 
-def is_sqlite() -> bool:
-    return engine().engine_type == "sqlite"
-
-
 def write_transaction():  # type: ignore[no-untyped-def]
     """A transaction for work that writes.
 
@@ -227,3 +223,12 @@ async def relax_commit_durability() -> None:
     db = engine()
     if not isinstance(db, SQLiteEngine):
         await db.run_ddl("SET LOCAL synchronous_commit TO OFF")
+
+
+def like_text(text: str) -> str:
+    """User text for a LIKE pattern, as plain text on both backends.
+
+    LIKE has no portable escape (PostgreSQL escapes with a backslash by default, SQLite not at
+    all), so the wildcards and the backslash are dropped rather than escaped.
+    """
+    return text.replace("\\", "").replace("%", "").replace("_", "")

@@ -12,7 +12,7 @@ from piccolo.columns import Column
 from piccolo.columns.combination import Combinable
 
 from marketplace.core.clock import today, utcnow
-from marketplace.core.db import sync_reference_rows, write_transaction
+from marketplace.core.db import like_text, sync_reference_rows, write_transaction
 from marketplace.core.errors import DomainError, DomainErrors, ErrorCode, parse
 from marketplace.core.identity import Principal, Role
 from marketplace.core.pagination import Page, PageRequest, encode_cursor, paginate
@@ -124,14 +124,10 @@ async def method_suggestions(prefix: str, limit: int) -> list[str]:
     found = {t.casefold(): t for t in METHOD_SUGGESTIONS if t.casefold().startswith(key)}
     query = OfferMethod.select(OfferMethod.term, OfferMethod.term_key).distinct()
     if key:
-        query = query.where(OfferMethod.term_key.like(f"{_escape_like(key)}%"))
+        query = query.where(OfferMethod.term_key.like(f"{like_text(key)}%"))
     for row in await query.order_by(OfferMethod.term_key).limit(limit * 2).run():
         found.setdefault(row["term_key"], row["term"])
     return sorted(found.values(), key=str.casefold)[:limit]
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "").replace("%", "").replace("_", "")
 
 
 # --- reading -------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import Any
 from piccolo.columns import Column
 from piccolo.columns.combination import Combinable
 
-from marketplace.core.db import is_unique_violation, write_transaction
+from marketplace.core.db import is_unique_violation, like_text, write_transaction
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import Principal, Role
 from marketplace.core.pagination import Page, PageRequest, paginate
@@ -130,7 +130,7 @@ async def list_providers(filter: ProviderFilter, page: PageRequest) -> Page[Prov
         await require_municipality(filter.municipality_code, ["filter", "municipalityCode"])
         conditions.append(Provider.municipality == filter.municipality_code)
     if filter.search:
-        conditions.append(Provider.name_key.like(f"%{_escape_like(filter.search.casefold())}%"))
+        conditions.append(Provider.name_key.like(f"%{like_text(filter.search.casefold())}%"))
     where: Combinable | None = None
     for condition in conditions:
         where = condition if where is None else where & condition
@@ -138,11 +138,6 @@ async def list_providers(filter: ProviderFilter, page: PageRequest) -> Page[Prov
         Provider, where=where, order_by=[Provider.name_key, Provider.id], page=page
     )
     return rows.map(ProviderView.from_row)
-
-
-def _escape_like(text: str) -> str:
-    """Drop LIKE wildcards from user text: a search is a plain substring match."""
-    return text.replace("\\", "").replace("%", "").replace("_", "")
 
 
 async def _check_location(
