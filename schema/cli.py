@@ -16,6 +16,7 @@ import click
 from rich.console import Console
 from rich.progress import Progress
 
+from marketplace.core.clock import today
 from marketplace.core.db import (
     SchemaBehindError,
     analyze,
@@ -123,7 +124,7 @@ def reindex() -> None:
 
     async def work() -> int:
         await ensure_schema_current()
-        return await reindex_all()
+        return await reindex_all(today())
 
     try:
         count = _run(work())

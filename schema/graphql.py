@@ -6,12 +6,15 @@ import strawberry
 from graphql import GraphQLError
 from strawberry import relay
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
+    ValidationCache,
 )
 from strawberry.types import ExecutionContext
 from strawberry.utils.await_maybe import await_maybe
@@ -28,6 +31,10 @@ from schema.marketplace.queries import MarketplaceQuery
 from schema.marketplace.search import SearchQuery
 from schema.marketplace.types import Municipality, Provider, Region
 from schema.relay import decode_global_id
+
+# Distinct document texts whose parse and validation results are kept (bounded, so unique
+# documents from a client cannot grow memory).
+DOCUMENT_CACHE_SIZE = 256
 
 NODE_TYPES: dict[str, type[relay.Node]] = {
     "Region": Region,
@@ -74,11 +81,21 @@ class Schema(strawberry.Schema):
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    """The schema with its limits; introspection is off in production."""
+    """The schema with its limits; introspection is off in production.
+
+    Parsing and validation are cached per document text (clients send the same documents
+    again and again). The limit rules are made once, so every request validates with the same
+    rules and the validation cache can answer for a document it has seen.
+    """
+    limits = [
+        *QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
+    ]
     extensions: list[type[SchemaExtension] | SchemaExtension | object] = [
-        lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+        lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+        lambda: AddValidationRules(limits),
+        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: MaskErrors(should_mask_error=should_mask_error),
     ]
     if settings.is_production:

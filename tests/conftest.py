@@ -67,13 +67,14 @@ from marketplace.offers.tables import (  # noqa: E402
 )
 from marketplace.organisations.reference import load_reference_data  # noqa: E402
 from marketplace.organisations.tables import Provider  # noqa: E402
-from marketplace.search.tables import OfferTerm, SearchEvent, SearchTerm  # noqa: E402
+from marketplace.search.tables import OfferSearch, OfferTerm, SearchEvent, SearchTerm  # noqa: E402
 from schema.app import create_app  # noqa: E402
 from schema.auth import mint_token  # noqa: E402
 
 # Tables tests write to, children first; emptied after every test.
 MUTABLE_TABLES = [
     SearchEvent,
+    OfferSearch,
     OfferTerm,
     SearchTerm,
     PriceAddOn,

@@ -21,6 +21,19 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.table import Table
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+# PostgreSQL settings of the service's connections:
+# - asyncpg prepares every statement; after five runs PostgreSQL may switch to a generic plan
+#   that ignores the parameters, which for search (lists of terms and codes) can be a hundred
+#   times slower, so each execution is planned for its own values;
+# - JIT compilation pays off for long analytical queries, not for requests of milliseconds,
+#   where it adds tens of them;
+# - parallel workers each rebuild the hash side of a join (the search's term matches), which
+#   costs a request more than it saves; requests run in parallel with each other instead.
+SERVER_SETTINGS = {
+    "plan_cache_mode": "force_custom_plan",
+    "jit": "off",
+    "max_parallel_workers_per_gather": "0",
+}
 
 
 def sqlite_path(url: str) -> Path:
@@ -42,12 +55,7 @@ def create_engine(url: str) -> Engine:
         path.parent.mkdir(parents=True, exist_ok=True)
         return SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
     if url.startswith(("postgresql://", "postgres://")):
-        # asyncpg prepares every statement; after five runs PostgreSQL may switch to a generic
-        # plan that ignores the parameters, which for search (lists of terms and codes) can be
-        # a hundred times slower. Plan each execution for its own values.
-        return PostgresEngine(
-            config={"dsn": url, "server_settings": {"plan_cache_mode": "force_custom_plan"}}
-        )
+        return PostgresEngine(config={"dsn": url, "server_settings": SERVER_SETTINGS})
     raise ValueError(f"unsupported DATABASE_URL scheme: {url.split(':', 1)[0]}")
 
 
@@ -210,8 +218,10 @@ async def sync_reference_rows(table: type[Table], rows: list[dict[str, Any]]) ->
 
 
 async def analyze() -> None:
-    """Refresh the query planner's statistics after a bulk load (both backends know ANALYZE)."""
-    await engine().run_ddl("ANALYZE")
+    """Refresh the query planner's statistics after a bulk load. On PostgreSQL also VACUUM, so
+    the new rows are marked visible to all and covering indexes answer without the table."""
+    db = engine()
+    await db.run_ddl("ANALYZE" if isinstance(db, SQLiteEngine) else "VACUUM (ANALYZE)")
 
 
 async def relax_commit_durability() -> None:

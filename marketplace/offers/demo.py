@@ -686,7 +686,7 @@ class _Batch:
                 by_table.setdefault(type(row), []).append(row)
             for table, items in by_table.items():
                 await table.insert(*items).run()  # type: ignore[attr-defined]
-        await search_index.reindex([offer.id for offer in self.offers])
+        await search_index.refresh([offer.id for offer in self.offers], today())
 
 
 PlanItem = tuple[str, Special | None, Kind, list[str], dict[str, object]]

@@ -32,8 +32,10 @@ from marketplace.offers.models import (
     PriceQuote,
 )
 from marketplace.offers.tables import PriceAddOn, PriceLevel, PriceList
+from marketplace.offers.validity import in_force
 from marketplace.organisations import service as organisations
 from marketplace.organisations.tables import OwnerType
+from marketplace.search import index as search_index
 
 MAX_YEARS_AHEAD = 2
 
@@ -90,12 +92,6 @@ async def price_lists_by_offer(
             )
         )
     return result
-
-
-def in_force(versions: Sequence[PriceListView], on: datetime.date) -> PriceListView | None:
-    """The version in force on a day: the highest of that year already valid then."""
-    candidates = [v for v in versions if v.year == on.year and v.valid_from <= on]
-    return max(candidates, key=lambda v: v.version, default=None)
 
 
 def latest(versions: Sequence[PriceListView], year: int) -> PriceListView | None:
@@ -207,6 +203,7 @@ async def publish_price_list(
             reason=command.reason,
             detail=f"{command.year} version {version}, in force from {valid_from.isoformat()}",
         )
+        await search_index.refresh([offer_id], day, text=False)
     published = (await price_lists_by_offer([offer_id], command.year))[offer_id]
     return next(v for v in published if v.version == version)
 

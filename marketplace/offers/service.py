@@ -475,7 +475,7 @@ async def create_offer(
             offer_id, content, {"legal_bases", "service_types", "target_groups", "methods"}
         )
         await _record(offer_id, principal, "created", to_status=OfferStatus.DRAFT)
-        await search_index.reindex([offer_id])
+        await search_index.refresh([offer_id], today())
     created = await get_offer(principal, offer_id)
     assert created is not None
     return created
@@ -543,8 +543,8 @@ async def update_offer(
         await Offer.update(values).where(Offer.id == offer_id).run()
         await _write_relations(offer_id, content, set(changed))
         await _record(offer_id, principal, "updated", fields=changed)
-        if set(changed) & {"name", "description", "target_groups", "methods"}:
-            await search_index.reindex([offer_id])
+        text = bool(set(changed) & {"name", "description", "target_groups", "methods"})
+        await search_index.refresh([offer_id], today(), text=text)
     updated = await get_offer(principal, offer_id)
     assert updated is not None
     return updated
@@ -617,6 +617,7 @@ async def change_status(
             from_status=offer.status,
             to_status=to,
         )
+        await search_index.refresh([offer_id], today(), text=False)
     changed = await get_offer(principal, offer_id)
     assert changed is not None
     return changed

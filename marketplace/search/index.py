@@ -1,22 +1,34 @@
 """Keeping the search index in step with the offers.
 
-Each offer's text is turned into stems with a weight for the field they come from; a stem
-keeps the weight of its best field. Called in the same transaction as every change to an
-offer's text, and in bulk by the demo seed and `socialmarked reindex`.
+Two parts, both written in the same transaction as every change to an offer or its prices:
+
+- the **terms** (``offer_term``): each offer's text turned into stems with the weight of the
+  best field they come from;
+- the **document** (``offer_search``): one narrow row with what search filters, sorts and
+  counts on, including the price in force on a day (a day fact, see ``OfferSearch``).
+
+Called by the catalogue's services, in bulk by the demo seed, and by `socialmarked reindex`.
 """
 
 from __future__ import annotations
 
+import datetime
 import uuid
+from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from marketplace.offers.tables import Offer, OfferMethod, OfferTargetGroup
-from marketplace.search.tables import OfferTerm, SearchTerm
+from marketplace.core.db import write_transaction
+from marketplace.offers.tables import Offer, OfferMethod, OfferTargetGroup, PriceList
+from marketplace.offers.validity import in_force, in_force_until
+from marketplace.search.tables import OfferSearch, OfferTerm, SearchTerm
 from marketplace.search.text import terms
 
 # How much a match in each field counts towards the score.
 WEIGHTS = {"name": 8, "target_groups": 6, "methods": 4, "description": 2}
 EXACT_BONUS = 1
+_BATCH = 500
 
 
 def offer_terms(
@@ -38,8 +50,8 @@ def offer_terms(
 
 async def _add_vocabulary(new_terms: set[str]) -> None:
     wanted = sorted(new_terms)
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
+    for start in range(0, len(wanted), _BATCH):
+        chunk = wanted[start : start + _BATCH]
         await (
             SearchTerm.insert(*(SearchTerm(term=t) for t in chunk))
             .on_conflict(action="DO NOTHING")
@@ -48,7 +60,7 @@ async def _add_vocabulary(new_terms: set[str]) -> None:
 
 
 async def write_terms(index: dict[uuid.UUID, dict[str, int]]) -> None:
-    """Replace the index rows of these offers (call inside the writing transaction)."""
+    """Replace the term rows of these offers (call inside the writing transaction)."""
     if not index:
         return
     ids = list(index)
@@ -63,15 +75,11 @@ async def write_terms(index: dict[uuid.UUID, dict[str, int]]) -> None:
         await OfferTerm.insert(*rows[start : start + 1000]).run()
 
 
-async def reindex(offer_ids: Sequence[uuid.UUID]) -> None:
-    """Rebuild the index rows of offers from what is stored about them."""
-    if not offer_ids:
-        return
-    ids = list(offer_ids)
+async def _index_text(ids: list[uuid.UUID]) -> None:
     offers = (
         await Offer.select(Offer.id, Offer.name, Offer.description).where(Offer.id.is_in(ids)).run()
     )
-    groups: dict[uuid.UUID, list[str]] = {i: [] for i in ids}
+    groups: dict[uuid.UUID, list[str]] = defaultdict(list)
     for row in (
         await OfferTargetGroup.select(
             OfferTargetGroup.offer,
@@ -81,7 +89,7 @@ async def reindex(offer_ids: Sequence[uuid.UUID]) -> None:
         .run()
     ):
         groups[row["offer"]].append(row["label_da"])
-    methods: dict[uuid.UUID, list[str]] = {i: [] for i in ids}
+    methods: dict[uuid.UUID, list[str]] = defaultdict(list)
     for row in await OfferMethod.select().where(OfferMethod.offer.is_in(ids)).run():
         methods[row["offer"]].append(row["term"])
     await write_terms(
@@ -92,8 +100,136 @@ async def reindex(offer_ids: Sequence[uuid.UUID]) -> None:
     )
 
 
-async def reindex_all(batch: int = 500) -> int:
+@dataclass(frozen=True)
+class _Version:
+    year: int
+    version: int
+    valid_from: datetime.date
+    unit: str
+    base_price_ore: int
+
+
+async def _day_facts(ids: list[uuid.UUID], day: datetime.date) -> dict[uuid.UUID, dict[str, Any]]:
+    """The price in force on ``day`` per offer, and the first day it may differ."""
+    versions: dict[uuid.UUID, list[_Version]] = defaultdict(list)
+    for row in (
+        await PriceList.select(
+            PriceList.offer,
+            PriceList.year,
+            PriceList.version,
+            PriceList.valid_from,
+            PriceList.unit,
+            PriceList.base_price_ore,
+        )
+        .where(PriceList.offer.is_in(ids) & (PriceList.year == day.year))
+        .run()
+    ):
+        offer = row.pop("offer")
+        versions[offer].append(_Version(**row))
+    facts = {}
+    for offer_id in ids:
+        current = in_force(versions[offer_id], day)
+        facts[offer_id] = {
+            "price_unit": current.unit if current else None,
+            "price_ore": current.base_price_ore if current else None,
+            "facts_on": day,
+            "facts_until": in_force_until(versions[offer_id], day),
+        }
+    return facts
+
+
+async def _index_documents(ids: list[uuid.UUID], day: datetime.date) -> None:
+    rows = (
+        await Offer.select(
+            Offer.id,
+            Offer.status,
+            Offer.provider._.org_code.as_alias("owner_org"),
+            Offer.name_key,
+            Offer.category,
+            Offer.municipality._.region.as_alias("region"),
+            Offer.municipality,
+            Offer.latitude,
+            Offer.longitude,
+            Offer.min_age,
+            Offer.max_age,
+            Offer.capacity_places,
+            Offer.occupied_places,
+            Offer.expected_free_from,
+            Offer.unique_status,
+        )
+        .where(Offer.id.is_in(ids))
+        .run()
+    )
+    if not rows:
+        return
+    facts = await _day_facts(ids, day)
+    documents = OfferSearch.insert(
+        *(
+            OfferSearch(
+                offer=row["id"],
+                status=row["status"],
+                owner_org=row["owner_org"],
+                name_key=row["name_key"],
+                category=row["category"],
+                region=row["region"],
+                municipality=row["municipality"],
+                latitude=row["latitude"],
+                longitude=row["longitude"],
+                min_age=row["min_age"],
+                max_age=row["max_age"],
+                capacity=row["capacity_places"],
+                occupied=row["occupied_places"],
+                expected_free_from=row["expected_free_from"],
+                unique_status=row["unique_status"],
+                **facts[row["id"]],
+            )
+            for row in rows
+        )
+    )
+    # an upsert, so two transactions refreshing the same offer never collide on its key
+    await documents.on_conflict(
+        target=OfferSearch.offer,
+        action="DO UPDATE",
+        values=[c for c in OfferSearch._meta.columns if c is not OfferSearch.offer],
+    ).run()
+
+
+async def refresh(offer_ids: Sequence[uuid.UUID], day: datetime.date, *, text: bool = True) -> None:
+    """Bring the offers' search documents (and, with ``text``, their terms) in step with what
+    is stored about them. Call inside the transaction that changed them."""
+    ids = list(dict.fromkeys(offer_ids))
+    for start in range(0, len(ids), _BATCH):
+        chunk = ids[start : start + _BATCH]
+        if text:
+            await _index_text(chunk)
+        await _index_documents(chunk, day)
+
+
+async def stale_documents(day: datetime.date) -> list[uuid.UUID]:
+    """Offers whose day facts were worked out for a window that does not hold ``day``."""
+    rows = (
+        await OfferSearch.select(OfferSearch.offer)
+        .where((OfferSearch.facts_on > day) | (OfferSearch.facts_until <= day))
+        .run()
+    )
+    return [row["offer"] for row in rows]
+
+
+async def refresh_stale(day: datetime.date) -> int:
+    """Work out the day facts of every document that does not hold for ``day``; return how
+    many were stale. Searches call this first, so a new year or a new price version shows up
+    on the day it takes effect."""
+    stale = await stale_documents(day)
+    for start in range(0, len(stale), _BATCH):
+        async with write_transaction():
+            await refresh(stale[start : start + _BATCH], day, text=False)
+    return len(stale)
+
+
+async def reindex_all(day: datetime.date) -> int:
+    """Rebuild the terms and documents of every offer, a transaction per batch."""
     ids = [row["id"] for row in await Offer.select(Offer.id).order_by(Offer.id).run()]
-    for start in range(0, len(ids), batch):
-        await reindex(ids[start : start + batch])
+    for start in range(0, len(ids), _BATCH):
+        async with write_transaction():
+            await refresh(ids[start : start + _BATCH], day)
     return len(ids)

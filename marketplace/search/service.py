@@ -10,6 +10,7 @@ arithmetic both databases evaluate alike.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import datetime
@@ -28,6 +29,7 @@ from marketplace.core.pagination import PageRequest
 from marketplace.offers.models import OfferStatus, OfferView
 from marketplace.offers.service import offers_by_id
 from marketplace.offers.tables import Offer
+from marketplace.search import index as search_index
 from marketplace.search.index import EXACT_BONUS
 from marketplace.search.models import OfferSort, SearchCriteria
 from marketplace.search.tables import SearchEvent, SearchTerm
@@ -140,31 +142,19 @@ class Clause:
     sql: Sql
 
 
-def _prices(on: datetime.date) -> Sql:
-    """The base price and unit in force on a day, per offer (``cp.price``, ``cp.unit``): the
-    highest version of the year already valid then. One pass over the year's price lists."""
-    return Sql(
-        "LEFT JOIN (SELECT offer, price, unit FROM (SELECT pl.offer AS offer, "
-        "pl.base_price_ore AS price, pl.unit AS unit, ROW_NUMBER() OVER "
-        "(PARTITION BY pl.offer ORDER BY pl.version DESC) AS rn FROM price_list pl "
-        "WHERE pl.year = {} AND pl.valid_from <= {}) versions WHERE rn = 1) cp ON cp.offer = o.id ",
-        [on.year, on],
-    )
-
-
 def _distance_sql(criteria: SearchCriteria) -> Sql:
     """Squared distance in degrees of latitude (multiply the root by KM_PER_DEGREE)."""
     assert criteria.near is not None
     lat, lon = criteria.near.point()
     scale = math.cos(math.radians(lat))
     return Sql(
-        "(((o.longitude - {}) * {}) * ((o.longitude - {}) * {}) "
-        "+ (o.latitude - {}) * (o.latitude - {}))",
+        "(((s.longitude - {}) * {}) * ((s.longitude - {}) * {}) "
+        "+ (s.latitude - {}) * (s.latitude - {}))",
         [lon, scale, lon, scale, lat, lat],
     )
 
 
-def _clauses(principal: Principal, criteria: SearchCriteria, on: datetime.date) -> list[Clause]:
+def _clauses(principal: Principal, criteria: SearchCriteria) -> list[Clause]:
     clauses: list[Clause] = []
     if not principal.is_registry_admin:
         if principal.role is Role.PROVIDER_ADMIN and principal.org_code:
@@ -172,20 +162,20 @@ def _clauses(principal: Principal, criteria: SearchCriteria, on: datetime.date) 
                 Clause(
                     None,
                     Sql(
-                        "(o.status = {} OR p.org_code = {})",
+                        "(s.status = {} OR s.owner_org = {})",
                         [OfferStatus.PUBLISHED.value, principal.org_code],
                     ),
                 )
             )
         else:
-            clauses.append(Clause(None, Sql("o.status = {}", [OfferStatus.PUBLISHED.value])))
+            clauses.append(Clause(None, Sql("s.status = {}", [OfferStatus.PUBLISHED.value])))
     if criteria.any_target_groups:
         codes = criteria.any_target_groups
         clauses.append(
             Clause(
                 "target_group",
                 Sql(
-                    f"o.id IN (SELECT offer FROM offer_target_group WHERE target_group IN ({_marks(codes)}))",
+                    f"s.offer IN (SELECT offer FROM offer_target_group WHERE target_group IN ({_marks(codes)}))",
                     list(codes),
                 ),
             )
@@ -195,7 +185,8 @@ def _clauses(principal: Principal, criteria: SearchCriteria, on: datetime.date) 
             Clause(
                 "target_group",
                 Sql(
-                    "o.id IN (SELECT offer FROM offer_target_group WHERE target_group = {})", [code]
+                    "s.offer IN (SELECT offer FROM offer_target_group WHERE target_group = {})",
+                    [code],
                 ),
             )
         )
@@ -205,31 +196,31 @@ def _clauses(principal: Principal, criteria: SearchCriteria, on: datetime.date) 
             Clause(
                 "legal_basis",
                 Sql(
-                    f"o.id IN (SELECT offer FROM offer_legal_basis WHERE legal_basis IN ({_marks(codes)}))",
+                    f"s.offer IN (SELECT offer FROM offer_legal_basis WHERE legal_basis IN ({_marks(codes)}))",
                     codes,
                 ),
             )
         )
     if criteria.categories:
         values = [c.value for c in criteria.categories]
-        clauses.append(Clause("category", Sql(f"o.category IN ({_marks(values)})", values)))
+        clauses.append(Clause("category", Sql(f"s.category IN ({_marks(values)})", values)))
     if criteria.service_types:
         codes = criteria.service_types
         clauses.append(
             Clause(
                 None,
                 Sql(
-                    f"o.id IN (SELECT offer FROM offer_service_type WHERE service_type IN ({_marks(codes)}))",
+                    f"s.offer IN (SELECT offer FROM offer_service_type WHERE service_type IN ({_marks(codes)}))",
                     list(codes),
                 ),
             )
         )
     if criteria.region_codes:
         codes = criteria.region_codes
-        clauses.append(Clause("region", Sql(f"mu.region IN ({_marks(codes)})", list(codes))))
+        clauses.append(Clause("region", Sql(f"s.region IN ({_marks(codes)})", list(codes))))
     if criteria.municipality_codes:
         codes = criteria.municipality_codes
-        clauses.append(Clause(None, Sql(f"o.municipality IN ({_marks(codes)})", list(codes))))
+        clauses.append(Clause(None, Sql(f"s.municipality IN ({_marks(codes)})", list(codes))))
     if criteria.near is not None and criteria.near.radius_km is not None:
         lat, lon = criteria.near.point()
         degrees = criteria.near.radius_km / KM_PER_DEGREE
@@ -239,7 +230,7 @@ def _clauses(principal: Principal, criteria: SearchCriteria, on: datetime.date) 
             Clause(
                 None,
                 Sql(
-                    "o.latitude BETWEEN {} AND {} AND o.longitude BETWEEN {} AND {} AND ",
+                    "s.latitude BETWEEN {} AND {} AND s.longitude BETWEEN {} AND {} AND ",
                     [lat - degrees, lat + degrees, lon - wide, lon + wide],
                 )
                 + _distance_sql(criteria)
@@ -247,17 +238,17 @@ def _clauses(principal: Principal, criteria: SearchCriteria, on: datetime.date) 
             )
         )
     if criteria.near is not None:
-        clauses.append(Clause(None, Sql("o.latitude IS NOT NULL")))
+        clauses.append(Clause(None, Sql("s.latitude IS NOT NULL")))
     if criteria.age is not None:
         clauses.append(
-            Clause(None, Sql("o.min_age <= {} AND o.max_age >= {}", [criteria.age, criteria.age]))
+            Clause(None, Sql("s.min_age <= {} AND s.max_age >= {}", [criteria.age, criteria.age]))
         )
     if criteria.max_price_per_day is not None:
         clauses.append(
             Clause(
                 "price_band",
                 Sql(
-                    "cp.unit = {} AND cp.price <= {}",
+                    "s.price_unit = {} AND s.price_ore <= {}",
                     ["per_day", to_ore(criteria.max_price_per_day)],
                 ),
             )
@@ -267,47 +258,42 @@ def _clauses(principal: Principal, criteria: SearchCriteria, on: datetime.date) 
             Clause(
                 None,
                 Sql(
-                    "(o.capacity_places > o.occupied_places OR "
-                    "(o.expected_free_from IS NOT NULL AND o.expected_free_from <= {}))",
+                    "(s.capacity > s.occupied OR "
+                    "(s.expected_free_from IS NOT NULL AND s.expected_free_from <= {}))",
                     [criteria.free_from],
                 ),
             )
         )
     elif criteria.free_places:
-        clauses.append(Clause(None, Sql("o.capacity_places > o.occupied_places")))
+        clauses.append(Clause(None, Sql("s.capacity > s.occupied")))
     if criteria.methods:
         keys = [m.casefold() for m in criteria.methods]
         clauses.append(
             Clause(
                 None,
                 Sql(
-                    f"o.id IN (SELECT offer FROM offer_method WHERE term_key IN ({_marks(keys)}))",
+                    f"s.offer IN (SELECT offer FROM offer_method WHERE term_key IN ({_marks(keys)}))",
                     keys,
                 ),
             )
         )
     if criteria.unique_statuses:
         values = [s.value for s in criteria.unique_statuses]
-        clauses.append(Clause(None, Sql(f"o.unique_status IN ({_marks(values)})", values)))
+        clauses.append(Clause(None, Sql(f"s.unique_status IN ({_marks(values)})", values)))
     return clauses
 
 
-def _from(text: TextMatch | None, prices_on: datetime.date | None = None) -> Sql:
-    sql = Sql(
-        "FROM offer o JOIN provider p ON p.id = o.provider "
-        "LEFT JOIN municipality mu ON mu.code = o.municipality "
-    )
+def _from(text: TextMatch | None) -> Sql:
+    sql = Sql("FROM offer_search s ")
     if text is not None:
-        sql += Sql("JOIN matches m ON m.offer = o.id ")
-    if prices_on is not None:
-        sql += _prices(prices_on)
+        sql += Sql("JOIN matches m ON m.offer = s.offer ")
     return sql
 
 
-def _where(clauses: list[Clause], text: TextMatch | None, leave_out: str | None = None) -> Sql:
-    parts = [c.sql for c in clauses if leave_out is None or c.dimension != leave_out]
+def _where(parts: list[Sql], text: TextMatch | None) -> Sql:
+    """``parts`` and, with text, that every query word matched; joined with AND."""
     if text is not None:
-        parts += [Sql(f"m.w{i} IS NOT NULL") for i in range(len(text.stems))]
+        parts = [*parts, *(Sql(f"m.w{i} IS NOT NULL") for i in range(len(text.stems)))]
     if not parts:
         return Sql("")
     sql = Sql("WHERE ")
@@ -346,7 +332,6 @@ class SearchPlan:
     principal: Principal
     criteria: SearchCriteria
     text: TextMatch | None
-    on: datetime.date
 
 
 def encode_offset(offset: int) -> str:
@@ -369,18 +354,17 @@ def decode_offset(cursor: str) -> int:
 def search_sql(plan: SearchPlan, first: int, offset: int) -> tuple[Sql, Sql]:
     """The page statement and the count statement of a search (also used by the benchmark)."""
     criteria, text = plan.criteria, plan.text
-    clauses = _clauses(plan.principal, criteria, plan.on)
+    clauses = _clauses(plan.principal, criteria)
     cte = _matches_cte(text) if text is not None else Sql("")
     sort = criteria.effective_sort
     select = Sql(
-        f"SELECT o.id AS id, o.name_key AS name_key, {_score(text)} AS score, "
-        "(o.capacity_places - o.occupied_places) AS free"
+        f"SELECT s.offer AS id, s.name_key AS name_key, {_score(text)} AS score, "
+        "(s.capacity - s.occupied) AS free"
     )
     if criteria.near is not None:
         select += Sql(", ") + _distance_sql(criteria) + Sql(" AS d2")
-    priced = sort is OfferSort.PRICE or criteria.max_price_per_day is not None
     if sort is OfferSort.PRICE:
-        select += Sql(", cp.price AS price, cp.unit AS unit")
+        select += Sql(", s.price_ore AS price, s.price_unit AS unit")
     select += Sql(" ")
     order = {
         OfferSort.RELEVANCE: "score DESC, name_key, id",
@@ -393,8 +377,7 @@ def search_sql(plan: SearchPlan, first: int, offset: int) -> tuple[Sql, Sql]:
         OfferSort.FREE_PLACES: "free DESC, name_key, id",
         OfferSort.NAME: "name_key, id",
     }[sort]
-    where = _where(clauses, text)
-    prices_on = plan.on if priced else None
+    where = _where([c.sql for c in clauses], text)
     # The ranking columns are named in a derived table, so ORDER BY can use them in
     # expressions on both backends (PostgreSQL allows output names there only bare); the
     # window count gives the total in the same statement.
@@ -402,11 +385,11 @@ def search_sql(plan: SearchPlan, first: int, offset: int) -> tuple[Sql, Sql]:
         cte
         + Sql("SELECT ranked.*, COUNT(*) OVER () AS total_count FROM (")
         + select
-        + _from(text, prices_on)
+        + _from(text)
         + where
         + Sql(f") ranked ORDER BY {order} LIMIT {{}} OFFSET {{}}", [first + 1, offset])
     )
-    count = cte + Sql("SELECT COUNT(*) AS n ") + _from(text, prices_on) + where
+    count = cte + Sql("SELECT COUNT(*) AS n ") + _from(text) + where
     return page, count
 
 
@@ -420,8 +403,9 @@ async def search_offers(
     """One page of offers matching ``criteria``, best first, with the total count."""
     day = on or today()
     offset = decode_offset(page.after) if page.after else 0
+    await search_index.refresh_stale(day)
     text = await match_text(criteria.query) if criteria.query else None
-    plan = SearchPlan(principal=principal, criteria=criteria, text=text, on=day)
+    plan = SearchPlan(principal=principal, criteria=criteria, text=text)
     if text is not None and text.impossible:
         await _record(principal, criteria, 0)
         return SearchPage([], [], 0, False, offset > 0, plan)
@@ -433,7 +417,11 @@ async def search_offers(
         total = int((await Offer.raw(count_sql.text, *count_sql.args).run())[0]["n"])
     has_next = len(rows) > page.first if page.first > 0 else total > 0
     rows = rows[: page.first]
-    views = await offers_by_id(principal, [_uuid(r["id"]) for r in rows])
+    # the demand signal needs only the count: it is written while the page's offers load
+    views, _ = await asyncio.gather(
+        offers_by_id(principal, [_uuid(r["id"]) for r in rows]),
+        _record(principal, criteria, total),
+    )
     hits = []
     for row in rows:
         view = views.get(_uuid(row["id"]))
@@ -441,7 +429,6 @@ async def search_offers(
             continue
         distance = math.sqrt(row["d2"]) * KM_PER_DEGREE if row.get("d2") is not None else None
         hits.append(SearchHit(view, int(row["score"]) if text is not None else None, distance))
-    await _record(principal, criteria, total)
     cursors = [encode_offset(offset + i + 1) for i in range(len(hits))]
     return SearchPage(hits, cursors, total, has_next, offset > 0, plan)
 
@@ -474,18 +461,20 @@ async def _record(principal: Principal, criteria: SearchCriteria, result_count: 
 FACETS = ("category", "region", "target_group", "legal_basis", "price_band")
 
 
-def _facet_select(dimension: str) -> str:
-    """Counts of one dimension over ``base`` (the offers a facet counts)."""
+def _facet_select(dimension: str, condition: str) -> str:
+    """Counts of one dimension over the rows of ``base`` that pass ``condition``."""
+    where = f" WHERE {condition}" if condition else ""
     if dimension in ("category", "region"):
         return (
             f"SELECT '{dimension}' AS facet, base.{dimension} AS value, COUNT(*) AS n "
-            f"FROM base GROUP BY base.{dimension}"
+            f"FROM base{where} GROUP BY base.{dimension}"
         )
     if dimension in ("target_group", "legal_basis"):
         table = f"offer_{dimension}"
         return (
             f"SELECT '{dimension}' AS facet, link.{dimension} AS value, COUNT(*) AS n "
-            f"FROM base JOIN {table} link ON link.offer = base.id GROUP BY link.{dimension}"
+            f"FROM base JOIN {table} link ON link.offer = base.offer{where} "
+            f"GROUP BY link.{dimension}"
         )
     cases = " ".join(
         f"WHEN base.price < {high * 100} THEN '{name}'"
@@ -496,44 +485,50 @@ def _facet_select(dimension: str) -> str:
         f"CASE WHEN base.unit IS NULL THEN NULL WHEN base.unit <> 'per_day' THEN "
         f"'{OTHER_UNIT_BAND}' {cases} ELSE '{PRICE_BANDS[-1][0]}' END"
     )
-    return f"SELECT 'price_band' AS facet, {band} AS value, COUNT(*) AS n FROM base GROUP BY {band}"
+    return (
+        f"SELECT 'price_band' AS facet, {band} AS value, COUNT(*) AS n FROM base{where} "
+        f"GROUP BY {band}"
+    )
 
 
-def facet_sql(plan: SearchPlan) -> list[Sql]:
-    """The statements that count the facets of a search (also used by the benchmark).
+def facet_sql(plan: SearchPlan) -> Sql:
+    """The one statement that counts every facet of a search (also used by the benchmark).
 
-    Facets whose own dimension is not filtered share one set of offers and come from one
-    statement; each filtered dimension needs a statement of its own.
+    ``base`` holds the offers that pass the text and every filter outside the facet
+    dimensions, with a flag per filtered dimension; each facet counts the rows whose other
+    dimensions pass, so it ignores its own filter only. One pass over the matching offers.
     """
-    clauses = _clauses(plan.principal, plan.criteria, plan.on)
-    filtered = {c.dimension for c in clauses if c.dimension is not None}
-    groups: list[tuple[str | None, list[str]]] = [(None, [d for d in FACETS if d not in filtered])]
-    groups += [(d, [d]) for d in FACETS if d in filtered]
-    statements = []
-    for leave_out, dimensions in groups:
-        if not dimensions:
-            continue
-        head = Sql("WITH ")
-        if plan.text is not None:
-            matches = _matches_cte(plan.text)
-            head = Sql(matches.text.rstrip() + ", ", matches.args)
-        # prices in force are needed for the price bands, or when a price filter applies
-        priced = "price_band" in dimensions or plan.criteria.max_price_per_day is not None
-        price_columns = (
-            "cp.price AS price, cp.unit AS unit" if priced else "NULL AS price, NULL AS unit"
+    clauses = _clauses(plan.principal, plan.criteria)
+    filtered: dict[str, list[Sql]] = {}
+    for clause in clauses:
+        if clause.dimension is not None:
+            filtered.setdefault(clause.dimension, []).append(clause.sql)
+    flags = Sql("")
+    for dimension, parts in filtered.items():
+        condition = Sql("CASE WHEN ")
+        for i, part in enumerate(parts):
+            condition += Sql(" AND " if i else "") + part
+        flags += Sql(", ") + condition + Sql(f" THEN 1 ELSE 0 END AS f_{dimension}")
+    head = Sql("WITH ")
+    if plan.text is not None:
+        matches = _matches_cte(plan.text)
+        head = Sql(matches.text.rstrip() + ", ", matches.args)
+    base = (
+        Sql(
+            "base AS (SELECT s.offer AS offer, s.category AS category, s.region AS region, "
+            "s.price_unit AS unit, s.price_ore AS price"
         )
-        statements.append(
-            head
-            + Sql(
-                "base AS (SELECT o.id AS id, o.category AS category, mu.region AS region, "
-                f"{price_columns} "
-            )
-            + _from(plan.text, plan.on if priced else None)
-            + _where(clauses, plan.text, leave_out=leave_out)
-            + Sql(") ")
-            + Sql(" UNION ALL ".join(_facet_select(d) for d in dimensions))
-        )
-    return statements
+        + flags
+        + Sql(" ")
+        + _from(plan.text)
+        + _where([c.sql for c in clauses if c.dimension is None], plan.text)
+        + Sql(") ")
+    )
+    selects = []
+    for dimension in FACETS:
+        others = [f"base.f_{d} = 1" for d in filtered if d != dimension]
+        selects.append(_facet_select(dimension, " AND ".join(others)))
+    return head + base + Sql(" UNION ALL ".join(selects))
 
 
 async def facets(plan: SearchPlan) -> dict[str, dict[str, int]]:
@@ -542,8 +537,8 @@ async def facets(plan: SearchPlan) -> dict[str, dict[str, int]]:
     result: dict[str, dict[str, int]] = {d: {} for d in FACETS}
     if plan.text is not None and plan.text.impossible:
         return result
-    for sql in facet_sql(plan):
-        for row in await Offer.raw(sql.text, *sql.args).run():
-            if row["value"] is not None:
-                result[str(row["facet"])][str(row["value"])] = int(row["n"])
+    sql = facet_sql(plan)
+    for row in await Offer.raw(sql.text, *sql.args).run():
+        if row["value"] is not None:
+            result[str(row["facet"])][str(row["value"])] = int(row["n"])
     return result

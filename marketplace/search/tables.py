@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, UUID, Boolean, ForeignKey, Integer, SmallInt, Timestamptz, Varchar
+from piccolo.columns import (
+    JSON,
+    UUID,
+    BigInt,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    SmallInt,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -19,9 +31,40 @@ class SearchTerm(Table, tablename="search_term"):
 class OfferTerm(Table, tablename="offer_term"):
     """A stem of an offer's text, with the weight of the best field it occurs in."""
 
-    offer = ForeignKey(references=Offer, null=False, index=True, on_delete=OnDelete.cascade)
-    term = Varchar(length=60, index=True)
+    offer = ForeignKey(references=Offer, null=False, on_delete=OnDelete.cascade)
+    term = Varchar(length=60)
     weight = SmallInt()
+
+
+class OfferSearch(Table, tablename="offer_search"):
+    """What search filters, sorts and counts on, one narrow row per offer.
+
+    Kept in step with the offer, its provider and its price lists in the same transaction as
+    every change to them, so a search reads one small table instead of joining the catalogue.
+    The price in force is a fact of a day: ``facts_on`` is the day it was worked out for and
+    ``facts_until`` the first day it may differ; a search on a day outside that window works
+    the rows out again first.
+    """
+
+    offer = ForeignKey(references=Offer, primary_key=True, null=False, on_delete=OnDelete.cascade)
+    status = Varchar(length=16)
+    owner_org = Varchar(length=8)
+    name_key = Varchar(length=200)
+    category = Varchar(length=16)
+    region = Varchar(length=4, null=True, default=None)
+    municipality = Varchar(length=3, null=True, default=None)
+    latitude = Float(null=True, default=None, index=True)
+    longitude = Float(null=True, default=None)
+    min_age = SmallInt()
+    max_age = SmallInt()
+    capacity = Integer()
+    occupied = Integer()
+    expected_free_from = Date(null=True, default=None)
+    unique_status = Varchar(length=32)
+    price_unit = Varchar(length=16, null=True, default=None)
+    price_ore = BigInt(null=True, default=None)
+    facts_on = Date(index=True)
+    facts_until = Date(index=True)
 
 
 class SearchEvent(Table, tablename="search_event"):

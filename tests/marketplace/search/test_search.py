@@ -346,3 +346,43 @@ async def test_an_empty_search_lists_everything_and_a_foreign_cursor_is_refused(
             PURCHASER, SearchCriteria(), PageRequest(2, "bm90LWEtY3Vyc29y"), on=ON
         )
     assert error.value.field == ["after"]
+
+
+async def test_the_price_in_force_follows_the_calendar(corpus: dict[str, Any]) -> None:
+    """A price version taking effect later, and next year's price list, reach the search on
+    the day they take effect, without a write on that day."""
+    engly = corpus["Bostedet Engly"]
+    owner = admin_of("43389424")
+    correction = price_list(2026, base_price=Decimal(3000), levels=[], add_ons=[])
+    correction = correction.model_copy(
+        update={"valid_from": datetime.date(2026, 9, 1), "reason": "Ny overenskomst"}
+    )
+    await pricing.publish_price_list(owner, engly, correction, on=ON)
+    next_year = price_list(2027, base_price=Decimal(2000), levels=[], add_ons=[])
+    await pricing.publish_price_list(owner, engly, next_year, on=ON)
+
+    async def cheap_on(day: datetime.date) -> list[str]:
+        page = await search.search_offers(
+            PURCHASER,
+            parse(SearchCriteria, {"max_price_per_day": "2500"}),
+            PageRequest(),
+            on=day,
+        )
+        return [h.offer.name for h in page.hits]
+
+    assert "Bostedet Engly" in await cheap_on(datetime.date(2026, 8, 31))
+    assert "Bostedet Engly" not in await cheap_on(datetime.date(2026, 9, 1))
+    assert "Bostedet Engly" not in await cheap_on(datetime.date(2026, 12, 31))
+    assert await cheap_on(datetime.date(2027, 1, 1)) == ["Bostedet Engly"]  # 2027's list only
+
+
+async def test_changes_to_an_offer_reach_the_search_at_once(corpus: dict[str, Any]) -> None:
+    owner = admin_of("43389424")
+    kilden = corpus["Spisehuset Kilden"]
+    await offers.update_offer(owner, kilden, {"occupied_places": 12, "capacity_places": 12})
+    assert "Spisehuset Kilden" not in await _names({"free_places": True})
+    await offers.update_offer(owner, kilden, {"municipality_code": "101", "city": "København"})
+    assert await _names({"region_codes": ["1084"]}) == ["Spisehuset Kilden"]
+    await offers.change_status(owner, kilden, OfferStatus.SUSPENDED, "Ombygning")
+    assert await _names({"region_codes": ["1084"]}) == []
+    assert await _names({"region_codes": ["1084"]}, owner) == ["Spisehuset Kilden"]
