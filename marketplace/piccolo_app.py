@@ -14,6 +14,8 @@ APP_CONFIG = AppConfig(
             "marketplace.organisations.tables",
             "marketplace.offers.tables",
             "marketplace.search.tables",
+            "marketplace.contracts.tables",
+            "marketplace.core.tables",
         ],
         exclude_imported=True,
     ),

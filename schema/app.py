@@ -15,6 +15,7 @@ from marketplace.core.settings import Settings, get_settings
 from schema.auth import BearerAuthMiddleware, TokenValidator
 from schema.context import context_getter
 from schema.graphql import build_schema
+from schema.rest.exports import billing_csv
 from schema.rest.health import health, ready
 
 VERSION = "0.1.0"
@@ -46,7 +47,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         request_max_body_size = MAX_REQUEST_BYTES
 
     app = Litestar(
-        route_handlers=[GraphQLController, health, ready],
+        route_handlers=[GraphQLController, health, ready, billing_csv],
         middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema"])],
         lifespan=[database],
         openapi_config=OpenAPIConfig(

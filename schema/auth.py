@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
 import uuid
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from marketplace.core.identity import Principal, Role, check_role_for_org
+from marketplace.core.secrets import load_or_create
 from marketplace.core.settings import Settings, get_settings
 
 ALGORITHM = "ES256"
@@ -29,21 +29,13 @@ DEV_CLIENT_ID = "socialmarked-cli"
 
 
 def load_or_create_signing_key(path: Path) -> ECKey:
-    """Read the dev signing key, creating it (mode 0600) the first time.
+    """Read the dev signing key, creating it (mode 0600) the first time."""
 
-    Creation is exclusive, so two processes starting together end up with the same key.
-    """
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def make() -> str:
         key = ECKey.generate_key("P-256", auto_kid=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as handle:
-                json.dump(key.as_dict(private=True), handle)
-    return ECKey.import_key(json.loads(path.read_text()))
+        return json.dumps(key.as_dict(private=True))
+
+    return ECKey.import_key(json.loads(load_or_create(path, make)))
 
 
 def mint_token(

@@ -23,6 +23,9 @@ from marketplace.core.errors import DomainError
 from marketplace.core.settings import Settings
 from schema.context import Info
 from schema.errors import should_mask_error
+from schema.marketplace.contract_mutations import ContractMutation
+from schema.marketplace.contract_queries import ContractQuery
+from schema.marketplace.contract_types import Contract, ContractChange, PlacementRequest
 from schema.marketplace.mutations import MarketplaceMutation
 from schema.marketplace.offer_mutations import OfferMutation
 from schema.marketplace.offer_queries import OfferQuery
@@ -41,11 +44,14 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
     "Municipality": Municipality,
     "Provider": Provider,
     "Offer": Offer,
+    "PlacementRequest": PlacementRequest,
+    "Contract": Contract,
+    "ContractChange": ContractChange,
 }
 
 
 @strawberry.type
-class Query(MarketplaceQuery, OfferQuery, SearchQuery):
+class Query(MarketplaceQuery, OfferQuery, SearchQuery, ContractQuery):
     @strawberry.field(description="Any object by its global ID; null when there is none.")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
         global_id = decode_global_id(id)
@@ -57,7 +63,7 @@ class Query(MarketplaceQuery, OfferQuery, SearchQuery):
 
 
 @strawberry.type
-class Mutation(MarketplaceMutation, OfferMutation):
+class Mutation(MarketplaceMutation, OfferMutation, ContractMutation):
     pass
 
 

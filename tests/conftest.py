@@ -50,8 +50,16 @@ os.environ["ENVIRONMENT"] = "test"
 
 import httpx  # noqa: E402
 
+from marketplace.contracts.tables import (  # noqa: E402
+    Contract,
+    ContractChange,
+    ContractTerm,
+    PlacementEvent,
+    PlacementRequest,
+)
 from marketplace.core.db import migrate  # noqa: E402
 from marketplace.core.identity import Role  # noqa: E402
+from marketplace.core.tables import IdempotencyKey  # noqa: E402
 from marketplace.core.settings import Settings, get_settings  # noqa: E402
 from marketplace.offers.service import load_taxonomies  # noqa: E402
 from marketplace.offers.tables import (  # noqa: E402
@@ -73,6 +81,12 @@ from schema.auth import mint_token  # noqa: E402
 
 # Tables tests write to, children first; emptied after every test.
 MUTABLE_TABLES = [
+    PlacementEvent,
+    ContractChange,
+    ContractTerm,
+    Contract,
+    PlacementRequest,
+    IdempotencyKey,
     SearchEvent,
     OfferSearch,
     OfferTerm,

@@ -151,6 +151,16 @@ async def migrate() -> int:
     return len(before.pending)
 
 
+async def lock_row(table: type[Table], key: Any) -> None:
+    """Hold a row until the current transaction ends, so writers that check and then change
+    what depends on it (the places of an offer) take turns. PostgreSQL locks the row; SQLite's
+    write transactions already hold the whole database (``write_transaction``)."""
+    if isinstance(engine(), SQLiteEngine):
+        return
+    pk = table._meta.primary_key
+    await table.select(pk).where(pk == key).lock_rows("UPDATE").run()
+
+
 def is_unique_violation(exc: BaseException) -> bool:
     """True for a unique-constraint failure on either backend."""
     import sqlite3

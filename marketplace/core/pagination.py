@@ -162,3 +162,36 @@ async def paginate(
         has_next_page=has_next,
         has_previous_page=page.after is not None,
     )
+
+
+# --- offset cursors, for lists computed whole (search results, a billing statement) -----------
+
+
+def encode_offset(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode().rstrip("=")
+
+
+def decode_offset(cursor: str) -> int:
+    try:
+        data = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
+        offset = data["offset"]
+        if not isinstance(offset, int) or offset < 0:
+            raise ValueError("bad offset")
+        return offset
+    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError) as exc:
+        raise DomainError(
+            ErrorCode.INVALID, "`after` is not a cursor from this list.", ["after"]
+        ) from exc
+
+
+def page_of(items: Sequence[T], page: PageRequest) -> Page[T]:
+    """One page of a list held whole in memory."""
+    offset = decode_offset(page.after) if page.after else 0
+    chosen = list(items[offset : offset + page.first])
+    return Page(
+        items=chosen,
+        cursors=[encode_offset(offset + i + 1) for i in range(len(chosen))],
+        total_count=len(items),
+        has_next_page=offset + len(chosen) < len(items),
+        has_previous_page=offset > 0,
+    )

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["development", "test", "production"]
@@ -34,6 +34,21 @@ class Settings(BaseSettings):
     graphql_max_depth: int = Field(default=12, gt=0)
     graphql_max_aliases: int = Field(default=15, gt=0)
     graphql_max_tokens: int = Field(default=4000, gt=0)
+    cpr_hmac_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Key of the keyed hash that stands for a CPR number. Required in production; "
+            "in development one is made under VAR_DIR on first use."
+        ),
+    )
+    placement_request_expiry_days: int = Field(default=14, ge=1, le=365)
+    # Until the regions' agreements supply them: example notice periods per offer category.
+    default_notice_days: dict[str, int] = Field(
+        default={"residential": 90, "day": 30, "outpatient": 30},
+        description="Example notice periods (days) per offer category.",
+    )
+    default_bill_first_day: bool = True
+    default_bill_last_day: bool = True
 
     @field_validator("database_url")
     @classmethod
@@ -49,6 +64,18 @@ class Settings(BaseSettings):
     @property
     def signing_key_path(self) -> Path:
         return self.var_dir / "dev-signing-key.json"
+
+    @property
+    def cpr_key_path(self) -> Path:
+        return self.var_dir / "dev-cpr-key"
+
+    @field_validator("default_notice_days")
+    @classmethod
+    def _notice_per_category(cls, value: dict[str, int]) -> dict[str, int]:
+        missing = {"residential", "day", "outpatient"} - set(value)
+        if missing or any(days < 0 for days in value.values()):
+            raise ValueError("give a notice period of 0 days or more for every category")
+        return value
 
 
 @lru_cache

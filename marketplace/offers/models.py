@@ -297,9 +297,6 @@ class OfferView(BaseModel):
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
-    @property
-    def free_places(self) -> int:
-        return max(self.capacity_places - self.occupied_places, 0)
 
 
 class OfferRelations(BaseModel):

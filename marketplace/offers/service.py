@@ -12,7 +12,8 @@ from piccolo.columns import Column
 from piccolo.columns.combination import Combinable
 
 from marketplace.core.clock import today, utcnow
-from marketplace.core.db import like_text, sync_reference_rows, write_transaction
+from marketplace.contracts import capacity
+from marketplace.core.db import like_text, lock_row, sync_reference_rows, write_transaction
 from marketplace.core.errors import DomainError, DomainErrors, ErrorCode, parse
 from marketplace.core.identity import Principal, Role
 from marketplace.core.pagination import Page, PageRequest, encode_cursor, paginate
@@ -530,6 +531,8 @@ async def update_offer(
             problems = await publish_problems(offer.id, content, today())
             if problems:
                 raise DomainErrors(problems)
+        if {"capacity_places", "occupied_places"} & set(changes):
+            await _places_still_cover_contracts(offer_id, content)
         changed = sorted(
             k for k in changes if getattr(current, k, None) != getattr(content, k, None)
         )
@@ -548,6 +551,21 @@ async def update_offer(
     updated = await get_offer(principal, offer_id)
     assert updated is not None
     return updated
+
+
+async def _places_still_cover_contracts(offer_id: uuid.UUID, content: OfferContent) -> None:
+    """Fewer places, or more declared in use, must still leave room for every contract."""
+    await lock_row(Offer, offer_id)  # acceptances on the offer wait for this change
+    day = today()
+    stays = (await capacity.stays_by_offer([offer_id], day))[offer_id]
+    contracted = capacity.peak(stays, day, capacity.FOREVER)
+    if content.occupied_places + contracted > content.capacity_places:
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"{contracted} place(s) are under contract from today on: the places must cover "
+            "them and the places declared in use.",
+            ["input", "capacityPlaces"],
+        )
 
 
 async def publish_problems(

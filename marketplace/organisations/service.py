@@ -114,9 +114,16 @@ async def get_provider(provider_id: uuid.UUID) -> ProviderView | None:
     return (await providers_by_id([provider_id])).get(provider_id)
 
 
+async def providers_by_org(codes: Iterable[str]) -> dict[str, ProviderView]:
+    wanted = list(codes)
+    if not wanted:
+        return {}
+    rows = await Provider.select().where(Provider.org_code.is_in(wanted)).run()
+    return {r["org_code"]: ProviderView.from_row(r) for r in rows}
+
+
 async def provider_for_org(org_code: str) -> ProviderView | None:
-    row = await Provider.select().where(Provider.org_code == org_code).first().run()
-    return ProviderView.from_row(row) if row else None
+    return (await providers_by_org([org_code])).get(org_code)
 
 
 async def list_providers(filter: ProviderFilter, page: PageRequest) -> Page[ProviderView]:

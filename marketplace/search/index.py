@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from marketplace.contracts import capacity
 from marketplace.core.db import write_transaction
 from marketplace.offers.tables import Offer, OfferMethod, OfferTargetGroup, PriceList
 from marketplace.offers.validity import in_force, in_force_until
@@ -109,8 +110,12 @@ class _Version:
     base_price_ore: int
 
 
-async def _day_facts(ids: list[uuid.UUID], day: datetime.date) -> dict[uuid.UUID, dict[str, Any]]:
-    """The price in force on ``day`` per offer, and the first day it may differ."""
+async def _day_facts(
+    offers: list[dict[str, Any]], day: datetime.date
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """Per offer, on ``day``: the price in force, the places in use, the first day a place is
+    free, and the first day any of these may differ."""
+    ids = [offer["id"] for offer in offers]
     versions: dict[uuid.UUID, list[_Version]] = defaultdict(list)
     for row in (
         await PriceList.select(
@@ -126,14 +131,25 @@ async def _day_facts(ids: list[uuid.UUID], day: datetime.date) -> dict[uuid.UUID
     ):
         offer = row.pop("offer")
         versions[offer].append(_Version(**row))
+    stays = await capacity.stays_by_offer(ids, day)
     facts = {}
-    for offer_id in ids:
+    for offer in offers:
+        offer_id = offer["id"]
         current = in_force(versions[offer_id], day)
+        places, declared = offer["capacity_places"], offer["occupied_places"]
+        candidates = [
+            capacity.free_from(stays[offer_id], places, declared, day),
+            offer["expected_free_from"],
+        ]
         facts[offer_id] = {
+            "occupied": declared + capacity.in_use_on(stays[offer_id], day),
+            "free_from": min((d for d in candidates if d is not None), default=None),
             "price_unit": current.unit if current else None,
             "price_ore": current.base_price_ore if current else None,
             "facts_on": day,
-            "facts_until": in_force_until(versions[offer_id], day),
+            "facts_until": min(
+                in_force_until(versions[offer_id], day), capacity.next_change(stays[offer_id], day)
+            ),
         }
     return facts
 
@@ -162,7 +178,7 @@ async def _index_documents(ids: list[uuid.UUID], day: datetime.date) -> None:
     )
     if not rows:
         return
-    facts = await _day_facts(ids, day)
+    facts = await _day_facts(rows, day)
     documents = OfferSearch.insert(
         *(
             OfferSearch(
@@ -178,7 +194,6 @@ async def _index_documents(ids: list[uuid.UUID], day: datetime.date) -> None:
                 min_age=row["min_age"],
                 max_age=row["max_age"],
                 capacity=row["capacity_places"],
-                occupied=row["occupied_places"],
                 expected_free_from=row["expected_free_from"],
                 unique_status=row["unique_status"],
                 **facts[row["id"]],

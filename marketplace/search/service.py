@@ -11,10 +11,7 @@ arithmetic both databases evaluate alike.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import datetime
-import json
 import math
 import uuid
 from dataclasses import dataclass, field
@@ -25,7 +22,7 @@ from marketplace.core.db import relax_commit_durability, write_transaction
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import Principal, Role
 from marketplace.core.money import to_ore
-from marketplace.core.pagination import PageRequest
+from marketplace.core.pagination import PageRequest, decode_offset, encode_offset
 from marketplace.offers.models import OfferStatus, OfferView
 from marketplace.offers.service import offers_by_id
 from marketplace.offers.tables import Offer
@@ -258,8 +255,7 @@ def _clauses(principal: Principal, criteria: SearchCriteria) -> list[Clause]:
             Clause(
                 None,
                 Sql(
-                    "(s.capacity > s.occupied OR "
-                    "(s.expected_free_from IS NOT NULL AND s.expected_free_from <= {}))",
+                    "s.free_from <= {}",
                     [criteria.free_from],
                 ),
             )
@@ -332,23 +328,6 @@ class SearchPlan:
     principal: Principal
     criteria: SearchCriteria
     text: TextMatch | None
-
-
-def encode_offset(offset: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode().rstrip("=")
-
-
-def decode_offset(cursor: str) -> int:
-    try:
-        data = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
-        offset = data["offset"]
-        if not isinstance(offset, int) or offset < 0:
-            raise ValueError("bad offset")
-        return offset
-    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError) as exc:
-        raise DomainError(
-            ErrorCode.INVALID, "`after` is not a cursor from this search.", ["after"]
-        ) from exc
 
 
 def search_sql(plan: SearchPlan, first: int, offset: int) -> tuple[Sql, Sql]:

@@ -41,8 +41,9 @@ class OfferSearch(Table, tablename="offer_search"):
 
     Kept in step with the offer, its provider and its price lists in the same transaction as
     every change to them, so a search reads one small table instead of joining the catalogue.
-    The price in force is a fact of a day: ``facts_on`` is the day it was worked out for and
-    ``facts_until`` the first day it may differ; a search on a day outside that window works
+    The price in force, the places in use (declared, and under contract) and the first day a
+    place is free are facts of a day: ``facts_on`` is the day they were worked out for and
+    ``facts_until`` the first day they may differ; a search on a day outside that window works
     the rows out again first.
     """
 
@@ -60,6 +61,7 @@ class OfferSearch(Table, tablename="offer_search"):
     capacity = Integer()
     occupied = Integer()
     expected_free_from = Date(null=True, default=None)
+    free_from = Date(null=True, default=None)
     unique_status = Varchar(length=32)
     price_unit = Varchar(length=16, null=True, default=None)
     price_ore = BigInt(null=True, default=None)

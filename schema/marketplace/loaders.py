@@ -10,6 +10,10 @@ from typing import Any, Generic, TypeVar
 
 from strawberry.dataloader import DataLoader
 
+from marketplace.contracts import capacity, parties, requests
+from marketplace.contracts import service as contract_service
+from marketplace.contracts.models import ChangeView, ContractView, EventView, RequestView
+from marketplace.core.clock import today
 from marketplace.core.identity import Principal
 from marketplace.core.pagination import Page, PageRequest
 from marketplace.offers import pricing
@@ -125,6 +129,49 @@ class HistoryByOfferLoader(KeyedLoader[HistoryKey, Page[OfferEventView]]):
         super().__init__(_histories)
 
 
+class ProviderByOrgLoader(KeyedLoader[str, ProviderView]):
+    def __init__(self) -> None:
+        super().__init__(organisations.providers_by_org)
+
+
+class ContractedPlacesByOfferLoader(KeyedLoader[uuid.UUID, int]):
+    """Places under contract today."""
+
+    def __init__(self) -> None:
+        super().__init__(lambda ids: capacity.contracted_on(ids, today()), default=0)
+
+
+class PlacementRequestByIdLoader(KeyedLoader[uuid.UUID, RequestView]):
+    """Requests the caller may read; others load as None ("not found")."""
+
+    def __init__(self, principal: Principal) -> None:
+        super().__init__(partial(requests.requests_by_id, principal))
+
+
+class ContractByIdLoader(KeyedLoader[uuid.UUID, ContractView]):
+    """Contracts the caller may read; others load as None ("not found")."""
+
+    def __init__(self, principal: Principal) -> None:
+        super().__init__(partial(parties.contracts_by_id, principal))
+
+
+class PlacementHistoryByRequestLoader(KeyedLoader[uuid.UUID, list[EventView]]):
+    """The history of a request and its contract (asked only for requests already seen)."""
+
+    def __init__(self) -> None:
+        super().__init__(parties.history, default=[])
+
+
+class ChangeByIdLoader(KeyedLoader[uuid.UUID, ChangeView]):
+    def __init__(self, principal: Principal) -> None:
+        super().__init__(partial(contract_service.changes_by_id, principal))
+
+
+class ChangesByContractLoader(KeyedLoader[uuid.UUID, list[ChangeView]]):
+    def __init__(self) -> None:
+        super().__init__(contract_service.changes_by_contract, default=[])
+
+
 class MarketplaceLoaders:
     """The market's loaders for one request (never shared: their caches are per caller)."""
 
@@ -139,3 +186,10 @@ class MarketplaceLoaders:
         self.service_type_by_code = ServiceTypeByCodeLoader()
         self.price_lists_by_offer_year = PriceListsByOfferYearLoader()
         self.history_by_offer = HistoryByOfferLoader()
+        self.provider_by_org = ProviderByOrgLoader()
+        self.contracted_places_by_offer = ContractedPlacesByOfferLoader()
+        self.placement_request_by_id = PlacementRequestByIdLoader(principal)
+        self.contract_by_id = ContractByIdLoader(principal)
+        self.placement_history_by_request = PlacementHistoryByRequestLoader()
+        self.changes_by_contract = ChangesByContractLoader()
+        self.change_by_id = ChangeByIdLoader(principal)

@@ -60,7 +60,10 @@ class OfferContentFields:
     unique_status: UniqueOfferStatus | None = UNSET  # type: ignore[valid-type]
     special_conditions: list[SpecialCondition] | None = UNSET  # type: ignore[valid-type]
     capacity_places: int | None = UNSET
-    occupied_places: int | None = UNSET
+    occupied_places: int | None = strawberry.field(
+        default=UNSET,
+        description="Places in use outside contracts made here (placements from before, others).",
+    )
     expected_free_from: datetime.date | None = UNSET
 
 

@@ -115,11 +115,17 @@ class Approval:
     approved_on: datetime.date | None
 
 
-@strawberry.type(description="Places: approved capacity, places in use and free places.")
+@strawberry.type(description="Places: capacity, places in use today and free places.")
 class Capacity:
     places: int = strawberry.field(description="Places the offer has.")
-    occupied: int = strawberry.field(description="Places in use (declared by the provider).")
-    free: int = strawberry.field(description="Places free now: places minus occupied.")
+    occupied: int = strawberry.field(
+        description="Places in use today: under contract here, and declared by the provider."
+    )
+    contracted: int = strawberry.field(description="Places under contracts made here, today.")
+    declared: int = strawberry.field(
+        description="Places the provider declares in use outside contracts made here."
+    )
+    free: int = strawberry.field(description="Places free today: places minus occupied.")
     expected_free_from: datetime.date | None = strawberry.field(
         description="When the provider expects a place to be free, if none is now."
     )
@@ -254,7 +260,6 @@ class Offer(relay.Node):
     approval: Approval
     unique_status: UniqueOfferStatus  # type: ignore[valid-type]
     special_conditions: list[SpecialCondition]  # type: ignore[valid-type]
-    capacity: Capacity
     address: Address | None
     coordinates: Coordinates | None
     published_at: datetime.datetime | None
@@ -293,12 +298,6 @@ class Offer(relay.Node):
             ),
             unique_status=view.unique_status,
             special_conditions=view.special_conditions,
-            capacity=Capacity(
-                places=view.capacity_places,
-                occupied=view.occupied_places,
-                free=view.free_places,
-                expected_free_from=view.expected_free_from,
-            ),
             address=address,
             coordinates=coordinates,
             published_at=view.published_at,
@@ -316,6 +315,20 @@ class Offer(relay.Node):
     async def _relations(self, info: Info) -> m.OfferRelations:
         relations = await info.context.marketplace.offer_relations.load(self.view.id)
         return relations or m.OfferRelations()
+
+    @strawberry.field
+    async def capacity(self, info: Info) -> Capacity:
+        contracted = await info.context.marketplace.contracted_places_by_offer.load(self.view.id)
+        declared = self.view.occupied_places
+        occupied = declared + (contracted or 0)
+        return Capacity(
+            places=self.view.capacity_places,
+            occupied=occupied,
+            contracted=contracted or 0,
+            declared=declared,
+            free=max(self.view.capacity_places - occupied, 0),
+            expected_free_from=self.view.expected_free_from,
+        )
 
     @strawberry.field
     async def provider(self, info: Info) -> Provider:

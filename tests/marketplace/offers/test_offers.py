@@ -65,7 +65,7 @@ async def test_a_provider_admin_creates_a_draft_offer(
     offer = await offers.create_offer(owner, provider.id, offer_content())
     assert offer.status is OfferStatus.DRAFT
     assert offer.provider_org_code == provider.org_code
-    assert offer.free_places == 2
+    assert (offer.capacity_places, offer.occupied_places) == (12, 10)
     relations = (await offers.relations_by_offer([offer.id]))[offer.id]
     assert relations.legal_bases == [LegalBasis.SEL_104, LegalBasis.SEL_108]
     assert relations.primary_target_group == relations.target_groups[0]
@@ -275,7 +275,7 @@ async def test_a_published_offer_keeps_meeting_the_rules(
     updated = await offers.update_offer(
         owner, offer_id, {"occupied_places": 12, "methods": ["Marte Meo"]}
     )
-    assert updated.free_places == 0
+    assert (updated.capacity_places, updated.occupied_places) == (12, 12)
     assert (await offers.relations_by_offer([offer_id]))[offer_id].methods == ["Marte Meo"]
     last = (await offers.offer_history(offer_id, PageRequest(first=100))).items[-1]
     assert (last.kind, last.fields) == ("updated", ["methods", "occupied_places"])

@@ -1,0 +1,275 @@
+"""Monthly billing: what each contract costs in a month, for the paying municipality and for
+the provider.
+
+Rules (the agreed terms of each contract):
+- a contract is billed for its days in the month; whether its first and its last day are
+  billed is the agreement's convention, kept on the contract;
+- a price per day is paid for every billed day; a price per month, per hour (the agreed hours a
+  month) or per year (a twelfth a month) is paid in proportion to the billed days of the month;
+- add-ons follow the same rules with their own unit, price and quantity;
+- each day is priced by the term in force that day, at its year's price (see ``pricing``);
+- every charge is rounded to whole øre, half up, and the line is the sum of its charges.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from marketplace.contracts import parties
+from marketplace.contracts.capacity import FOREVER
+from marketplace.contracts.models import ContractStatus, TermView
+from marketplace.contracts.pricing import yearly_prices
+from marketplace.contracts.tables import Contract
+from marketplace.core.errors import DomainError, ErrorCode
+from marketplace.core.identity import Principal, Role
+from marketplace.offers import pricing
+from marketplace.offers.models import PriceUnit
+from marketplace.organisations import service as organisations
+
+
+@dataclass(frozen=True)
+class Charge:
+    """One priced part of a line: the base price or an add-on, over some billed days."""
+
+    name: str
+    unit: PriceUnit
+    quantity: Decimal
+    unit_price_ore: int
+    days: int
+    amount_ore: int
+
+
+@dataclass(frozen=True)
+class BillingLine:
+    contract_id: uuid.UUID
+    offer_id: uuid.UUID
+    provider_org: str
+    buyer: str
+    payer: str
+    citizen_ref: str | None
+    cpr_masked: str | None
+    legal_basis: str
+    period_start: datetime.date
+    period_end: datetime.date
+    days: int
+    vat_included: bool
+    charges: list[Charge]
+
+    @property
+    def base_ore(self) -> int:
+        return sum(c.amount_ore for c in self.charges if c.name == BASE)
+
+    @property
+    def add_ons_ore(self) -> int:
+        return sum(c.amount_ore for c in self.charges if c.name != BASE)
+
+    @property
+    def total_ore(self) -> int:
+        return self.base_ore + self.add_ons_ore
+
+
+@dataclass(frozen=True)
+class Subtotal:
+    legal_basis: str
+    lines: int
+    total_ore: int
+
+
+@dataclass(frozen=True)
+class BillingStatement:
+    month: datetime.date
+    municipality_code: str | None
+    provider_org: str | None
+    lines: list[BillingLine]
+    subtotals: list[Subtotal] = field(default_factory=list)
+
+    @property
+    def total_ore(self) -> int:
+        return sum(line.total_ore for line in self.lines)
+
+
+BASE = "base price"
+
+
+def parse_month(value: str) -> datetime.date:
+    """A month written ``YYYY-MM`` as its first day."""
+    try:
+        year, month = value.split("-")
+        if len(year) != 4 or len(month) != 2:
+            raise ValueError(value)
+        return datetime.date(int(year), int(month), 1)
+    except ValueError:
+        raise DomainError(ErrorCode.INVALID, "Give the month as YYYY-MM.", ["month"]) from None
+
+
+def _round(amount: Fraction) -> int:
+    """Whole øre, half up (amounts are never negative)."""
+    return int(amount + Fraction(1, 2))
+
+
+def charge_amount(
+    unit: PriceUnit, price_ore: int, quantity: Decimal, days: int, days_in_month: int
+) -> int:
+    """What ``days`` billed days of a month cost at a price per ``unit`` (see module doc)."""
+    amount = Fraction(price_ore) * Fraction(quantity)
+    if unit is PriceUnit.PER_DAY:
+        return _round(amount * days)
+    if unit is PriceUnit.PER_YEAR:
+        amount /= 12
+    return _round(amount * Fraction(days, days_in_month))
+
+
+def billed_days(
+    start: datetime.date,
+    end: datetime.date,
+    first_billed: bool,
+    last_billed: bool,
+    window_start: datetime.date,
+    window_end: datetime.date,
+) -> int:
+    """How many days from ``window_start`` to ``window_end`` a stay from ``start`` to ``end``
+    is billed for, under the first- and last-day convention."""
+    first, last = max(start, window_start), min(end, window_end)
+    if first > last:
+        return 0
+    days = (last - first).days + 1
+    if start == end:  # one day: billed if either end is
+        return 1 if first_billed or last_billed else 0
+    if not first_billed and window_start <= start <= window_end:
+        days -= 1
+    if not last_billed and window_start <= end <= window_end:
+        days -= 1
+    return days
+
+
+def contract_charges(
+    contract: dict[str, Any],
+    terms: Sequence[TermView],
+    month: datetime.date,
+    versions: Sequence[Any],
+) -> tuple[int, list[Charge]]:
+    """The billed days and charges of one contract in one month."""
+    days_in_month = calendar.monthrange(month.year, month.month)[1]
+    month_end = month.replace(day=days_in_month)
+    start, end = contract["start_date"], contract["end_date"] or FOREVER
+    first, last = contract["bill_first_day"], contract["bill_last_day"]
+    total_days = billed_days(start, end, first, last, month, month_end)
+    charges: list[Charge] = []
+    for i, term in enumerate(terms):
+        term_end = (
+            terms[i + 1].valid_from - datetime.timedelta(days=1) if i + 1 < len(terms) else FOREVER
+        )
+        window_start, window_end = max(month, term.valid_from), min(month_end, term_end)
+        if window_start > window_end:
+            continue
+        days = billed_days(start, end, first, last, window_start, window_end)
+        if days == 0:
+            continue
+        base, add_on_prices = yearly_prices(term, month.year, versions)
+        charges.append(
+            Charge(
+                name=BASE,
+                unit=term.unit,
+                quantity=term.quantity,
+                unit_price_ore=base,
+                days=days,
+                amount_ore=charge_amount(term.unit, base, term.quantity, days, days_in_month),
+            )
+        )
+        for add_on in term.add_ons:
+            price = add_on_prices[add_on.name]
+            charges.append(
+                Charge(
+                    name=add_on.name,
+                    unit=add_on.unit,
+                    quantity=add_on.quantity,
+                    unit_price_ore=price,
+                    days=days,
+                    amount_ore=charge_amount(add_on.unit, price, add_on.quantity, days, days_in_month),
+                )
+            )
+    return total_days, charges
+
+
+async def billing_statement(
+    principal: Principal,
+    month: datetime.date,
+    *,
+    municipality_code: str | None = None,
+    provider_id: uuid.UUID | None = None,
+) -> BillingStatement:
+    """A month's statement: what a municipality pays (the contracts it is the paying
+    municipality of), or what a provider bills (its contracts)."""
+    if (municipality_code is None) == (provider_id is None):
+        raise DomainError(
+            ErrorCode.INVALID, "Give either a municipality code or a provider ID.", ["municipalityCode"]
+        )
+    principal.require(Role.PURCHASER, Role.PROVIDER_ADMIN, Role.REGISTRY_ADMIN)
+    provider_org = None
+    if municipality_code is not None:
+        await organisations.require_municipality(municipality_code, ["municipalityCode"])
+        allowed = principal.role is Role.PURCHASER and principal.org_code == municipality_code
+        condition = Contract.payer == municipality_code
+    else:
+        assert provider_id is not None
+        provider = await organisations.get_provider(provider_id)
+        if provider is None:
+            raise parties.not_found("provider", ["providerId"])
+        provider_org = provider.org_code
+        allowed = principal.role is Role.PROVIDER_ADMIN and principal.org_code == provider_org
+        condition = Contract.provider_org == provider_org
+    if not (allowed or principal.is_registry_admin):
+        raise DomainError(
+            ErrorCode.PERMISSION_DENIED,
+            "A statement is for the paying municipality's purchasers or the provider's administrators.",
+            ["municipalityCode" if municipality_code else "providerId"],
+        )
+    month_end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    rows = (
+        await Contract.select()
+        .where(
+            condition
+            & (Contract.status != ContractStatus.CANCELLED.value)
+            & (Contract.start_date <= month_end)
+            & (Contract.end_date.is_null() | (Contract.end_date >= month))
+        )
+        .order_by(Contract.legal_basis, Contract.start_date, Contract.id)
+        .run()
+    )
+    terms = await parties.terms_by_contract([row["id"] for row in rows])
+    versions = await pricing.price_lists_by_offer(list({row["offer"] for row in rows}), month.year)
+    lines = []
+    for row in rows:
+        days, charges = contract_charges(row, terms[row["id"]], month, versions[row["offer"]])
+        shown = parties.is_party(principal, row["buyer"], row["provider_org"])
+        lines.append(
+            BillingLine(
+                contract_id=row["id"],
+                offer_id=row["offer"],
+                provider_org=row["provider_org"],
+                buyer=row["buyer"],
+                payer=row["payer"],
+                citizen_ref=row["citizen_ref"] if shown else None,
+                cpr_masked=row["cpr_masked"] if shown else None,
+                legal_basis=row["legal_basis"],
+                period_start=max(row["start_date"], month),
+                period_end=min(row["end_date"] or FOREVER, month_end),
+                days=days,
+                vat_included=any(t.vat_included for t in terms[row["id"]]),
+                charges=charges,
+            )
+        )
+    sums: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for line in lines:
+        sums[line.legal_basis][0] += 1
+        sums[line.legal_basis][1] += line.total_ore
+    subtotals = [Subtotal(basis, n, total) for basis, (n, total) in sorted(sums.items())]
+    return BillingStatement(month, municipality_code, provider_org, lines, subtotals)

@@ -1,0 +1,282 @@
+"""Commands and views of contracting."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StringConstraints,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from marketplace.core.money import DKKAmount
+from marketplace.offers.models import PriceUnit
+from marketplace.offers.taxonomy import LegalBasis
+from marketplace.organisations.models import MunicipalityCode
+
+
+class RequestStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+
+
+class Urgency(StrEnum):
+    PLANNED = "planned"
+    ACUTE = "acute"
+
+
+class DeclineReason(StrEnum):
+    NO_CAPACITY = "no_capacity"
+    TARGET_GROUP_MISMATCH = "target_group_mismatch"
+    OTHER = "other"
+
+
+class ContractStatus(StrEnum):
+    ACTIVE = "active"
+    NOTICE_GIVEN = "notice_given"
+    ENDED = "ended"
+    CANCELLED = "cancelled"
+
+
+class ChangeStatus(StrEnum):
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Quantity = Annotated[Decimal, Field(gt=0, le=10_000, decimal_places=2)]
+
+
+class AddOnRequest(BaseModel):
+    """An add-on service (tillægsydelse) from the offer's price list, with how much of it:
+    hours a month for an hourly add-on, units a day, month or year for the others."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Name
+    quantity: Quantity = Decimal(1)
+
+
+def _no_repeated_add_ons(add_ons: list[AddOnRequest] | None) -> None:
+    names = [a.name.casefold() for a in add_ons or []]
+    if len(set(names)) != len(names):
+        raise PydanticCustomError("invalid", "the same add-on is listed twice")
+
+
+class PlacementRequestCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    offer_id: uuid.UUID
+    citizen_ref: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)
+    ]
+    cpr: SecretStr | None = None
+    payer_code: MunicipalityCode | None = None
+    legal_basis: LegalBasis | None = None
+    desired_start: datetime.date
+    price_level: Name | None = None
+    hours_per_month: Quantity | None = None
+    add_ons: list[AddOnRequest] = Field(default_factory=list, max_length=10)
+    urgency: Urgency = Urgency.PLANNED
+    message: Text = ""
+    individual_plan_ref: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
+    ] | None = None
+    follow_up_on: datetime.date | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PlacementRequestCreate:
+        _no_repeated_add_ons(self.add_ons)
+        if self.follow_up_on is not None and self.follow_up_on < self.desired_start:
+            raise PydanticCustomError("invalid", "the follow-up date lies before the start")
+        return self
+
+    def fingerprint_payload(self) -> dict[str, Any]:
+        """The payload as an idempotency fingerprint sees it (the CPR number as its masked
+        form would not tell two citizens apart, so its keyed hash stands in; see service)."""
+        return self.model_dump(mode="json", exclude={"cpr"})
+
+
+class PlacementRequestAccept(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    start_date: datetime.date | None = None
+    special_arrangement_price: DKKAmount | None = None
+    message: Text = ""
+
+
+class PlacementRequestDecline(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    reason: DeclineReason
+    text: Text = ""
+
+    @model_validator(mode="after")
+    def _other_needs_text(self) -> PlacementRequestDecline:
+        if self.reason is DeclineReason.OTHER and len(self.text) < 3:
+            raise PydanticCustomError("required", "say why, when the reason is OTHER")
+        return self
+
+
+class ContractChangeProposal(BaseModel):
+    """A change after signing. ``price_level`` given as null means the base price; left out,
+    the level stays. ``add_ons`` replaces the agreed add-ons. ``end_date`` moves the end."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    effective_from: datetime.date | None = None
+    price_level: Name | None = None
+    add_ons: list[AddOnRequest] | None = Field(default=None, max_length=10)
+    end_date: datetime.date | None = None
+    reason: Reason
+
+    @model_validator(mode="after")
+    def _something_changes(self) -> ContractChangeProposal:
+        _no_repeated_add_ons(self.add_ons)
+        changes_terms = "price_level" in self.model_fields_set or self.add_ons is not None
+        if not changes_terms and self.end_date is None:
+            raise PydanticCustomError(
+                "required", "propose a price level, add-ons or an end date"
+            )
+        if changes_terms and self.effective_from is None:
+            raise PydanticCustomError(
+                "required", "say from which day the new price level or add-ons apply"
+            )
+        return self
+
+    @property
+    def changes_level(self) -> bool:
+        return "price_level" in self.model_fields_set
+
+
+# --- views -------------------------------------------------------------------------------------
+
+
+class AgreedAddOn(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    unit: PriceUnit
+    price_ore: int
+    quantity: Decimal
+
+
+class RequestView(BaseModel):
+    """A placement request as a party sees it; the citizen fields are None for others."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    offer_id: uuid.UUID
+    provider_org: str
+    buyer: str
+    payer: str
+    citizen_ref: str | None
+    cpr_masked: str | None
+    legal_basis: LegalBasis
+    desired_start: datetime.date
+    price_level: str | None
+    hours_per_month: Decimal | None
+    add_ons: list[AddOnRequest]
+    urgency: Urgency
+    message: str
+    individual_plan_ref: str | None
+    follow_up_on: datetime.date | None
+    status: RequestStatus
+    decline_reason: DeclineReason | None
+    decline_text: str
+    expires_on: datetime.date
+    created_at: datetime.datetime
+    answered_at: datetime.datetime | None
+    contract_id: uuid.UUID | None = None
+
+
+class TermView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    valid_from: datetime.date
+    price_level: str | None
+    special_arrangement: bool
+    unit: PriceUnit
+    price_ore: int
+    quantity: Decimal
+    price_list_id: uuid.UUID | None
+    vat_included: bool
+    add_ons: list[AgreedAddOn]
+
+
+class ContractView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    request_id: uuid.UUID
+    offer_id: uuid.UUID
+    provider_org: str
+    buyer: str
+    payer: str
+    citizen_ref: str | None
+    cpr_masked: str | None
+    legal_basis: LegalBasis
+    start_date: datetime.date
+    end_date: datetime.date | None
+    status: ContractStatus
+    notice_days: int
+    bill_first_day: bool
+    bill_last_day: bool
+    rules_source: str
+    notice_given_on: datetime.date | None
+    notice_given_by: str | None
+    individual_plan_ref: str | None
+    follow_up_on: datetime.date | None
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    terms: list[TermView]
+
+
+class ChangeView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    contract_id: uuid.UUID
+    status: ChangeStatus
+    effective_from: datetime.date | None
+    changes_level: bool
+    price_level: str | None
+    add_ons: list[AddOnRequest] | None
+    end_date: datetime.date | None
+    reason: str
+    proposed_by_org: str
+    proposed_at: datetime.datetime
+    responded_by_org: str | None
+    responded_at: datetime.datetime | None
+    response_reason: str
+
+
+class EventView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    at: datetime.datetime
+    kind: str
+    from_status: str | None
+    to_status: str | None
+    actor: str
+    actor_org: str | None
+    actor_role: str | None
+    detail: str

@@ -1,0 +1,194 @@
+"""Who may see and act on a placement: the buying municipality's purchasers and the offer's
+provider administrators. To everyone else a request or contract does not exist; the registry
+administrator sees them without the citizen's details. Also: the history, and the views."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from piccolo.columns.combination import Combinable
+from piccolo.table import Table
+
+from marketplace.contracts.models import (
+    AddOnRequest,
+    AgreedAddOn,
+    ContractView,
+    EventView,
+    RequestView,
+    TermView,
+)
+from marketplace.contracts.tables import Contract, ContractTerm, PlacementEvent
+from marketplace.core.clock import utcnow
+from marketplace.core.errors import DomainError, ErrorCode
+from marketplace.core.identity import Principal, Role
+
+READERS = (Role.PURCHASER, Role.PROVIDER_ADMIN, Role.REGISTRY_ADMIN)
+
+
+def is_party(principal: Principal, buyer: str, provider_org: str) -> bool:
+    if principal.role is Role.PURCHASER:
+        return principal.org_code == buyer
+    if principal.role is Role.PROVIDER_ADMIN:
+        return principal.org_code == provider_org
+    return False
+
+
+def can_read(principal: Principal, buyer: str, provider_org: str) -> bool:
+    return principal.is_registry_admin or is_party(principal, buyer, provider_org)
+
+
+def visible(table: type[Table], principal: Principal) -> Combinable | None:
+    """The rows of ``table`` (requests or contracts) the caller may list; None for all."""
+    principal.require(*READERS)
+    if principal.is_registry_admin:
+        return None
+    column = "buyer" if principal.role is Role.PURCHASER else "provider_org"
+    return table._meta.get_column_by_name(column) == principal.org_code
+
+
+def not_found(what: str, field: Sequence[str] = ("input", "id")) -> DomainError:
+    return DomainError(ErrorCode.NOT_FOUND, f"There is no such {what}.", field)
+
+
+def hundredths(value: Decimal) -> int:
+    return int((value * 100).to_integral_value())
+
+
+def from_hundredths(value: int) -> Decimal:
+    return (Decimal(value) / 100).quantize(Decimal("0.01"))
+
+
+def _citizen(principal: Principal, row: Mapping[str, Any]) -> dict[str, Any]:
+    if is_party(principal, row["buyer"], row["provider_org"]):
+        return {"citizen_ref": row["citizen_ref"], "cpr_masked": row["cpr_masked"]}
+    return {"citizen_ref": None, "cpr_masked": None}
+
+
+def request_view(
+    principal: Principal, row: Mapping[str, Any], contract_id: uuid.UUID | None
+) -> RequestView:
+    hours = row["hours_per_month"]
+    return RequestView.model_validate(
+        {
+            **row,
+            **_citizen(principal, row),
+            "offer_id": row["offer"],
+            "hours_per_month": from_hundredths(hours) if hours is not None else None,
+            "add_ons": [AddOnRequest.model_validate(a) for a in row["add_ons"]],
+            "contract_id": contract_id,
+        }
+    )
+
+
+def term_view(row: Mapping[str, Any]) -> TermView:
+    return TermView.model_validate(
+        {
+            **row,
+            "quantity": from_hundredths(row["quantity"]),
+            "price_list_id": row["price_list"],
+            "add_ons": [AgreedAddOn.model_validate(a) for a in row["add_ons"]],
+        }
+    )
+
+
+async def terms_by_contract(ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[TermView]]:
+    terms: dict[uuid.UUID, list[TermView]] = defaultdict(list)
+    if ids:
+        rows = (
+            await ContractTerm.select()
+            .where(ContractTerm.contract.is_in(list(ids)))
+            .order_by(ContractTerm.valid_from)
+            .output(load_json=True)
+            .run()
+        )
+        for row in rows:
+            terms[row["contract"]].append(term_view(row))
+    return terms
+
+
+async def contract_views(
+    principal: Principal, rows: Sequence[Mapping[str, Any]]
+) -> list[ContractView]:
+    terms = await terms_by_contract([row["id"] for row in rows])
+    return [
+        ContractView.model_validate(
+            {
+                **row,
+                **_citizen(principal, row),
+                "request_id": row["request"],
+                "offer_id": row["offer"],
+                "terms": terms[row["id"]],
+            }
+        )
+        for row in rows
+    ]
+
+
+async def contracts_by_id(
+    principal: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, ContractView]:
+    """The contracts the caller may read, by ID (two statements for any number)."""
+    if not ids or not principal.is_authenticated:
+        return {}
+    rows = await Contract.select().where(Contract.id.is_in(list(ids))).run()
+    readable = [r for r in rows if can_read(principal, r["buyer"], r["provider_org"])]
+    return {view.id: view for view in await contract_views(principal, readable)}
+
+
+async def record(
+    principal: Principal,
+    kind: str,
+    *,
+    request: uuid.UUID | None = None,
+    contract: uuid.UUID | None = None,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    detail: str = "",
+) -> None:
+    """Write one entry of the history (call inside the changing transaction). The detail
+    never holds the citizen's details."""
+    await PlacementEvent.insert(
+        PlacementEvent(
+            id=uuid.uuid4(),
+            request=request,
+            contract=contract,
+            at=utcnow(),
+            kind=kind,
+            from_status=from_status,
+            to_status=to_status,
+            actor=principal.subject or "anonymous",
+            actor_org=principal.org_code if principal.org_code != "system" else None,
+            actor_role=principal.role.value if principal.role else None,
+            detail=detail,
+        )
+    ).run()
+
+
+async def history(request_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[EventView]]:
+    """The history of requests and the contracts they became, oldest first, per request."""
+    result: dict[uuid.UUID, list[EventView]] = {i: [] for i in request_ids}
+    if not request_ids:
+        return result
+    contracts = {
+        row["id"]: row["request"]
+        for row in await Contract.select(Contract.id, Contract.request)
+        .where(Contract.request.is_in(list(request_ids)))
+        .run()
+    }
+    condition = PlacementEvent.request.is_in(list(request_ids))
+    if contracts:
+        condition = condition | PlacementEvent.contract.is_in(list(contracts))
+    rows = (
+        await PlacementEvent.select()
+        .where(condition)
+        .order_by(PlacementEvent.at, PlacementEvent.id)
+        .run()
+    )
+    for row in rows:
+        owner = row["request"] or contracts[row["contract"]]
+        result[owner].append(EventView.model_validate(row))
+    return result

@@ -1,0 +1,405 @@
+"""Contracts after signing: reading them, giving notice, changes both parties agree to, and
+the end of a contract when its last day has passed."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import Any
+
+from marketplace.contracts import parties
+from marketplace.contracts.capacity import check_capacity
+from marketplace.contracts.models import (
+    AddOnRequest,
+    ChangeStatus,
+    ChangeView,
+    ContractChangeProposal,
+    ContractStatus,
+    ContractView,
+)
+from marketplace.contracts.pricing import (
+    agreed_add_ons,
+    agreed_price,
+    price_list_on,
+    require_level,
+)
+from marketplace.contracts.tables import Contract, ContractChange, ContractTerm
+from marketplace.core import cpr
+from marketplace.core.clock import today, utcnow
+from marketplace.core.db import is_unique_violation, lock_row, write_transaction
+from marketplace.core.errors import DomainError, ErrorCode
+from marketplace.core.identity import SYSTEM, Principal
+from marketplace.core.pagination import Page, PageRequest, paginate
+from marketplace.offers.pricing import lock_price_list
+from marketplace.offers.tables import Offer
+from marketplace.search import index as search_index
+
+_CONTRACT = "contract"
+_RUNNING = (ContractStatus.ACTIVE.value, ContractStatus.NOTICE_GIVEN.value)
+
+
+async def end_due(day: datetime.date) -> int:
+    """Mark running contracts whose last day lies before ``day`` as ended; return how many."""
+    due = (
+        await Contract.select(Contract.id, Contract.status)
+        .where(Contract.status.is_in(list(_RUNNING)) & (Contract.end_date < day))
+        .run()
+    )
+    if not due:
+        return 0
+    async with write_transaction():
+        for row in due:
+            changed = (
+                await Contract.update(
+                    {Contract.status: ContractStatus.ENDED.value, Contract.updated_at: utcnow()}
+                )
+                .where((Contract.id == row["id"]) & Contract.status.is_in(list(_RUNNING)))
+                .returning(Contract.id)
+                .run()
+            )
+            if changed:
+                await parties.record(
+                    SYSTEM,
+                    "ended",
+                    contract=row["id"],
+                    from_status=row["status"],
+                    to_status=ContractStatus.ENDED.value,
+                )
+    return len(due)
+
+
+async def get_contract(principal: Principal, contract_id: uuid.UUID) -> ContractView | None:
+    await end_due(today())
+    return (await parties.contracts_by_id(principal, [contract_id])).get(contract_id)
+
+
+async def list_contracts(
+    principal: Principal,
+    page: PageRequest,
+    *,
+    status: ContractStatus | None = None,
+    offer_id: uuid.UUID | None = None,
+    citizen_cpr: str | None = None,
+) -> Page[ContractView]:
+    """The caller's contracts (as buyer or provider), oldest first; a CPR number finds one
+    citizen's contracts by its keyed hash."""
+    where = parties.visible(Contract, principal)
+    await end_due(today())
+    conditions = [c for c in (where,) if c is not None]
+    if status is not None:
+        conditions.append(Contract.status == status.value)
+    if offer_id is not None:
+        conditions.append(Contract.offer == offer_id)
+    if citizen_cpr is not None:
+        try:
+            conditions.append(Contract.cpr_hash == cpr.citizen_id(citizen_cpr).hash)
+        except DomainError as error:
+            raise DomainError(error.code, error.message, ["filter", "citizenCpr"]) from None
+    combined = None
+    for condition in conditions:
+        combined = condition if combined is None else combined & condition
+    rows = await paginate(
+        Contract,
+        where=combined,
+        order_by=[Contract.created_at, Contract.id],
+        page=page,
+    )
+    views = await parties.contract_views(principal, rows.items)
+    return Page(views, rows.cursors, rows.total_count, rows.has_next_page, rows.has_previous_page)
+
+
+async def _party_contract(principal: Principal, contract_id: uuid.UUID) -> dict[str, Any]:
+    principal.require(*parties.READERS)
+    row = await Contract.select().where(Contract.id == contract_id).first().run()
+    if row is None or not parties.is_party(principal, row["buyer"], row["provider_org"]):
+        raise parties.not_found(_CONTRACT)
+    if row["status"] not in _RUNNING:
+        raise DomainError(
+            ErrorCode.INVALID_STATE, f"The contract is {row['status']}.", ["input", "id"]
+        )
+    return row
+
+
+async def _read(principal: Principal, contract_id: uuid.UUID) -> ContractView:
+    found = await parties.contracts_by_id(principal, [contract_id])
+    return found[contract_id]
+
+
+async def give_notice(principal: Principal, contract_id: uuid.UUID, reason: str) -> ContractView:
+    """Either party gives notice: the contract ends when the agreed notice period has run
+    from today. Notice that runs out before the start cancels the contract."""
+    day = today()
+    await end_due(day)
+    async with write_transaction():
+        row = await _party_contract(principal, contract_id)
+        if row["status"] == ContractStatus.NOTICE_GIVEN.value:
+            raise DomainError(
+                ErrorCode.INVALID_STATE, "Notice has already been given.", ["input", "id"]
+            )
+        end = day + datetime.timedelta(days=row["notice_days"])
+        if row["end_date"] is not None and row["end_date"] <= end:
+            raise DomainError(
+                ErrorCode.INVALID_STATE,
+                f"The contract already ends on {row['end_date'].isoformat()}.",
+                ["input", "id"],
+            )
+        cancelled = end < row["start_date"]
+        to = ContractStatus.CANCELLED if cancelled else ContractStatus.NOTICE_GIVEN
+        await (
+            Contract.update(
+                {
+                    Contract.status: to.value,
+                    Contract.end_date: None if cancelled else end,
+                    Contract.notice_given_on: day,
+                    Contract.notice_given_by: principal.org_code,
+                    Contract.updated_at: utcnow(),
+                }
+            )
+            .where(Contract.id == contract_id)
+            .run()
+        )
+        detail = (
+            "cancelled before the start"
+            if cancelled
+            else f"{row['notice_days']} days' notice: last day {end.isoformat()}"
+        )
+        await parties.record(
+            principal,
+            "notice_given" if not cancelled else "cancelled",
+            contract=contract_id,
+            from_status=row["status"],
+            to_status=to.value,
+            detail=f"{detail}. {reason.strip()}".strip(),
+        )
+        await search_index.refresh([row["offer"]], day, text=False)
+    return await _read(principal, contract_id)
+
+
+def _change_view(row: dict[str, Any]) -> ChangeView:
+    add_ons = row["add_ons"]
+    return ChangeView.model_validate(
+        {
+            **row,
+            "contract_id": row["contract"],
+            "add_ons": [AddOnRequest.model_validate(a) for a in add_ons] if add_ons is not None else None,
+        }
+    )
+
+
+async def changes_by_id(principal: Principal, ids: list[uuid.UUID]) -> dict[uuid.UUID, ChangeView]:
+    """The proposed changes of contracts the caller may read, by ID."""
+    if not ids or not principal.is_authenticated:
+        return {}
+    rows = (
+        await ContractChange.select(
+            *ContractChange.all_columns(),
+            ContractChange.contract._.buyer.as_alias("buyer"),
+            ContractChange.contract._.provider_org.as_alias("provider_org"),
+        )
+        .where(ContractChange.id.is_in(ids))
+        .output(load_json=True)
+        .run()
+    )
+    return {
+        row["id"]: _change_view(row)
+        for row in rows
+        if parties.can_read(principal, row["buyer"], row["provider_org"])
+    }
+
+
+async def changes_by_contract(ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ChangeView]]:
+    """Every proposed change of the contracts, oldest first (the caller has seen them)."""
+    result: dict[uuid.UUID, list[ChangeView]] = {i: [] for i in ids}
+    if ids:
+        rows = (
+            await ContractChange.select()
+            .where(ContractChange.contract.is_in(ids))
+            .order_by(ContractChange.proposed_at, ContractChange.id)
+            .output(load_json=True)
+            .run()
+        )
+        for row in rows:
+            result[row["contract"]].append(_change_view(row))
+    return result
+
+
+async def propose_change(
+    principal: Principal, contract_id: uuid.UUID, proposal: ContractChangeProposal
+) -> ChangeView:
+    """One party proposes a change; nothing changes until the other party accepts it."""
+    day = today()
+    await end_due(day)
+    async with write_transaction():
+        row = await _party_contract(principal, contract_id)
+        start = row["start_date"]
+        if proposal.effective_from is not None:
+            if proposal.effective_from < max(day, start):
+                raise DomainError(
+                    ErrorCode.INVALID,
+                    "A change applies from today or later, and not before the start.",
+                    ["input", "effectiveFrom"],
+                )
+            if row["end_date"] is not None and proposal.effective_from > row["end_date"]:
+                raise DomainError(
+                    ErrorCode.INVALID,
+                    "The contract has ended by then.",
+                    ["input", "effectiveFrom"],
+                )
+            version = await price_list_on(row["offer"], proposal.effective_from, ["input", "effectiveFrom"])
+            if proposal.changes_level:
+                require_level(version, proposal.price_level)
+            if proposal.add_ons is not None:
+                agreed_add_ons(version, proposal.add_ons)
+        if proposal.end_date is not None and proposal.end_date < max(day, start):
+            raise DomainError(
+                ErrorCode.INVALID,
+                "An end date lies today or later, and not before the start.",
+                ["input", "endDate"],
+            )
+        change_id = uuid.uuid4()
+        try:
+            await ContractChange.insert(
+                ContractChange(
+                    id=change_id,
+                    contract=contract_id,
+                    status=ChangeStatus.PROPOSED.value,
+                    effective_from=proposal.effective_from,
+                    changes_level=proposal.changes_level,
+                    price_level=proposal.price_level,
+                    add_ons=(
+                        [a.model_dump(mode="json") for a in proposal.add_ons]
+                        if proposal.add_ons is not None
+                        else None
+                    ),
+                    end_date=proposal.end_date,
+                    reason=proposal.reason,
+                    proposed_by_org=principal.org_code or "",
+                    proposed_by=principal.subject or "",
+                    proposed_at=utcnow(),
+                )
+            ).run()
+        except Exception as exc:
+            if is_unique_violation(exc):
+                raise DomainError(
+                    ErrorCode.INVALID_STATE,
+                    "A proposed change is already waiting for an answer.",
+                    ["input", "contractId"],
+                ) from None
+            raise
+        await parties.record(
+            principal, "change_proposed", contract=contract_id, detail=proposal.reason
+        )
+    return (await changes_by_contract([contract_id]))[contract_id][-1]
+
+
+async def _apply(principal: Principal, contract: dict[str, Any], change: dict[str, Any]) -> None:
+    """Make an accepted change part of the contract."""
+    day = today()
+    if change["effective_from"] is not None:
+        effective = change["effective_from"]
+        terms = await parties.terms_by_contract([contract["id"]])
+        current = [t for t in terms[contract["id"]] if t.valid_from <= effective][-1]
+        version = await price_list_on(contract["offer"], effective, ["input", "id"])
+        if change["changes_level"]:
+            price = agreed_price(version, change["price_level"], current.quantity)
+            await lock_price_list(version.id)
+        else:
+            price = {
+                "price_level": current.price_level,
+                "special_arrangement": current.special_arrangement,
+                "unit": current.unit.value,
+                "price_ore": current.price_ore,
+                "quantity": parties.hundredths(current.quantity),
+                "price_list": current.price_list_id,
+                "vat_included": current.vat_included,
+            }
+        add_ons = (
+            agreed_add_ons(version, [AddOnRequest.model_validate(a) for a in change["add_ons"]])
+            if change["add_ons"] is not None
+            else [a.model_dump(mode="json") for a in current.add_ons]
+        )
+        await ContractTerm.delete().where(
+            (ContractTerm.contract == contract["id"]) & (ContractTerm.valid_from == effective)
+        ).run()
+        await ContractTerm.insert(
+            ContractTerm(
+                id=uuid.uuid4(), contract=contract["id"], valid_from=effective, **price, add_ons=add_ons
+            )
+        ).run()
+    if change["end_date"] is not None:
+        new_end = change["end_date"]
+        old_end = contract["end_date"]
+        if old_end is not None and new_end > old_end:  # longer: the extra days need a place
+            await lock_row(Offer, contract["offer"])
+            offer = await Offer.select(Offer.capacity_places, Offer.occupied_places).where(
+                Offer.id == contract["offer"]
+            ).first().run()
+            assert offer is not None
+            await check_capacity(
+                contract["offer"],
+                offer["capacity_places"],
+                offer["occupied_places"],
+                old_end + datetime.timedelta(days=1),
+                new_end,
+                ignore=contract["id"],
+            )
+        await (
+            Contract.update({Contract.end_date: new_end, Contract.updated_at: utcnow()})
+            .where(Contract.id == contract["id"])
+            .run()
+        )
+    await search_index.refresh([contract["offer"]], day, text=False)
+
+
+async def respond_to_change(
+    principal: Principal, change_id: uuid.UUID, accept: bool, reason: str
+) -> ChangeView:
+    """The other party accepts or rejects a proposed change."""
+    await end_due(today())
+    async with write_transaction():
+        change = (
+            await ContractChange.select()
+            .where(ContractChange.id == change_id)
+            .output(load_json=True)
+            .first()
+            .run()
+        )
+        if change is None:
+            raise parties.not_found("proposed change")
+        try:
+            contract = await _party_contract(principal, change["contract"])
+        except DomainError as error:
+            if error.code is ErrorCode.NOT_FOUND:
+                raise parties.not_found("proposed change") from None
+            raise
+        if change["status"] != ChangeStatus.PROPOSED.value:
+            raise DomainError(
+                ErrorCode.INVALID_STATE, f"The change is already {change['status']}.", ["input", "id"]
+            )
+        if change["proposed_by_org"] == principal.org_code:
+            raise DomainError(
+                ErrorCode.PERMISSION_DENIED,
+                "The other party answers a proposed change.",
+                ["input", "id"],
+            )
+        to = ChangeStatus.ACCEPTED if accept else ChangeStatus.REJECTED
+        if accept:
+            await _apply(principal, contract, change)
+        await (
+            ContractChange.update(
+                {
+                    ContractChange.status: to.value,
+                    ContractChange.responded_by_org: principal.org_code,
+                    ContractChange.responded_by: principal.subject,
+                    ContractChange.responded_at: utcnow(),
+                    ContractChange.response_reason: reason.strip(),
+                }
+            )
+            .where(ContractChange.id == change_id)
+            .run()
+        )
+        await parties.record(
+            principal, f"change_{to.value}", contract=change["contract"], detail=reason.strip()
+        )
+    changes = await changes_by_contract([change["contract"]])
+    return next(c for c in changes[change["contract"]] if c.id == change_id)

@@ -1,0 +1,156 @@
+"""Tables of contracting: placement requests, contracts per citizen, their terms, proposed
+changes and the history of both."""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSON,
+    UUID,
+    BigInt,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    SmallInt,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from marketplace.offers.tables import Offer, PriceList
+
+
+class PlacementRequest(Table, tablename="placement_request"):
+    """A municipality asks an offer for a place for a citizen (henvendelse).
+
+    ``buyer`` is the acting municipality (handlekommune), ``payer`` the paying one
+    (betalingskommune); ``provider_org`` the organisation that runs the offer. The citizen is
+    the buyer's case reference and, if given, a keyed hash and masked form of the CPR number.
+    """
+
+    id = UUID(primary_key=True)
+    offer = ForeignKey(references=Offer, null=False, index=True, on_delete=OnDelete.restrict)
+    provider_org = Varchar(length=8, index=True)
+    buyer = Varchar(length=3, index=True)
+    payer = Varchar(length=3)
+    citizen_ref = Varchar(length=64)
+    cpr_hash = Varchar(length=64, null=True, default=None, index=True)
+    cpr_masked = Varchar(length=11, null=True, default=None)
+    legal_basis = Varchar(length=16)
+    desired_start = Date()
+    price_level = Varchar(length=100, null=True, default=None)
+    hours_per_month = Integer(null=True, default=None)  # in hundredths, for hourly prices
+    add_ons = JSON(default=[])
+    urgency = Varchar(length=16)
+    message = Text(default="")
+    individual_plan_ref = Varchar(length=100, null=True, default=None)
+    follow_up_on = Date(null=True, default=None)
+    status = Varchar(length=16, index=True)
+    decline_reason = Varchar(length=32, null=True, default=None)
+    decline_text = Text(default="")
+    expires_on = Date(index=True)
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+    created_by = Varchar(length=100)
+    answered_at = Timestamptz(null=True, default=None)
+
+
+class Contract(Table, tablename="contract"):
+    """The contract for one citizen's placement (kontrakt pr. borger).
+
+    It occupies one of the offer's places from ``start_date`` to ``end_date`` (open until
+    notice is given). Notice period and billing convention are the agreed terms, taken from
+    the rules in force for the offer on the start date.
+    """
+
+    id = UUID(primary_key=True)
+    request = ForeignKey(
+        references=PlacementRequest, null=False, unique=True, on_delete=OnDelete.restrict
+    )
+    offer = ForeignKey(references=Offer, null=False, index=True, on_delete=OnDelete.restrict)
+    provider_org = Varchar(length=8, index=True)
+    buyer = Varchar(length=3, index=True)
+    payer = Varchar(length=3, index=True)
+    citizen_ref = Varchar(length=64)
+    cpr_hash = Varchar(length=64, null=True, default=None, index=True)
+    cpr_masked = Varchar(length=11, null=True, default=None)
+    legal_basis = Varchar(length=16)
+    start_date = Date(index=True)
+    end_date = Date(null=True, default=None, index=True)
+    status = Varchar(length=16, index=True)
+    notice_days = SmallInt()
+    bill_first_day = Boolean()
+    bill_last_day = Boolean()
+    rules_source = Varchar(length=200)
+    notice_given_on = Date(null=True, default=None)
+    notice_given_by = Varchar(length=8, null=True, default=None)
+    individual_plan_ref = Varchar(length=100, null=True, default=None)
+    follow_up_on = Date(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class ContractTerm(Table, tablename="contract_term"):
+    """The agreed price from a day on: a level (or the base price, or a special arrangement)
+    at the price taken from the price list in force then, and the agreed add-ons. A change
+    both parties accept starts a new term; the earlier days keep theirs."""
+
+    id = UUID(primary_key=True)
+    contract = ForeignKey(references=Contract, null=False, index=True, on_delete=OnDelete.cascade)
+    valid_from = Date()
+    price_level = Varchar(length=100, null=True, default=None)
+    special_arrangement = Boolean(default=False)
+    unit = Varchar(length=16)
+    price_ore = BigInt()
+    quantity = Integer(default=100)  # in hundredths: hours a month for an hourly price, else 1
+    price_list = ForeignKey(
+        references=PriceList, null=True, default=None, on_delete=OnDelete.restrict
+    )
+    vat_included = Boolean(default=False)
+    add_ons = JSON(default=[])
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ContractChange(Table, tablename="contract_change"):
+    """A change one party proposes after signing (price level, add-ons, end date); the other
+    party accepts or rejects it."""
+
+    id = UUID(primary_key=True)
+    contract = ForeignKey(references=Contract, null=False, index=True, on_delete=OnDelete.cascade)
+    status = Varchar(length=16)
+    effective_from = Date(null=True, default=None)
+    changes_level = Boolean(default=False)
+    price_level = Varchar(length=100, null=True, default=None)
+    add_ons = JSON(null=True, default=None)
+    end_date = Date(null=True, default=None)
+    reason = Text(default="")
+    proposed_by_org = Varchar(length=8)
+    proposed_by = Varchar(length=100)
+    proposed_at = Timestamptz(default=TimestamptzNow())
+    responded_by_org = Varchar(length=8, null=True, default=None)
+    responded_by = Varchar(length=100, null=True, default=None)
+    responded_at = Timestamptz(null=True, default=None)
+    response_reason = Text(default="")
+
+
+class PlacementEvent(Table, tablename="placement_event"):
+    """The history of a request and the contract it became: every change of state, who made
+    it, for which organisation and when."""
+
+    id = UUID(primary_key=True)
+    request = ForeignKey(
+        references=PlacementRequest, null=True, default=None, index=True, on_delete=OnDelete.cascade
+    )
+    contract = ForeignKey(
+        references=Contract, null=True, default=None, index=True, on_delete=OnDelete.cascade
+    )
+    at = Timestamptz(default=TimestamptzNow())
+    kind = Varchar(length=32)
+    from_status = Varchar(length=16, null=True, default=None)
+    to_status = Varchar(length=16, null=True, default=None)
+    actor = Varchar(length=100)
+    actor_org = Varchar(length=8, null=True, default=None)
+    actor_role = Varchar(length=20, null=True, default=None)
+    detail = Text(default="")

@@ -1,0 +1,84 @@
+"""CPR numbers: checked by form and date, stored only as a keyed hash and a masked form.
+
+A CPR number is ``DDMMYY-SSSS``. Numbers without the modulus-11 check have been issued since
+2007, so only the date and the century digit are checked. The service never keeps the number
+itself: the HMAC (key from settings) lets a municipality find a citizen's contracts again, and
+the masked form (``010190-****``) shows the two parties whom a contract is for. Neither the
+number nor anything derived from it but these two ever reaches a log or an error message.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from marketplace.core.errors import DomainError, ErrorCode
+from marketplace.core.secrets import load_or_create
+from marketplace.core.settings import Settings, get_settings
+
+_FORM = re.compile(r"^(\d{2})(\d{2})(\d{2})-?(\d{4})$")
+
+
+@dataclass(frozen=True, slots=True)
+class CitizenId:
+    """What is kept of a CPR number."""
+
+    hash: str
+    masked: str
+
+    def __repr__(self) -> str:
+        return f"CitizenId(masked={self.masked!r})"
+
+
+def _century(year: int, seventh: int) -> int:
+    """The century by the 7th digit and the two-digit year (CPR-kontoret's table)."""
+    if seventh <= 3:
+        return 1900
+    if seventh in (4, 9):
+        return 2000 if year <= 36 else 1900
+    return 2000 if year <= 57 else 1800  # 5-8
+
+
+def birth_date(cpr: str) -> datetime.date:
+    """The birth date a CPR number states; DomainError INVALID_CPR when it has none."""
+    match = _FORM.match(cpr.strip())
+    if match is None:
+        raise DomainError(ErrorCode.INVALID_CPR, "A CPR number has the form DDMMYY-SSSS.")
+    day, month, year = int(match[1]), int(match[2]), int(match[3])
+    try:
+        return datetime.date(_century(year, int(match[4][0])) + year, month, day)
+    except ValueError:
+        raise DomainError(
+            ErrorCode.INVALID_CPR, "The CPR number does not start with a real date."
+        ) from None
+
+
+def _normalised(cpr: str) -> str:
+    return cpr.strip().replace("-", "")
+
+
+@lru_cache(maxsize=4)
+def _development_key(path: Path) -> bytes:
+    return load_or_create(path, lambda: secrets.token_hex(32)).encode()
+
+
+def _key(settings: Settings) -> bytes:
+    if settings.cpr_hmac_key is not None:
+        return settings.cpr_hmac_key.get_secret_value().encode()
+    if settings.is_production:
+        raise RuntimeError("CPR_HMAC_KEY must be set in production.")
+    return _development_key(settings.cpr_key_path)
+
+
+def citizen_id(cpr: str, settings: Settings | None = None) -> CitizenId:
+    """Validate a CPR number and keep only its keyed hash and masked form."""
+    birth_date(cpr)
+    digits = _normalised(cpr)
+    digest = hmac.new(_key(settings or get_settings()), digits.encode(), hashlib.sha256)
+    return CitizenId(hash=digest.hexdigest(), masked=f"{digits[:6]}-****")
