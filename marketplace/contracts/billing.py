@@ -193,7 +193,9 @@ def contract_charges(
                     quantity=add_on.quantity,
                     unit_price_ore=price,
                     days=days,
-                    amount_ore=charge_amount(add_on.unit, price, add_on.quantity, days, days_in_month),
+                    amount_ore=charge_amount(
+                        add_on.unit, price, add_on.quantity, days, days_in_month
+                    ),
                 )
             )
     return total_days, charges
@@ -210,7 +212,9 @@ async def billing_statement(
     municipality of), or what a provider bills (its contracts)."""
     if (municipality_code is None) == (provider_id is None):
         raise DomainError(
-            ErrorCode.INVALID, "Give either a municipality code or a provider ID.", ["municipalityCode"]
+            ErrorCode.INVALID,
+            "Give either a municipality code or a provider ID.",
+            ["municipalityCode"],
         )
     principal.require(Role.PURCHASER, Role.PROVIDER_ADMIN, Role.REGISTRY_ADMIN)
     provider_org = None

@@ -54,9 +54,7 @@ async def stays_by_offer(
     return stays
 
 
-async def contracted_on(
-    offer_ids: Sequence[uuid.UUID], day: datetime.date
-) -> dict[uuid.UUID, int]:
+async def contracted_on(offer_ids: Sequence[uuid.UUID], day: datetime.date) -> dict[uuid.UUID, int]:
     """Places under contract on ``day``, per offer (one statement)."""
     stays = await stays_by_offer(offer_ids, day, day)
     return {offer_id: len(stays[offer_id]) for offer_id in offer_ids}

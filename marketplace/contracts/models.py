@@ -94,9 +94,10 @@ class PlacementRequestCreate(BaseModel):
     add_ons: list[AddOnRequest] = Field(default_factory=list, max_length=10)
     urgency: Urgency = Urgency.PLANNED
     message: Text = ""
-    individual_plan_ref: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
-    ] | None = None
+    individual_plan_ref: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+        | None
+    ) = None
     follow_up_on: datetime.date | None = None
 
     @model_validator(mode="after")
@@ -150,9 +151,7 @@ class ContractChangeProposal(BaseModel):
         _no_repeated_add_ons(self.add_ons)
         changes_terms = "price_level" in self.model_fields_set or self.add_ons is not None
         if not changes_terms and self.end_date is None:
-            raise PydanticCustomError(
-                "required", "propose a price level, add-ons or an end date"
-            )
+            raise PydanticCustomError("required", "propose a price level, add-ons or an end date")
         if changes_terms and self.effective_from is None:
             raise PydanticCustomError(
                 "required", "say from which day the new price level or add-ons apply"

@@ -119,7 +119,10 @@ def agreed_add_ons(version: PriceListView, wanted: Sequence[AddOnRequest]) -> li
             )
         agreed.append(
             AgreedAddOn(
-                name=found.name, unit=found.unit, price_ore=found.price_ore, quantity=request.quantity
+                name=found.name,
+                unit=found.unit,
+                price_ore=found.price_ore,
+                quantity=request.quantity,
             ).model_dump(mode="json")
         )
     return agreed

@@ -124,7 +124,9 @@ async def expire_due(day: datetime.date) -> int:
     async with write_transaction():
         for row in due:
             changed = (
-                await PlacementRequest.update({PlacementRequest.status: RequestStatus.EXPIRED.value})
+                await PlacementRequest.update(
+                    {PlacementRequest.status: RequestStatus.EXPIRED.value}
+                )
                 .where(
                     (PlacementRequest.id == row["id"])
                     & (PlacementRequest.status == RequestStatus.PENDING.value)
@@ -156,7 +158,9 @@ def _legal_basis(offer_bases: list[LegalBasis], wanted: LegalBasis | None, categ
     own = [b for b in offer_bases if legal_bases()[b].kind in OWN_KINDS[category]]
     chosen = own or offer_bases
     if not chosen:
-        raise DomainError(ErrorCode.INVALID, "The offer names no legal basis.", ["input", "offerId"])
+        raise DomainError(
+            ErrorCode.INVALID, "The offer names no legal basis.", ["input", "offerId"]
+        )
     return chosen[0].value
 
 
@@ -193,7 +197,9 @@ async def create_request(
         await organisations.require_municipality(payer, ["input", "payerCode"])
         if command.desired_start < day:
             raise DomainError(
-                ErrorCode.INVALID, "The desired start cannot lie in the past.", ["input", "desiredStart"]
+                ErrorCode.INVALID,
+                "The desired start cannot lie in the past.",
+                ["input", "desiredStart"],
             )
         if citizen is not None:
             age = _age(born, command.desired_start)
@@ -234,7 +240,8 @@ async def create_request(
                 individual_plan_ref=command.individual_plan_ref,
                 follow_up_on=command.follow_up_on,
                 status=RequestStatus.PENDING.value,
-                expires_on=day + datetime.timedelta(days=get_settings().placement_request_expiry_days),
+                expires_on=day
+                + datetime.timedelta(days=get_settings().placement_request_expiry_days),
                 created_at=utcnow(),
                 created_by=principal.subject or "",
             )
@@ -257,9 +264,7 @@ def _age(born: datetime.date, on: datetime.date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-async def _pending_for(
-    principal: Principal, request_id: uuid.UUID, role: Role
-) -> dict[str, Any]:
+async def _pending_for(principal: Principal, request_id: uuid.UUID, role: Role) -> dict[str, Any]:
     """The request row, if the caller is its party in ``role`` and it awaits an answer."""
     principal.require(role)
     row = (
@@ -273,7 +278,9 @@ async def _pending_for(
         raise parties.not_found(_REQUEST)
     if row["status"] != RequestStatus.PENDING.value:
         raise DomainError(
-            ErrorCode.INVALID_STATE, f"The request is {row['status']}, not pending.", ["input", "id"]
+            ErrorCode.INVALID_STATE,
+            f"The request is {row['status']}, not pending.",
+            ["input", "id"],
         )
     return row
 
@@ -314,7 +321,9 @@ async def decline_request(
     await expire_due(today())
     async with write_transaction():
         row = await _pending_for(principal, request_id, Role.PROVIDER_ADMIN)
-        await _answer(principal, row, RequestStatus.DECLINED, reason=command.reason, text=command.text)
+        await _answer(
+            principal, row, RequestStatus.DECLINED, reason=command.reason, text=command.text
+        )
     found = await get_request(principal, request_id)
     assert found is not None
     return found
@@ -421,7 +430,9 @@ async def accept_request(
             )
         ).run()
         await ContractTerm.insert(
-            ContractTerm(id=uuid.uuid4(), contract=contract_id, valid_from=start, **price, add_ons=add_ons)
+            ContractTerm(
+                id=uuid.uuid4(), contract=contract_id, valid_from=start, **price, add_ons=add_ons
+            )
         ).run()
         await lock_price_list(version.id)
         await _answer(principal, row, RequestStatus.ACCEPTED, text=command.message)

@@ -181,7 +181,9 @@ def _change_view(row: dict[str, Any]) -> ChangeView:
         {
             **row,
             "contract_id": row["contract"],
-            "add_ons": [AddOnRequest.model_validate(a) for a in add_ons] if add_ons is not None else None,
+            "add_ons": [AddOnRequest.model_validate(a) for a in add_ons]
+            if add_ons is not None
+            else None,
         }
     )
 
@@ -245,7 +247,9 @@ async def propose_change(
                     "The contract has ended by then.",
                     ["input", "effectiveFrom"],
                 )
-            version = await price_list_on(row["offer"], proposal.effective_from, ["input", "effectiveFrom"])
+            version = await price_list_on(
+                row["offer"], proposal.effective_from, ["input", "effectiveFrom"]
+            )
             if proposal.changes_level:
                 require_level(version, proposal.price_level)
             if proposal.add_ons is not None:
@@ -318,12 +322,20 @@ async def _apply(principal: Principal, contract: dict[str, Any], change: dict[st
             if change["add_ons"] is not None
             else [a.model_dump(mode="json") for a in current.add_ons]
         )
-        await ContractTerm.delete().where(
-            (ContractTerm.contract == contract["id"]) & (ContractTerm.valid_from == effective)
-        ).run()
+        await (
+            ContractTerm.delete()
+            .where(
+                (ContractTerm.contract == contract["id"]) & (ContractTerm.valid_from == effective)
+            )
+            .run()
+        )
         await ContractTerm.insert(
             ContractTerm(
-                id=uuid.uuid4(), contract=contract["id"], valid_from=effective, **price, add_ons=add_ons
+                id=uuid.uuid4(),
+                contract=contract["id"],
+                valid_from=effective,
+                **price,
+                add_ons=add_ons,
             )
         ).run()
     if change["end_date"] is not None:
@@ -331,9 +343,12 @@ async def _apply(principal: Principal, contract: dict[str, Any], change: dict[st
         old_end = contract["end_date"]
         if old_end is not None and new_end > old_end:  # longer: the extra days need a place
             await lock_row(Offer, contract["offer"])
-            offer = await Offer.select(Offer.capacity_places, Offer.occupied_places).where(
-                Offer.id == contract["offer"]
-            ).first().run()
+            offer = (
+                await Offer.select(Offer.capacity_places, Offer.occupied_places)
+                .where(Offer.id == contract["offer"])
+                .first()
+                .run()
+            )
             assert offer is not None
             await check_capacity(
                 contract["offer"],
@@ -374,7 +389,9 @@ async def respond_to_change(
             raise
         if change["status"] != ChangeStatus.PROPOSED.value:
             raise DomainError(
-                ErrorCode.INVALID_STATE, f"The change is already {change['status']}.", ["input", "id"]
+                ErrorCode.INVALID_STATE,
+                f"The change is already {change['status']}.",
+                ["input", "id"],
             )
         if change["proposed_by_org"] == principal.org_code:
             raise DomainError(

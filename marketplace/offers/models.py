@@ -298,7 +298,6 @@ class OfferView(BaseModel):
     updated_at: datetime.datetime
 
 
-
 class OfferRelations(BaseModel):
     """The lists that hang off an offer (link tables)."""
 

@@ -165,7 +165,9 @@ class ContractMutation:
             data = input_data(input)
             contract_id = _id(data.pop("contract_id"), "Contract", "contract", "contractId")
             proposal = parse(ContractChangeProposal, data, ["input"])
-            return ContractChange.of(await contracts.propose_change(principal, contract_id, proposal))
+            return ContractChange.of(
+                await contracts.propose_change(principal, contract_id, proposal)
+            )
 
         change, errors = await attempt(run)
         return await _change_payload(info, change, errors)

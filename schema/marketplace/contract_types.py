@@ -293,7 +293,9 @@ class Contract(relay.Node):
     notice_period_days: int
     bill_first_day: bool = strawberry.field(description="Whether the first day is billed.")
     bill_last_day: bool = strawberry.field(description="Whether the last day is billed.")
-    rules_source: str = strawberry.field(description="Where the notice and billing rules come from.")
+    rules_source: str = strawberry.field(
+        description="Where the notice and billing rules come from."
+    )
     notice_given_on: datetime.date | None
     notice_given_by: str | None = strawberry.field(description="The organisation that gave notice.")
     individual_plan_ref: str | None

@@ -112,7 +112,9 @@ def _provider_id(value: str) -> uuid.UUID:
             raise ValueError(global_id.type_name)
         return uuid.UUID(global_id.node_id)
     except ValueError:
-        raise DomainError(ErrorCode.NOT_FOUND, "There is no such provider.", ["providerId"]) from None
+        raise DomainError(
+            ErrorCode.NOT_FOUND, "There is no such provider.", ["providerId"]
+        ) from None
 
 
 @get(
@@ -145,7 +147,5 @@ async def billing_csv(
     return Response(
         statement_csv(statement),
         media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="billing-{party}-{month}.csv"'
-        },
+        headers={"Content-Disposition": f'attachment; filename="billing-{party}-{month}.csv"'},
     )
