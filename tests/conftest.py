@@ -59,8 +59,8 @@ from marketplace.contracts.tables import (  # noqa: E402
 )
 from marketplace.core.db import migrate  # noqa: E402
 from marketplace.core.identity import Role  # noqa: E402
-from marketplace.core.tables import IdempotencyKey  # noqa: E402
 from marketplace.core.settings import Settings, get_settings  # noqa: E402
+from marketplace.core.tables import IdempotencyKey  # noqa: E402
 from marketplace.offers.service import load_taxonomies  # noqa: E402
 from marketplace.offers.tables import (  # noqa: E402
     Offer,

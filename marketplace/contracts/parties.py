@@ -179,7 +179,7 @@ async def history(request_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Even
         .where(Contract.request.is_in(list(request_ids)))
         .run()
     }
-    condition = PlacementEvent.request.is_in(list(request_ids))
+    condition: Combinable = PlacementEvent.request.is_in(list(request_ids))
     if contracts:
         condition = condition | PlacementEvent.contract.is_in(list(contracts))
     rows = (

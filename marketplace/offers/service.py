@@ -11,8 +11,8 @@ from typing import Any
 from piccolo.columns import Column
 from piccolo.columns.combination import Combinable
 
-from marketplace.core.clock import today, utcnow
 from marketplace.contracts import capacity
+from marketplace.core.clock import today, utcnow
 from marketplace.core.db import like_text, lock_row, sync_reference_rows, write_transaction
 from marketplace.core.errors import DomainError, DomainErrors, ErrorCode, parse
 from marketplace.core.identity import Principal, Role

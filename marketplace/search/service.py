@@ -19,7 +19,6 @@ from typing import Any
 
 from marketplace.core.clock import today, utcnow
 from marketplace.core.db import relax_commit_durability, write_transaction
-from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import Principal, Role
 from marketplace.core.money import to_ore
 from marketplace.core.pagination import PageRequest, decode_offset, encode_offset

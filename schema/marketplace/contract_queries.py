@@ -20,7 +20,7 @@ from schema.relay import Connection
 def _filter_id(value: object, type_name: str, what: str, field: str) -> uuid.UUID | None:
     if not isinstance(value, str) or not value:
         return None
-    found = node_uuid(value, type_name, ("filter", field))
+    found = node_uuid(strawberry.ID(value), type_name, ("filter", field))
     if found is None:
         raise DomainError(ErrorCode.NOT_FOUND, f"There is no such {what}.", ["filter", field])
     return found
