@@ -7,7 +7,7 @@ import io
 import uuid
 from typing import Annotated, Any
 
-from litestar import Request, Response, get
+from litestar import MediaType, Request, Response, get
 from litestar.params import QueryParameter
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
@@ -50,7 +50,11 @@ COLUMNS = [
 
 def error_response(error: DomainError) -> Response[dict[str, Any]]:
     body = {"code": error.code.value, "message": error.message, "field": error.field}
-    return Response(body, status_code=_STATUS.get(error.code, HTTP_400_BAD_REQUEST))
+    return Response(
+        body,
+        status_code=_STATUS.get(error.code, HTTP_400_BAD_REQUEST),
+        media_type=MediaType.JSON,
+    )
 
 
 def _cell(value: object) -> str:
