@@ -150,9 +150,13 @@ async def test_a_bad_proposal_is_refused(
 ) -> None:
     contract = await contract_for(market.offer_id)
     values = {k: (today() + 8 * DAY if v == "TOMORROW" else v) for k, v in data.items()}
-    with pytest.raises(DomainError) as error:
+
+    async def propose() -> None:
         proposal = parse(ContractChangeProposal, values, ["input"])
         await contracts.propose_change(AALBORG, contract.id, proposal)
+
+    with pytest.raises(DomainError) as error:
+        await propose()
     if field is not None:
         assert error.value.field == field
     assert (await contracts.changes_by_contract([contract.id]))[contract.id] == []
