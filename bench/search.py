@@ -20,20 +20,29 @@ import datetime
 import io
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse, urlunparse
+from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results"
+from bench.harness import (
+    RESULTS,
+    ROOT,
+    VAR,
+    ensure_pg_database,
+    free_port,
+    percentile,
+    pg_url,
+    pin_to_load_cpu,
+    serve,
+    token,
+    wait_ready,
+)
+
 BACKEND = os.environ.get("BENCH_DATABASE", "postgres")
-PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES", "1000,10000,100000").split(",")]
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
 WARMUP = int(os.environ.get("BENCH_WARMUP", "20"))
@@ -78,34 +87,17 @@ def _document(case: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def _database_url(size: int) -> str:
     if BACKEND == "sqlite":
-        path = ROOT / "var" / "bench" / f"search-{size}.sqlite3"
+        path = VAR / f"search-{size}.sqlite3"
         path.parent.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{path}"
-    return urlunparse(urlparse(PG_ADMIN)._replace(path=f"/socialmarked_bench_{size}"))
-
-
-async def _ensure_pg_database(url: str) -> None:
-    import asyncpg
-
-    name = urlparse(url).path.lstrip("/")
-    connection = await asyncpg.connect(PG_ADMIN)
-    try:
-        if not await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
-            await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
+    return pg_url(f"socialmarked_bench_{size}")
 
 
 def _prepare(size: int, url: str) -> None:
     """Build the catalogue in a process of its own (the engine is chosen at import)."""
-    env = {**os.environ, "DATABASE_URL": url, "VAR_DIR": str(ROOT / "var" / "bench")}
+    env = {**os.environ, "DATABASE_URL": url, "VAR_DIR": str(VAR)}
     subprocess.run(
         [sys.executable, "-m", "bench.search", "--prepare", str(size)],
         env=env,
@@ -148,50 +140,6 @@ async def _prepare_here(size: int) -> None:
         await release_engine()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _serve(url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "VAR_DIR": str(ROOT / "var" / "bench"),
-        "ENVIRONMENT": "production",
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "schema.app:create_app",
-        "--factory",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-    if os.cpu_count() and os.cpu_count() >= 2 and Path("/usr/bin/taskset").exists():
-        command = ["taskset", "-c", "0", *command]
-    return subprocess.Popen(command, env=env, cwd=ROOT)
-
-
-async def _wait_ready(port: int) -> None:
-    import httpx
-
-    async with httpx.AsyncClient() as client:
-        for _ in range(200):
-            try:
-                if (await client.get(f"http://127.0.0.1:{port}/ready")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.1)
-    raise RuntimeError("the server did not become ready")
-
-
 async def _timed(
     action: Callable[[], Awaitable[None]], count: int, concurrency: int
 ) -> tuple[list[float], float]:
@@ -210,11 +158,11 @@ async def _timed(
     return samples, count / (time.perf_counter() - began)
 
 
-async def _http(port: int, token: str) -> dict[str, dict[str, float]]:
+async def _http(port: int, bearer: str) -> dict[str, dict[str, float]]:
     import httpx
 
     figures = {}
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {bearer}"}
     async with httpx.AsyncClient(
         base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=30
     ) as client:
@@ -231,8 +179,8 @@ async def _http(port: int, token: str) -> dict[str, dict[str, float]]:
             samples, throughput = await _timed(call, REQUESTS, CONCURRENCY)
             figures[name] = {
                 "p50_ms": statistics.median(samples),
-                "p95_ms": _percentile(samples, 0.95),
-                "p99_ms": _percentile(samples, 0.99),
+                "p95_ms": percentile(samples, 0.95),
+                "p99_ms": percentile(samples, 0.99),
                 "requests_per_s": throughput,
             }
     return figures
@@ -316,28 +264,14 @@ async def _raw(url: str) -> dict[str, dict[str, float]]:
 
         await _timed(run, WARMUP, CONCURRENCY)
         samples, _ = await _timed(run, REQUESTS, CONCURRENCY)
-        figures[name] = {"p50_ms": statistics.median(samples), "p95_ms": _percentile(samples, 0.95)}
+        figures[name] = {"p50_ms": statistics.median(samples), "p95_ms": percentile(samples, 0.95)}
     if BACKEND != "sqlite":
         await pool.close()
     return figures
 
 
-def _token() -> str:
-    env = {**os.environ, "VAR_DIR": str(ROOT / "var" / "bench")}
-    out = subprocess.run(
-        [sys.executable, "-m", "schema.cli", "token", "--org", "851", "--role", "purchaser"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return out.stdout.strip()
-
-
 async def main() -> None:
-    if len(os.sched_getaffinity(0)) >= 2:
-        os.sched_setaffinity(0, {1})
+    pin_to_load_cpu()
     report: dict[str, Any] = {
         "backend": BACKEND,
         "requests_per_case": REQUESTS,
@@ -346,7 +280,7 @@ async def main() -> None:
         "when": datetime.datetime.now(datetime.UTC).isoformat(),
         "sizes": {},
     }
-    token = _token()
+    bearer = token("851", "purchaser")
     print(
         f"search benchmark: {BACKEND}, {REQUESTS} requests per case, concurrency {CONCURRENCY} (closed loop)"
     )
@@ -355,13 +289,13 @@ async def main() -> None:
     for size in SIZES:
         url = _database_url(size)
         if BACKEND != "sqlite":
-            await _ensure_pg_database(url)
+            await ensure_pg_database(url)
         _prepare(size, url)
-        port = _free_port()
-        server = _serve(url, port)
+        port = free_port()
+        server = serve(url, port)
         try:
-            await _wait_ready(port)
-            api = await _http(port, token)
+            await wait_ready(port)
+            api = await _http(port, bearer)
         finally:
             server.terminate()
             server.wait(timeout=30)

@@ -28,7 +28,7 @@ from marketplace.core import cpr, idempotency
 from marketplace.core.clock import today, utcnow
 from marketplace.core.db import lock_row, write_transaction
 from marketplace.core.errors import DomainError, ErrorCode
-from marketplace.core.identity import SYSTEM, Principal, Role
+from marketplace.core.identity import SYSTEM, OrgKind, Principal, Role, org_kind
 from marketplace.core.pagination import Page, PageRequest, paginate
 from marketplace.core.rules import OfferFacts, rule_book
 from marketplace.core.settings import get_settings
@@ -38,6 +38,8 @@ from marketplace.offers.pricing import lock_price_list
 from marketplace.offers.tables import Offer
 from marketplace.offers.taxonomy import LegalBasis, legal_bases
 from marketplace.organisations import service as organisations
+from marketplace.organisations.reference import municipality_records
+from marketplace.organisations.tables import OwnerType
 from marketplace.search import index as search_index
 
 _REQUEST = "placement request"
@@ -265,22 +267,18 @@ def _age(born: datetime.date, on: datetime.date) -> int:
 
 
 async def _pending_for(principal: Principal, request_id: uuid.UUID, role: Role) -> dict[str, Any]:
-    """The request row, if the caller is its party in ``role`` and it awaits an answer."""
+    """The request row, if the caller is its party in ``role`` and it awaits an answer; held
+    until the answer commits, so two answers to one request take turns."""
     principal.require(role)
-    row = (
-        await PlacementRequest.select()
-        .where(PlacementRequest.id == request_id)
-        .output(load_json=True)
-        .first()
-        .run()
-    )
+    row = await lock_row(PlacementRequest, request_id, load_json=True)
     if row is None or not parties.is_party(principal, row["buyer"], row["provider_org"]):
         raise parties.not_found(_REQUEST)
-    if row["status"] != RequestStatus.PENDING.value:
+    status = row["status"]
+    if status == RequestStatus.PENDING.value and row["expires_on"] < today():
+        status = RequestStatus.EXPIRED.value  # recorded as such by the next read (expire_due)
+    if status != RequestStatus.PENDING.value:
         raise DomainError(
-            ErrorCode.INVALID_STATE,
-            f"The request is {row['status']}, not pending.",
-            ["input", "id"],
+            ErrorCode.INVALID_STATE, f"The request is {status}, not pending.", ["input", "id"]
         )
     return row
 
@@ -318,7 +316,6 @@ async def _answer(
 async def decline_request(
     principal: Principal, request_id: uuid.UUID, command: PlacementRequestDecline
 ) -> RequestView:
-    await expire_due(today())
     async with write_transaction():
         row = await _pending_for(principal, request_id, Role.PROVIDER_ADMIN)
         await _answer(
@@ -330,7 +327,6 @@ async def decline_request(
 
 
 async def withdraw_request(principal: Principal, request_id: uuid.UUID, reason: str) -> RequestView:
-    await expire_due(today())
     async with write_transaction():
         row = await _pending_for(principal, request_id, Role.PURCHASER)
         await _answer(principal, row, RequestStatus.WITHDRAWN, text=reason.strip())
@@ -339,20 +335,33 @@ async def withdraw_request(principal: Principal, request_id: uuid.UUID, reason: 
     return found
 
 
-async def _facts(offer: OfferView, basis: str) -> OfferFacts:
-    provider = await organisations.get_provider(offer.provider_id)
-    municipality = (
-        await organisations.get_municipality(offer.municipality_code)
-        if offer.municipality_code
-        else None
-    )
+_OWNER_BY_KIND = {
+    OrgKind.MUNICIPALITY: OwnerType.MUNICIPAL,
+    OrgKind.REGION: OwnerType.REGIONAL,
+    OrgKind.PRIVATE: OwnerType.PRIVATE,
+}
+
+
+def _facts(offer: OfferView, basis: str) -> OfferFacts:
+    """What the rule book needs of an offer: its region (by its municipality, reference data)
+    and its owner type (by the form of its provider's organisation code)."""
+    regions = {m.code: m.region_code for m in municipality_records()}
     return OfferFacts(
         offer_id=offer.id,
-        region_code=municipality.region_code if municipality else None,
+        region_code=regions.get(offer.municipality_code or ""),
         category=offer.category.value,
         legal_basis=basis,
-        owner_type=provider.owner_type.value if provider else "private",
+        owner_type=_OWNER_BY_KIND[org_kind(offer.provider_org_code)].value,
     )
+
+
+def _takes_people_in(status: str) -> None:
+    if status != OfferStatus.PUBLISHED.value:
+        raise DomainError(
+            ErrorCode.INVALID_STATE,
+            f"The offer is {status}: it takes no one in now.",
+            ["input", "id"],
+        )
 
 
 async def accept_request(
@@ -362,11 +371,11 @@ async def accept_request(
     idempotency_key: str | None = None,
 ) -> ContractView:
     """The provider accepts: the contract is made, if a place is free on every day from the
-    start on. Two acceptances competing for the last place take turns on the offer's row."""
+    start on. Two acceptances competing for the last place take turns on the offer's row,
+    held from the final capacity check to the commit; the work before it runs unlocked."""
     principal.require(Role.PROVIDER_ADMIN)
     assert principal.org_code is not None
     day = today()
-    await expire_due(day)
     async with write_transaction():
         claim = None
         if idempotency_key is not None:
@@ -383,15 +392,10 @@ async def accept_request(
             raise DomainError(
                 ErrorCode.INVALID, "The start cannot lie in the past.", ["input", "startDate"]
             )
-        await lock_row(Offer, row["offer"])
         offer = await offers.get_offer(principal, row["offer"])
         assert offer is not None  # the provider sees its own offers
-        if offer.status is not OfferStatus.PUBLISHED:
-            raise DomainError(
-                ErrorCode.INVALID_STATE,
-                f"The offer is {offer.status.value}: it takes no one in now.",
-                ["input", "id"],
-            )
+        # fail fast without the lock; the decision is taken again below, holding the offer
+        _takes_people_in(offer.status.value)
         await check_capacity(offer.id, offer.capacity_places, offer.occupied_places, start)
         version = await price_list_on(offer.id, start, ["input", "startDate"])
         hours = row["hours_per_month"]
@@ -402,7 +406,13 @@ async def accept_request(
             special=command.special_arrangement_price,
         )
         add_ons = agreed_add_ons(version, [AddOnRequest.model_validate(a) for a in row["add_ons"]])
-        rules = await rule_book().contract_rules(await _facts(offer, row["legal_basis"]), start)
+        rules = await rule_book().contract_rules(_facts(offer, row["legal_basis"]), start)
+        places = await lock_row(
+            Offer, offer.id, Offer.status, Offer.capacity_places, Offer.occupied_places
+        )
+        assert places is not None  # offers are never deleted
+        _takes_people_in(places["status"])
+        await check_capacity(offer.id, places["capacity_places"], places["occupied_places"], start)
         contract_id = uuid.uuid4()
         now = utcnow()
         await Contract.insert(

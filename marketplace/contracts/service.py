@@ -342,12 +342,8 @@ async def _apply(principal: Principal, contract: dict[str, Any], change: dict[st
         new_end = change["end_date"]
         old_end = contract["end_date"]
         if old_end is not None and new_end > old_end:  # longer: the extra days need a place
-            await lock_row(Offer, contract["offer"])
-            offer = (
-                await Offer.select(Offer.capacity_places, Offer.occupied_places)
-                .where(Offer.id == contract["offer"])
-                .first()
-                .run()
+            offer = await lock_row(
+                Offer, contract["offer"], Offer.capacity_places, Offer.occupied_places
             )
             assert offer is not None
             await check_capacity(

@@ -151,14 +151,19 @@ async def migrate() -> int:
     return len(before.pending)
 
 
-async def lock_row(table: type[Table], key: Any) -> None:
-    """Hold a row until the current transaction ends, so writers that check and then change
-    what depends on it (the places of an offer) take turns. PostgreSQL locks the row; SQLite's
-    write transactions already hold the whole database (``write_transaction``)."""
-    if isinstance(engine(), SQLiteEngine):
-        return
+async def lock_row(
+    table: type[Table], key: Any, *columns: Column, load_json: bool = False
+) -> dict[str, Any] | None:
+    """Read a row (all columns unless some are named) and hold it until the current
+    transaction ends, so writers that check and then change it, or what depends on it (the
+    places of an offer), take turns. PostgreSQL locks the row (SELECT ... FOR UPDATE);
+    SQLite's write transactions already hold the whole database (``write_transaction``)."""
     pk = table._meta.primary_key
-    await table.select(pk).where(pk == key).lock_rows("UPDATE").run()
+    query = table.select(*columns).where(pk == key).output(load_json=load_json)
+    if not isinstance(engine(), SQLiteEngine):
+        query = query.lock_rows("UPDATE")
+    rows = await query.run()
+    return rows[0] if rows else None
 
 
 def is_unique_violation(exc: BaseException) -> bool:

@@ -51,8 +51,11 @@ class PlacementRequestPayload:
 @strawberry.type
 class PlacementRequestAcceptPayload:
     contract: Contract | None
-    placement_request: PlacementRequest | None
     errors: list[UserError]
+
+    @strawberry.field(description="The request, now accepted.")
+    async def placement_request(self, info: Info) -> PlacementRequest | None:
+        return await self.contract.request(info) if self.contract is not None else None
 
 
 @strawberry.type
@@ -94,25 +97,16 @@ class ContractMutation:
     async def placement_request_accept(
         self, info: Info, input: PlacementRequestAcceptInput
     ) -> PlacementRequestAcceptPayload:
-        principal = info.context.principal
-        made: dict[str, Any] = {}
-
         async def run() -> Contract:
             data = input_data(input)
             key = data.pop("idempotency_key", None)
             request_id = _id(data.pop("id"), "PlacementRequest", "placement request")
             command = parse(PlacementRequestAccept, _defined(data), ["input"])
-            view = await requests.accept_request(principal, request_id, command, key)
-            made["request"] = await requests.get_request(principal, view.request_id)
+            view = await requests.accept_request(info.context.principal, request_id, command, key)
             return Contract.of(view)
 
         contract, errors = await attempt(run)
-        request = made.get("request")
-        return PlacementRequestAcceptPayload(
-            contract=contract,
-            placement_request=PlacementRequest.of(request) if request else None,
-            errors=errors,
-        )
+        return PlacementRequestAcceptPayload(contract=contract, errors=errors)
 
     @strawberry.mutation(description="Decline a request on your offer, with a reason.")
     async def placement_request_decline(

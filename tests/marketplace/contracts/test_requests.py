@@ -231,6 +231,23 @@ async def test_twenty_concurrent_acceptances_for_the_last_place_make_one_contrac
     assert await Contract.count().run() == 1
 
 
+async def test_two_answers_to_one_request_take_turns(market: Market) -> None:
+    request = await request_place(market.offer_id)
+    outcomes = await asyncio.gather(
+        requests.accept_request(ENGLY_ADMIN, request.id, PlacementRequestAccept()),
+        requests.accept_request(ENGLY_ADMIN, request.id, PlacementRequestAccept()),
+        requests.decline_request(
+            ENGLY_ADMIN, request.id, PlacementRequestDecline(reason=DeclineReason.NO_CAPACITY)
+        ),
+        return_exceptions=True,
+    )
+    answered = [o for o in outcomes if not isinstance(o, BaseException)]
+    refused = [o for o in outcomes if isinstance(o, BaseException)]
+    assert len(answered) == 1
+    assert [e.code for e in refused if isinstance(e, DomainError)] == [ErrorCode.INVALID_STATE] * 2
+    assert await Contract.count().run() == len([o for o in answered if hasattr(o, "terms")])
+
+
 async def test_a_retried_request_returns_the_first_and_a_changed_one_is_refused(
     market: Market,
 ) -> None:

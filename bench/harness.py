@@ -1,0 +1,107 @@
+"""What the HTTP benchmarks share: a server on loopback pinned to CPU 0, tokens, percentiles
+and the benchmark databases."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+VAR = ROOT / "var" / "bench"
+PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def pg_url(name: str) -> str:
+    return urlunparse(urlparse(PG_ADMIN)._replace(path=f"/{name}"))
+
+
+async def ensure_pg_database(url: str, *, fresh: bool = False) -> None:
+    """Create the database ``url`` names (dropping it first when ``fresh``)."""
+    import asyncpg
+
+    name = urlparse(url).path.lstrip("/")
+    connection = await asyncpg.connect(PG_ADMIN)
+    try:
+        if fresh:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+
+
+def pin_to_load_cpu() -> None:
+    """The load runs on CPU 1 when the server has CPU 0 (two cores or more, one worker)."""
+    if len(os.sched_getaffinity(0)) >= 2 and int(os.environ.get("BENCH_WORKERS", "1")) == 1:
+        os.sched_setaffinity(0, {1})
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
+
+
+def serve(url: str, port: int) -> subprocess.Popen[bytes]:
+    """The app under uvicorn with production settings: one worker pinned to CPU 0, or with
+    BENCH_WORKERS=n, n workers on every CPU."""
+    env = {**os.environ, "DATABASE_URL": url, "VAR_DIR": str(VAR), "ENVIRONMENT": "production"}
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "schema.app:create_app",
+        "--factory",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    if WORKERS > 1:
+        command += ["--workers", str(WORKERS)]
+    elif os.cpu_count() and os.cpu_count() >= 2 and Path("/usr/bin/taskset").exists():  # type: ignore[operator]
+        command = ["taskset", "-c", "0", *command]
+    return subprocess.Popen(command, env=env, cwd=ROOT)
+
+
+async def wait_ready(port: int) -> None:
+    import httpx
+
+    async with httpx.AsyncClient() as client:
+        for _ in range(200):
+            try:
+                if (await client.get(f"http://127.0.0.1:{port}/ready")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError("the server did not become ready")
+
+
+def token(org: str, role: str) -> str:
+    """A development token signed with the benchmark's key (the server reads the same key)."""
+    env = {**os.environ, "VAR_DIR": str(VAR)}
+    out = subprocess.run(
+        [sys.executable, "-m", "schema.cli", "token", "--org", org, "--role", role],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return out.stdout.strip()
