@@ -156,7 +156,7 @@ async def _accept_all(port: int, plan: list[dict[str, str]]) -> dict[str, Any]:
                 },
             }
             headers = {"Authorization": f"Bearer {tokens[item['org']]}"}
-            for attempt in range(4):
+            for _attempt in range(4):
                 start = time.perf_counter()
                 try:
                     response = await client.post("/graphql", json=body, headers=headers)
