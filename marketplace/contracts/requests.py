@@ -29,7 +29,7 @@ from marketplace.core.clock import today, utcnow
 from marketplace.core.db import lock_row, write_transaction
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import SYSTEM, OrgKind, Principal, Role, org_kind
-from marketplace.core.pagination import Page, PageRequest, paginate
+from marketplace.core.pagination import Page, PageRequest, all_of, paginate
 from marketplace.core.rules import OfferFacts, rule_book
 from marketplace.core.settings import get_settings
 from marketplace.offers import service as offers
@@ -90,25 +90,20 @@ async def list_requests(
     offer_id: uuid.UUID | None = None,
 ) -> Page[RequestView]:
     """The caller's requests (the buyer's or the provider's), oldest first."""
-    where = parties.visible(PlacementRequest, principal)
+    conditions = [parties.visible(PlacementRequest, principal)]
     await expire_due(today())
-    conditions = [c for c in (where,) if c is not None]
     if status is not None:
         conditions.append(PlacementRequest.status == status.value)
     if offer_id is not None:
         conditions.append(PlacementRequest.offer == offer_id)
-    combined = None
-    for condition in conditions:
-        combined = condition if combined is None else combined & condition
     rows = await paginate(
         PlacementRequest,
-        where=combined,
+        where=all_of(conditions),
         order_by=[PlacementRequest.created_at, PlacementRequest.id],
         page=page,
         load_json=True,
     )
-    views = await _views(principal, rows.items)
-    return Page(views, rows.cursors, rows.total_count, rows.has_next_page, rows.has_previous_page)
+    return rows.with_items(await _views(principal, rows.items))
 
 
 async def expire_due(day: datetime.date) -> int:

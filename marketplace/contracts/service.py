@@ -29,7 +29,7 @@ from marketplace.core.clock import today, utcnow
 from marketplace.core.db import is_unique_violation, lock_row, write_transaction
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import SYSTEM, Principal
-from marketplace.core.pagination import Page, PageRequest, paginate
+from marketplace.core.pagination import Page, PageRequest, all_of, paginate
 from marketplace.offers.pricing import lock_price_list
 from marketplace.offers.tables import Offer
 from marketplace.search import index as search_index
@@ -83,9 +83,8 @@ async def list_contracts(
 ) -> Page[ContractView]:
     """The caller's contracts (as buyer or provider), oldest first; a CPR number finds one
     citizen's contracts by its keyed hash."""
-    where = parties.visible(Contract, principal)
+    conditions = [parties.visible(Contract, principal)]
     await end_due(today())
-    conditions = [c for c in (where,) if c is not None]
     if status is not None:
         conditions.append(Contract.status == status.value)
     if offer_id is not None:
@@ -95,17 +94,13 @@ async def list_contracts(
             conditions.append(Contract.cpr_hash == cpr.citizen_id(citizen_cpr).hash)
         except DomainError as error:
             raise DomainError(error.code, error.message, ["filter", "citizenCpr"]) from None
-    combined = None
-    for condition in conditions:
-        combined = condition if combined is None else combined & condition
     rows = await paginate(
         Contract,
-        where=combined,
+        where=all_of(conditions),
         order_by=[Contract.created_at, Contract.id],
         page=page,
     )
-    views = await parties.contract_views(principal, rows.items)
-    return Page(views, rows.cursors, rows.total_count, rows.has_next_page, rows.has_previous_page)
+    return rows.with_items(await parties.contract_views(principal, rows.items))
 
 
 async def _party_contract(principal: Principal, contract_id: uuid.UUID) -> dict[str, Any]:

@@ -11,7 +11,7 @@ import binascii
 import datetime
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -65,8 +65,12 @@ class Page(Generic[T]):
         )
 
     def map(self, fn: Callable[[T], U]) -> Page[U]:
+        return self.with_items([fn(i) for i in self.items])
+
+    def with_items(self, items: list[U]) -> Page[U]:
+        """The same page holding ``items`` (one for each of its own, e.g. views made in bulk)."""
         return Page(
-            items=[fn(i) for i in self.items],
+            items=items,
             cursors=self.cursors,
             total_count=self.total_count,
             has_next_page=self.has_next_page,
@@ -112,6 +116,15 @@ def decode_cursor(cursor: str, order_by: Sequence[Column]) -> list[Any]:
         raise DomainError(
             ErrorCode.INVALID, "`after` is not a cursor from this list.", ["after"]
         ) from exc
+
+
+def all_of(conditions: Iterable[Combinable | None]) -> Combinable | None:
+    """The conditions joined with AND, leaving out None; None when none is left."""
+    combined: Combinable | None = None
+    for condition in conditions:
+        if condition is not None:
+            combined = condition if combined is None else combined & condition
+    return combined
 
 
 def _after(order_by: Sequence[Column], values: Sequence[Any]) -> Combinable:

@@ -16,7 +16,7 @@ from marketplace.core.clock import today, utcnow
 from marketplace.core.db import like_text, lock_row, sync_reference_rows, write_transaction
 from marketplace.core.errors import DomainError, DomainErrors, ErrorCode, parse
 from marketplace.core.identity import Principal, Role
-from marketplace.core.pagination import Page, PageRequest, encode_cursor, paginate
+from marketplace.core.pagination import Page, PageRequest, all_of, encode_cursor, paginate
 from marketplace.offers.models import (
     ApprovalStatus,
     OfferContent,
@@ -188,10 +188,7 @@ async def list_offers(
     status: OfferStatus | None = None,
     region_code: str | None = None,
 ) -> Page[OfferView]:
-    conditions: list[Combinable] = []
-    visibility = visible_to(principal)
-    if visibility is not None:
-        conditions.append(visibility)
+    conditions = [visible_to(principal)]
     if provider_id is not None:
         conditions.append(Offer.provider == provider_id)
     if status is not None:
@@ -199,12 +196,9 @@ async def list_offers(
     if region_code is not None:
         await organisations.require_region(region_code, ["filter", "regionCode"])
         conditions.append(Offer.municipality._.region == region_code)
-    where: Combinable | None = None
-    for condition in conditions:
-        where = condition if where is None else where & condition
     page_rows = await paginate(
         Offer,
-        where=where,
+        where=all_of(conditions),
         order_by=[Offer.name_key, Offer.id],
         page=page,
         columns=_OFFER_COLUMNS,

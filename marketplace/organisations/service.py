@@ -8,12 +8,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from piccolo.columns import Column
-from piccolo.columns.combination import Combinable
 
 from marketplace.core.db import is_unique_violation, like_text, write_transaction
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import Principal, Role
-from marketplace.core.pagination import Page, PageRequest, paginate
+from marketplace.core.pagination import Page, PageRequest, all_of, paginate
 from marketplace.organisations.models import (
     MunicipalityView,
     ProviderCreate,
@@ -138,11 +137,8 @@ async def list_providers(filter: ProviderFilter, page: PageRequest) -> Page[Prov
         conditions.append(Provider.municipality == filter.municipality_code)
     if filter.search:
         conditions.append(Provider.name_key.like(f"%{like_text(filter.search.casefold())}%"))
-    where: Combinable | None = None
-    for condition in conditions:
-        where = condition if where is None else where & condition
     rows = await paginate(
-        Provider, where=where, order_by=[Provider.name_key, Provider.id], page=page
+        Provider, where=all_of(conditions), order_by=[Provider.name_key, Provider.id], page=page
     )
     return rows.map(ProviderView.from_row)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -86,20 +87,38 @@ async def _history(info: Info, request_id: object) -> list[PlacementEvent]:
     return [PlacementEvent.of(e) for e in events or []]
 
 
-async def _offer(info: Info, view: m.RequestView | m.ContractView) -> Offer | None:
-    offer = await info.context.marketplace.offer_by_id.load(view.offer_id)
-    return Offer.of(offer) if offer else None
-
-
 async def _municipality(info: Info, code: str) -> Municipality:
     view = await info.context.marketplace.municipality_by_code.load(code)
     assert view is not None  # codes are checked when the request is made
     return Municipality.from_view(view)
 
 
-async def _provider(info: Info, org_code: str) -> Provider | None:
-    view = await info.context.marketplace.provider_by_org.load(org_code)
-    return Provider.from_view(view) if view else None
+@strawberry.interface(
+    description=(
+        "What a placement request and a contract share: the offer, its provider, the buying "
+        "and the paying municipality."
+    )
+)
+class Placement:
+    view: strawberry.Private[Any]
+
+    @strawberry.field(description="The offer; null if it is no longer yours to see.")
+    async def offer(self, info: Info) -> Offer | None:
+        view = await info.context.marketplace.offer_by_id.load(self.view.offer_id)
+        return Offer.of(view) if view else None
+
+    @strawberry.field(description="The offer's provider (driftsherre).")
+    async def provider(self, info: Info) -> Provider | None:
+        view = await info.context.marketplace.provider_by_org.load(self.view.provider_org)
+        return Provider.from_view(view) if view else None
+
+    @strawberry.field(description="The acting municipality (handlekommune).")
+    async def buyer(self, info: Info) -> Municipality:
+        return await _municipality(info, self.view.buyer)
+
+    @strawberry.field(description="The paying municipality (betalingskommune).")
+    async def payer(self, info: Info) -> Municipality:
+        return await _municipality(info, self.view.payer)
 
 
 @strawberry.type(
@@ -108,7 +127,7 @@ async def _provider(info: Info, org_code: str) -> Provider | None:
         "the buying municipality and the offer's provider see it."
     )
 )
-class PlacementRequest(relay.Node):
+class PlacementRequest(Placement, relay.Node):
     id: relay.NodeID[str]
     citizen_ref: str | None = strawberry.field(
         description="The buying municipality's case reference (the two parties only)."
@@ -166,22 +185,6 @@ class PlacementRequest(relay.Node):
         return await load_by_uuid(
             info.context.marketplace.placement_request_by_id, node_ids, cls.of
         )
-
-    @strawberry.field(description="The offer asked for; null if it is no longer yours to see.")
-    async def offer(self, info: Info) -> Offer | None:
-        return await _offer(info, self.view)
-
-    @strawberry.field(description="The offer's provider.")
-    async def provider(self, info: Info) -> Provider | None:
-        return await _provider(info, self.view.provider_org)
-
-    @strawberry.field(description="The acting municipality (handlekommune).")
-    async def buyer(self, info: Info) -> Municipality:
-        return await _municipality(info, self.view.buyer)
-
-    @strawberry.field(description="The paying municipality (betalingskommune).")
-    async def payer(self, info: Info) -> Municipality:
-        return await _municipality(info, self.view.payer)
 
     @strawberry.field(description="The contract the request became, once accepted.")
     async def contract(self, info: Info) -> Contract | None:
@@ -282,7 +285,7 @@ class ContractChange(relay.Node):
         "municipality and the contracted provider see it."
     )
 )
-class Contract(relay.Node):
+class Contract(Placement, relay.Node):
     id: relay.NodeID[str]
     citizen_ref: str | None
     cpr_masked: str | None
@@ -338,22 +341,6 @@ class Contract(relay.Node):
         day = date or today()
         current = [t for t in self.view.terms if t.valid_from <= day]
         return ContractTerm.of(current[-1]) if current else None
-
-    @strawberry.field
-    async def offer(self, info: Info) -> Offer | None:
-        return await _offer(info, self.view)
-
-    @strawberry.field
-    async def provider(self, info: Info) -> Provider | None:
-        return await _provider(info, self.view.provider_org)
-
-    @strawberry.field(description="The acting municipality (handlekommune).")
-    async def buyer(self, info: Info) -> Municipality:
-        return await _municipality(info, self.view.buyer)
-
-    @strawberry.field(description="The paying municipality (betalingskommune).")
-    async def payer(self, info: Info) -> Municipality:
-        return await _municipality(info, self.view.payer)
 
     @strawberry.field(description="The request the contract came from.")
     async def request(self, info: Info) -> PlacementRequest | None:
@@ -476,7 +463,10 @@ class BillingStatement:
     @strawberry.field(description="The provider, for a provider's statement.")
     async def provider(self, info: Info) -> Provider | None:
         org = self.statement.provider_org
-        return await _provider(info, org) if org else None
+        if org is None:
+            return None
+        view = await info.context.marketplace.provider_by_org.load(org)
+        return Provider.from_view(view) if view else None
 
     @strawberry.field(description="One line per contract with billed days in the month.")
     def lines(self, first: int | None = None, after: str | None = None) -> Connection[BillingLine]:
