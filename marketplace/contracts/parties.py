@@ -21,10 +21,11 @@ from marketplace.contracts.models import (
     RequestView,
     TermView,
 )
-from marketplace.contracts.tables import Contract, ContractTerm, PlacementEvent
+from marketplace.contracts.tables import Contract, ContractTerm, PlacementEvent, PlacementRequest
 from marketplace.core.clock import utcnow
+from marketplace.core.db import write_transaction
 from marketplace.core.errors import DomainError, ErrorCode
-from marketplace.core.identity import Principal, Role
+from marketplace.core.identity import SYSTEM, Principal, Role
 
 READERS = (Role.PURCHASER, Role.PROVIDER_ADMIN, Role.REGISTRY_ADMIN)
 
@@ -166,6 +167,40 @@ async def record(
             detail=detail,
         )
     ).run()
+
+
+async def settle_due(
+    table: type[PlacementRequest] | type[Contract],
+    due: Combinable,
+    to_status: str,
+    kind: str,
+    detail: str = "",
+) -> int:
+    """Move the rows of ``table`` that ``due`` finds to ``to_status`` and record ``kind`` in
+    their history, as the service itself (an answer that never came, a last day that has
+    passed). Rows another transaction moved meanwhile are left alone. Returns how many."""
+    rows = await table.select(table.id, table.status).where(due).run()
+    if not rows:
+        return 0
+    async with write_transaction():
+        for row in rows:
+            changed = (
+                await table.update({table.status: to_status})
+                .where((table.id == row["id"]) & due)
+                .returning(table.id)
+                .run()
+            )
+            if changed:
+                key = "request" if table is PlacementRequest else "contract"
+                await record(
+                    SYSTEM,
+                    kind,
+                    **{key: row["id"]},
+                    from_status=row["status"],
+                    to_status=to_status,
+                    detail=detail,
+                )
+    return len(rows)
 
 
 async def history(request_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[EventView]]:

@@ -28,7 +28,7 @@ from marketplace.core import cpr, idempotency
 from marketplace.core.clock import today, utcnow
 from marketplace.core.db import lock_row, write_transaction
 from marketplace.core.errors import DomainError, ErrorCode
-from marketplace.core.identity import SYSTEM, OrgKind, Principal, Role, org_kind
+from marketplace.core.identity import OrgKind, Principal, Role, org_kind
 from marketplace.core.pagination import Page, PageRequest, all_of, paginate
 from marketplace.core.rules import OfferFacts, rule_book
 from marketplace.core.settings import get_settings
@@ -108,39 +108,16 @@ async def list_requests(
 
 async def expire_due(day: datetime.date) -> int:
     """Mark pending requests whose answer is overdue as expired; return how many."""
-    due = (
-        await PlacementRequest.select(PlacementRequest.id)
-        .where(
-            (PlacementRequest.status == RequestStatus.PENDING.value)
-            & (PlacementRequest.expires_on < day)
-        )
-        .run()
+    due = (PlacementRequest.status == RequestStatus.PENDING.value) & (
+        PlacementRequest.expires_on < day
     )
-    if not due:
-        return 0
-    async with write_transaction():
-        for row in due:
-            changed = (
-                await PlacementRequest.update(
-                    {PlacementRequest.status: RequestStatus.EXPIRED.value}
-                )
-                .where(
-                    (PlacementRequest.id == row["id"])
-                    & (PlacementRequest.status == RequestStatus.PENDING.value)
-                )
-                .returning(PlacementRequest.id)
-                .run()
-            )
-            if changed:
-                await parties.record(
-                    SYSTEM,
-                    "expired",
-                    request=row["id"],
-                    from_status=RequestStatus.PENDING.value,
-                    to_status=RequestStatus.EXPIRED.value,
-                    detail="No answer before the deadline.",
-                )
-    return len(due)
+    return await parties.settle_due(
+        PlacementRequest,
+        due,
+        RequestStatus.EXPIRED.value,
+        "expired",
+        "No answer before the deadline.",
+    )
 
 
 def _legal_basis(offer_bases: list[LegalBasis], wanted: LegalBasis | None, category: Any) -> str:

@@ -28,7 +28,7 @@ from marketplace.core import cpr
 from marketplace.core.clock import today, utcnow
 from marketplace.core.db import is_unique_violation, lock_row, write_transaction
 from marketplace.core.errors import DomainError, ErrorCode
-from marketplace.core.identity import SYSTEM, Principal
+from marketplace.core.identity import Principal
 from marketplace.core.pagination import Page, PageRequest, all_of, paginate
 from marketplace.offers.pricing import lock_price_list
 from marketplace.offers.tables import Offer
@@ -40,32 +40,8 @@ _RUNNING = (ContractStatus.ACTIVE.value, ContractStatus.NOTICE_GIVEN.value)
 
 async def end_due(day: datetime.date) -> int:
     """Mark running contracts whose last day lies before ``day`` as ended; return how many."""
-    due = (
-        await Contract.select(Contract.id, Contract.status)
-        .where(Contract.status.is_in(list(_RUNNING)) & (Contract.end_date < day))
-        .run()
-    )
-    if not due:
-        return 0
-    async with write_transaction():
-        for row in due:
-            changed = (
-                await Contract.update(
-                    {Contract.status: ContractStatus.ENDED.value, Contract.updated_at: utcnow()}
-                )
-                .where((Contract.id == row["id"]) & Contract.status.is_in(list(_RUNNING)))
-                .returning(Contract.id)
-                .run()
-            )
-            if changed:
-                await parties.record(
-                    SYSTEM,
-                    "ended",
-                    contract=row["id"],
-                    from_status=row["status"],
-                    to_status=ContractStatus.ENDED.value,
-                )
-    return len(due)
+    due = Contract.status.is_in(list(_RUNNING)) & (Contract.end_date < day)
+    return await parties.settle_due(Contract, due, ContractStatus.ENDED.value, "ended")
 
 
 async def get_contract(principal: Principal, contract_id: uuid.UUID) -> ContractView | None:
