@@ -35,6 +35,15 @@ class UserError:
     message: str
 
 
+@strawberry.type(
+    description="An advisory rule the change does not keep; the change was made all the same."
+)
+class RuleWarning:
+    field: list[str] | None = strawberry.field(description="Path to the input field concerned.")
+    message: str
+    source: str = strawberry.field(description="The agreement and rule set the rule comes from.")
+
+
 def user_errors(error: DomainError) -> list[UserError]:
     errors = error.errors if isinstance(error, DomainErrors) else [error]
     return [

@@ -28,18 +28,16 @@ from marketplace.core import cpr, idempotency
 from marketplace.core.clock import today, utcnow
 from marketplace.core.db import lock_row, write_transaction
 from marketplace.core.errors import DomainError, ErrorCode
-from marketplace.core.identity import OrgKind, Principal, Role, org_kind
+from marketplace.core.identity import Principal, Role
 from marketplace.core.pagination import Page, PageRequest, all_of, paginate
-from marketplace.core.rules import OfferFacts, rule_book
+from marketplace.core.rules import StatedTerms, rule_book
 from marketplace.core.settings import get_settings
 from marketplace.offers import service as offers
-from marketplace.offers.models import OWN_KINDS, OfferStatus, OfferView
+from marketplace.offers.models import OWN_KINDS, OfferStatus
 from marketplace.offers.pricing import lock_price_list
 from marketplace.offers.tables import Offer
 from marketplace.offers.taxonomy import LegalBasis, legal_bases
 from marketplace.organisations import service as organisations
-from marketplace.organisations.reference import municipality_records
-from marketplace.organisations.tables import OwnerType
 from marketplace.search import index as search_index
 
 _REQUEST = "placement request"
@@ -307,26 +305,6 @@ async def withdraw_request(principal: Principal, request_id: uuid.UUID, reason: 
     return found
 
 
-_OWNER_BY_KIND = {
-    OrgKind.MUNICIPALITY: OwnerType.MUNICIPAL,
-    OrgKind.REGION: OwnerType.REGIONAL,
-    OrgKind.PRIVATE: OwnerType.PRIVATE,
-}
-
-
-def _facts(offer: OfferView, basis: str) -> OfferFacts:
-    """What the rule book needs of an offer: its region (by its municipality, reference data)
-    and its owner type (by the form of its provider's organisation code)."""
-    regions = {m.code: m.region_code for m in municipality_records()}
-    return OfferFacts(
-        offer_id=offer.id,
-        region_code=regions.get(offer.municipality_code or ""),
-        category=offer.category.value,
-        legal_basis=basis,
-        owner_type=_OWNER_BY_KIND[org_kind(offer.provider_org_code)].value,
-    )
-
-
 def _takes_people_in(status: str) -> None:
     if status != OfferStatus.PUBLISHED.value:
         raise DomainError(
@@ -378,7 +356,13 @@ async def accept_request(
             special=command.special_arrangement_price,
         )
         add_ons = agreed_add_ons(version, [AddOnRequest.model_validate(a) for a in row["add_ons"]])
-        rules = await rule_book().contract_rules(_facts(offer, row["legal_basis"]), start)
+        facts = offers.rule_facts(
+            offer,
+            (await offers.legal_bases_by_offer([offer.id]))[offer.id],
+            stated=StatedTerms(version.notice_days, version.bill_first_day, version.bill_last_day),
+            basis=row["legal_basis"],
+        )
+        rules = await rule_book().contract_rules(facts, start)
         places = await lock_row(
             Offer, offer.id, Offer.status, Offer.capacity_places, Offer.occupied_places
         )

@@ -1,10 +1,11 @@
-"""The trade rules contracting needs from a region's social agreement, behind a protocol.
+"""The trade rules the market needs from a region's social agreement, behind a protocol.
 
 Contracting asks for the notice period and the billing convention that apply to an offer on a
-day. The regional agreements (the ``agreements`` package) answer from the agreement in force
-for the offer's region; until one is wired in, and for offers outside any agreement, the
-example values in settings answer. ``marketplace`` never imports ``agreements``: the app wires
-the implementation in at start-up with ``use_rule_book``.
+day; publishing a price list asks whether its overhead and budgeted occupancy keep the
+agreement's rules. The regional agreements (the ``agreements`` package) answer from the
+agreement in force for the offer's region; the default answers from what the offer's price
+list states and, failing that, the example values in settings. ``marketplace`` never imports
+``agreements``: the app wires the implementation in at start-up with ``use_rule_book``.
 """
 
 from __future__ import annotations
@@ -18,14 +19,26 @@ from marketplace.core.settings import get_settings
 
 
 @dataclass(frozen=True, slots=True)
+class StatedTerms:
+    """Terms a provider states in its own price list (private providers, outside the
+    agreements); None where it states nothing."""
+
+    notice_days: int | None = None
+    bill_first_day: bool | None = None
+    bill_last_day: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class OfferFacts:
     """What the rules depend on: where the offer lies, what it is, who runs it."""
 
     offer_id: uuid.UUID
     region_code: str | None
     category: str
-    legal_basis: str
+    legal_bases: tuple[str, ...]
     owner_type: str
+    stated: StatedTerms = StatedTerms()
+    legal_basis: str | None = None  # the paragraph a contract is made under
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,21 +51,71 @@ class ContractRules:
     source: str
 
 
+@dataclass(frozen=True, slots=True)
+class RuleFinding:
+    """A rule a price list breaks: an error, or a warning where the rule is advisory."""
+
+    field: str
+    message: str
+    advisory: bool
+    source: str
+
+
 class RuleBook(Protocol):
     async def contract_rules(self, offer: OfferFacts, on: datetime.date) -> ContractRules: ...
 
+    async def price_list_findings(
+        self,
+        offer: OfferFacts,
+        on: datetime.date,
+        overhead_bp: int | None,
+        budgeted_occupancy_bp: int | None,
+    ) -> list[RuleFinding]: ...
+
 
 class DefaultRuleBook:
-    """The example values in settings: a notice period per offer category, one convention."""
+    """No agreements: the price list's own terms, else the example values in settings."""
 
     async def contract_rules(self, offer: OfferFacts, on: datetime.date) -> ContractRules:
-        settings = get_settings()
-        return ContractRules(
-            notice_days=settings.default_notice_days[offer.category],
-            bill_first_day=settings.default_bill_first_day,
-            bill_last_day=settings.default_bill_last_day,
-            source="default rules in settings (example values)",
-        )
+        return fallback_rules(offer, "no regional agreement is wired in")
+
+    async def price_list_findings(
+        self,
+        offer: OfferFacts,
+        on: datetime.date,
+        overhead_bp: int | None,
+        budgeted_occupancy_bp: int | None,
+    ) -> list[RuleFinding]:
+        return []
+
+
+def fallback_rules(offer: OfferFacts, why: str) -> ContractRules:
+    """The rules of an offer no agreement covers: those its price list states, and the
+    example values in settings for the rest; ``source`` says which and why."""
+    settings = get_settings()
+    stated = offer.stated
+    stated_any = any(
+        v is not None for v in (stated.notice_days, stated.bill_first_day, stated.bill_last_day)
+    )
+    where = "the offer's price list, and default rules in settings (example values)"
+    return ContractRules(
+        notice_days=(
+            stated.notice_days
+            if stated.notice_days is not None
+            else settings.default_notice_days[offer.category]
+        ),
+        bill_first_day=(
+            stated.bill_first_day
+            if stated.bill_first_day is not None
+            else settings.default_bill_first_day
+        ),
+        bill_last_day=(
+            stated.bill_last_day
+            if stated.bill_last_day is not None
+            else settings.default_bill_last_day
+        ),
+        source=f"{where if stated_any else 'default rules in settings (example values)'}: {why}",
+    )
 
 
 _rule_book: RuleBook = DefaultRuleBook()

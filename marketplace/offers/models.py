@@ -362,6 +362,9 @@ class PriceListPublish(BaseModel):
     vat_included: bool = False
     overhead_percent: Percent | None = None
     budgeted_occupancy_percent: Percent | None = None
+    notice_days: Annotated[int, Field(ge=0, le=730)] | None = None
+    bill_first_day: bool | None = None
+    bill_last_day: bool | None = None
     valid_from: datetime.date | None = None
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
 
@@ -409,6 +412,9 @@ class PriceListView(BaseModel):
     accepts_special_arrangements: bool
     overhead_bp: int | None
     budgeted_occupancy_bp: int | None
+    notice_days: int | None
+    bill_first_day: bool | None
+    bill_last_day: bool | None
     reason: str
     published_at: datetime.datetime
     published_by: str

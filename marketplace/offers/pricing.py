@@ -13,15 +13,17 @@ import datetime
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from piccolo.columns.combination import Combinable
 
 from marketplace.core.clock import today, utcnow
 from marketplace.core.db import write_transaction
-from marketplace.core.errors import DomainError, ErrorCode
+from marketplace.core.errors import DomainError, DomainErrors, ErrorCode
 from marketplace.core.identity import Principal
 from marketplace.core.money import to_ore
+from marketplace.core.rules import RuleFinding, rule_book
 from marketplace.offers import service as offers
 from marketplace.offers.models import (
     AddOnView,
@@ -38,6 +40,14 @@ from marketplace.organisations.tables import OwnerType
 from marketplace.search import index as search_index
 
 MAX_YEARS_AHEAD = 2
+
+
+@dataclass(frozen=True)
+class PriceListPublished:
+    """A published version, and the advisory rules of the agreement it does not keep."""
+
+    price_list: PriceListView
+    warnings: list[RuleFinding]
 
 
 def _bp(percent: Decimal | None) -> int | None:
@@ -131,8 +141,12 @@ async def publish_price_list(
     command: PriceListPublish,
     *,
     on: datetime.date | None = None,
-) -> PriceListView:
-    """Publish a price list for a year: version 1, or a new version beside the old ones."""
+) -> PriceListPublished:
+    """Publish a price list for a year: version 1, or a new version beside the old ones.
+
+    The overhead and budgeted occupancy are checked against the rules of the agreement that
+    covers the offer on the version's first day: a binding rule broken is an error; an
+    advisory one a warning in the answer."""
     day = on or today()
     async with write_transaction():
         offer = await offers.managed_offer(principal, offer_id)
@@ -182,6 +196,17 @@ async def publish_price_list(
                 )
         elif command.valid_from is None:
             valid_from = datetime.date(command.year, 1, 1)
+        findings = await rule_book().price_list_findings(
+            offers.rule_facts(offer, (await offers.legal_bases_by_offer([offer_id]))[offer_id]),
+            valid_from,
+            _bp(command.overhead_percent),
+            _bp(command.budgeted_occupancy_percent),
+        )
+        errors = [f for f in findings if not f.advisory]
+        if errors:
+            raise DomainErrors(
+                [DomainError(ErrorCode.RULE_BROKEN, f.message, ["input", f.field]) for f in errors]
+            )
         version = 1 if previous is None else previous.version + 1
         head, levels, add_ons = price_list_rows(
             uuid.uuid4(),
@@ -205,7 +230,8 @@ async def publish_price_list(
         )
         await search_index.refresh([offer_id], day, text=False)
     published = (await price_lists_by_offer([offer_id], command.year))[offer_id]
-    return next(v for v in published if v.version == version)
+    view = next(v for v in published if v.version == version)
+    return PriceListPublished(view, [f for f in findings if f.advisory])
 
 
 def price_list_rows(
@@ -230,6 +256,9 @@ def price_list_rows(
         accepts_special_arrangements=command.accepts_special_arrangements,
         overhead_bp=_bp(command.overhead_percent),
         budgeted_occupancy_bp=_bp(command.budgeted_occupancy_percent),
+        notice_days=command.notice_days,
+        bill_first_day=command.bill_first_day,
+        bill_last_day=command.bill_last_day,
         reason=command.reason,
         published_at=utcnow(),
         published_by=published_by,

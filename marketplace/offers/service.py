@@ -15,8 +15,9 @@ from marketplace.contracts import capacity
 from marketplace.core.clock import today, utcnow
 from marketplace.core.db import like_text, lock_row, sync_reference_rows, write_transaction
 from marketplace.core.errors import DomainError, DomainErrors, ErrorCode, parse
-from marketplace.core.identity import Principal, Role
+from marketplace.core.identity import OrgKind, Principal, Role, org_kind
 from marketplace.core.pagination import Page, PageRequest, all_of, encode_cursor, paginate
+from marketplace.core.rules import OfferFacts, StatedTerms
 from marketplace.offers.models import (
     ApprovalStatus,
     OfferContent,
@@ -44,6 +45,8 @@ from marketplace.offers.taxonomy import (
     target_group_records,
 )
 from marketplace.organisations import service as organisations
+from marketplace.organisations.reference import municipality_records
+from marketplace.organisations.tables import OwnerType
 from marketplace.search import index as search_index
 
 # Lifecycle: draft -> published -> suspended -> published ...; any -> closed (final).
@@ -156,6 +159,34 @@ def visible_to(principal: Principal) -> Combinable | None:
     return published
 
 
+_OWNER_BY_KIND = {
+    OrgKind.MUNICIPALITY: OwnerType.MUNICIPAL,
+    OrgKind.REGION: OwnerType.REGIONAL,
+    OrgKind.PRIVATE: OwnerType.PRIVATE,
+}
+
+
+def rule_facts(
+    offer: OfferView,
+    legal_bases: Sequence[LegalBasis],
+    *,
+    stated: StatedTerms | None = None,
+    basis: str | None = None,
+) -> OfferFacts:
+    """What the regional rules need to know of an offer: its region (by its municipality,
+    reference data), its owner type (by the form of its provider's organisation code)."""
+    regions = {m.code: m.region_code for m in municipality_records()}
+    return OfferFacts(
+        offer_id=offer.id,
+        region_code=regions.get(offer.municipality_code or ""),
+        category=offer.category.value,
+        legal_bases=tuple(b.value for b in legal_bases),
+        owner_type=_OWNER_BY_KIND[org_kind(offer.provider_org_code)].value,
+        stated=stated or StatedTerms(),
+        legal_basis=basis,
+    )
+
+
 def can_manage(principal: Principal, provider_org_code: str) -> bool:
     if principal.is_registry_admin:
         return True
@@ -207,19 +238,24 @@ async def list_offers(
     return page_rows.map(_view)
 
 
+async def legal_bases_by_offer(offer_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[LegalBasis]]:
+    bases: dict[uuid.UUID, list[LegalBasis]] = defaultdict(list)
+    for row in (
+        await OfferLegalBasis.select()
+        .where(OfferLegalBasis.offer.is_in(list(offer_ids)))
+        .order_by(OfferLegalBasis.legal_basis)
+        .run()
+    ):
+        bases[row["offer"]].append(LegalBasis(row["legal_basis"]))
+    return bases
+
+
 async def relations_by_offer(offer_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, OfferRelations]:
     """The link-table lists of many offers: four statements, whatever the number of offers."""
     ids = list(offer_ids)
     if not ids:
         return {}
-    bases: dict[uuid.UUID, list[LegalBasis]] = defaultdict(list)
-    for row in (
-        await OfferLegalBasis.select()
-        .where(OfferLegalBasis.offer.is_in(ids))
-        .order_by(OfferLegalBasis.legal_basis)
-        .run()
-    ):
-        bases[row["offer"]].append(LegalBasis(row["legal_basis"]))
+    bases = await legal_bases_by_offer(ids)
     types: dict[uuid.UUID, list[tuple[int, str]]] = defaultdict(list)
     for row in (
         await OfferServiceType.select(

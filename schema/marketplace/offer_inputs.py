@@ -125,6 +125,16 @@ class PriceListPublishInput:
     vat_included: bool = strawberry.field(default=False, description="Private providers only.")
     overhead_percent: Decimal | None = UNSET
     budgeted_occupancy_percent: Decimal | None = UNSET
+    notice_days: int | None = strawberry.field(
+        default=UNSET,
+        description="Notice period for contracts, where no regional agreement applies.",
+    )
+    bill_first_day: bool | None = strawberry.field(
+        default=UNSET, description="Whether a contract's first day is billed (no agreement)."
+    )
+    bill_last_day: bool | None = strawberry.field(
+        default=UNSET, description="Whether a contract's last day is billed (no agreement)."
+    )
     valid_from: datetime.date | None = strawberry.field(
         default=UNSET,
         description="First day in force; defaults to 1 January, or today for a correction.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import strawberry
 
@@ -11,7 +12,7 @@ from marketplace.offers import pricing
 from marketplace.offers import service as offers
 from marketplace.offers.models import OfferContent, OfferStatus, PriceListPublish
 from schema.context import Info
-from schema.errors import UserError, attempt, input_data
+from schema.errors import RuleWarning, UserError, attempt, camel, input_data
 from schema.marketplace.offer_inputs import (
     OfferCreateInput,
     OfferStatusChangeInput,
@@ -52,6 +53,7 @@ class PriceListPublishPayload:
     price_list: PriceList | None
     offer: Offer | None
     errors: list[UserError]
+    warnings: list[RuleWarning]
 
 
 async def _change_status(
@@ -120,7 +122,7 @@ class OfferMutation:
     async def price_list_publish(
         self, info: Info, input: PriceListPublishInput
     ) -> PriceListPublishPayload:
-        result: dict[str, Offer] = {}
+        result: dict[str, Any] = {"warnings": []}
 
         async def run() -> PriceList:
             data = input_data(input)
@@ -128,13 +130,20 @@ class OfferMutation:
             command = parse(
                 PriceListPublish, {k: v for k, v in data.items() if v is not None}, ["input"]
             )
-            view = await pricing.publish_price_list(info.context.principal, offer_id, command)
+            published = await pricing.publish_price_list(info.context.principal, offer_id, command)
             offer = await offers.get_offer(info.context.principal, offer_id)
             if offer is not None:
                 result["offer"] = Offer.of(offer)
-            return PriceList.of(view)
+            result["warnings"] = [
+                RuleWarning(field=["input", camel(w.field)], message=w.message, source=w.source)
+                for w in published.warnings
+            ]
+            return PriceList.of(published.price_list)
 
         price_list, errors = await attempt(run)
         return PriceListPublishPayload(
-            price_list=price_list, offer=result.get("offer"), errors=errors
+            price_list=price_list,
+            offer=result.get("offer"),
+            errors=errors,
+            warnings=result["warnings"],
         )

@@ -170,6 +170,11 @@ class PriceList:
     vat_included: bool
     overhead_percent: Decimal | None
     budgeted_occupancy_percent: Decimal | None
+    notice_days: int | None = strawberry.field(
+        description="The provider's notice period, where no regional agreement applies."
+    )
+    bill_first_day: bool | None
+    bill_last_day: bool | None
     reason: str
     published_at: datetime.datetime
     in_use: bool = strawberry.field(description="A contract refers to this version.")
@@ -199,6 +204,9 @@ class PriceList:
             vat_included=view.vat_included,
             overhead_percent=_percent(view.overhead_bp),
             budgeted_occupancy_percent=_percent(view.budgeted_occupancy_bp),
+            notice_days=view.notice_days,
+            bill_first_day=view.bill_first_day,
+            bill_last_day=view.bill_last_day,
             reason=view.reason,
             published_at=view.published_at,
             in_use=view.locked_at is not None,

@@ -38,7 +38,8 @@ async def test_a_first_price_list_is_version_1_in_force_from_new_year(
     offer: tuple[Principal, uuid.UUID],
 ) -> None:
     owner, offer_id = offer
-    view = await pricing.publish_price_list(owner, offer_id, price_list(YEAR), on=BEFORE)
+    published = await pricing.publish_price_list(owner, offer_id, price_list(YEAR), on=BEFORE)
+    view = published.price_list
     assert (view.version, view.valid_from, view.base_price_ore) == (
         1,
         datetime.date(YEAR, 1, 1),
@@ -61,7 +62,7 @@ async def test_a_correction_during_the_year_needs_a_reason_and_keeps_the_old_ver
     assert len(await _versions(offer_id)) == 1
 
     with_reason = price_list(YEAR, base_price=Decimal("2600"), reason="Regnefejl i lønbudgettet")
-    v2 = await pricing.publish_price_list(owner, offer_id, with_reason, on=DURING)
+    v2 = (await pricing.publish_price_list(owner, offer_id, with_reason, on=DURING)).price_list
     assert (v2.version, v2.valid_from) == (2, DURING)
     versions = await _versions(offer_id)
     assert [(v.version, v.base_price_ore) for v in versions] == [(1, 245050), (2, 260000)]
@@ -85,19 +86,25 @@ async def test_a_price_list_in_use_by_a_contract_changes_only_with_a_reason(
     offer: tuple[Principal, uuid.UUID],
 ) -> None:
     owner, offer_id = offer
-    first = await pricing.publish_price_list(owner, offer_id, price_list(YEAR), on=BEFORE)
+    first = (
+        await pricing.publish_price_list(owner, offer_id, price_list(YEAR), on=BEFORE)
+    ).price_list
     # Before the year starts and before any contract, a provider may simply republish.
-    second = await pricing.publish_price_list(
-        owner, offer_id, price_list(YEAR, base_price=Decimal("2500")), on=BEFORE
-    )
+    second = (
+        await pricing.publish_price_list(
+            owner, offer_id, price_list(YEAR, base_price=Decimal("2500")), on=BEFORE
+        )
+    ).price_list
     assert second.version == 2
     await pricing.lock_price_list(second.id)
     with pytest.raises(DomainError) as error:
         await pricing.publish_price_list(owner, offer_id, price_list(YEAR), on=BEFORE)
     assert error.value.code is ErrorCode.REQUIRED
-    third = await pricing.publish_price_list(
-        owner, offer_id, price_list(YEAR, reason="Ny overenskomst"), on=BEFORE
-    )
+    third = (
+        await pricing.publish_price_list(
+            owner, offer_id, price_list(YEAR, reason="Ny overenskomst"), on=BEFORE
+        )
+    ).price_list
     assert third.version == 3
     stored = (
         await PriceList.select(PriceList.version, PriceList.base_price_ore)
