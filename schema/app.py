@@ -10,7 +10,9 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from strawberry.litestar import make_graphql_controller
 
+from agreements.frameworks.rulebook import AgreementRuleBook
 from marketplace.core.db import ensure_schema_current, prepare_engine, release_engine
+from marketplace.core.rules import use_rule_book
 from marketplace.core.settings import Settings, get_settings
 from schema.auth import BearerAuthMiddleware, TokenValidator
 from schema.context import context_getter
@@ -24,6 +26,7 @@ MAX_REQUEST_BYTES = 1_000_000
 
 def create_app(settings: Settings | None = None, *, check_schema: bool = True) -> Litestar:
     settings = settings or get_settings()
+    use_rule_book(AgreementRuleBook())  # contracting and pricing ask the regional agreements
 
     @asynccontextmanager
     async def database(app: Litestar) -> AsyncIterator[None]:

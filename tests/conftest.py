@@ -50,6 +50,20 @@ os.environ["ENVIRONMENT"] = "test"
 
 import httpx  # noqa: E402
 
+from agreements.frameworks.rulebook import AgreementRuleBook  # noqa: E402
+from agreements.frameworks.tables import (  # noqa: E402
+    Agreement,
+    AgreementDocument,
+    AgreementEvent,
+    AgreementParty,
+    CouncilDecision,
+    FocusArea,
+    Milestone,
+    RuleSet,
+    SpecialConditionApproval,
+    SpecialConditionChoice,
+    UniqueOfferDecision,
+)
 from marketplace.contracts.tables import (  # noqa: E402
     Contract,
     ContractChange,
@@ -59,6 +73,7 @@ from marketplace.contracts.tables import (  # noqa: E402
 )
 from marketplace.core.db import migrate  # noqa: E402
 from marketplace.core.identity import Role  # noqa: E402
+from marketplace.core.rules import use_rule_book  # noqa: E402
 from marketplace.core.settings import Settings, get_settings  # noqa: E402
 from marketplace.core.tables import IdempotencyKey  # noqa: E402
 from marketplace.offers.service import load_taxonomies  # noqa: E402
@@ -81,6 +96,17 @@ from schema.auth import mint_token  # noqa: E402
 
 # Tables tests write to, children first; emptied after every test.
 MUTABLE_TABLES = [
+    AgreementEvent,
+    UniqueOfferDecision,
+    SpecialConditionChoice,
+    SpecialConditionApproval,
+    RuleSet,
+    CouncilDecision,
+    Milestone,
+    AgreementDocument,
+    FocusArea,
+    AgreementParty,
+    Agreement,
     PlacementEvent,
     ContractChange,
     ContractTerm,
@@ -115,6 +141,7 @@ def pytest_sessionfinish() -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 async def database() -> None:
+    use_rule_book(AgreementRuleBook())  # as the app wires it
     await migrate()
     await load_reference_data()
     await load_taxonomies()

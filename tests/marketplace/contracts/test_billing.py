@@ -13,13 +13,14 @@ from fractions import Fraction
 import httpx
 import pytest
 
+from agreements.frameworks.rulebook import AgreementRuleBook
 from marketplace.contracts import billing
 from marketplace.contracts import service as contracts
 from marketplace.contracts.billing import billed_days, charge_amount
 from marketplace.core.clock import today
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import Role
-from marketplace.core.rules import ContractRules, DefaultRuleBook, OfferFacts, use_rule_book
+from marketplace.core.rules import ContractRules, OfferFacts, rule_book, use_rule_book
 from marketplace.offers.models import PriceUnit
 from tests.conftest import token
 from tests.factories import REGISTRY_ADMIN
@@ -147,16 +148,17 @@ async def test_subtotals_per_legal_basis_and_the_paying_municipality(market: Mar
 
 
 async def test_the_convention_comes_with_the_contract(market: Market) -> None:
-    class NoFirstDay:
+    class NoFirstDay(AgreementRuleBook):
         async def contract_rules(self, offer: OfferFacts, on: datetime.date) -> ContractRules:
             return ContractRules(90, False, True, "Test agreement")
 
     month = _month_after(today())
+    previous = rule_book()
     use_rule_book(NoFirstDay())
     try:
         await contract_for(market.offer_id, start=month + datetime.timedelta(days=9))
     finally:
-        use_rule_book(DefaultRuleBook())
+        use_rule_book(previous)
     statement = await billing.billing_statement(AALBORG, month, municipality_code="851")
     assert statement.lines[0].days == calendar.monthrange(month.year, month.month)[1] - 10
 

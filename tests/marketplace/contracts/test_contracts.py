@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from agreements.frameworks.rulebook import AgreementRuleBook
 from marketplace.contracts import service as contracts
 from marketplace.contracts.models import (
     ChangeStatus,
@@ -19,7 +20,7 @@ from marketplace.core.clock import today
 from marketplace.core.errors import DomainError, ErrorCode, parse
 from marketplace.core.identity import Role
 from marketplace.core.pagination import PageRequest
-from marketplace.core.rules import ContractRules, DefaultRuleBook, OfferFacts, use_rule_book
+from marketplace.core.rules import ContractRules, OfferFacts, rule_book, use_rule_book
 from marketplace.offers import pricing
 from marketplace.offers import service as offers
 from marketplace.search import service as search
@@ -67,7 +68,7 @@ async def test_notice_that_runs_out_before_the_start_cancels(market: Market) -> 
 
 
 async def test_the_notice_period_comes_from_the_rule_book(market: Market) -> None:
-    class OneMonth:
+    class OneMonth(AgreementRuleBook):
         async def contract_rules(self, offer: OfferFacts, on: datetime.date) -> ContractRules:
             assert (offer.region_code, offer.category, offer.legal_basis) == (
                 "1082",
@@ -76,11 +77,12 @@ async def test_the_notice_period_comes_from_the_rule_book(market: Market) -> Non
             )
             return ContractRules(30, True, False, "Test agreement")
 
+    previous = rule_book()
     use_rule_book(OneMonth())
     try:
         contract = await contract_for(market.offer_id)
     finally:
-        use_rule_book(DefaultRuleBook())
+        use_rule_book(previous)
     assert (contract.notice_days, contract.bill_last_day, contract.rules_source) == (
         30,
         False,

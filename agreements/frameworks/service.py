@@ -1,0 +1,871 @@
+"""The framework-agreement registry: a region's social agreement, its parties' council
+decisions, its rules, and the steering group's decisions on special conditions and unique
+offers. The region's steering group and the registry administrator change them; every
+signed-in user reads them."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from piccolo.columns.combination import Combinable
+
+from agreements.frameworks.models import (
+    AgreementCreate,
+    AgreementStatus,
+    AgreementUpdate,
+    AgreementView,
+    ApprovalStatus,
+    ChoiceView,
+    CouncilDecisionRecord,
+    Decision,
+    DecisionView,
+    DocumentView,
+    FocusAreaView,
+    MilestoneView,
+    RuleSetInput,
+    RuleSetView,
+    SpecialConditionApprove,
+    SpecialConditionOptIn,
+    SpecialConditionView,
+    UniqueDecisionView,
+    UniqueOfferStatusSet,
+)
+from agreements.frameworks.tables import (
+    Agreement,
+    AgreementDocument,
+    AgreementEvent,
+    AgreementParty,
+    CouncilDecision,
+    FocusArea,
+    Milestone,
+    RuleSet,
+    SpecialConditionApproval,
+    SpecialConditionChoice,
+    UniqueOfferDecision,
+)
+from marketplace.core.clock import today, utcnow
+from marketplace.core.db import write_transaction
+from marketplace.core.errors import DomainError, ErrorCode
+from marketplace.core.identity import Principal, Role
+from marketplace.core.pagination import Page, PageRequest, all_of, paginate
+from marketplace.offers import service as offers
+from marketplace.offers.models import OfferView
+from marketplace.offers.tables import Offer
+from marketplace.organisations.reference import municipality_records, region_records
+from marketplace.search import index as search_index
+
+# Moves a steering group makes by hand; IN_FORCE comes from the councils' unanimity and
+# EXPIRED from the calendar.
+TRANSITIONS: dict[AgreementStatus, frozenset[AgreementStatus]] = {
+    AgreementStatus.DRAFT: frozenset(
+        {AgreementStatus.IN_CONSULTATION, AgreementStatus.SENT_FOR_APPROVAL}
+    ),
+    AgreementStatus.IN_CONSULTATION: frozenset(
+        {AgreementStatus.DRAFT, AgreementStatus.SENT_FOR_APPROVAL}
+    ),
+    AgreementStatus.SENT_FOR_APPROVAL: frozenset(
+        {AgreementStatus.DRAFT, AgreementStatus.IN_CONSULTATION}
+    ),
+    AgreementStatus.IN_FORCE: frozenset(),
+    AgreementStatus.EXPIRED: frozenset(),
+}
+# agreements that were made (in force in their period, or expired after it)
+MADE = (AgreementStatus.IN_FORCE.value, AgreementStatus.EXPIRED.value)
+_NOT_FOUND = "There is no such agreement."
+
+
+def region_parties(region_code: str) -> list[str]:
+    """Every municipality of the region, and the region."""
+    municipalities = sorted(m.code for m in municipality_records() if m.region_code == region_code)
+    return [*municipalities, region_code]
+
+
+def require_steering(principal: Principal, region_code: str, field: Sequence[str]) -> None:
+    """The region's steering group or the registry administrator."""
+    principal.require(Role.STEERING, Role.REGISTRY_ADMIN)
+    if principal.role is Role.STEERING and principal.org_code != region_code:
+        raise DomainError(
+            ErrorCode.PERMISSION_DENIED,
+            "Only the region's own steering group changes its agreements.",
+            list(field),
+        )
+
+
+def _readers(principal: Principal) -> None:
+    if not principal.is_authenticated:
+        raise DomainError(ErrorCode.UNAUTHENTICATED, "Sign in to read the agreements.")
+
+
+async def expire_due(day: datetime.date) -> None:
+    """Agreements in force whose last day has passed are expired."""
+    due = (Agreement.status == AgreementStatus.IN_FORCE.value) & (Agreement.valid_to < day)
+    if await Agreement.exists().where(due).run():
+        async with write_transaction():
+            await (
+                Agreement.update({Agreement.status: AgreementStatus.EXPIRED.value}).where(due).run()
+            )
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+async def _views(rows: list[dict[str, Any]]) -> list[AgreementView]:
+    ids = [row["id"] for row in rows]
+    if not ids:
+        return []
+    parties: dict[uuid.UUID, list[str]] = defaultdict(list)
+    for row in await AgreementParty.select().where(AgreementParty.agreement.is_in(ids)).run():
+        parties[row["agreement"]].append(row["party"])
+    focus: dict[uuid.UUID, list[FocusAreaView]] = defaultdict(list)
+    for row in (
+        await FocusArea.select()
+        .where(FocusArea.agreement.is_in(ids))
+        .order_by(FocusArea.position)
+        .output(load_json=True)
+        .run()
+    ):
+        focus[row["agreement"]].append(FocusAreaView.model_validate(row))
+    documents: dict[uuid.UUID, list[DocumentView]] = defaultdict(list)
+    for row in (
+        await AgreementDocument.select()
+        .where(AgreementDocument.agreement.is_in(ids))
+        .order_by(AgreementDocument.position)
+        .run()
+    ):
+        documents[row["agreement"]].append(DocumentView.model_validate(row))
+    milestones: dict[uuid.UUID, list[MilestoneView]] = defaultdict(list)
+    for row in (
+        await Milestone.select()
+        .where(Milestone.agreement.is_in(ids))
+        .order_by(Milestone.starts_on, Milestone.position)
+        .run()
+    ):
+        milestones[row["agreement"]].append(MilestoneView.model_validate(row))
+    return [
+        AgreementView.model_validate(
+            {
+                **row,
+                "region_code": row["region"],
+                "parties": sorted(parties[row["id"]], key=lambda p: (len(p), p)),
+                "focus_areas": focus[row["id"]],
+                "documents": documents[row["id"]],
+                "milestones": milestones[row["id"]],
+            }
+        )
+        for row in rows
+    ]
+
+
+async def agreements_by_id(
+    principal: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, AgreementView]:
+    if not ids or not principal.is_authenticated:
+        return {}
+    await expire_due(today())
+    rows = await Agreement.select().where(Agreement.id.is_in(list(ids))).run()
+    return {view.id: view for view in await _views(rows)}
+
+
+async def get_agreement(principal: Principal, agreement_id: uuid.UUID) -> AgreementView | None:
+    return (await agreements_by_id(principal, [agreement_id])).get(agreement_id)
+
+
+async def list_agreements(
+    principal: Principal,
+    page: PageRequest,
+    *,
+    region_code: str | None = None,
+    active_on: datetime.date | None = None,
+) -> Page[AgreementView]:
+    """Agreements by region and start; ``active_on`` keeps those made and valid that day."""
+    _readers(principal)
+    await expire_due(today())
+    conditions: list[Combinable] = []
+    if region_code is not None:
+        if region_code not in region_records():
+            raise DomainError(
+                ErrorCode.UNKNOWN_REGION, f"No region {region_code!r}.", ["regionCode"]
+            )
+        conditions.append(Agreement.region == region_code)
+    if active_on is not None:
+        conditions.append(
+            Agreement.status.is_in(list(MADE))
+            & (Agreement.valid_from <= active_on)
+            & (Agreement.valid_to >= active_on)
+        )
+    rows = await paginate(
+        Agreement,
+        where=all_of(conditions),
+        order_by=[Agreement.region, Agreement.valid_from, Agreement.id],
+        page=page,
+    )
+    return rows.with_items(await _views(rows.items))
+
+
+async def agreement_in_force(region_code: str | None, on: datetime.date) -> dict[str, Any] | None:
+    """The agreement made for the region whose period holds ``on``, if any."""
+    if region_code is None:
+        return None
+    return (
+        await Agreement.select()
+        .where(
+            (Agreement.region == region_code)
+            & Agreement.status.is_in(list(MADE))
+            & (Agreement.valid_from <= on)
+            & (Agreement.valid_to >= on)
+        )
+        .first()
+        .run()
+    )
+
+
+def _rule_set_views(agreement: dict[str, Any], rows: list[dict[str, Any]]) -> list[RuleSetView]:
+    """The latest version of each rule set, each valid until the next one starts."""
+    latest: dict[datetime.date, dict[str, Any]] = {}
+    for row in rows:
+        if row["valid_from"] not in latest or row["version"] > latest[row["valid_from"]]["version"]:
+            latest[row["valid_from"]] = row
+    starts = sorted(latest)
+    views = []
+    for i, start in enumerate(starts):
+        row = latest[start]
+        end = (
+            starts[i + 1] - datetime.timedelta(days=1)
+            if i + 1 < len(starts)
+            else agreement["valid_to"]
+        )
+        views.append(
+            RuleSetView.model_validate({**row, "agreement_id": row["agreement"], "valid_to": end})
+        )
+    return views
+
+
+async def rule_sets(agreement_id: uuid.UUID) -> list[RuleSetView]:
+    agreement = await Agreement.select().where(Agreement.id == agreement_id).first().run()
+    if agreement is None:
+        return []
+    rows = (
+        await RuleSet.select().where(RuleSet.agreement == agreement_id).output(load_json=True).run()
+    )
+    return _rule_set_views(agreement, rows)
+
+
+async def rules_on(agreement: dict[str, Any], on: datetime.date) -> RuleSetView | None:
+    """The agreement's rules in force on ``on``."""
+    for view in reversed(await rule_sets(agreement["id"])):
+        if view.valid_from <= on:
+            return view
+    return None
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+async def _record(
+    agreement_id: uuid.UUID, principal: Principal, kind: str, detail: str = ""
+) -> None:
+    await AgreementEvent.insert(
+        AgreementEvent(
+            id=uuid.uuid4(),
+            agreement=agreement_id,
+            at=utcnow(),
+            kind=kind,
+            actor=principal.subject or "",
+            actor_org=principal.org_code if principal.org_code != "system" else None,
+            detail=detail,
+        )
+    ).run()
+
+
+async def _no_overlap(
+    region: str, start: datetime.date, end: datetime.date, other_than: uuid.UUID | None
+) -> None:
+    condition = (
+        (Agreement.region == region) & (Agreement.valid_from <= end) & (Agreement.valid_to >= start)
+    )
+    if other_than is not None:
+        condition = condition & (Agreement.id != other_than)
+    clash = await Agreement.select(Agreement.name).where(condition).first().run()
+    if clash is not None:
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"The period overlaps {clash['name']}: a region has one agreement at a time.",
+            ["input", "validFrom"],
+        )
+
+
+async def _write_lists(agreement_id: uuid.UUID, command: AgreementCreate | AgreementUpdate) -> None:
+    """Replace the focus areas, documents and milestones the command names."""
+    given = command.model_fields_set
+    if "focus_areas" in given or isinstance(command, AgreementCreate):
+        await FocusArea.delete().where(FocusArea.agreement == agreement_id).run()
+        if command.focus_areas:
+            await FocusArea.insert(
+                *(
+                    FocusArea(agreement=agreement_id, position=i, **area.model_dump())
+                    for i, area in enumerate(command.focus_areas)
+                )
+            ).run()
+    if "documents" in given or isinstance(command, AgreementCreate):
+        await AgreementDocument.delete().where(AgreementDocument.agreement == agreement_id).run()
+        if command.documents:
+            await AgreementDocument.insert(
+                *(
+                    AgreementDocument(agreement=agreement_id, position=i, **doc.model_dump())
+                    for i, doc in enumerate(command.documents)
+                )
+            ).run()
+    if "milestones" in given or isinstance(command, AgreementCreate):
+        await Milestone.delete().where(Milestone.agreement == agreement_id).run()
+        if command.milestones:
+            await Milestone.insert(
+                *(
+                    Milestone(agreement=agreement_id, position=i, **stone.model_dump())
+                    for i, stone in enumerate(command.milestones)
+                )
+            ).run()
+
+
+async def create_agreement(
+    principal: Principal, command: AgreementCreate, *, is_demo: bool = False
+) -> AgreementView:
+    """A draft agreement for a region; the parties are the region's municipalities and the
+    region unless named."""
+    require_steering(principal, command.region_code, ["input", "regionCode"])
+    eligible = region_parties(command.region_code)
+    parties = command.parties if command.parties is not None else eligible
+    outside = [p for p in parties if p not in eligible]
+    if outside:
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"Not of region {command.region_code}: {', '.join(outside)}.",
+            ["input", "parties"],
+        )
+    if len(set(parties)) != len(parties):
+        raise DomainError(ErrorCode.INVALID, "A party is named twice.", ["input", "parties"])
+    agreement_id = uuid.uuid4()
+    now = utcnow()
+    async with write_transaction():
+        await _no_overlap(command.region_code, command.valid_from, command.valid_to, None)
+        await Agreement.insert(
+            Agreement(
+                id=agreement_id,
+                region=command.region_code,
+                name=command.name,
+                valid_from=command.valid_from,
+                valid_to=command.valid_to,
+                status=AgreementStatus.DRAFT.value,
+                steering_group=command.steering_group,
+                vision=command.vision,
+                approval_deadline=command.approval_deadline,
+                is_demo=is_demo,
+                created_at=now,
+                updated_at=now,
+            )
+        ).run()
+        await AgreementParty.insert(
+            *(AgreementParty(agreement=agreement_id, party=p) for p in parties)
+        ).run()
+        await _write_lists(agreement_id, command)
+        await _record(agreement_id, principal, "created", command.name)
+    created = await get_agreement(principal, agreement_id)
+    assert created is not None
+    return created
+
+
+async def _managed(principal: Principal, agreement_id: uuid.UUID) -> dict[str, Any]:
+    principal.require(Role.STEERING, Role.REGISTRY_ADMIN)
+    row = await Agreement.select().where(Agreement.id == agreement_id).first().run()
+    if row is None:
+        raise DomainError(ErrorCode.NOT_FOUND, _NOT_FOUND, ["input", "id"])
+    require_steering(principal, row["region"], ["input", "id"])
+    return row
+
+
+async def update_agreement(
+    principal: Principal, agreement_id: uuid.UUID, command: AgreementUpdate
+) -> AgreementView:
+    """Change an agreement's content or move it along its lifecycle. The period is fixed once
+    the agreement is made; going in force takes every party's approval."""
+    await expire_due(today())
+    async with write_transaction():
+        row = await _managed(principal, agreement_id)
+        current = AgreementStatus(row["status"])
+        given = command.model_fields_set
+        values: dict[Any, Any] = {}
+        for field in ("name", "steering_group", "vision", "approval_deadline"):
+            if field in given and getattr(command, field) is not None:
+                values[Agreement._meta.get_column_by_name(field)] = getattr(command, field)
+        if given & {"valid_from", "valid_to"}:
+            if current.value in MADE:
+                raise DomainError(
+                    ErrorCode.INVALID_STATE,
+                    "The period of an agreement that has been made does not change.",
+                    ["input", "validFrom"],
+                )
+            start = command.valid_from or row["valid_from"]
+            end = command.valid_to or row["valid_to"]
+            if end < start:
+                raise DomainError(
+                    ErrorCode.INVALID,
+                    "An agreement cannot end before it starts.",
+                    ["input", "validTo"],
+                )
+            await _no_overlap(row["region"], start, end, agreement_id)
+            values[Agreement.valid_from] = start
+            values[Agreement.valid_to] = end
+        if command.status is not None and command.status is not current:
+            if command.status not in TRANSITIONS[current]:
+                raise DomainError(
+                    ErrorCode.INVALID_STATE,
+                    f"An agreement {current.value} cannot become {command.status.value}"
+                    + (
+                        " (it goes in force when every party has approved it)."
+                        if command.status is AgreementStatus.IN_FORCE
+                        else "."
+                    ),
+                    ["input", "status"],
+                )
+            values[Agreement.status] = command.status.value
+            await _record(
+                agreement_id, principal, "status", f"{current.value} -> {command.status.value}"
+            )
+        values[Agreement.updated_at] = utcnow()
+        await Agreement.update(values).where(Agreement.id == agreement_id).run()
+        await _write_lists(agreement_id, command)
+        await _record(agreement_id, principal, "updated", ", ".join(sorted(given)))
+    updated = await get_agreement(principal, agreement_id)
+    assert updated is not None
+    return updated
+
+
+async def set_rules(
+    principal: Principal, agreement_id: uuid.UUID, command: RuleSetInput
+) -> RuleSetView:
+    """A new version of the rules from a day within the agreement's period."""
+    async with write_transaction():
+        row = await _managed(principal, agreement_id)
+        if not row["valid_from"] <= command.valid_from <= row["valid_to"]:
+            raise DomainError(
+                ErrorCode.INVALID,
+                f"Rules apply within the agreement's period ({row['valid_from']} to "
+                f"{row['valid_to']}).",
+                ["input", "validFrom"],
+            )
+        previous = (
+            await RuleSet.select(RuleSet.version)
+            .where((RuleSet.agreement == agreement_id) & (RuleSet.valid_from == command.valid_from))
+            .order_by(RuleSet.version, ascending=False)
+            .first()
+            .run()
+        )
+        version = 1 if previous is None else previous["version"] + 1
+        await RuleSet.insert(
+            RuleSet(
+                id=uuid.uuid4(),
+                agreement=agreement_id,
+                valid_from=command.valid_from,
+                version=version,
+                rules=command.rules.model_dump(mode="json"),
+                is_example=command.is_example,
+                set_by=principal.subject or "",
+                set_at=utcnow(),
+            )
+        ).run()
+        await _record(
+            agreement_id,
+            principal,
+            "rules_set",
+            f"from {command.valid_from.isoformat()}, version {version}",
+        )
+    views = await rule_sets(agreement_id)
+    return next(v for v in views if v.valid_from == command.valid_from)
+
+
+async def decisions_by_agreement(ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[DecisionView]]:
+    found: dict[uuid.UUID, list[DecisionView]] = {i: [] for i in ids}
+    if ids:
+        for row in (
+            await CouncilDecision.select()
+            .where(CouncilDecision.agreement.is_in(list(ids)))
+            .order_by(CouncilDecision.decided_on, CouncilDecision.party)
+            .run()
+        ):
+            found[row["agreement"]].append(DecisionView.model_validate(row))
+    return found
+
+
+async def approval_status(principal: Principal, agreement_id: uuid.UUID) -> ApprovalStatus | None:
+    """Who has decided, who is missing, and how many days remain to the deadline."""
+    agreement = await get_agreement(principal, agreement_id)
+    if agreement is None:
+        return None
+    decisions = (await decisions_by_agreement([agreement_id]))[agreement_id]
+    decided = {d.party: d.decision for d in decisions}
+    approved = [p for p in agreement.parties if decided.get(p) is Decision.APPROVED]
+    deadline = agreement.approval_deadline
+    return ApprovalStatus(
+        agreement_id=agreement_id,
+        status=agreement.status,
+        parties=len(agreement.parties),
+        approved=approved,
+        rejected=[p for p in agreement.parties if decided.get(p) is Decision.REJECTED],
+        missing=[p for p in agreement.parties if p not in decided],
+        deadline=deadline,
+        days_to_deadline=(deadline - today()).days if deadline else None,
+        unanimous=len(approved) == len(agreement.parties),
+        decisions=decisions,
+    )
+
+
+async def record_decision(
+    principal: Principal, agreement_id: uuid.UUID, command: CouncilDecisionRecord
+) -> ApprovalStatus:
+    """Record a party's council decision; the last approval puts the agreement in force."""
+    async with write_transaction():
+        row = await _managed(principal, agreement_id)
+        if row["status"] != AgreementStatus.SENT_FOR_APPROVAL.value:
+            raise DomainError(
+                ErrorCode.INVALID_STATE,
+                f"Decisions are recorded while the agreement is sent for approval; it is "
+                f"{row['status']}.",
+                ["input", "agreementId"],
+            )
+        parties = [
+            r["party"]
+            for r in await AgreementParty.select(AgreementParty.party)
+            .where(AgreementParty.agreement == agreement_id)
+            .run()
+        ]
+        if command.party_code not in parties:
+            raise DomainError(
+                ErrorCode.INVALID,
+                f"{command.party_code} is not a party to the agreement.",
+                ["input", "partyCode"],
+            )
+        exists = (
+            await CouncilDecision.exists()
+            .where(
+                (CouncilDecision.agreement == agreement_id)
+                & (CouncilDecision.party == command.party_code)
+            )
+            .run()
+        )
+        if exists:
+            raise DomainError(
+                ErrorCode.DUPLICATE,
+                f"{command.party_code}'s decision is already recorded.",
+                ["input", "partyCode"],
+            )
+        await CouncilDecision.insert(
+            CouncilDecision(
+                id=uuid.uuid4(),
+                agreement=agreement_id,
+                party=command.party_code,
+                decision=command.decision.value,
+                body=command.body,
+                decided_on=command.decided_on,
+                reference=command.reference,
+                recorded_by=principal.subject or "",
+                recorded_at=utcnow(),
+            )
+        ).run()
+        await _record(
+            agreement_id,
+            principal,
+            "council_decision",
+            f"{command.party_code}: {command.decision.value}",
+        )
+        approvals = (
+            await CouncilDecision.count()
+            .where(
+                (CouncilDecision.agreement == agreement_id)
+                & (CouncilDecision.decision == Decision.APPROVED.value)
+            )
+            .run()
+        )
+        if approvals == len(parties):
+            await (
+                Agreement.update(
+                    {
+                        Agreement.status: AgreementStatus.IN_FORCE.value,
+                        Agreement.updated_at: utcnow(),
+                    }
+                )
+                .where(Agreement.id == agreement_id)
+                .run()
+            )
+            await _record(agreement_id, principal, "status", "in force: approved by every party")
+    status = await approval_status(principal, agreement_id)
+    assert status is not None
+    return status
+
+
+async def _offer_in_region(principal: Principal, offer_id: uuid.UUID, region: str) -> OfferView:
+    offer = await offers.offers_by_id(principal, [offer_id])
+    view = offer.get(offer_id)
+    regions = {m.code: m.region_code for m in municipality_records()}
+    if view is None or regions.get(view.municipality_code or "") != region:
+        raise DomainError(
+            ErrorCode.NOT_FOUND,
+            "There is no such offer in the agreement's region.",
+            ["input", "offerId"],
+        )
+    return view
+
+
+def _condition_view(row: dict[str, Any], choices: list[ChoiceView]) -> SpecialConditionView:
+    return SpecialConditionView.model_validate(
+        {**row, "agreement_id": row["agreement"], "offer_id": row["offer"], "choices": choices}
+    )
+
+
+async def special_conditions(
+    agreement_ids: Sequence[uuid.UUID] = (), offer_ids: Sequence[uuid.UUID] = ()
+) -> list[SpecialConditionView]:
+    """Special conditions of agreements, or of offers, with the municipalities' choices."""
+    condition = all_of(
+        [
+            SpecialConditionApproval.agreement.is_in(list(agreement_ids))
+            if agreement_ids
+            else None,
+            SpecialConditionApproval.offer.is_in(list(offer_ids)) if offer_ids else None,
+        ]
+    )
+    if condition is None:
+        return []
+    rows = (
+        await SpecialConditionApproval.select()
+        .where(condition)
+        .order_by(SpecialConditionApproval.approved_on)
+        .output(load_json=True)
+        .run()
+    )
+    choices: dict[uuid.UUID, list[ChoiceView]] = defaultdict(list)
+    if rows:
+        for row in (
+            await SpecialConditionChoice.select()
+            .where(SpecialConditionChoice.approval.is_in([r["id"] for r in rows]))
+            .order_by(SpecialConditionChoice.municipality)
+            .run()
+        ):
+            choices[row["approval"]].append(ChoiceView.model_validate(row))
+    return [_condition_view(row, choices[row["id"]]) for row in rows]
+
+
+async def approve_special_condition(
+    principal: Principal, agreement_id: uuid.UUID, command: SpecialConditionApprove
+) -> SpecialConditionView:
+    """The steering group lets a new offer for a small target group start on a special
+    condition the agreement allows, for a period within the agreement's."""
+    async with write_transaction():
+        row = await _managed(principal, agreement_id)
+        offer = await _offer_in_region(principal, command.offer_id, row["region"])
+        if not (row["valid_from"] <= command.valid_from and command.valid_to <= row["valid_to"]):
+            raise DomainError(
+                ErrorCode.INVALID,
+                "The period lies within the agreement's period.",
+                ["input", "validFrom"],
+            )
+        rules = await rules_on(row, command.valid_from)
+        if rules is not None and command.condition not in rules.rules.new_offer_conditions:
+            raise DomainError(
+                ErrorCode.INVALID,
+                f"The agreement's rules do not allow {command.condition.value} for new offers.",
+                ["input", "condition"],
+            )
+        approval_id = uuid.uuid4()
+        parameters = (
+            {"occupancy_percent": str(command.occupancy_percent)}
+            if command.occupancy_percent is not None
+            else {}
+        )
+        await SpecialConditionApproval.insert(
+            SpecialConditionApproval(
+                id=approval_id,
+                agreement=agreement_id,
+                offer=offer.id,
+                condition=command.condition.value,
+                approved_by=command.approved_by,
+                approved_on=command.approved_on,
+                valid_from=command.valid_from,
+                valid_to=command.valid_to,
+                parameters=parameters,
+                notes=command.notes,
+                recorded_by=principal.subject or "",
+            )
+        ).run()
+        conditions = sorted({*(c.value for c in offer.special_conditions), command.condition.value})
+        await (
+            Offer.update({Offer.special_conditions: conditions, Offer.updated_at: utcnow()})
+            .where(Offer.id == offer.id)
+            .run()
+        )
+        await offers.record_event(
+            offer.id,
+            principal,
+            "special_condition_approved",
+            reason=command.notes,
+            detail=f"{command.condition.value} by {command.approved_by}",
+        )
+        await _record(
+            agreement_id, principal, "special_condition", f"{offer.name}: {command.condition.value}"
+        )
+    found = await special_conditions(agreement_ids=[agreement_id])
+    return next(c for c in found if c.id == approval_id)
+
+
+async def opt_in(
+    principal: Principal, approval_id: uuid.UUID, command: SpecialConditionOptIn
+) -> SpecialConditionView:
+    """A municipality joins a special condition or stays out of it (its purchasers for
+    itself, or the region's steering group for it); a later choice replaces an earlier one."""
+    async with write_transaction():
+        approval = (
+            await SpecialConditionApproval.select(
+                SpecialConditionApproval.id,
+                SpecialConditionApproval.agreement,
+                SpecialConditionApproval.agreement._.region.as_alias("region"),
+            )
+            .where(SpecialConditionApproval.id == approval_id)
+            .first()
+            .run()
+        )
+        if approval is None:
+            raise DomainError(
+                ErrorCode.NOT_FOUND, "There is no such special condition.", ["input", "id"]
+            )
+        acting_for_itself = (
+            principal.role is Role.PURCHASER and principal.org_code == command.municipality_code
+        )
+        if not acting_for_itself:
+            require_steering(principal, approval["region"], ["input", "municipalityCode"])
+        party = (
+            await AgreementParty.exists()
+            .where(
+                (AgreementParty.agreement == approval["agreement"])
+                & (AgreementParty.party == command.municipality_code)
+            )
+            .run()
+        )
+        if not party:
+            raise DomainError(
+                ErrorCode.INVALID,
+                f"{command.municipality_code} is not a party to the agreement.",
+                ["input", "municipalityCode"],
+            )
+        await (
+            SpecialConditionChoice.delete()
+            .where(
+                (SpecialConditionChoice.approval == approval_id)
+                & (SpecialConditionChoice.municipality == command.municipality_code)
+            )
+            .run()
+        )
+        await SpecialConditionChoice.insert(
+            SpecialConditionChoice(
+                approval=approval_id,
+                municipality=command.municipality_code,
+                opted_in=command.opted_in,
+                decided_on=command.decided_on,
+                recorded_by=principal.subject or "",
+            )
+        ).run()
+        await _record(
+            approval["agreement"],
+            principal,
+            "special_condition_choice",
+            f"{command.municipality_code}: {'in' if command.opted_in else 'out'}",
+        )
+    found = await special_conditions(agreement_ids=[approval["agreement"]])
+    return next(c for c in found if c.id == approval_id)
+
+
+async def unique_decisions(
+    agreement_ids: Sequence[uuid.UUID] = (), offer_ids: Sequence[uuid.UUID] = ()
+) -> list[UniqueDecisionView]:
+    condition = all_of(
+        [
+            UniqueOfferDecision.agreement.is_in(list(agreement_ids)) if agreement_ids else None,
+            UniqueOfferDecision.offer.is_in(list(offer_ids)) if offer_ids else None,
+        ]
+    )
+    if condition is None:
+        return []
+    rows = (
+        await UniqueOfferDecision.select()
+        .where(condition)
+        .order_by(UniqueOfferDecision.year, UniqueOfferDecision.decided_on)
+        .run()
+    )
+    return [
+        UniqueDecisionView.model_validate(
+            {**r, "agreement_id": r["agreement"], "offer_id": r["offer"]}
+        )
+        for r in rows
+    ]
+
+
+async def set_unique_status(
+    principal: Principal, agreement_id: uuid.UUID, command: UniqueOfferStatusSet
+) -> UniqueDecisionView:
+    """The steering group's decision, on the expert panel's recommendation, on a unique
+    offer for a year; for the current year it is also the offer's status in the catalogue."""
+    async with write_transaction():
+        row = await _managed(principal, agreement_id)
+        offer = await _offer_in_region(principal, command.offer_id, row["region"])
+        if not row["valid_from"].year <= command.year <= row["valid_to"].year:
+            raise DomainError(
+                ErrorCode.INVALID, "The year lies within the agreement's period.", ["input", "year"]
+            )
+        await (
+            UniqueOfferDecision.delete()
+            .where(
+                (UniqueOfferDecision.agreement == agreement_id)
+                & (UniqueOfferDecision.offer == offer.id)
+                & (UniqueOfferDecision.year == command.year)
+            )
+            .run()
+        )
+        await UniqueOfferDecision.insert(
+            UniqueOfferDecision(
+                id=uuid.uuid4(),
+                agreement=agreement_id,
+                offer=offer.id,
+                year=command.year,
+                status=command.status.value,
+                recommended_by=command.recommended_by,
+                working_group=command.working_group,
+                progress=command.progress,
+                decided_on=command.decided_on,
+                recorded_by=principal.subject or "",
+            )
+        ).run()
+        if command.year == today().year and offer.unique_status is not command.status:
+            await (
+                Offer.update(
+                    {Offer.unique_status: command.status.value, Offer.updated_at: utcnow()}
+                )
+                .where(Offer.id == offer.id)
+                .run()
+            )
+            await offers.record_event(
+                offer.id,
+                principal,
+                "unique_status",
+                reason=command.progress,
+                detail=f"{offer.unique_status.value} -> {command.status.value} ({row['name']})",
+            )
+            await search_index.refresh([offer.id], today(), text=False)
+        await _record(
+            agreement_id,
+            principal,
+            "unique_offer",
+            f"{offer.name} {command.year}: {command.status.value}",
+        )
+    found = await unique_decisions(agreement_ids=[agreement_id], offer_ids=[offer.id])
+    return next(d for d in found if d.year == command.year)
