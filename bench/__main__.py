@@ -30,6 +30,7 @@ from marketplace.offers.tables import Offer
 from marketplace.organisations.demo import seed_demo_providers
 from marketplace.organisations.reference import load_reference_data
 from marketplace.organisations.tables import Municipality, Provider
+from schema.agreements.loaders import AgreementLoaders
 from schema.context import Context
 from schema.graphql import build_schema
 from schema.marketplace.loaders import MarketplaceLoaders
@@ -90,6 +91,7 @@ async def main() -> None:
                 context = Context(
                     principal=Principal.anonymous(),
                     marketplace=MarketplaceLoaders(Principal.anonymous()),
+                    agreements=AgreementLoaders(Principal.anonymous()),
                 )
                 result = await schema.execute(document, context_value=context)
                 assert result.errors is None, result.errors

@@ -9,12 +9,14 @@ from litestar import Request
 from strawberry.litestar import BaseContext
 
 from marketplace.core.identity import Principal
+from schema.agreements.loaders import AgreementLoaders
 from schema.marketplace.loaders import MarketplaceLoaders
 
 
 class Context(BaseContext, kw_only=True):
     principal: Principal
     marketplace: MarketplaceLoaders
+    agreements: AgreementLoaders
 
 
 Info = strawberry.Info[Context, None]
@@ -23,4 +25,8 @@ Info = strawberry.Info[Context, None]
 async def context_getter(request: Request[Any, Any, Any]) -> Context:
     user = request.user
     principal = user if isinstance(user, Principal) else Principal.anonymous()
-    return Context(principal=principal, marketplace=MarketplaceLoaders(principal))
+    return Context(
+        principal=principal,
+        marketplace=MarketplaceLoaders(principal),
+        agreements=AgreementLoaders(principal),
+    )

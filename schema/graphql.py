@@ -21,6 +21,9 @@ from strawberry.utils.await_maybe import await_maybe
 
 from marketplace.core.errors import DomainError
 from marketplace.core.settings import Settings
+from schema.agreements.mutations import AgreementMutation
+from schema.agreements.queries import AgreementQuery
+from schema.agreements.types import Agreement, SpecialConditionApproval
 from schema.context import Info
 from schema.errors import should_mask_error
 from schema.marketplace.contract_mutations import ContractMutation
@@ -47,11 +50,13 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
     "PlacementRequest": PlacementRequest,
     "Contract": Contract,
     "ContractChange": ContractChange,
+    "Agreement": Agreement,
+    "SpecialConditionApproval": SpecialConditionApproval,
 }
 
 
 @strawberry.type
-class Query(MarketplaceQuery, OfferQuery, SearchQuery, ContractQuery):
+class Query(MarketplaceQuery, OfferQuery, SearchQuery, ContractQuery, AgreementQuery):
     @strawberry.field(description="Any object by its global ID; null when there is none.")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
         global_id = decode_global_id(id)
@@ -63,7 +68,7 @@ class Query(MarketplaceQuery, OfferQuery, SearchQuery, ContractQuery):
 
 
 @strawberry.type
-class Mutation(MarketplaceMutation, OfferMutation, ContractMutation):
+class Mutation(MarketplaceMutation, OfferMutation, ContractMutation, AgreementMutation):
     pass
 
 

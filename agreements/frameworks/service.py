@@ -244,14 +244,29 @@ def _rule_set_views(agreement: dict[str, Any], rows: list[dict[str, Any]]) -> li
     return views
 
 
+async def rule_sets_by_agreement(
+    ids: Sequence[uuid.UUID],
+) -> dict[uuid.UUID, list[RuleSetView]]:
+    """Every agreement's rule sets in force order (two statements for any number)."""
+    found: dict[uuid.UUID, list[RuleSetView]] = {i: [] for i in ids}
+    if not ids:
+        return found
+    agreements = await Agreement.select().where(Agreement.id.is_in(list(ids))).run()
+    rows: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    for row in (
+        await RuleSet.select()
+        .where(RuleSet.agreement.is_in(list(ids)))
+        .output(load_json=True)
+        .run()
+    ):
+        rows[row["agreement"]].append(row)
+    for agreement in agreements:
+        found[agreement["id"]] = _rule_set_views(agreement, rows[agreement["id"]])
+    return found
+
+
 async def rule_sets(agreement_id: uuid.UUID) -> list[RuleSetView]:
-    agreement = await Agreement.select().where(Agreement.id == agreement_id).first().run()
-    if agreement is None:
-        return []
-    rows = (
-        await RuleSet.select().where(RuleSet.agreement == agreement_id).output(load_json=True).run()
-    )
-    return _rule_set_views(agreement, rows)
+    return (await rule_sets_by_agreement([agreement_id]))[agreement_id]
 
 
 async def rules_on(agreement: dict[str, Any], on: datetime.date) -> RuleSetView | None:
@@ -625,15 +640,19 @@ def _condition_view(row: dict[str, Any], choices: list[ChoiceView]) -> SpecialCo
 
 
 async def special_conditions(
-    agreement_ids: Sequence[uuid.UUID] = (), offer_ids: Sequence[uuid.UUID] = ()
+    agreement_ids: Sequence[uuid.UUID] = (),
+    offer_ids: Sequence[uuid.UUID] = (),
+    ids: Sequence[uuid.UUID] = (),
 ) -> list[SpecialConditionView]:
-    """Special conditions of agreements, or of offers, with the municipalities' choices."""
+    """Special conditions of agreements, of offers, or by ID, with the municipalities'
+    choices."""
     condition = all_of(
         [
             SpecialConditionApproval.agreement.is_in(list(agreement_ids))
             if agreement_ids
             else None,
             SpecialConditionApproval.offer.is_in(list(offer_ids)) if offer_ids else None,
+            SpecialConditionApproval.id.is_in(list(ids)) if ids else None,
         ]
     )
     if condition is None:
