@@ -156,7 +156,9 @@ class AgreementMutation:
 
         found, errors = await attempt(run)
         agreement = await _agreement(info, made["id"]) if found else None
-        return CouncilDecisionRecordPayload(approval_status=found, agreement=agreement, errors=errors)
+        return CouncilDecisionRecordPayload(
+            approval_status=found, agreement=agreement, errors=errors
+        )
 
     @strawberry.mutation(
         description="Approve a special condition for a new offer (steering group)."
