@@ -84,6 +84,7 @@ def serve(host: str | None, port: int | None) -> None:
     help="Only the official reference data: regions, municipalities and the taxonomies.",
 )
 def seed(registry_only: bool) -> None:
+    from agreements.frameworks.demo import planned_agreement_count, seed_demo_agreements
     from marketplace.offers.demo import planned_offer_count, seed_demo_offers
     from marketplace.offers.service import load_taxonomies
     from marketplace.organisations.demo import DEMO_PROVIDERS, seed_demo_providers
@@ -108,6 +109,14 @@ def seed(registry_only: bool) -> None:
             offers_added = await seed_demo_offers(lambda: progress.update(task, advance=1))
             console.print(
                 f"  offers added: {offers_added} (of {planned_offer_count()} demo offers)"
+            )
+            task = progress.add_task("Demo agreements", total=planned_agreement_count())
+            agreements_added = await seed_demo_agreements(
+                lambda _name: progress.update(task, advance=1)
+            )
+            console.print(
+                f"  agreements added: {agreements_added} "
+                f"(of {planned_agreement_count()} demo agreements)"
             )
             await analyze()
 
