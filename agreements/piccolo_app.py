@@ -9,7 +9,14 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "agreements
 APP_CONFIG = AppConfig(
     app_name="agreements",
     migrations_folder_path=str(MIGRATIONS),
-    table_classes=table_finder(modules=["agreements.frameworks.tables"], exclude_imported=True),
+    table_classes=table_finder(
+        modules=[
+            "agreements.frameworks.tables",
+            "agreements.announcements.tables",
+            "agreements.gaps.tables",
+        ],
+        exclude_imported=True,
+    ),
     migration_dependencies=["marketplace.piccolo_app"],
     commands=[],
 )

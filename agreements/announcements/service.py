@@ -1,0 +1,338 @@
+"""Central announcements (the registry administrator records them) and the regions' reports
+on them (each region's steering group drafts and submits its own); every signed-in user reads
+both. A report is due by the announcement's deadline."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from agreements.announcements.models import (
+    AnnouncementCreate,
+    AnnouncementStatus,
+    AnnouncementView,
+    ReportCreate,
+    ReportFields,
+    ReportStatus,
+    ReportView,
+)
+from agreements.announcements.tables import CentralAnnouncement, RegionalReport, ReportOffer
+from agreements.frameworks.service import require_steering
+from marketplace.core.clock import today, utcnow
+from marketplace.core.db import write_transaction
+from marketplace.core.errors import DomainError, ErrorCode
+from marketplace.core.identity import Principal, Role
+from marketplace.core.pagination import Page, PageRequest, all_of, paginate
+from marketplace.offers import service as offers
+from marketplace.organisations.reference import municipality_records, region_records
+
+_NOT_FOUND = "There is no such central announcement."
+
+
+def _signed_in(principal: Principal) -> None:
+    if not principal.is_authenticated:
+        raise DomainError(ErrorCode.UNAUTHENTICATED, "Sign in to read the announcements.")
+
+
+def _announcement_view(row: dict[str, Any]) -> AnnouncementView:
+    return AnnouncementView.model_validate(row)
+
+
+async def announcements_by_id(
+    principal: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, AnnouncementView]:
+    if not ids or not principal.is_authenticated:
+        return {}
+    rows = (
+        await CentralAnnouncement.select()
+        .where(CentralAnnouncement.id.is_in(list(ids)))
+        .output(load_json=True)
+        .run()
+    )
+    return {row["id"]: _announcement_view(row) for row in rows}
+
+
+async def list_announcements(
+    principal: Principal, page: PageRequest, *, status: AnnouncementStatus | None = None
+) -> Page[AnnouncementView]:
+    """Announcements, oldest first."""
+    _signed_in(principal)
+    rows = await paginate(
+        CentralAnnouncement,
+        where=CentralAnnouncement.status == status.value if status else None,
+        order_by=[CentralAnnouncement.issued_on, CentralAnnouncement.id],
+        page=page,
+        load_json=True,
+    )
+    return rows.map(_announcement_view)
+
+
+async def announcements_for_groups(codes: Sequence[str]) -> dict[str, AnnouncementView]:
+    """The latest announcement that names each target group."""
+    found: dict[str, AnnouncementView] = {}
+    rows = (
+        await CentralAnnouncement.select()
+        .order_by(CentralAnnouncement.issued_on)
+        .output(load_json=True)
+        .run()
+    )
+    wanted = set(codes)
+    for row in rows:
+        for code in row["target_groups"]:
+            if code in wanted:
+                found[code] = _announcement_view(row)
+    return found
+
+
+async def create_announcement(
+    principal: Principal, command: AnnouncementCreate, *, is_demo: bool = False
+) -> AnnouncementView:
+    principal.require(Role.REGISTRY_ADMIN)
+    announcement_id = uuid.uuid4()
+    async with write_transaction():
+        await CentralAnnouncement.insert(
+            CentralAnnouncement(
+                id=announcement_id,
+                **command.model_dump(
+                    mode="json", exclude={"documents", "issued_on", "report_deadline"}
+                ),
+                issued_on=command.issued_on,
+                report_deadline=command.report_deadline,
+                documents=[d.model_dump() for d in command.documents],
+                is_demo=is_demo,
+                created_at=utcnow(),
+            )
+        ).run()
+    found = await announcements_by_id(principal, [announcement_id])
+    return found[announcement_id]
+
+
+# --- reports ----------------------------------------------------------------------------------
+
+
+async def _report_views(rows: list[dict[str, Any]]) -> list[ReportView]:
+    ids = [row["id"] for row in rows]
+    offer_ids: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    if ids:
+        for row in await ReportOffer.select().where(ReportOffer.report.is_in(ids)).run():
+            offer_ids[row["report"]].append(row["offer"])
+    deadlines = {
+        row["id"]: row["report_deadline"]
+        for row in await CentralAnnouncement.select(
+            CentralAnnouncement.id, CentralAnnouncement.report_deadline
+        )
+        .where(
+            CentralAnnouncement.id.is_in(list({r["announcement"] for r in rows}) or [uuid.uuid4()])
+        )
+        .run()
+    }
+    day = today()
+    views = []
+    for row in rows:
+        deadline = deadlines.get(row["announcement"])
+        open_ = row["status"] != ReportStatus.SUBMITTED.value
+        views.append(
+            ReportView.model_validate(
+                {
+                    **row,
+                    "announcement_id": row["announcement"],
+                    "region_code": row["region"],
+                    "offer_ids": offer_ids[row["id"]],
+                    "deadline": deadline,
+                    "days_to_deadline": (deadline - day).days if deadline and open_ else None,
+                    "overdue": bool(deadline and open_ and day > deadline),
+                }
+            )
+        )
+    return views
+
+
+async def reports_by_id(
+    principal: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, ReportView]:
+    if not ids or not principal.is_authenticated:
+        return {}
+    rows = await RegionalReport.select().where(RegionalReport.id.is_in(list(ids))).run()
+    return {view.id: view for view in await _report_views(rows)}
+
+
+async def list_reports(
+    principal: Principal,
+    page: PageRequest,
+    *,
+    announcement_id: uuid.UUID | None = None,
+    region_code: str | None = None,
+) -> Page[ReportView]:
+    _signed_in(principal)
+    if region_code is not None and region_code not in region_records():
+        raise DomainError(ErrorCode.UNKNOWN_REGION, f"No region {region_code!r}.", ["regionCode"])
+    rows = await paginate(
+        RegionalReport,
+        where=all_of(
+            [
+                RegionalReport.announcement == announcement_id if announcement_id else None,
+                RegionalReport.region == region_code if region_code else None,
+            ]
+        ),
+        order_by=[RegionalReport.created_at, RegionalReport.id],
+        page=page,
+    )
+    return rows.with_items(await _report_views(rows.items))
+
+
+async def _offers_of_region(principal: Principal, ids: list[uuid.UUID], region: str) -> None:
+    regions = {m.code: m.region_code for m in municipality_records()}
+    found = await offers.offers_by_id(principal, ids)
+    strangers = [
+        str(i)
+        for i in ids
+        if i not in found or regions.get(found[i].municipality_code or "") != region
+    ]
+    if strangers:
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"Not offers of region {region}: {', '.join(strangers)}.",
+            ["input", "offerIds"],
+        )
+
+
+async def _write_offers(report_id: uuid.UUID, offer_ids: list[uuid.UUID]) -> None:
+    await ReportOffer.delete().where(ReportOffer.report == report_id).run()
+    if offer_ids:
+        await ReportOffer.insert(
+            *(ReportOffer(report=report_id, offer=o) for o in dict.fromkeys(offer_ids))
+        ).run()
+
+
+async def create_report(
+    principal: Principal, announcement_id: uuid.UUID, command: ReportCreate
+) -> ReportView:
+    """The region's draft report on an announcement (one per region)."""
+    require_steering(principal, command.region_code, ["input", "regionCode"])
+    async with write_transaction():
+        if (
+            not await CentralAnnouncement.exists()
+            .where(CentralAnnouncement.id == announcement_id)
+            .run()
+        ):
+            raise DomainError(ErrorCode.NOT_FOUND, _NOT_FOUND, ["input", "announcementId"])
+        taken = (
+            await RegionalReport.exists()
+            .where(
+                (RegionalReport.announcement == announcement_id)
+                & (RegionalReport.region == command.region_code)
+            )
+            .run()
+        )
+        if taken:
+            raise DomainError(
+                ErrorCode.DUPLICATE,
+                "The region has a report on this announcement already; change that one.",
+                ["input", "regionCode"],
+            )
+        if command.offer_ids:
+            await _offers_of_region(principal, command.offer_ids, command.region_code)
+        report_id = uuid.uuid4()
+        now = utcnow()
+        await RegionalReport.insert(
+            RegionalReport(
+                id=report_id,
+                announcement=announcement_id,
+                region=command.region_code,
+                assessment=command.assessment.value if command.assessment else None,
+                challenges=command.challenges,
+                coordination_model=command.coordination_model,
+                planned_initiatives=command.planned_initiatives,
+                status=ReportStatus.DRAFT.value,
+                created_at=now,
+                updated_at=now,
+            )
+        ).run()
+        await _write_offers(report_id, command.offer_ids or [])
+    found = await reports_by_id(principal, [report_id])
+    return found[report_id]
+
+
+async def _own_draft(principal: Principal, report_id: uuid.UUID) -> dict[str, Any]:
+    principal.require(Role.STEERING, Role.REGISTRY_ADMIN)
+    row = await RegionalReport.select().where(RegionalReport.id == report_id).first().run()
+    if row is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "There is no such report.", ["input", "id"])
+    require_steering(principal, row["region"], ["input", "id"])
+    if row["status"] == ReportStatus.SUBMITTED.value:
+        raise DomainError(
+            ErrorCode.INVALID_STATE,
+            f"The report was submitted on {row['submitted_on']}; it no longer changes.",
+            ["input", "id"],
+        )
+    return row
+
+
+async def update_report(
+    principal: Principal, report_id: uuid.UUID, command: ReportFields
+) -> ReportView:
+    async with write_transaction():
+        row = await _own_draft(principal, report_id)
+        given = command.model_fields_set
+        values: dict[Any, Any] = {RegionalReport.updated_at: utcnow()}
+        if "assessment" in given:
+            values[RegionalReport.assessment] = (
+                command.assessment.value if command.assessment else None
+            )
+        for field in ("challenges", "coordination_model", "planned_initiatives"):
+            if field in given:
+                values[RegionalReport._meta.get_column_by_name(field)] = getattr(command, field)
+        await RegionalReport.update(values).where(RegionalReport.id == report_id).run()
+        if command.offer_ids is not None:
+            await _offers_of_region(principal, command.offer_ids, row["region"])
+            await _write_offers(report_id, command.offer_ids)
+    found = await reports_by_id(principal, [report_id])
+    return found[report_id]
+
+
+async def submit_report(principal: Principal, report_id: uuid.UUID) -> ReportView:
+    """Submit the region's report (once); when every region has, the announcement has its
+    reports."""
+    async with write_transaction():
+        row = await _own_draft(principal, report_id)
+        if row["assessment"] is None:
+            raise DomainError(
+                ErrorCode.REQUIRED,
+                "Give the region's assessment before submitting.",
+                ["input", "assessment"],
+            )
+        await (
+            RegionalReport.update(
+                {
+                    RegionalReport.status: ReportStatus.SUBMITTED.value,
+                    RegionalReport.submitted_on: today(),
+                    RegionalReport.submitted_by: principal.subject,
+                    RegionalReport.updated_at: utcnow(),
+                }
+            )
+            .where(RegionalReport.id == report_id)
+            .run()
+        )
+        submitted = (
+            await RegionalReport.count()
+            .where(
+                (RegionalReport.announcement == row["announcement"])
+                & (RegionalReport.status == ReportStatus.SUBMITTED.value)
+            )
+            .run()
+        )
+        if submitted == len(region_records()):
+            await (
+                CentralAnnouncement.update(
+                    {CentralAnnouncement.status: AnnouncementStatus.REPORTS_RECEIVED.value}
+                )
+                .where(
+                    (CentralAnnouncement.id == row["announcement"])
+                    & (CentralAnnouncement.status == AnnouncementStatus.OPEN.value)
+                )
+                .run()
+            )
+    found = await reports_by_id(principal, [report_id])
+    return found[report_id]

@@ -1,0 +1,503 @@
+"""Supply and demand per target group and region, and the municipalities' demand forecasts.
+
+For a region, a day and each target group:
+
+- **supply**: the places of the region's published offers for the group; the places in use
+  (declared by the providers, plus contracts on the day); free places and occupancy; the
+  contracts by where the buyer sits (inside or outside the region);
+- **demand**: the places the region's municipalities forecast for the year, or, where they
+  forecast none, the places in use; and the signals of unmet demand from the region's
+  municipalities in the year up to the day: searches for the group with no or few results
+  (at most ``FEW_RESULTS``), and requests declined for lack of capacity or fit;
+- the **gap** (demand minus places) and its severity: *critical* when demand exceeds the
+  places and purchasers are being turned away (a decline for capacity, or a search with no
+  result), *high* when demand exceeds the places, *medium* when no place is free or three or
+  more signals came in, *low* otherwise;
+- **offers at risk**: occupancy below the agreement's band at each of the last three month-ends
+  (contracts then, with today's declared places), unique offers in the reinforced cooperation,
+  and offers in the emergency track;
+- the central announcement that names the group, and the same figures a year earlier.
+
+Every figure comes with the offers and counts behind it. Counts of people (places in use,
+contracts, declines, searches) below ``SMALL_COUNT`` are shown as "< 3" to anyone but the
+region's steering group, the registry administrator and, for its own offers, the provider.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from agreements.announcements.models import AnnouncementView, ForecastSet, ForecastView
+from agreements.announcements.service import announcements_for_groups
+from agreements.frameworks import service as frameworks
+from agreements.gaps.tables import DemandForecast
+from marketplace.contracts.models import DeclineReason, RequestStatus
+from marketplace.contracts.tables import PlacementRequest
+from marketplace.core.clock import today, utcnow
+from marketplace.core.db import write_transaction
+from marketplace.core.errors import DomainError, ErrorCode
+from marketplace.core.identity import Principal, Role
+from marketplace.offers.models import OfferStatus, UniqueOfferStatus
+from marketplace.offers.tables import Offer, OfferTargetGroup
+from marketplace.offers.taxonomy import target_group_records
+from marketplace.organisations.reference import municipality_records, region_records
+from marketplace.search.tables import SearchEvent
+
+FEW_RESULTS = 2
+SMALL_COUNT = 3
+AT_RISK_MONTHS = 3
+MAX_YEARS_AHEAD = 2
+
+
+def region_municipalities(region: str) -> list[str]:
+    return sorted(m.code for m in municipality_records() if m.region_code == region)
+
+
+def owns_region(principal: Principal, region: str) -> bool:
+    """Who sees the small counts of a region's figures."""
+    return principal.is_registry_admin or (
+        principal.role is Role.STEERING and principal.org_code == region
+    )
+
+
+# --- forecasts --------------------------------------------------------------------------------
+
+
+async def set_forecast(principal: Principal, command: ForecastSet) -> ForecastView:
+    """A municipality's forecast of the places it will need for a group in a year (its
+    purchasers for itself, or its region's steering group); a new one replaces the old."""
+    regions = {m.code: m.region_code for m in municipality_records()}
+    region = regions.get(command.municipality_code)
+    if region is None:
+        raise DomainError(
+            ErrorCode.UNKNOWN_MUNICIPALITY, "No such municipality.", ["input", "municipalityCode"]
+        )
+    if not (principal.role is Role.PURCHASER and principal.org_code == command.municipality_code):
+        frameworks.require_steering(principal, region, ["input", "municipalityCode"])
+    async with write_transaction():
+        await (
+            DemandForecast.delete()
+            .where(
+                (DemandForecast.municipality == command.municipality_code)
+                & (DemandForecast.target_group == command.target_group)
+                & (DemandForecast.year == command.year)
+            )
+            .run()
+        )
+        await DemandForecast.insert(
+            DemandForecast(
+                municipality=command.municipality_code,
+                target_group=command.target_group,
+                year=command.year,
+                places=command.places,
+                note=command.note,
+                set_by=principal.subject or "",
+                set_at=utcnow(),
+            )
+        ).run()
+    return ForecastView(
+        municipality=command.municipality_code,
+        target_group=command.target_group,
+        year=command.year,
+        places=command.places,
+        note=command.note,
+    )
+
+
+@dataclass(frozen=True)
+class ForecastReport:
+    region: str
+    year: int
+    totals: dict[str, int]
+    rows: list[ForecastView]  # empty unless the caller may see the municipalities' own
+
+
+def _require_region(code: str, field: Sequence[str]) -> None:
+    if code not in region_records():
+        raise DomainError(ErrorCode.UNKNOWN_REGION, f"No region {code!r}.", list(field))
+
+
+async def forecasts(principal: Principal, region: str, year: int) -> ForecastReport:
+    """The sums per target group for every signed-in user; the municipalities' own figures
+    for the region's steering group (and a purchaser's own municipality)."""
+    if not principal.is_authenticated:
+        raise DomainError(ErrorCode.UNAUTHENTICATED, "Sign in to read the forecasts.")
+    _require_region(region, ["regionCode"])
+    municipalities = region_municipalities(region)
+    rows = (
+        await DemandForecast.select()
+        .where(DemandForecast.municipality.is_in(municipalities) & (DemandForecast.year == year))
+        .order_by(DemandForecast.municipality, DemandForecast.target_group)
+        .run()
+    )
+    totals: dict[str, int] = defaultdict(int)
+    for row in rows:
+        totals[row["target_group"]] += row["places"]
+    visible = [
+        ForecastView.model_validate(row)
+        for row in rows
+        if owns_region(principal, region)
+        or (principal.role is Role.PURCHASER and principal.org_code == row["municipality"])
+    ]
+    return ForecastReport(region, year, dict(totals), visible)
+
+
+# --- the gap analysis ---------------------------------------------------------------------------
+
+
+@dataclass
+class OfferFigures:
+    offer_id: uuid.UUID
+    name: str
+    provider_org: str
+    places: int
+    declared: int
+    contracted: int = 0
+    unique_status: str = UniqueOfferStatus.NONE.value
+    month_ends: list[tuple[datetime.date, int]] = field(default_factory=list)  # contracts then
+    risks: list[str] = field(default_factory=list)
+
+    @property
+    def in_use(self) -> int:
+        return self.declared + self.contracted
+
+    @property
+    def occupancy_bp(self) -> int | None:
+        return round(self.in_use * 10000 / self.places) if self.places else None
+
+
+@dataclass
+class GroupFigures:
+    target_group: str
+    offers: list[OfferFigures] = field(default_factory=list)
+    contracts_inside: int = 0
+    contracts_outside: int = 0
+    forecast: int | None = None
+    searches_none: int = 0
+    searches_few: int = 0
+    declined_capacity: int = 0
+    declined_fit: int = 0
+
+    @property
+    def places(self) -> int:
+        return sum(o.places for o in self.offers)
+
+    @property
+    def in_use(self) -> int:
+        return sum(o.in_use for o in self.offers)
+
+    @property
+    def free(self) -> int:
+        return sum(max(o.places - o.in_use, 0) for o in self.offers)
+
+    @property
+    def occupancy_bp(self) -> int | None:
+        return round(self.in_use * 10000 / self.places) if self.places else None
+
+    @property
+    def demand(self) -> int:
+        return self.forecast if self.forecast is not None else self.in_use
+
+    @property
+    def gap(self) -> int:
+        return self.demand - self.places
+
+    @property
+    def signals(self) -> int:
+        return self.searches_none + self.searches_few + self.declined_capacity + self.declined_fit
+
+    @property
+    def severity(self) -> str:
+        if self.gap > 0 and (self.declined_capacity or self.searches_none):
+            return "critical"
+        if self.gap > 0:
+            return "high"
+        if (self.places and self.free == 0) or self.signals >= 3:
+            return "medium"
+        return "low"
+
+
+@dataclass
+class GapRow:
+    now: GroupFigures
+    year_earlier: GroupFigures
+    announcement: AnnouncementView | None
+
+
+@dataclass
+class GapReport:
+    region: str
+    as_of: datetime.date
+    rows: list[GapRow]
+    band_min_bp: int | None
+    band_source: str | None
+
+
+def _end_of(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(
+        day + datetime.timedelta(days=1), datetime.time(), datetime.UTC
+    )
+
+
+def month_ends(day: datetime.date, count: int = AT_RISK_MONTHS) -> list[datetime.date]:
+    """The last ``count`` month-ends before ``day``, latest first."""
+    ends = []
+    first = day.replace(day=1)
+    for _ in range(count):
+        last = first - datetime.timedelta(days=1)
+        ends.append(last)
+        first = last.replace(day=1)
+    return ends
+
+
+def _contracts_sql(region: str, on: datetime.date) -> tuple[str, list[Any]]:
+    return (
+        "SELECT c.offer AS offer, bm.region AS buyer_region, COUNT(*) AS n FROM contract c "
+        "JOIN offer o ON o.id = c.offer JOIN municipality om ON om.code = o.municipality "
+        "JOIN municipality bm ON bm.code = c.buyer "
+        "WHERE om.region = {} AND c.status <> 'cancelled' AND c.start_date <= {} "
+        "AND (c.end_date IS NULL OR c.end_date >= {}) GROUP BY c.offer, bm.region",
+        [region, on, on],
+    )
+
+
+def _month_end_sql(region: str, ends: list[datetime.date]) -> tuple[str, list[Any]]:
+    sums = ", ".join(
+        f"SUM(CASE WHEN c.start_date <= {{}} AND (c.end_date IS NULL OR c.end_date >= {{}}) "
+        f"THEN 1 ELSE 0 END) AS m{i}"
+        for i in range(len(ends))
+    )
+    args: list[Any] = []
+    for end in ends:
+        args += [end, end]
+    return (
+        f"SELECT c.offer AS offer, {sums} FROM contract c JOIN offer o ON o.id = c.offer "
+        "JOIN municipality om ON om.code = o.municipality "
+        "WHERE om.region = {} AND c.status <> 'cancelled' AND c.start_date <= {} "
+        "AND (c.end_date IS NULL OR c.end_date >= {}) GROUP BY c.offer",
+        [*args, region, ends[0], ends[-1]],
+    )
+
+
+def _forecast_sql(region: str, year: int) -> tuple[str, list[Any]]:
+    return (
+        "SELECT f.target_group AS target_group, SUM(f.places) AS places FROM demand_forecast f "
+        "JOIN municipality m ON m.code = f.municipality WHERE m.region = {} AND f.year = {} "
+        "GROUP BY f.target_group",
+        [region, year],
+    )
+
+
+def statements(region: str, on: datetime.date) -> list[tuple[str, list[Any]]]:
+    """The aggregations of one day's figures as SQL (for the benchmark's raw twin)."""
+    return [
+        _contracts_sql(region, on),
+        _month_end_sql(region, month_ends(on)),
+        _forecast_sql(region, on.year),
+    ]
+
+
+async def _raw(sql: tuple[str, list[Any]]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = await Offer.raw(sql[0], *sql[1]).run()
+    return rows
+
+
+async def figures(
+    region: str, groups: Sequence[str], on: datetime.date, band_min_bp: int | None
+) -> dict[str, GroupFigures]:
+    """Every figure of the region's supply and demand for the groups on a day."""
+    result = {code: GroupFigures(code) for code in groups}
+    wanted = set(groups)
+    # supply: the region's offers published by then, per target group
+    published = (
+        (Offer.status == OfferStatus.PUBLISHED.value)
+        & (Offer.municipality._.region == region)
+        & (Offer.published_at < _end_of(on))
+    )
+    rows = (
+        await Offer.select(
+            Offer.id,
+            Offer.name,
+            Offer.provider._.org_code.as_alias("org"),
+            Offer.capacity_places,
+            Offer.occupied_places,
+            Offer.unique_status,
+        )
+        .where(published)
+        .run()
+    )
+    offers = {
+        row["id"]: OfferFigures(
+            row["id"],
+            row["name"],
+            row["org"],
+            row["capacity_places"],
+            row["occupied_places"],
+            unique_status=row["unique_status"],
+        )
+        for row in rows
+    }
+    links = (
+        await OfferTargetGroup.select(OfferTargetGroup.offer, OfferTargetGroup.target_group)
+        .where(OfferTargetGroup.offer.is_in(Offer.select(Offer.id).where(published)))
+        .run()
+        if offers
+        else []
+    )
+    groups_of: dict[uuid.UUID, list[str]] = defaultdict(list)
+    for link in links:
+        if link["target_group"] in wanted and link["offer"] in offers:
+            groups_of[link["offer"]].append(link["target_group"])
+    for row in await _raw(_contracts_sql(region, on)):
+        offer = offers.get(_uuid(row["offer"]))
+        if offer is None:
+            continue
+        offer.contracted += int(row["n"])
+        for code in groups_of[offer.offer_id]:
+            if row["buyer_region"] == region:
+                result[code].contracts_inside += int(row["n"])
+            else:
+                result[code].contracts_outside += int(row["n"])
+    ends = month_ends(on)
+    for row in await _raw(_month_end_sql(region, ends)):
+        offer = offers.get(_uuid(row["offer"]))
+        if offer is not None:
+            offer.month_ends = [(end, int(row[f"m{i}"] or 0)) for i, end in enumerate(ends)]
+    for offer in offers.values():
+        if not offer.month_ends:
+            offer.month_ends = [(end, 0) for end in ends]
+        _risks(offer, band_min_bp)
+        for code in groups_of[offer.offer_id]:
+            result[code].offers.append(offer)
+    # demand: forecasts, and the signals from the region's municipalities in the year to ``on``
+    for row in await _raw(_forecast_sql(region, on.year)):
+        if row["target_group"] in wanted:
+            result[row["target_group"]].forecast = int(row["places"])
+    municipalities = region_municipalities(region)
+    since = _end_of(on - datetime.timedelta(days=365))
+    declined = (
+        await PlacementRequest.select(PlacementRequest.offer, PlacementRequest.decline_reason)
+        .where(
+            (PlacementRequest.status == RequestStatus.DECLINED.value)
+            & PlacementRequest.buyer.is_in(municipalities)
+            & PlacementRequest.decline_reason.is_in(
+                [DeclineReason.NO_CAPACITY.value, DeclineReason.TARGET_GROUP_MISMATCH.value]
+            )
+            & (PlacementRequest.answered_at >= since)
+            & (PlacementRequest.answered_at < _end_of(on))
+        )
+        .run()
+    )
+    if declined:
+        asked_for: dict[uuid.UUID, list[str]] = defaultdict(list)
+        for link in (
+            await OfferTargetGroup.select(OfferTargetGroup.offer, OfferTargetGroup.target_group)
+            .where(OfferTargetGroup.offer.is_in(list({r["offer"] for r in declined})))
+            .run()
+        ):
+            asked_for[link["offer"]].append(link["target_group"])
+        for row in declined:
+            for code in asked_for[row["offer"]]:
+                if code in wanted:
+                    if row["decline_reason"] == DeclineReason.NO_CAPACITY.value:
+                        result[code].declined_capacity += 1
+                    else:
+                        result[code].declined_fit += 1
+    searches = (
+        await SearchEvent.select(SearchEvent.filters, SearchEvent.result_count)
+        .where(
+            SearchEvent.municipality.is_in(municipalities)
+            & (SearchEvent.result_count <= FEW_RESULTS)
+            & (SearchEvent.at >= since)
+            & (SearchEvent.at < _end_of(on))
+        )
+        .output(load_json=True)
+        .run()
+    )
+    for search in searches:
+        asked = set(search["filters"].get("any_target_groups", [])) | set(
+            search["filters"].get("all_target_groups", [])
+        )
+        for code in asked & wanted:
+            if search["result_count"] == 0:
+                result[code].searches_none += 1
+            else:
+                result[code].searches_few += 1
+    return result
+
+
+def _uuid(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def _risks(offer: OfferFigures, band_min_bp: int | None) -> None:
+    if offer.unique_status == UniqueOfferStatus.EMERGENCY_TRACK.value:
+        offer.risks.append("in the emergency track (nødspor)")
+    elif offer.unique_status == UniqueOfferStatus.REINFORCED_COOPERATION.value:
+        offer.risks.append("a unique offer in the reinforced cooperation")
+    if band_min_bp is not None and offer.places:
+        shares = [round((offer.declared + n) * 10000 / offer.places) for _, n in offer.month_ends]
+        if shares and all(share < band_min_bp for share in shares):
+            listed = ", ".join(f"{share / 100:g}%" for share in reversed(shares))
+            offer.risks.append(
+                f"occupancy below the agreement's {band_min_bp / 100:g}% at the last "
+                f"{len(shares)} month-ends ({listed})"
+            )
+
+
+def _a_year_before(day: datetime.date) -> datetime.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+async def supply_gaps(
+    principal: Principal,
+    region: str,
+    target_groups: Sequence[str] | None = None,
+    as_of: datetime.date | None = None,
+) -> GapReport:
+    """The gap analysis for a region (see the module's docstring); readable by every
+    signed-in user, with small counts hidden outside the owning parties (see ``shown``)."""
+    if not principal.is_authenticated:
+        raise DomainError(ErrorCode.UNAUTHENTICATED, "Sign in to read the gap analysis.")
+    _require_region(region, ["regionCode"])
+    known = [r.code for r in target_group_records()]
+    groups = list(dict.fromkeys(target_groups)) if target_groups else known
+    unknown = [g for g in groups if g not in known]
+    if unknown:
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"Unknown target group code(s): {', '.join(unknown)}.",
+            ["targetGroupCodes"],
+        )
+    day = as_of or today()
+    if day > today() + datetime.timedelta(days=365 * MAX_YEARS_AHEAD):
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"The gap analysis looks at most {MAX_YEARS_AHEAD} years ahead.",
+            ["asOf"],
+        )
+    agreement = await frameworks.agreement_in_force(region, day)
+    band_min_bp, band_source = None, None
+    if agreement is not None:
+        rules = await frameworks.rules_on(agreement, day)
+        if rules is not None and rules.rules.occupancy is not None:
+            band_min_bp = int(rules.rules.occupancy.min_percent * 100)
+            band_source = agreement["name"]
+    now = await figures(region, groups, day, band_min_bp)
+    before = await figures(region, groups, _a_year_before(day), band_min_bp)
+    announced = await announcements_for_groups(groups)
+    rows = [GapRow(now[g], before[g], announced.get(g)) for g in groups]
+    return GapReport(region, day, rows, band_min_bp, band_source)
+
+
+def shown(count: int, visible: bool) -> str:
+    """A count of people as anyone but the owning parties sees it."""
+    return str(count) if visible or count == 0 or count >= SMALL_COUNT else f"< {SMALL_COUNT}"
