@@ -50,6 +50,11 @@ os.environ["ENVIRONMENT"] = "test"
 
 import httpx  # noqa: E402
 
+from agreements.announcements.tables import (  # noqa: E402
+    CentralAnnouncement,
+    RegionalReport,
+    ReportOffer,
+)
 from agreements.frameworks.rulebook import AgreementRuleBook  # noqa: E402
 from agreements.frameworks.tables import (  # noqa: E402
     Agreement,
@@ -64,6 +69,7 @@ from agreements.frameworks.tables import (  # noqa: E402
     SpecialConditionChoice,
     UniqueOfferDecision,
 )
+from agreements.gaps.tables import DemandForecast  # noqa: E402
 from marketplace.contracts.tables import (  # noqa: E402
     Contract,
     ContractChange,
@@ -96,6 +102,10 @@ from schema.auth import mint_token  # noqa: E402
 
 # Tables tests write to, children first; emptied after every test.
 MUTABLE_TABLES = [
+    ReportOffer,
+    RegionalReport,
+    CentralAnnouncement,
+    DemandForecast,
     AgreementEvent,
     UniqueOfferDecision,
     SpecialConditionChoice,
