@@ -21,6 +21,9 @@ from strawberry.utils.await_maybe import await_maybe
 
 from marketplace.core.errors import DomainError
 from marketplace.core.settings import Settings
+from schema.agreements.announcement_mutations import AnnouncementMutation
+from schema.agreements.announcement_queries import AnnouncementQuery
+from schema.agreements.announcement_types import CentralAnnouncement, RegionalReport
 from schema.agreements.mutations import AgreementMutation
 from schema.agreements.queries import AgreementQuery
 from schema.agreements.types import Agreement, SpecialConditionApproval
@@ -52,11 +55,15 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
     "ContractChange": ContractChange,
     "Agreement": Agreement,
     "SpecialConditionApproval": SpecialConditionApproval,
+    "CentralAnnouncement": CentralAnnouncement,
+    "RegionalReport": RegionalReport,
 }
 
 
 @strawberry.type
-class Query(MarketplaceQuery, OfferQuery, SearchQuery, ContractQuery, AgreementQuery):
+class Query(
+    MarketplaceQuery, OfferQuery, SearchQuery, ContractQuery, AgreementQuery, AnnouncementQuery
+):
     @strawberry.field(description="Any object by its global ID; null when there is none.")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
         global_id = decode_global_id(id)
@@ -68,7 +75,9 @@ class Query(MarketplaceQuery, OfferQuery, SearchQuery, ContractQuery, AgreementQ
 
 
 @strawberry.type
-class Mutation(MarketplaceMutation, OfferMutation, ContractMutation, AgreementMutation):
+class Mutation(
+    MarketplaceMutation, OfferMutation, ContractMutation, AgreementMutation, AnnouncementMutation
+):
     pass
 
 

@@ -158,6 +158,21 @@ async def reports_by_id(
     return {view.id: view for view in await _report_views(rows)}
 
 
+async def reports_by_announcement(ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[ReportView]]:
+    """Every region's report on the announcements (at most five each), by region."""
+    found: dict[uuid.UUID, list[ReportView]] = {i: [] for i in ids}
+    if ids:
+        rows = (
+            await RegionalReport.select()
+            .where(RegionalReport.announcement.is_in(list(ids)))
+            .order_by(RegionalReport.region)
+            .run()
+        )
+        for view in await _report_views(rows):
+            found[view.announcement_id].append(view)
+    return found
+
+
 async def list_reports(
     principal: Principal,
     page: PageRequest,

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from functools import partial
 from typing import TypeVar
 
+from agreements.announcements import service as announcements
+from agreements.announcements.models import AnnouncementView, ReportView
 from agreements.frameworks import service
 from agreements.frameworks.models import (
     AgreementView,
@@ -74,6 +76,21 @@ class UniqueDecisionsByAgreementLoader(KeyedLoader[uuid.UUID, list[UniqueDecisio
         super().__init__(_uniques, default=[])
 
 
+class AnnouncementByIdLoader(KeyedLoader[uuid.UUID, AnnouncementView]):
+    def __init__(self, principal: Principal) -> None:
+        super().__init__(partial(announcements.announcements_by_id, principal))
+
+
+class ReportByIdLoader(KeyedLoader[uuid.UUID, ReportView]):
+    def __init__(self, principal: Principal) -> None:
+        super().__init__(partial(announcements.reports_by_id, principal))
+
+
+class ReportsByAnnouncementLoader(KeyedLoader[uuid.UUID, list[ReportView]]):
+    def __init__(self) -> None:
+        super().__init__(announcements.reports_by_announcement, default=[])
+
+
 class AgreementLoaders:
     """The registry's loaders for one request."""
 
@@ -84,3 +101,6 @@ class AgreementLoaders:
         self.special_conditions_by_agreement = SpecialConditionsByAgreementLoader()
         self.special_condition_by_id = SpecialConditionByIdLoader(principal)
         self.unique_decisions_by_agreement = UniqueDecisionsByAgreementLoader()
+        self.announcement_by_id = AnnouncementByIdLoader(principal)
+        self.report_by_id = ReportByIdLoader(principal)
+        self.reports_by_announcement = ReportsByAnnouncementLoader()
