@@ -17,7 +17,7 @@ from marketplace.core.settings import Settings, get_settings
 from schema.auth import BearerAuthMiddleware, TokenValidator
 from schema.context import context_getter
 from schema.graphql import build_schema
-from schema.rest.exports import billing_csv
+from schema.rest.exports import billing_csv, gaps_csv, gaps_json
 from schema.rest.health import health, ready
 
 VERSION = "0.1.0"
@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         request_max_body_size = MAX_REQUEST_BYTES
 
     app = Litestar(
-        route_handlers=[GraphQLController, health, ready, billing_csv],
+        route_handlers=[GraphQLController, health, ready, billing_csv, gaps_csv, gaps_json],
         middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema"])],
         lifespan=[database],
         openapi_config=OpenAPIConfig(

@@ -1,8 +1,9 @@
-"""CSV exports for spreadsheets: the monthly billing statement."""
+"""Exports for spreadsheets: the monthly billing statement and the gap analysis."""
 
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import uuid
 from typing import Annotated, Any
@@ -16,6 +17,8 @@ from litestar.status_codes import (
     HTTP_404_NOT_FOUND,
 )
 
+from agreements.gaps import report as gap_report
+from agreements.gaps import service as gaps
 from marketplace.contracts import billing
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import Principal
@@ -152,4 +155,83 @@ async def billing_csv(
         statement_csv(statement),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="billing-{party}-{month}.csv"'},
+    )
+
+
+def _gap_query(
+    request: Request[Principal, Any, Any],
+    region_code: str,
+    target_group_codes: str | None,
+    as_of: str | None,
+) -> tuple[Any, ...]:
+    codes = (
+        [c.strip() for c in target_group_codes.split(",") if c.strip()]
+        if target_group_codes
+        else None
+    )
+    try:
+        day = datetime.date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        raise DomainError(ErrorCode.INVALID, "Give asOf as YYYY-MM-DD.", ["asOf"]) from None
+    return request.user, region_code, codes, day
+
+
+_GAP_DESCRIPTION = (
+    "`regionCode` (1081-1085), optionally `targetGroupCodes` (comma-separated FFB codes; every "
+    "group when left out) and `asOf` (YYYY-MM-DD; today). Needs a bearer token. Counts of "
+    'people below 3 are shown as "< 3" except to the region\'s steering group.'
+)
+
+
+@get(
+    "/exports/gaps.csv",
+    tags=["exports"],
+    summary="The gap analysis as CSV (the same figures as `supplyGaps`), one row per target group",
+    description=_GAP_DESCRIPTION,
+    media_type="text/csv",
+)
+async def gaps_csv(
+    request: Request[Principal, Any, Any],
+    region_code: Annotated[str, QueryParameter(name="regionCode")],
+    target_group_codes: Annotated[str | None, QueryParameter(name="targetGroupCodes")] = None,
+    as_of: Annotated[str | None, QueryParameter(name="asOf")] = None,
+) -> Response[Any]:
+    try:
+        principal, region, codes, day = _gap_query(request, region_code, target_group_codes, as_of)
+        report = await gaps.supply_gaps(principal, region, codes, day)
+    except DomainError as error:
+        return error_response(error)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=gap_report.TABLE_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in gap_report.table(report, gap_report.present(report, principal)):
+        writer.writerow({k: _cell(v) for k, v in row.items()})
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="gaps-{region}-{report.as_of.isoformat()}.csv"'
+        },
+    )
+
+
+@get(
+    "/exports/gaps.json",
+    tags=["exports"],
+    summary="The gap analysis as JSON, with the offers behind each figure",
+    description=_GAP_DESCRIPTION,
+)
+async def gaps_json(
+    request: Request[Principal, Any, Any],
+    region_code: Annotated[str, QueryParameter(name="regionCode")],
+    target_group_codes: Annotated[str | None, QueryParameter(name="targetGroupCodes")] = None,
+    as_of: Annotated[str | None, QueryParameter(name="asOf")] = None,
+) -> Response[Any]:
+    try:
+        principal, region, codes, day = _gap_query(request, region_code, target_group_codes, as_of)
+        report = await gaps.supply_gaps(principal, region, codes, day)
+    except DomainError as error:
+        return error_response(error)
+    return Response(
+        gap_report.as_json(report, gap_report.present(report, principal)), media_type=MediaType.JSON
     )

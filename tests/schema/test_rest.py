@@ -31,7 +31,13 @@ async def test_probes_ignore_a_bad_token(client: httpx.AsyncClient) -> None:
 async def test_openapi_is_served(client: httpx.AsyncClient) -> None:
     response = await client.get("/schema/openapi.json")
     assert response.status_code == 200
-    assert set(response.json()["paths"]) == {"/health", "/ready", "/exports/billing.csv"}
+    assert set(response.json()["paths"]) == {
+        "/health",
+        "/ready",
+        "/exports/billing.csv",
+        "/exports/gaps.csv",
+        "/exports/gaps.json",
+    }
 
 
 def test_committed_sdl_matches_the_code() -> None:
