@@ -84,7 +84,9 @@ def serve(host: str | None, port: int | None) -> None:
     help="Only the official reference data: regions, municipalities and the taxonomies.",
 )
 def seed(registry_only: bool) -> None:
+    from agreements.announcements.demo import seed_demo_announcements
     from agreements.frameworks.demo import planned_agreement_count, seed_demo_agreements
+    from agreements.gaps.demo import seed_demo_activity
     from marketplace.offers.demo import planned_offer_count, seed_demo_offers
     from marketplace.offers.service import load_taxonomies
     from marketplace.organisations.demo import DEMO_PROVIDERS, seed_demo_providers
@@ -118,6 +120,14 @@ def seed(registry_only: bool) -> None:
                 f"  agreements added: {agreements_added} "
                 f"(of {planned_agreement_count()} demo agreements)"
             )
+            task = progress.add_task("Demo announcements and reports", total=1)
+            announced = await seed_demo_announcements()
+            progress.update(task, advance=1)
+            console.print(f"  announcements and reports added: {announced}")
+            task = progress.add_task("Demo contracts, forecasts and searches", total=None)
+            contracts = await seed_demo_activity(lambda: progress.update(task, advance=1))
+            progress.update(task, total=1, completed=1)
+            console.print(f"  demo contracts added: {contracts}")
             await analyze()
 
     try:

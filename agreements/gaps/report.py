@@ -94,10 +94,10 @@ def _side(figures: GroupFigures, visible: bool) -> Side:
         occupancy_percent=None if derived_hidden else _percent(figures.occupancy_bp),
         forecast=figures.forecast,
         demand=Figure(None, f"< {SMALL_COUNT}")
-        if derived_hidden and figures.forecast is None
+        if derived_hidden and figures.demand == figures.in_use
         else Figure.of(figures.demand),
         gap=Figure(None, "hidden")
-        if derived_hidden and figures.forecast is None
+        if derived_hidden and figures.demand == figures.in_use
         else Figure.of(figures.gap),
     )
 

@@ -5,8 +5,8 @@ For a region, a day and each target group:
 - **supply**: the places of the region's published offers for the group; the places in use
   (declared by the providers, plus contracts on the day); free places and occupancy; the
   contracts by where the buyer sits (inside or outside the region);
-- **demand**: the places the region's municipalities forecast for the year, or, where they
-  forecast none, the places in use; and the signals of unmet demand from the region's
+- **demand**: the places the region's municipalities forecast for the year, and at least the
+  places in use (a forecast may come from some municipalities only); and the signals of unmet demand from the region's
   municipalities in the year up to the day: searches for the group with no or few results
   (at most ``FEW_RESULTS``), and requests declined for lack of capacity or fit;
 - the **gap** (demand minus places) and its severity: *critical* when demand exceeds the
@@ -201,7 +201,7 @@ class GroupFigures:
 
     @property
     def demand(self) -> int:
-        return self.forecast if self.forecast is not None else self.in_use
+        return max(self.forecast or 0, self.in_use)
 
     @property
     def gap(self) -> int:

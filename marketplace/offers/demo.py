@@ -692,6 +692,17 @@ class _Batch:
 PlanItem = tuple[str, Special | None, Kind, list[str], dict[str, object]]
 
 
+def _occupied(rng: random.Random, places: int) -> int:
+    """Places in use as specialised offers run: most full, many with one place free, some
+    with more."""
+    draw = rng.random()
+    if draw < 0.55:
+        return places
+    if draw < 0.85:
+        return places - 1
+    return rng.randint(int(places * 0.7), max(places - 2, int(places * 0.7)))
+
+
 def _plan(providers: list[dict[str, object]], total: int) -> list[PlanItem]:
     """Which offers to make: (key, special, kind, target groups, provider)."""
     rng = random.Random(20261123)
@@ -716,7 +727,8 @@ def _plan(providers: list[dict[str, object]], total: int) -> list[PlanItem]:
         companions = [
             g.label_da for g in rng.sample(groups, k=rng.randint(0, 2)) if g.code != group.code
         ]
-        owner = rng.choice(by_region[regions[i % len(regions)]])
+        # each pass over the groups starts one region further on, so every group is in every region
+        owner = rng.choice(by_region[regions[(i + i // len(groups)) % len(regions)]])
         plan.append((f"offer:{i}", None, kind, [group.label_da, *companions], owner))
     return plan
 
@@ -791,7 +803,7 @@ async def seed_demo_offers(
                 "longitude": round(place.longitude + rng.uniform(-0.06, 0.06), 5),
                 "unique_status": special.unique if special else "none",
                 "capacity_places": places,
-                "occupied_places": rng.randint(int(places * 0.7), places),
+                "occupied_places": _occupied(rng, places),
             }
         )
         if content.supervising_authority is SupervisingAuthority.SOCIALTILSYN:

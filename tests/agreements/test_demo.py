@@ -12,7 +12,7 @@ from marketplace.core.clock import today
 from marketplace.core.pagination import PageRequest
 from marketplace.offers.demo import seed_demo_offers
 from marketplace.organisations.demo import seed_demo_providers
-from tests.agreements.world import AALBORG_PURCHASER
+from tests.agreements.world import AALBORG_PURCHASER, NORD_STEERING
 
 
 async def test_the_demo_agreements() -> None:
@@ -72,3 +72,61 @@ async def test_the_demo_agreements() -> None:
         ("851", True),
         ("860", True),
     ]
+
+
+async def test_the_demo_gaps_and_announcements() -> None:
+    """The demo shows the gaps it promises: North Jutland short of residential treatment for
+    pregnant women with harmful substance use, Zealand's eating-disorder offers half empty."""
+    from agreements.announcements import service as announcements
+    from agreements.announcements.demo import (
+        planned_announcement_count,
+        seed_demo_announcements,
+    )
+    from agreements.gaps import service as gaps
+    from agreements.gaps.demo import seed_demo_activity
+    from marketplace.contracts.tables import Contract
+    from marketplace.offers.taxonomy import target_group_records
+
+    await seed_demo_providers()
+    await seed_demo_offers()
+    await seed_demo_agreements()
+    assert await seed_demo_announcements() == planned_announcement_count() == 9
+    assert await seed_demo_announcements() == 0
+    made = await seed_demo_activity()
+    assert made >= 50
+    assert await seed_demo_activity() == 0  # idempotent
+    assert await Contract.count().run() == made
+
+    listed = await announcements.list_announcements(AALBORG_PURCHASER, PageRequest(first=50))
+    assert len(listed.items) == 6
+    north = await announcements.list_reports(
+        AALBORG_PURCHASER, PageRequest(first=50), region_code="1081"
+    )
+    assert len(north.items) == 3
+    assert all(r.status.value == "submitted" for r in north.items)
+
+    def code(label: str) -> str:
+        return next(r.code for r in target_group_records() if r.label_da == label)
+
+    drugs, eating = code("Stofmisbrug"), code("Spiseforstyrrelse")
+    [north_drugs] = (await gaps.supply_gaps(NORD_STEERING, "1081", [drugs])).rows
+    assert north_drugs.now.severity == "critical"
+    assert north_drugs.now.gap == 12  # forecast = places + 12, above the places in use
+    assert north_drugs.now.searches_none == 6 and north_drugs.now.searches_few == 3
+    assert north_drugs.now.declined_capacity == 3
+
+    zealand = await gaps.supply_gaps(NORD_STEERING, "1085", [eating])
+    [zealand_eating] = zealand.rows
+    assert zealand.band_min_bp is not None
+    at_risk = [o for o in zealand_eating.now.offers if any("occupancy below" in r for r in o.risks)]
+    assert len(at_risk) >= 2
+    assert all((o.occupancy_bp or 0) < zealand.band_min_bp for o in at_risk)
+
+    # contracts are bought from both inside and outside the offers' regions
+    everywhere = [
+        row.now
+        for region in ("1081", "1082", "1083", "1084", "1085")
+        for row in (await gaps.supply_gaps(NORD_STEERING, region)).rows
+    ]
+    assert sum(g.contracts_inside for g in everywhere) > 0
+    assert sum(g.contracts_outside for g in everywhere) > 0
