@@ -96,7 +96,13 @@ from marketplace.offers.tables import (  # noqa: E402
 )
 from marketplace.organisations.reference import load_reference_data  # noqa: E402
 from marketplace.organisations.tables import Provider  # noqa: E402
-from marketplace.search.tables import OfferSearch, OfferTerm, SearchEvent, SearchTerm  # noqa: E402
+from marketplace.search.tables import (  # noqa: E402
+    OfferSearch,
+    OfferTerm,
+    SearchEvent,
+    SearchEventGroup,
+    SearchTerm,
+)
 from schema.app import create_app  # noqa: E402
 from schema.auth import mint_token  # noqa: E402
 
@@ -123,6 +129,7 @@ MUTABLE_TABLES = [
     Contract,
     PlacementRequest,
     IdempotencyKey,
+    SearchEventGroup,
     SearchEvent,
     OfferSearch,
     OfferTerm,

@@ -35,7 +35,7 @@ from marketplace.offers.tables import Offer, OfferTargetGroup, PriceList
 from marketplace.offers.taxonomy import target_group_records
 from marketplace.organisations.reference import municipality_records
 from marketplace.search import index as search_index
-from marketplace.search.tables import SearchEvent
+from marketplace.search.service import record_search
 
 CONTRACT_EVERY = 6  # every sixth offer with places in use gets contracts
 NORTH, ZEALAND = "1081", "1085"
@@ -162,16 +162,13 @@ async def _north_lacks_treatment_for_pregnant_women(rng: random.Random) -> None:
     places, _ = await _places(NORTH, drugs)
     await _spread(NORTH, drugs, places + 12, "Demodata: flere gravide med skadeligt rusmiddelbrug.")
     for i in range(9):  # searches that found nothing, or one offer
-        await SearchEvent.insert(
-            SearchEvent(
-                id=uuid.uuid4(),
-                at=utcnow() - datetime.timedelta(days=rng.randint(3, 200)),
-                municipality=rng.choice(north),
-                filters={"any_target_groups": [drugs, alcohol], "categories": ["residential"]},
-                had_query=i % 2 == 0,
-                result_count=0 if i < 6 else 1,
-            )
-        ).run()
+        await record_search(
+            rng.choice(north),
+            {"any_target_groups": [drugs, alcohol], "categories": ["residential"]},
+            i % 2 == 0,
+            0 if i < 6 else 1,
+            utcnow() - datetime.timedelta(days=rng.randint(3, 200)),
+        )
     elsewhere = (
         await Offer.select(Offer.id, Offer.provider._.org_code.as_alias("org"))
         .where(

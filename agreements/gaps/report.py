@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
 from agreements.gaps.service import SMALL_COUNT, GapReport, GroupFigures, OfferFigures, owns_region
 from marketplace.core.identity import Principal, Role
@@ -48,6 +49,29 @@ class OfferLine:
     risks: list[str]
 
 
+class OfferLines(Sequence[OfferLine]):
+    """The offers behind a row as lines, made only for the part that is read (a page)."""
+
+    def __init__(self, offers: list[OfferFigures], visible: Callable[[OfferFigures], bool]):
+        self._offers = offers
+        self._visible = visible
+
+    def __len__(self) -> int:
+        return len(self._offers)
+
+    @overload
+    def __getitem__(self, index: int) -> OfferLine: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[OfferLine]: ...
+
+    def __getitem__(self, index: int | slice) -> OfferLine | list[OfferLine]:
+        if isinstance(index, slice):
+            return [_offer_line(o, self._visible(o)) for o in self._offers[index]]
+        offer = self._offers[index]
+        return _offer_line(offer, self._visible(offer))
+
+
 @dataclass(frozen=True)
 class Side:
     """The headline figures of one day."""
@@ -73,8 +97,8 @@ class GapLine:
     declined_capacity: Figure
     declined_fit: Figure
     severity: str
-    offers: list[OfferLine]
-    at_risk: list[OfferLine]
+    offers: OfferLines
+    at_risk: OfferLines
     announcement_id: uuid.UUID | None
     announcement_title: str | None
     year_earlier: Side
@@ -127,18 +151,16 @@ def _change(now: Figure, before: Figure) -> Figure:
 def present(report: GapReport, principal: Principal) -> list[GapLine]:
     owner = owns_region(principal, report.region)
     labels = {r.code: r.label_da for r in target_group_records()}
+
+    def offer_visible(offer: OfferFigures) -> bool:
+        own = principal.role is Role.PROVIDER_ADMIN and principal.org_code == offer.provider_org
+        return owner or own
+
     lines = []
     for row in report.rows:
         now, before = row.now, row.year_earlier
         now_side, before_side = _side(now, owner), _side(before, owner)
-
-        def offer_visible(offer: OfferFigures) -> bool:
-            own = principal.role is Role.PROVIDER_ADMIN and principal.org_code == offer.provider_org
-            return owner or own
-
-        offers = [
-            _offer_line(o, offer_visible(o)) for o in sorted(now.offers, key=lambda o: o.name)
-        ]
+        by_name = sorted(now.offers, key=lambda o: o.name)
         explanation = [
             f"{len(now.offers)} published offer(s) in region {report.region} serve the group "
             f"with {now.places} place(s).",
@@ -163,8 +185,8 @@ def present(report: GapReport, principal: Principal) -> list[GapLine]:
                 declined_capacity=Figure.of(now.declined_capacity, owner),
                 declined_fit=Figure.of(now.declined_fit, owner),
                 severity=now.severity,
-                offers=offers,
-                at_risk=[line for line in offers if line.risks],
+                offers=OfferLines(by_name, offer_visible),
+                at_risk=OfferLines([o for o in by_name if o.risks], offer_visible),
                 announcement_id=row.announcement.id if row.announcement else None,
                 announcement_title=row.announcement.title if row.announcement else None,
                 year_earlier=before_side,
@@ -257,5 +279,8 @@ def as_json(report: GapReport, lines: list[GapLine]) -> dict[str, Any]:
         "as_of": report.as_of.isoformat(),
         "occupancy_band_min_percent": _percent(report.band_min_bp)
         and str(_percent(report.band_min_bp)),
-        "rows": [plain(asdict(line)) for line in lines],
+        "rows": [
+            plain(asdict(replace(line, offers=line.offers[:], at_risk=line.at_risk[:])))  # type: ignore[arg-type]
+            for line in lines
+        ],
     }

@@ -6,8 +6,8 @@ For a region, a day and each target group:
   (declared by the providers, plus contracts on the day); free places and occupancy; the
   contracts by where the buyer sits (inside or outside the region);
 - **demand**: the places the region's municipalities forecast for the year, and at least the
-  places in use (a forecast may come from some municipalities only); and the signals of unmet demand from the region's
-  municipalities in the year up to the day: searches for the group with no or few results
+  places in use (a forecast may come from some municipalities only); and the signals of unmet
+  demand from the region's municipalities in the year up to the day: searches for the group with no or few results
   (at most ``FEW_RESULTS``), and requests declined for lack of capacity or fit;
 - the **gap** (demand minus places) and its severity: *critical* when demand exceeds the
   places and purchasers are being turned away (a decline for capacity, or a search with no
@@ -30,6 +30,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from agreements.announcements.models import AnnouncementView, ForecastSet, ForecastView
@@ -37,16 +38,14 @@ from agreements.announcements.service import announcements_for_groups
 from agreements.frameworks import service as frameworks
 from agreements.gaps.tables import DemandForecast
 from marketplace.contracts.models import DeclineReason, RequestStatus
-from marketplace.contracts.tables import PlacementRequest
 from marketplace.core.clock import today, utcnow
 from marketplace.core.db import write_transaction
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import Principal, Role
 from marketplace.offers.models import OfferStatus, UniqueOfferStatus
-from marketplace.offers.tables import Offer, OfferTargetGroup
+from marketplace.offers.tables import Offer
 from marketplace.offers.taxonomy import target_group_records
 from marketplace.organisations.reference import municipality_records, region_records
-from marketplace.search.tables import SearchEvent
 
 FEW_RESULTS = 2
 SMALL_COUNT = 3
@@ -183,15 +182,15 @@ class GroupFigures:
     declined_capacity: int = 0
     declined_fit: int = 0
 
-    @property
+    @cached_property  # read after the figures are complete
     def places(self) -> int:
         return sum(o.places for o in self.offers)
 
-    @property
+    @cached_property  # read after the figures are complete
     def in_use(self) -> int:
         return sum(o.in_use for o in self.offers)
 
-    @property
+    @cached_property  # read after the figures are complete
     def free(self) -> int:
         return sum(max(o.places - o.in_use, 0) for o in self.offers)
 
@@ -255,32 +254,40 @@ def month_ends(day: datetime.date, count: int = AT_RISK_MONTHS) -> list[datetime
     return ends
 
 
-def _contracts_sql(region: str, on: datetime.date) -> tuple[str, list[Any]]:
+def _offers_sql(region: str, on: datetime.date) -> tuple[str, list[Any]]:
+    """The region's offers published by the day, one row per offer and target group."""
     return (
-        "SELECT c.offer AS offer, bm.region AS buyer_region, COUNT(*) AS n FROM contract c "
-        "JOIN offer o ON o.id = c.offer JOIN municipality om ON om.code = o.municipality "
-        "JOIN municipality bm ON bm.code = c.buyer "
-        "WHERE om.region = {} AND c.status <> 'cancelled' AND c.start_date <= {} "
-        "AND (c.end_date IS NULL OR c.end_date >= {}) GROUP BY c.offer, bm.region",
-        [region, on, on],
+        "SELECT o.id AS id, o.name AS name, p.org_code AS org, o.capacity_places AS "
+        "capacity_places, o.occupied_places AS occupied_places, o.unique_status AS "
+        "unique_status, g.target_group AS target_group FROM offer o "
+        "JOIN provider p ON p.id = o.provider JOIN municipality m ON m.code = o.municipality "
+        "LEFT JOIN offer_target_group g ON g.offer = o.id "
+        "WHERE o.status = {} AND m.region = {} AND o.published_at < {}",
+        [OfferStatus.PUBLISHED.value, region, _end_of(on)],
     )
 
 
-def _month_end_sql(region: str, ends: list[datetime.date]) -> tuple[str, list[Any]]:
-    sums = ", ".join(
-        f"SUM(CASE WHEN c.start_date <= {{}} AND (c.end_date IS NULL OR c.end_date >= {{}}) "
-        f"THEN 1 ELSE 0 END) AS m{i}"
-        for i in range(len(ends))
+def _contracts_sql(region: str, on: datetime.date) -> tuple[str, list[Any]]:
+    """Per offer of the region: its contracts on the day bought from inside and from outside
+    the region, and its contracts at each of the last month-ends, in one pass."""
+    ends = month_ends(on)
+    running = "c.start_date <= {} AND (c.end_date IS NULL OR c.end_date >= {})"
+    at_ends = ", ".join(
+        f"SUM(CASE WHEN {running} THEN 1 ELSE 0 END) AS m{i}" for i in range(len(ends))
     )
-    args: list[Any] = []
+    args: list[Any] = [on, on, region, on, on, region]
     for end in ends:
         args += [end, end]
     return (
-        f"SELECT c.offer AS offer, {sums} FROM contract c JOIN offer o ON o.id = c.offer "
+        f"SELECT c.offer AS offer, "
+        f"SUM(CASE WHEN {running} AND bm.region = {{}} THEN 1 ELSE 0 END) AS inside, "
+        f"SUM(CASE WHEN {running} AND bm.region <> {{}} THEN 1 ELSE 0 END) AS outside, "
+        f"{at_ends} FROM contract c JOIN offer o ON o.id = c.offer "
         "JOIN municipality om ON om.code = o.municipality "
+        "JOIN municipality bm ON bm.code = c.buyer "
         "WHERE om.region = {} AND c.status <> 'cancelled' AND c.start_date <= {} "
         "AND (c.end_date IS NULL OR c.end_date >= {}) GROUP BY c.offer",
-        [*args, region, ends[0], ends[-1]],
+        [*args, region, on, min(ends)],
     )
 
 
@@ -293,13 +300,47 @@ def _forecast_sql(region: str, year: int) -> tuple[str, list[Any]]:
     )
 
 
-def statements(region: str, on: datetime.date) -> list[tuple[str, list[Any]]]:
-    """The aggregations of one day's figures as SQL (for the benchmark's raw twin)."""
-    return [
-        _contracts_sql(region, on),
-        _month_end_sql(region, month_ends(on)),
-        _forecast_sql(region, on.year),
-    ]
+def _declined_sql(
+    region: str, since: datetime.datetime, until: datetime.datetime
+) -> tuple[str, list[Any]]:
+    """Requests from the region's municipalities declined for capacity or fit, per target
+    group of the offer asked for."""
+    return (
+        "SELECT g.target_group AS target_group, "
+        "SUM(CASE WHEN r.decline_reason = {} THEN 1 ELSE 0 END) AS capacity, "
+        "SUM(CASE WHEN r.decline_reason = {} THEN 1 ELSE 0 END) AS fit "
+        "FROM placement_request r JOIN offer_target_group g ON g.offer = r.offer "
+        "JOIN municipality m ON m.code = r.buyer "
+        "WHERE m.region = {} AND r.status = {} AND r.decline_reason IN ({}, {}) "
+        "AND r.answered_at >= {} AND r.answered_at < {} GROUP BY g.target_group",
+        [
+            DeclineReason.NO_CAPACITY.value,
+            DeclineReason.TARGET_GROUP_MISMATCH.value,
+            region,
+            RequestStatus.DECLINED.value,
+            DeclineReason.NO_CAPACITY.value,
+            DeclineReason.TARGET_GROUP_MISMATCH.value,
+            since,
+            until,
+        ],
+    )
+
+
+def _searches_sql(
+    region: str, since: datetime.datetime, until: datetime.datetime
+) -> tuple[str, list[Any]]:
+    """Searches by the region's municipalities that found none or few offers, per target
+    group asked for."""
+    return (
+        "SELECT g.target_group AS target_group, "
+        "SUM(CASE WHEN e.result_count = 0 THEN 1 ELSE 0 END) AS found_none, "
+        "SUM(CASE WHEN e.result_count > 0 THEN 1 ELSE 0 END) AS few "
+        "FROM search_event e JOIN search_event_group g ON g.event = e.id "
+        "JOIN municipality m ON m.code = e.municipality "
+        "WHERE m.region = {} AND e.result_count <= {} AND e.at >= {} AND e.at < {} "
+        "GROUP BY g.target_group",
+        [region, FEW_RESULTS, since, until],
+    )
 
 
 async def _raw(sql: tuple[str, list[Any]]) -> list[dict[str, Any]]:
@@ -314,60 +355,33 @@ async def figures(
     result = {code: GroupFigures(code) for code in groups}
     wanted = set(groups)
     # supply: the region's offers published by then, per target group
-    published = (
-        (Offer.status == OfferStatus.PUBLISHED.value)
-        & (Offer.municipality._.region == region)
-        & (Offer.published_at < _end_of(on))
-    )
-    rows = (
-        await Offer.select(
-            Offer.id,
-            Offer.name,
-            Offer.provider._.org_code.as_alias("org"),
-            Offer.capacity_places,
-            Offer.occupied_places,
-            Offer.unique_status,
-        )
-        .where(published)
-        .run()
-    )
-    offers = {
-        row["id"]: OfferFigures(
-            row["id"],
-            row["name"],
-            row["org"],
-            row["capacity_places"],
-            row["occupied_places"],
-            unique_status=row["unique_status"],
-        )
-        for row in rows
-    }
-    links = (
-        await OfferTargetGroup.select(OfferTargetGroup.offer, OfferTargetGroup.target_group)
-        .where(OfferTargetGroup.offer.is_in(Offer.select(Offer.id).where(published)))
-        .run()
-        if offers
-        else []
-    )
+    offers: dict[uuid.UUID, OfferFigures] = {}
     groups_of: dict[uuid.UUID, list[str]] = defaultdict(list)
-    for link in links:
-        if link["target_group"] in wanted and link["offer"] in offers:
-            groups_of[link["offer"]].append(link["target_group"])
+    for row in await _raw(_offers_sql(region, on)):
+        offer_id = _uuid(row["id"])
+        if offer_id not in offers:
+            offers[offer_id] = OfferFigures(
+                offer_id,
+                row["name"],
+                row["org"],
+                row["capacity_places"],
+                row["occupied_places"],
+                unique_status=row["unique_status"],
+            )
+        if row["target_group"] in wanted:
+            groups_of[offer_id].append(row["target_group"])
+    ends = month_ends(on)
+    keys = [f"m{i}" for i in range(len(ends))]
     for row in await _raw(_contracts_sql(region, on)):
         offer = offers.get(_uuid(row["offer"]))
         if offer is None:
             continue
-        offer.contracted += int(row["n"])
+        inside, outside = int(row["inside"] or 0), int(row["outside"] or 0)
+        offer.contracted = inside + outside
+        offer.month_ends = [(end, int(row[key] or 0)) for key, end in zip(keys, ends, strict=True)]
         for code in groups_of[offer.offer_id]:
-            if row["buyer_region"] == region:
-                result[code].contracts_inside += int(row["n"])
-            else:
-                result[code].contracts_outside += int(row["n"])
-    ends = month_ends(on)
-    for row in await _raw(_month_end_sql(region, ends)):
-        offer = offers.get(_uuid(row["offer"]))
-        if offer is not None:
-            offer.month_ends = [(end, int(row[f"m{i}"] or 0)) for i, end in enumerate(ends)]
+            result[code].contracts_inside += inside
+            result[code].contracts_outside += outside
     for offer in offers.values():
         if not offer.month_ends:
             offer.month_ends = [(end, 0) for end in ends]
@@ -378,56 +392,15 @@ async def figures(
     for row in await _raw(_forecast_sql(region, on.year)):
         if row["target_group"] in wanted:
             result[row["target_group"]].forecast = int(row["places"])
-    municipalities = region_municipalities(region)
-    since = _end_of(on - datetime.timedelta(days=365))
-    declined = (
-        await PlacementRequest.select(PlacementRequest.offer, PlacementRequest.decline_reason)
-        .where(
-            (PlacementRequest.status == RequestStatus.DECLINED.value)
-            & PlacementRequest.buyer.is_in(municipalities)
-            & PlacementRequest.decline_reason.is_in(
-                [DeclineReason.NO_CAPACITY.value, DeclineReason.TARGET_GROUP_MISMATCH.value]
-            )
-            & (PlacementRequest.answered_at >= since)
-            & (PlacementRequest.answered_at < _end_of(on))
-        )
-        .run()
-    )
-    if declined:
-        asked_for: dict[uuid.UUID, list[str]] = defaultdict(list)
-        for link in (
-            await OfferTargetGroup.select(OfferTargetGroup.offer, OfferTargetGroup.target_group)
-            .where(OfferTargetGroup.offer.is_in(list({r["offer"] for r in declined})))
-            .run()
-        ):
-            asked_for[link["offer"]].append(link["target_group"])
-        for row in declined:
-            for code in asked_for[row["offer"]]:
-                if code in wanted:
-                    if row["decline_reason"] == DeclineReason.NO_CAPACITY.value:
-                        result[code].declined_capacity += 1
-                    else:
-                        result[code].declined_fit += 1
-    searches = (
-        await SearchEvent.select(SearchEvent.filters, SearchEvent.result_count)
-        .where(
-            SearchEvent.municipality.is_in(municipalities)
-            & (SearchEvent.result_count <= FEW_RESULTS)
-            & (SearchEvent.at >= since)
-            & (SearchEvent.at < _end_of(on))
-        )
-        .output(load_json=True)
-        .run()
-    )
-    for search in searches:
-        asked = set(search["filters"].get("any_target_groups", [])) | set(
-            search["filters"].get("all_target_groups", [])
-        )
-        for code in asked & wanted:
-            if search["result_count"] == 0:
-                result[code].searches_none += 1
-            else:
-                result[code].searches_few += 1
+    since, until = _end_of(on - datetime.timedelta(days=365)), _end_of(on)
+    for row in await _raw(_declined_sql(region, since, until)):
+        if row["target_group"] in wanted:
+            result[row["target_group"]].declined_capacity = int(row["capacity"] or 0)
+            result[row["target_group"]].declined_fit = int(row["fit"] or 0)
+    for row in await _raw(_searches_sql(region, since, until)):
+        if row["target_group"] in wanted:
+            result[row["target_group"]].searches_none = int(row["found_none"] or 0)
+            result[row["target_group"]].searches_few = int(row["few"] or 0)
     return result
 
 

@@ -28,7 +28,7 @@ from marketplace.offers.tables import Offer
 from marketplace.search import index as search_index
 from marketplace.search.index import EXACT_BONUS
 from marketplace.search.models import OfferSort, SearchCriteria
-from marketplace.search.tables import SearchEvent, SearchTerm
+from marketplace.search.tables import SearchEvent, SearchEventGroup, SearchTerm
 from marketplace.search.text import MAX_QUERY_TERMS, MIN_PART_LENGTH, terms
 
 KM_PER_DEGREE = 111.195
@@ -421,15 +421,34 @@ async def _record(principal: Principal, criteria: SearchCriteria, result_count: 
         return
     async with write_transaction():
         await relax_commit_durability()
-        await SearchEvent.insert(
-            SearchEvent(
-                id=uuid.uuid4(),
-                at=utcnow(),
-                municipality=principal.org_code,
-                filters=criteria.signal(),
-                had_query=bool(criteria.query),
-                result_count=result_count,
-            )
+        await record_search(
+            principal.org_code, criteria.signal(), bool(criteria.query), result_count
+        )
+
+
+async def record_search(
+    municipality: str,
+    filters: dict[str, Any],
+    had_query: bool,
+    result_count: int,
+    at: datetime.datetime | None = None,
+) -> None:
+    """Record a search with the target groups it asked for (any or all of), one row each."""
+    event = uuid.uuid4()
+    await SearchEvent.insert(
+        SearchEvent(
+            id=event,
+            at=at or utcnow(),
+            municipality=municipality,
+            filters=filters,
+            had_query=had_query,
+            result_count=result_count,
+        )
+    ).run()
+    groups = sorted({*filters.get("any_target_groups", []), *filters.get("all_target_groups", [])})
+    if groups:
+        await SearchEventGroup.insert(
+            *(SearchEventGroup(event=event, target_group=code) for code in groups)
         ).run()
 
 

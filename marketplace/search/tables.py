@@ -79,3 +79,11 @@ class SearchEvent(Table, tablename="search_event"):
     filters = JSON(default={})
     had_query = Boolean(default=False)
     result_count = Integer()
+
+
+class SearchEventGroup(Table, tablename="search_event_group"):
+    """A target group a search asked for, one row per search and group, so the demand
+    signals per target group are counted in SQL."""
+
+    event = ForeignKey(references=SearchEvent, null=False, index=True, on_delete=OnDelete.cascade)
+    target_group = Varchar(length=36, index=True)

@@ -12,11 +12,12 @@ from strawberry import relay
 from agreements.announcements import models as am
 from agreements.gaps import report as gap_report
 from agreements.gaps import service as gaps
+from marketplace.core.pagination import PageRequest, page_of
 from schema.agreements.types import AgreementDocument, Party
 from schema.context import Info
 from schema.marketplace.offer_types import Offer, TargetGroup
 from schema.marketplace.types import Region
-from schema.relay import load_by_uuid
+from schema.relay import Connection, load_by_uuid
 
 AnnouncementStatus = strawberry.enum(
     am.AnnouncementStatus,
@@ -293,8 +294,6 @@ class SupplyGap:
     declined_no_capacity: GapCount
     declined_fit: GapCount
     severity: str = strawberry.field(description="critical, high, medium or low (see the README).")
-    offers: list[GapOffer]
-    offers_at_risk: list[GapOffer]
     year_earlier: GapFigures
     change_places: int
     change_in_use: GapCount
@@ -302,6 +301,7 @@ class SupplyGap:
     explanation: list[str]
     target_group_code: strawberry.Private[str]
     announcement_id: strawberry.Private[object]
+    line: strawberry.Private[gap_report.GapLine]
 
     @classmethod
     def of(cls, line: gap_report.GapLine) -> SupplyGap:
@@ -315,8 +315,6 @@ class SupplyGap:
             declined_no_capacity=GapCount.of(line.declined_capacity),
             declined_fit=GapCount.of(line.declined_fit),
             severity=line.severity,
-            offers=[GapOffer.of(o) for o in line.offers],
-            offers_at_risk=[GapOffer.of(o) for o in line.at_risk],
             year_earlier=GapFigures.of(line.year_earlier),
             change_places=line.change_places,
             change_in_use=GapCount.of(line.change_in_use),
@@ -324,7 +322,21 @@ class SupplyGap:
             explanation=line.explanation,
             target_group_code=line.target_group,
             announcement_id=line.announcement_id,
+            line=line,
         )
+
+    @strawberry.field(description="The offers behind the figures, by name.")
+    def offers(self, first: int | None = None, after: str | None = None) -> Connection[GapOffer]:
+        return Connection.of(page_of(self.line.offers, PageRequest.of(first, after)), GapOffer.of)
+
+    @strawberry.field(
+        description="The offers at risk: occupancy below the agreement's band at the last "
+        "month-ends, unique offers, offers in the emergency track (see the README)."
+    )
+    def offers_at_risk(
+        self, first: int | None = None, after: str | None = None
+    ) -> Connection[GapOffer]:
+        return Connection.of(page_of(self.line.at_risk, PageRequest.of(first, after)), GapOffer.of)
 
     @strawberry.field
     async def target_group(self, info: Info) -> TargetGroup | None:

@@ -29,7 +29,7 @@ from marketplace.core.clock import today, utcnow
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import Principal, Role
 from marketplace.offers.tables import Offer
-from marketplace.search.tables import SearchEvent
+from marketplace.search.service import record_search
 from tests.agreements.world import NORD_STEERING, agreement_in_force
 from tests.factories import REGISTRY_ADMIN, target_group_code
 from tests.marketplace.contracts.world import (
@@ -51,16 +51,8 @@ LONG_AGO = AS_OF - datetime.timedelta(days=200)
 
 
 async def _search(municipality: str, groups: list[str], results: int, days_ago: int = 5) -> None:
-    await SearchEvent.insert(
-        SearchEvent(
-            id=uuid.uuid4(),
-            at=utcnow() - datetime.timedelta(days=days_ago),
-            municipality=municipality,
-            filters={"any_target_groups": groups},
-            had_query=False,
-            result_count=results,
-        )
-    ).run()
+    at = utcnow() - datetime.timedelta(days=days_ago)
+    await record_search(municipality, {"any_target_groups": groups}, False, results, at)
 
 
 @pytest.fixture

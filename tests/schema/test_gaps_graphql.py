@@ -40,7 +40,8 @@ query ($groups: [String!]) {
     rows { label severity targetGroup { labelDa }
       now { places inUse { value display } free { display } demand { display } gap { value display } }
       contractsInside { value display } contractsOutside { display }
-      offers { places inUse { display } offer { name } }
+      offers(first: 5) { totalCount edges { node { places inUse { display } offer { name } } } }
+      offersAtRisk { totalCount }
       announcement { title } explanation }
   }
 }
@@ -105,7 +106,9 @@ async def test_the_steering_groups_round_on_an_announcement(
     )
     assert row["now"]["places"] == 12 and row["now"]["inUse"] == {"value": 11, "display": "11"}
     assert row["contractsOutside"]["display"] == "1"  # the steering group sees small counts
-    assert [o["offer"]["name"] for o in row["offers"]] == ["Bostedet Birkely"]
+    assert row["offers"]["totalCount"] == 1
+    assert [e["node"]["offer"]["name"] for e in row["offers"]["edges"]] == ["Bostedet Birkely"]
+    assert row["offersAtRisk"]["totalCount"] == 0
     purchaser = await gql(GAPS, {"groups": [AUTISM]}, as_=("851", Role.PURCHASER))
     assert purchaser["data"]["supplyGaps"]["rows"][0]["contractsOutside"]["display"] == "< 3"
 

@@ -5,6 +5,7 @@ two backends give the same result sets for the same data."""
 from __future__ import annotations
 
 import datetime
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -386,3 +387,33 @@ async def test_changes_to_an_offer_reach_the_search_at_once(corpus: dict[str, An
     await offers.change_status(owner, kilden, OfferStatus.SUSPENDED, "Ombygning")
     assert await _names({"region_codes": ["1084"]}) == []
     assert await _names({"region_codes": ["1084"]}, owner) == ["Spisehuset Kilden"]
+
+
+async def test_searches_recorded_before_their_target_groups_get_them_once() -> None:
+    """The migration that made target groups of searches countable in SQL fills them in for
+    the searches recorded before it, and running it again adds nothing."""
+    import importlib
+
+    from marketplace.search.service import record_search
+    from marketplace.search.tables import SearchEventGroup
+
+    backfill = importlib.import_module(
+        "migrations.marketplace.marketplace_2026_11_24t12_38_00_000000"
+    )
+    old = uuid.uuid4()
+    await SearchEvent.insert(
+        SearchEvent(
+            id=old,
+            municipality="851",
+            filters={"any_target_groups": [AUTISM, EATING], "all_target_groups": [AUTISM]},
+            result_count=0,
+        )
+    ).run()
+    await record_search("851", {"any_target_groups": [SELF_HARM]}, False, 1)
+    for _ in range(2):
+        await (await backfill.forwards()).run()
+    rows = await SearchEventGroup.select(
+        SearchEventGroup.event, SearchEventGroup.target_group
+    ).run()
+    assert sorted(r["target_group"] for r in rows if r["event"] == old) == sorted([AUTISM, EATING])
+    assert sorted(r["target_group"] for r in rows) == sorted([AUTISM, EATING, SELF_HARM])
