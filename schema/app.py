@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from litestar import Litestar
+from litestar.config.cors import CORSConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from strawberry.litestar import make_graphql_controller
@@ -17,6 +19,7 @@ from marketplace.core.settings import Settings, get_settings
 from schema.auth import BearerAuthMiddleware, TokenValidator
 from schema.context import context_getter
 from schema.graphql import build_schema
+from schema.protection import RateLimit, add_security_headers, within_time_limit
 from schema.rest.exports import billing_csv, gaps_csv, gaps_json
 from schema.rest.health import health, ready
 
@@ -42,17 +45,34 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         build_schema(settings),
         path="/graphql",
         graphql_ide=None if settings.is_production else "graphiql",
+        allow_queries_via_get=False,  # no GET: a link or an <img> cannot run an operation
         context_getter=context_getter,
     )
+
+    time_limit = settings.request_timeout_seconds
 
     class GraphQLController(graphql):  # type: ignore[valid-type,misc]
         include_in_schema = False
         request_max_body_size = MAX_REQUEST_BYTES
 
+        async def execute_single(self, *args: Any, **kwargs: Any) -> Any:
+            return await within_time_limit(time_limit, super().execute_single(*args, **kwargs))
+
     app = Litestar(
         route_handlers=[GraphQLController, health, ready, billing_csv, gaps_csv, gaps_json],
-        middleware=[DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema"])],
+        middleware=[
+            DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema"]),
+            RateLimit(settings.rate_limit_per_minute),
+        ],
+        cors_config=CORSConfig(
+            allow_origins=settings.cors_allow_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+        if settings.cors_allow_origins
+        else None,
         lifespan=[database],
+        before_send=[add_security_headers(settings)],
         openapi_config=OpenAPIConfig(
             title="Socialmarked",
             version=VERSION,

@@ -29,6 +29,7 @@ from schema.agreements.queries import AgreementQuery
 from schema.agreements.types import Agreement, SpecialConditionApproval
 from schema.context import Info
 from schema.errors import should_mask_error
+from schema.limits import cost_limit, document_limits
 from schema.marketplace.contract_mutations import ContractMutation
 from schema.marketplace.contract_queries import ContractQuery
 from schema.marketplace.contract_types import Contract, ContractChange, PlacementRequest
@@ -110,12 +111,18 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     limits = [
         *QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
+        document_limits(
+            settings.graphql_max_operations,
+            settings.graphql_max_directives,
+            settings.graphql_max_field_repeats,
+        ),
     ]
     extensions: list[type[SchemaExtension] | SchemaExtension | object] = [
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
         lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: AddValidationRules(limits),
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+        cost_limit(settings.graphql_max_cost),
         lambda: MaskErrors(should_mask_error=should_mask_error),
     ]
     if settings.is_production:

@@ -47,6 +47,8 @@ else:
     raise RuntimeError(f"TEST_DATABASE must be sqlite or postgres, not {BACKEND!r}")
 os.environ["VAR_DIR"] = str(_TMP / "var")
 os.environ["ENVIRONMENT"] = "test"
+# The suite makes many requests a minute as a few callers; the limit has its own tests.
+os.environ["RATE_LIMIT_PER_MINUTE"] = "1000000"
 
 import httpx  # noqa: E402
 
@@ -81,7 +83,7 @@ from marketplace.core.db import migrate  # noqa: E402
 from marketplace.core.identity import Role  # noqa: E402
 from marketplace.core.rules import use_rule_book  # noqa: E402
 from marketplace.core.settings import Settings, get_settings  # noqa: E402
-from marketplace.core.tables import IdempotencyKey  # noqa: E402
+from marketplace.core.tables import IdempotencyKey, RateLimitWindow  # noqa: E402
 from marketplace.offers.service import load_taxonomies  # noqa: E402
 from marketplace.offers.tables import (  # noqa: E402
     Offer,
@@ -129,6 +131,7 @@ MUTABLE_TABLES = [
     Contract,
     PlacementRequest,
     IdempotencyKey,
+    RateLimitWindow,
     SearchEventGroup,
     SearchEvent,
     OfferSearch,

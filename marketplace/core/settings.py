@@ -34,6 +34,29 @@ class Settings(BaseSettings):
     graphql_max_depth: int = Field(default=12, gt=0)
     graphql_max_aliases: int = Field(default=15, gt=0)
     graphql_max_tokens: int = Field(default=4000, gt=0)
+    graphql_max_cost: int = Field(
+        default=10_000,
+        gt=0,
+        description="Budget of a GraphQL operation: every field costs 1, and a paginated "
+        "field multiplies what it selects by its page size.",
+    )
+    graphql_max_operations: int = Field(default=3, gt=0, description="Operations per document.")
+    graphql_max_directives: int = Field(default=10, ge=0, description="Directives per document.")
+    graphql_max_field_repeats: int = Field(
+        default=3, gt=0, description="Times one field may be selected in one selection set."
+    )
+    request_timeout_seconds: float = Field(
+        default=15.0, gt=0, description="A GraphQL operation or export running longer stops."
+    )
+    rate_limit_per_minute: int = Field(
+        default=600,
+        ge=0,
+        description="Requests a client (token subject, or address when anonymous) may make "
+        "in a minute; 0 turns the limit off. Counted in the database.",
+    )
+    cors_allow_origins: list[str] = Field(
+        default=[], description="Browser origins allowed to call the API (CORS)."
+    )
     cpr_hmac_key: SecretStr | None = Field(
         default=None,
         description=(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import UUID, Timestamptz, Varchar
+from piccolo.columns import UUID, Integer, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -18,3 +18,12 @@ class IdempotencyKey(Table, tablename="idempotency_key"):
     fingerprint = Varchar(length=64)
     result = UUID(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class RateLimitWindow(Table, tablename="rate_limit_window"):
+    """Requests a client made in one minute. Kept in the database, so every instance of the
+    service counts against the same limit."""
+
+    client = Varchar(length=120)
+    window_start = Timestamptz()
+    hits = Integer(default=0)
