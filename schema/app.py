@@ -19,6 +19,7 @@ from marketplace.core.settings import Settings, get_settings
 from schema.auth import BearerAuthMiddleware, TokenValidator
 from schema.context import context_getter
 from schema.graphql import build_schema
+from schema.oauth import token_endpoint
 from schema.protection import RateLimit, add_security_headers, within_time_limit
 from schema.rest.exports import billing_csv, gaps_csv, gaps_json
 from schema.rest.health import health, ready
@@ -59,9 +60,17 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
             return await within_time_limit(time_limit, super().execute_single(*args, **kwargs))
 
     app = Litestar(
-        route_handlers=[GraphQLController, health, ready, billing_csv, gaps_csv, gaps_json],
+        route_handlers=[
+            GraphQLController,
+            health,
+            ready,
+            token_endpoint,
+            billing_csv,
+            gaps_csv,
+            gaps_json,
+        ],
         middleware=[
-            DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema"]),
+            DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema", "^/oauth/token$"]),
             RateLimit(settings.rate_limit_per_minute),
         ],
         cors_config=CORSConfig(

@@ -20,6 +20,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
+from marketplace.core import clients
 from marketplace.core.identity import Principal, Role, check_role_for_org
 from marketplace.core.secrets import load_or_create
 from marketplace.core.settings import Settings, get_settings
@@ -105,7 +106,10 @@ def principal_from_token(validator: TokenValidator, token: str) -> Principal:
         raise TokenRejected(
             f"The access token's role does not fit its organisation: {exc}"
         ) from None
-    return Principal(subject=str(claims["sub"]), org_code=org, role=role)
+    scopes = None
+    if claims.get("client_id") != DEV_CLIENT_ID:  # an integration's token: its scopes count
+        scopes = frozenset(str(claims.get("scope") or "").split())
+    return Principal(subject=str(claims["sub"]), org_code=org, role=role, scopes=scopes)
 
 
 class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
@@ -126,6 +130,8 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
             principal = principal_from_token(validator, token.strip())
         except TokenRejected as rejected:
             raise _unauthorized(rejected.reason) from None
+        if principal.scopes is not None and not await clients.is_active(str(principal.subject)):
+            raise _unauthorized("The client of this access token has been revoked.")
         return AuthenticationResult(user=principal, auth=token)
 
 

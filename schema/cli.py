@@ -153,6 +153,76 @@ def reindex() -> None:
     console.print(f"Search index rebuilt for {count} offer(s).")
 
 
+@main.group(help="Integrations' OAuth clients (client-credentials grant at /oauth/token).")
+def client() -> None:
+    pass
+
+
+@client.command(name="create", help="Register a client; prints its id and secret (shown once).")
+@click.option("--org", "org_code", required=True, help="Municipality code, region code or CVR.")
+@click.option(
+    "--role", required=True, type=click.Choice([r.value for r in Role]), help="The client's role."
+)
+@click.option("--scopes", default="read", show_default=True, help="read, or read,write.")
+@click.option("--name", default="", help="What the client is, e.g. the case system's name.")
+def client_create(org_code: str, role: str, scopes: str, name: str) -> None:
+    from marketplace.core.clients import create_client
+    from marketplace.core.errors import DomainError
+
+    try:
+        made, secret = _run(create_client(org_code, Role(role), scopes, name))
+    except DomainError as error:
+        console.print(f"[red]Not created.[/] {error.message}")
+        sys.exit(2)
+    console.print(
+        f"Client {made.name!r}: {made.role.value} of {made.org}, scopes {' '.join(made.scopes)}."
+    )
+    console.print("The secret is shown this once; only its hash is kept.")
+    click.echo(f"client_id={made.client_id}")
+    click.echo(f"client_secret={secret}")
+
+
+@client.command(name="revoke", help="Revoke a client: its tokens stop working.")
+@click.argument("client_id")
+def client_revoke(client_id: str) -> None:
+    from marketplace.core.clients import revoke_client
+
+    if not _run(revoke_client(client_id)):
+        console.print(f"[red]No client {client_id!r}.[/]")
+        sys.exit(1)
+    console.print(f"Client {client_id} revoked.")
+
+
+@client.command(name="list", help="The registered clients.")
+def client_list() -> None:
+    from marketplace.core.clients import list_clients
+
+    for found in _run(list_clients()):
+        state = "revoked" if found.revoked else "active"
+        click.echo(
+            f"{found.client_id}  {found.role.value:15} {found.org:9} "
+            f"{' '.join(found.scopes):11} {state:8} {found.name}"
+        )
+
+
+@main.group(help="The audit trail.")
+def audit() -> None:
+    pass
+
+
+@audit.command(help="Walk the hash chains of the audit trail; exit 1 at a broken link.")
+@click.option("--org", "org_code", default=None, help="Only this organisation's chain.")
+def verify(org_code: str | None) -> None:
+    from marketplace.core import audit as trail
+
+    checked, broken = _run(trail.verify(org_code))
+    for link in broken:
+        console.print(f"[red]Broken[/]: chain {link.org}, record {link.seq}: {link.reason}.")
+    if broken:
+        sys.exit(1)
+    console.print(f"[green]Audit trail intact[/]: {checked} record(s) checked.")
+
+
 @main.command(help="Print a development access token, e.g. --org 851 --role purchaser.")
 @click.option("--org", "org_code", required=True, help="Municipality code, region code or CVR.")
 @click.option(

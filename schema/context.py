@@ -18,6 +18,11 @@ class Context(BaseContext, kw_only=True):
     marketplace: MarketplaceLoaders
     agreements: AgreementLoaders
 
+    def renew_loaders(self) -> None:
+        """Forget what the loaders read: after a change, the payload reads the new state."""
+        self.marketplace = MarketplaceLoaders(self.principal)
+        self.agreements = AgreementLoaders(self.principal)
+
 
 Info = strawberry.Info[Context, None]
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import strawberry
 from graphql import GraphQLError
+from pydantic import BaseModel
+from strawberry.relay import GlobalID, GlobalIDValueError
 from strawberry.types.base import StrawberryObjectDefinition
+from strawberry.utils.await_maybe import await_maybe
 
+from marketplace.core import audit
+from marketplace.core.db import write_transaction
 from marketplace.core.errors import DomainError, DomainErrors
 from marketplace.core.errors import ErrorCode as DomainErrorCode
 
@@ -56,12 +62,69 @@ def user_errors(error: DomainError) -> list[UserError]:
     ]
 
 
-async def attempt(action: Callable[[], Awaitable[T]]) -> tuple[T | None, list[UserError]]:
-    """Run a mutation's service call; expected failures become the payload's user errors."""
+async def attempt(
+    info: Any, action: Callable[[], Awaitable[T]]
+) -> tuple[T | None, list[UserError]]:
+    """Run a mutation's service call in one write transaction with its audit record (see
+    ``marketplace.core.audit``). Expected failures become the payload's user errors and leave
+    nothing behind: neither the change nor a record."""
     try:
-        return await action(), []
+        if not info.context.principal.may_write():
+            raise DomainError(
+                DomainErrorCode.PERMISSION_DENIED,
+                "This access token's scopes do not include write.",
+            )
+        async with write_transaction():
+            target = _target(info)
+            before = _state(await _resolve(target, info))
+            result = await action()
+            info.context.renew_loaders()
+            definition = getattr(type(result), "__strawberry_definition__", None)
+            object_id = getattr(result, "id", None) or (target.node_id if target else "")
+            await audit.append(
+                info.context.principal,
+                info.field_name,
+                definition.name if definition else type(result).__name__,
+                str(object_id),
+                before,
+                _state(result),
+            )
+            return result, []
     except DomainError as error:
         return None, user_errors(error)
+
+
+def _target(info: Any) -> GlobalID | None:
+    """The object a mutation's ``input.id`` names, if it names one."""
+    arguments = info.selected_fields[0].arguments if info.selected_fields else {}
+    value = (arguments.get("input") or {}).get("id")
+    if not isinstance(value, str):
+        return None
+    try:
+        return GlobalID.from_id(value)
+    except GlobalIDValueError:
+        return None
+
+
+async def _resolve(target: GlobalID | None, info: Any) -> Any:
+    if target is None:
+        return None
+    try:
+        return await await_maybe(target.resolve_node(info))
+    except GlobalIDValueError:  # not a type of this schema
+        return None
+
+
+def _state(found: Any) -> Any:
+    """What an object's digest is made of: its domain view, or its fields."""
+    if found is None:
+        return None
+    view = getattr(found, "view", None)
+    if isinstance(view, BaseModel):
+        return view.model_dump(mode="json")
+    if dataclasses.is_dataclass(found) and not isinstance(found, type):
+        return dataclasses.asdict(found)
+    return repr(found)
 
 
 def input_data(value: Any) -> Any:

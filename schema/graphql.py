@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import traceback
+from collections.abc import Iterator
+
 import strawberry
 from graphql import GraphQLError
 from strawberry import relay
@@ -19,6 +23,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 from strawberry.utils.await_maybe import await_maybe
 
+from marketplace.core.cpr import redact
 from marketplace.core.errors import DomainError
 from marketplace.core.settings import Settings
 from schema.agreements.announcement_mutations import AnnouncementMutation
@@ -27,6 +32,7 @@ from schema.agreements.announcement_types import CentralAnnouncement, RegionalRe
 from schema.agreements.mutations import AgreementMutation
 from schema.agreements.queries import AgreementQuery
 from schema.agreements.types import Agreement, SpecialConditionApproval
+from schema.audit import AuditQuery
 from schema.context import Info
 from schema.errors import should_mask_error
 from schema.limits import cost_limit, document_limits
@@ -46,6 +52,8 @@ from schema.relay import decode_global_id
 # documents from a client cannot grow memory).
 DOCUMENT_CACHE_SIZE = 256
 
+logger = logging.getLogger("socialmarked.graphql")
+
 NODE_TYPES: dict[str, type[relay.Node]] = {
     "Region": Region,
     "Municipality": Municipality,
@@ -63,7 +71,13 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
 
 @strawberry.type
 class Query(
-    MarketplaceQuery, OfferQuery, SearchQuery, ContractQuery, AgreementQuery, AnnouncementQuery
+    MarketplaceQuery,
+    OfferQuery,
+    SearchQuery,
+    ContractQuery,
+    AgreementQuery,
+    AnnouncementQuery,
+    AuditQuery,
 ):
     @strawberry.field(description="Any object by its global ID; null when there is none.")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
@@ -83,22 +97,41 @@ class Mutation(
 
 
 class Schema(strawberry.Schema):
-    """Logs only unexpected exceptions.
+    """Logs only unexpected exceptions, and without the client's document or variables.
 
     A DomainError is an answer, and a document that fails parsing, validation or the limits
-    is the client's mistake; neither is a fault of the service.
+    is the client's mistake; neither is a fault of the service. The document and variables
+    may hold personal data (a CPR number written inline), so an unexpected error is logged
+    by its place in the response and its traceback only.
     """
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        unexpected = [
-            e
-            for e in errors
-            if e.original_error is not None and not isinstance(e.original_error, DomainError)
-        ]
-        if unexpected:
-            super().process_errors(unexpected, execution_context)
+        for error in errors:
+            original = error.original_error
+            if original is None or isinstance(original, DomainError | GraphQLError):
+                continue
+            logger.error(
+                "Unexpected error at %s in operation %s\n%s",
+                ".".join(str(p) for p in error.path or []) or "(document)",
+                (execution_context.operation_name if execution_context else None) or "-",
+                redact("".join(traceback.format_exception(original))),
+            )
+
+
+class RedactPersonalNumbers(SchemaExtension):
+    """No CPR number in an error message: graphql-core quotes what a client sent when it
+    does not fit a type ("String cannot represent a non string value: 0101901234")."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        for error in [
+            *(result.errors or [] if result is not None else []),
+            *(self.execution_context.pre_execution_errors or []),
+        ]:
+            error.message = redact(error.message)
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
@@ -124,6 +157,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
         cost_limit(settings.graphql_max_cost),
         lambda: MaskErrors(should_mask_error=should_mask_error),
+        RedactPersonalNumbers,
     ]
     if settings.is_production:
         extensions.append(DisableIntrospection)

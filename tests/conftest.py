@@ -79,11 +79,18 @@ from marketplace.contracts.tables import (  # noqa: E402
     PlacementEvent,
     PlacementRequest,
 )
+from marketplace.core import audit  # noqa: E402
 from marketplace.core.db import migrate  # noqa: E402
 from marketplace.core.identity import Role  # noqa: E402
 from marketplace.core.rules import use_rule_book  # noqa: E402
 from marketplace.core.settings import Settings, get_settings  # noqa: E402
-from marketplace.core.tables import IdempotencyKey, RateLimitWindow  # noqa: E402
+from marketplace.core.tables import (  # noqa: E402
+    AuditChain,
+    AuditRecord,
+    IdempotencyKey,
+    OAuthClient,
+    RateLimitWindow,
+)
 from marketplace.offers.service import load_taxonomies  # noqa: E402
 from marketplace.offers.tables import (  # noqa: E402
     Offer,
@@ -132,6 +139,8 @@ MUTABLE_TABLES = [
     PlacementRequest,
     IdempotencyKey,
     RateLimitWindow,
+    AuditChain,
+    OAuthClient,
     SearchEventGroup,
     SearchEvent,
     OfferSearch,
@@ -172,6 +181,10 @@ async def _clean_tables(database: None) -> AsyncIterator[None]:
     yield
     for table in MUTABLE_TABLES:
         await table.delete(force=True).run()
+    # the audit records refuse DELETE: the suite lifts the guard to start the next test afresh
+    await audit.unprotect_records()
+    await AuditRecord.delete(force=True).run()
+    await audit.protect_records()
 
 
 @asynccontextmanager

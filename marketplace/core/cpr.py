@@ -22,7 +22,9 @@ from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.secrets import load_or_create
 from marketplace.core.settings import Settings, get_settings
 
-_FORM = re.compile(r"^(\d{2})(\d{2})(\d{2})-?(\d{4})$")
+# ASCII digits only: \d would also take other scripts' digits ("٠١٠١٩٠-١٢٣٤"), which int()
+# reads as a date, so one citizen could be kept under two hashes and two masked forms.
+_FORM = re.compile(r"^(\d{2})(\d{2})(\d{2})-?(\d{4})$", re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,3 +84,13 @@ def citizen_id(cpr: str, settings: Settings | None = None) -> CitizenId:
     digits = _normalised(cpr)
     digest = hmac.new(_key(settings or get_settings()), digits.encode(), hashlib.sha256)
     return CitizenId(hash=digest.hexdigest(), masked=f"{digits[:6]}-****")
+
+
+# A CPR number anywhere in a text: ten digits, with or without the dash, not inside a longer
+# number. Used to keep them out of error messages and logs whatever the client sent.
+_IN_TEXT = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
+
+
+def redact(text: str) -> str:
+    """``text`` with anything shaped like a CPR number replaced."""
+    return _IN_TEXT.sub("[CPR removed]", text)

@@ -81,6 +81,12 @@ class Principal:
     subject: str | None = None
     org_code: str | None = None
     role: Role | None = None
+    # What an integration's token allows ("read", "write"); None for a person's token,
+    # which may do what the role may.
+    scopes: frozenset[str] | None = None
+
+    def may_write(self) -> bool:
+        return self.scopes is None or "write" in self.scopes
 
     @classmethod
     def anonymous(cls) -> Principal:

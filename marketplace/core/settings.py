@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     jwt_issuer: str = "urn:socialmarked:dev"
     jwt_audience: str = "socialmarked"
     dev_token_ttl_seconds: int = Field(default=12 * 3600, gt=0)
+    oauth_token_ttl_seconds: int = Field(
+        default=3600, gt=0, le=86400, description="Lifetime of client-credentials tokens."
+    )
     graphql_max_depth: int = Field(default=12, gt=0)
     graphql_max_aliases: int = Field(default=15, gt=0)
     graphql_max_tokens: int = Field(default=4000, gt=0)

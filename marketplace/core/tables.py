@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import UUID, Integer, Timestamptz, Varchar
+from piccolo.columns import UUID, BigInt, Integer, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -27,3 +27,45 @@ class RateLimitWindow(Table, tablename="rate_limit_window"):
     client = Varchar(length=120)
     window_start = Timestamptz()
     hits = Integer(default=0)
+
+
+class AuditRecord(Table, tablename="audit_record"):
+    """One change made through the API: who (subject, organisation, role), when, which
+    operation on which object, and digests of the object before and after. Append-only
+    (triggers refuse UPDATE and DELETE) and hash-chained per organisation: ``hash`` covers
+    the record and the ``prev_hash`` of the organisation's record before it."""
+
+    org = Varchar(length=16, index=True)
+    seq = BigInt()
+    at = Timestamptz()
+    subject = Varchar(length=200)
+    role = Varchar(length=32)
+    operation = Varchar(length=64)
+    object_type = Varchar(length=64, index=True)
+    object_id = Varchar(length=64, index=True)
+    before_digest = Varchar(length=64, null=True, default=None)
+    after_digest = Varchar(length=64, null=True, default=None)
+    prev_hash = Varchar(length=64)
+    hash = Varchar(length=64)
+
+
+class AuditChain(Table, tablename="audit_chain"):
+    """The head of an organisation's audit chain, locked while a record is appended."""
+
+    org = Varchar(length=16, primary_key=True)
+    seq = BigInt(default=0)
+    head = Varchar(length=64, default="")
+
+
+class OAuthClient(Table, tablename="oauth_client"):
+    """A machine client (a municipal case system, a provider's system) that gets access
+    tokens with the client-credentials grant. Only a hash of its secret is kept."""
+
+    client_id = Varchar(length=64, primary_key=True)
+    name = Varchar(length=200)
+    org = Varchar(length=16)
+    role = Varchar(length=32)
+    scopes = Varchar(length=200)  # space-separated
+    secret_hash = Varchar(length=200)
+    created_at = Timestamptz(default=TimestamptzNow())
+    revoked_at = Timestamptz(null=True, default=None)

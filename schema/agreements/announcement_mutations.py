@@ -121,7 +121,7 @@ class AnnouncementMutation:
             view = await announcements.create_announcement(info.context.principal, command)
             return CentralAnnouncement.of(view)
 
-        found, errors = await attempt(run)
+        found, errors = await attempt(info, run)
         return CentralAnnouncementPayload(central_announcement=found, errors=errors)
 
     @strawberry.mutation(
@@ -142,7 +142,7 @@ class AnnouncementMutation:
             view = await announcements.create_report(info.context.principal, announcement, command)
             return RegionalReport.of(view)
 
-        found, errors = await attempt(run)
+        found, errors = await attempt(info, run)
         return RegionalReportPayload(regional_report=found, errors=errors)
 
     @strawberry.mutation(description="Change a draft report.")
@@ -156,7 +156,7 @@ class AnnouncementMutation:
             view = await announcements.update_report(info.context.principal, report_id, command)
             return RegionalReport.of(view)
 
-        found, errors = await attempt(run)
+        found, errors = await attempt(info, run)
         return RegionalReportPayload(regional_report=found, errors=errors)
 
     @strawberry.mutation(description="Submit the region's report (once).")
@@ -168,7 +168,7 @@ class AnnouncementMutation:
             view = await announcements.submit_report(info.context.principal, report_id)
             return RegionalReport.of(view)
 
-        found, errors = await attempt(run)
+        found, errors = await attempt(info, run)
         return RegionalReportPayload(regional_report=found, errors=errors)
 
     @strawberry.mutation(
@@ -188,5 +188,5 @@ class AnnouncementMutation:
                 note=view.note,
             )
 
-        found, errors = await attempt(run)
+        found, errors = await attempt(info, run)
         return DemandForecastPayload(demand_forecast=found, errors=errors)

@@ -105,7 +105,7 @@ class AgreementMutation:
             command = parse(AgreementCreate, _data(input), ["input"])
             return Agreement.of(await service.create_agreement(info.context.principal, command))
 
-        found, errors = await attempt(run)
+        found, errors = await attempt(info, run)
         return AgreementPayload(agreement=found, errors=errors)
 
     @strawberry.mutation(description="Change an agreement or move it along its lifecycle.")
@@ -117,7 +117,7 @@ class AgreementMutation:
             view = await service.update_agreement(info.context.principal, agreement_id, command)
             return Agreement.of(view)
 
-        found, errors = await attempt(run)
+        found, errors = await attempt(info, run)
         return AgreementPayload(agreement=found, errors=errors)
 
     @strawberry.mutation(description="Set a new version of an agreement's rules from a day.")
@@ -132,7 +132,7 @@ class AgreementMutation:
             command = parse(RuleSetInput, data, ["input"])
             return RuleSet.of(await service.set_rules(info.context.principal, made["id"], command))
 
-        found, errors = await attempt(run)
+        found, errors = await attempt(info, run)
         agreement = await _agreement(info, made["id"]) if found else None
         return RuleSetPayload(rule_set=found, agreement=agreement, errors=errors)
 
@@ -154,7 +154,7 @@ class AgreementMutation:
             status = await service.record_decision(info.context.principal, made["id"], command)
             return AgreementApprovalStatus.of(status)
 
-        found, errors = await attempt(run)
+        found, errors = await attempt(info, run)
         agreement = await _agreement(info, made["id"]) if found else None
         return CouncilDecisionRecordPayload(
             approval_status=found, agreement=agreement, errors=errors
@@ -176,7 +176,7 @@ class AgreementMutation:
             )
             return SpecialConditionApproval.of(view)
 
-        found, errors = await attempt(run)
+        found, errors = await attempt(info, run)
         return SpecialConditionPayload(special_condition=found, errors=errors)
 
     @strawberry.mutation(
@@ -192,7 +192,7 @@ class AgreementMutation:
             view = await service.opt_in(info.context.principal, approval_id, command)
             return SpecialConditionApproval.of(view)
 
-        found, errors = await attempt(run)
+        found, errors = await attempt(info, run)
         return SpecialConditionPayload(special_condition=found, errors=errors)
 
     @strawberry.mutation(
@@ -209,5 +209,5 @@ class AgreementMutation:
             view = await service.set_unique_status(info.context.principal, agreement_id, command)
             return UniqueOfferDecision.of(view)
 
-        found, errors = await attempt(run)
+        found, errors = await attempt(info, run)
         return UniqueOfferDecisionPayload(unique_offer=found, errors=errors)

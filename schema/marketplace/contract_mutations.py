@@ -85,7 +85,7 @@ class ContractMutation:
             view = await requests.create_request(info.context.principal, command, key)
             return PlacementRequest.of(view)
 
-        found, errors = await attempt(run)
+        found, errors = await attempt(info, run)
         return PlacementRequestPayload(placement_request=found, errors=errors)
 
     @strawberry.mutation(
@@ -105,7 +105,7 @@ class ContractMutation:
             view = await requests.accept_request(info.context.principal, request_id, command, key)
             return Contract.of(view)
 
-        contract, errors = await attempt(run)
+        contract, errors = await attempt(info, run)
         return PlacementRequestAcceptPayload(contract=contract, errors=errors)
 
     @strawberry.mutation(description="Decline a request on your offer, with a reason.")
@@ -119,7 +119,7 @@ class ContractMutation:
             view = await requests.decline_request(info.context.principal, request_id, command)
             return PlacementRequest.of(view)
 
-        found, errors = await attempt(run)
+        found, errors = await attempt(info, run)
         return PlacementRequestPayload(placement_request=found, errors=errors)
 
     @strawberry.mutation(description="Withdraw your municipality's request while it is pending.")
@@ -132,7 +132,7 @@ class ContractMutation:
             view = await requests.withdraw_request(info.context.principal, request_id, reason)
             return PlacementRequest.of(view)
 
-        found, errors = await attempt(run)
+        found, errors = await attempt(info, run)
         return PlacementRequestPayload(placement_request=found, errors=errors)
 
     @strawberry.mutation(
@@ -146,7 +146,7 @@ class ContractMutation:
             view = await contracts.give_notice(info.context.principal, contract_id, input.reason)
             return Contract.of(view)
 
-        found, errors = await attempt(run)
+        found, errors = await attempt(info, run)
         return ContractPayload(contract=found, errors=errors)
 
     @strawberry.mutation(description="Propose a change after signing; the other party answers.")
@@ -163,7 +163,7 @@ class ContractMutation:
                 await contracts.propose_change(principal, contract_id, proposal)
             )
 
-        change, errors = await attempt(run)
+        change, errors = await attempt(info, run)
         return await _change_payload(info, change, errors)
 
     @strawberry.mutation(description="Accept or reject a change the other party proposed.")
@@ -178,7 +178,7 @@ class ContractMutation:
             view = await contracts.respond_to_change(principal, change_id, input.accept, reason)
             return ContractChange.of(view)
 
-        change, errors = await attempt(run)
+        change, errors = await attempt(info, run)
         return await _change_payload(info, change, errors)
 
 

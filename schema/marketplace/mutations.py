@@ -51,7 +51,7 @@ class MarketplaceMutation:
             view = await organisations.create_provider(info.context.principal, command)
             return Provider.from_view(view)
 
-        provider, errors = await attempt(run)
+        provider, errors = await attempt(info, run)
         return ProviderCreatePayload(provider=provider, errors=errors)
 
     @strawberry.mutation(
@@ -68,5 +68,5 @@ class MarketplaceMutation:
             view = await organisations.update_provider(info.context.principal, provider_id, command)
             return Provider.from_view(view)
 
-        provider, errors = await attempt(run)
+        provider, errors = await attempt(info, run)
         return ProviderUpdatePayload(provider=provider, errors=errors)

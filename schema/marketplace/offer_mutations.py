@@ -65,7 +65,7 @@ async def _change_status(
         )
         return Offer.of(view)
 
-    offer, errors = await attempt(run)
+    offer, errors = await attempt(info, run)
     return OfferStatusChangePayload(offer=offer, errors=errors)
 
 
@@ -85,7 +85,7 @@ class OfferMutation:
             )
             return Offer.of(await offers.create_offer(info.context.principal, provider_id, content))
 
-        offer, errors = await attempt(run)
+        offer, errors = await attempt(info, run)
         return OfferCreatePayload(offer=offer, errors=errors)
 
     @strawberry.mutation(description="Change an offer's content (its owner's provider admins).")
@@ -95,7 +95,7 @@ class OfferMutation:
             offer_id = _offer_id(data.pop("id"))
             return Offer.of(await offers.update_offer(info.context.principal, offer_id, data))
 
-        offer, errors = await attempt(run)
+        offer, errors = await attempt(info, run)
         return OfferUpdatePayload(offer=offer, errors=errors)
 
     @strawberry.mutation(description="Publish an offer: it must meet the publishing rules.")
@@ -140,7 +140,7 @@ class OfferMutation:
             ]
             return PriceList.of(published.price_list)
 
-        price_list, errors = await attempt(run)
+        price_list, errors = await attempt(info, run)
         return PriceListPublishPayload(
             price_list=price_list,
             offer=result.get("offer"),

@@ -1,0 +1,106 @@
+"""The audit trail in GraphQL: every record for the registry admin, an object's records for
+its parties."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import strawberry
+from strawberry import relay
+from strawberry.relay import GlobalIDValueError
+from strawberry.utils.await_maybe import await_maybe
+
+from marketplace.core import audit
+from marketplace.core.errors import DomainError, ErrorCode
+from marketplace.core.identity import Role
+from marketplace.core.pagination import PageRequest
+from schema.context import Info
+from schema.relay import Connection, decode_global_id
+
+
+@strawberry.type(
+    name="AuditRecord",
+    description="One change made through the API: who, when, what, and digests of the object "
+    "before and after (never the data itself).",
+)
+class AuditEntry:
+    at: datetime.datetime
+    organisation: str = strawberry.field(description="The caller's organisation: its chain.")
+    sequence: int = strawberry.field(description="Position in the organisation's chain, from 1.")
+    subject: str = strawberry.field(description="The token's subject (user or client).")
+    role: str
+    operation: str = strawberry.field(description="The mutation, e.g. placementRequestAccept.")
+    object_type: str
+    object_id: strawberry.ID = strawberry.field(description="The object's global ID.")
+    before_digest: str | None = strawberry.field(
+        description="SHA-256 of the object's state before; null for a new object."
+    )
+    after_digest: str | None
+    previous_hash: str
+    hash: str
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> AuditEntry:
+        return cls(
+            at=row["at"],
+            organisation=row["org"],
+            sequence=int(row["seq"]),
+            subject=row["subject"],
+            role=row["role"],
+            operation=row["operation"],
+            object_type=row["object_type"],
+            object_id=strawberry.ID(relay.to_base64(row["object_type"], row["object_id"])),
+            before_digest=row["before_digest"],
+            after_digest=row["after_digest"],
+            previous_hash=row["prev_hash"],
+            hash=row["hash"],
+        )
+
+
+@strawberry.type
+class AuditQuery:
+    @strawberry.field(
+        description="The audit trail, oldest first, by organisation and/or object "
+        "(registry admins)."
+    )
+    async def audit_records(
+        self,
+        info: Info,
+        organisation: str | None = None,
+        object_id: strawberry.ID | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[AuditEntry]:
+        info.context.principal.require(Role.REGISTRY_ADMIN)
+        target = decode_global_id(object_id, ("objectId",)) if object_id else None
+        page = await audit.list_records(
+            PageRequest.of(first, after),
+            org=organisation,
+            object_type=target.type_name if target else None,
+            object_id=target.node_id if target else None,
+        )
+        return Connection.of(page, AuditEntry.of)
+
+    @strawberry.field(
+        description="The changes made to an object, oldest first; for those who may see the "
+        "object (its parties, and registry admins)."
+    )
+    async def audit_trail(
+        self,
+        info: Info,
+        object_id: strawberry.ID,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[AuditEntry]:
+        target = decode_global_id(object_id, ("objectId",))
+        try:
+            seen: Any = await await_maybe(target.resolve_node(info))
+        except GlobalIDValueError:  # not a type of this schema
+            seen = None
+        if seen is None or not info.context.principal.is_authenticated:
+            raise DomainError(ErrorCode.NOT_FOUND, "There is no such object.", ["objectId"])
+        page = await audit.list_records(
+            PageRequest.of(first, after), object_type=target.type_name, object_id=target.node_id
+        )
+        return Connection.of(page, AuditEntry.of)
