@@ -20,6 +20,7 @@ from schema.auth import BearerAuthMiddleware, TokenValidator
 from schema.context import context_getter
 from schema.graphql import build_schema
 from schema.oauth import token_endpoint
+from schema.oidc import OidcVerifier
 from schema.protection import RateLimit, add_security_headers, within_time_limit
 from schema.rest.exports import billing_csv, gaps_csv, gaps_json
 from schema.rest.health import health, ready
@@ -93,5 +94,8 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         debug=False,
     )
     app.state.token_validator = TokenValidator(settings)
+    app.state.oidc = (
+        OidcVerifier(settings) if settings.oidc_issuer and settings.oidc_audience else None
+    )
     app.state.settings = settings
     return app

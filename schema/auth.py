@@ -24,6 +24,7 @@ from marketplace.core import clients
 from marketplace.core.identity import Principal, Role, check_role_for_org
 from marketplace.core.secrets import load_or_create
 from marketplace.core.settings import Settings, get_settings
+from schema.oidc import OidcRejected, OidcVerifier
 
 ALGORITHM = "ES256"
 DEV_CLIENT_ID = "socialmarked-cli"
@@ -125,9 +126,16 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise _unauthorized("Use an `Authorization: Bearer <token>` header.")
+        token = token.strip()
+        oidc: OidcVerifier | None = connection.app.state.oidc
+        if oidc is not None and oidc.handles(token):
+            try:
+                return AuthenticationResult(user=await oidc.principal(token), auth=token)
+            except OidcRejected as rejected:
+                raise _unauthorized(rejected.reason) from None
         validator: TokenValidator = connection.app.state.token_validator
         try:
-            principal = principal_from_token(validator, token.strip())
+            principal = principal_from_token(validator, token)
         except TokenRejected as rejected:
             raise _unauthorized(rejected.reason) from None
         if principal.scopes is not None and not await clients.is_active(str(principal.subject)):

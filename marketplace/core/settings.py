@@ -31,6 +31,16 @@ class Settings(BaseSettings):
     jwt_issuer: str = "urn:socialmarked:dev"
     jwt_audience: str = "socialmarked"
     dev_token_ttl_seconds: int = Field(default=12 * 3600, gt=0)
+    oidc_issuer: str | None = Field(
+        default=None, description="An external OpenID Connect issuer whose tokens are accepted."
+    )
+    oidc_audience: str | None = Field(default=None, description="The `aud` its tokens carry.")
+    oidc_org_claim: str = Field(default="org", description="The claim with the organisation code.")
+    oidc_role_claim: str = Field(default="roles", description="The claim with the one role.")
+    oidc_jwks_ttl_seconds: int = Field(default=3600, gt=0)
+    oidc_jwks_min_refresh_seconds: int = Field(
+        default=60, ge=0, description="Least time between key refreshes for an unknown key id."
+    )
     oauth_token_ttl_seconds: int = Field(
         default=3600, gt=0, le=86400, description="Lifetime of client-credentials tokens."
     )

@@ -1,0 +1,134 @@
+"""Access tokens of an external OpenID Connect provider (a municipality's or KOMBIT's identity
+provider): with ``OIDC_ISSUER`` and ``OIDC_AUDIENCE`` set, a bearer token whose ``iss`` is
+that issuer is checked against the keys the issuer publishes.
+
+The keys come from the issuer's discovery document (``/.well-known/openid-configuration``,
+its ``jwks_uri``) and are kept for ``OIDC_JWKS_TTL_SECONDS``. A token signed with a key the
+cache does not know (the issuer rotated its keys) makes the cache refresh, at most once every
+``OIDC_JWKS_MIN_REFRESH_SECONDS``, so tokens with made-up key ids cannot make the service
+hammer the issuer. The organisation and role are read from the claims the settings name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import time
+from typing import Any
+
+import httpx
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+
+from marketplace.core.identity import Principal, Role, check_role_for_org
+from marketplace.core.settings import Settings
+
+ALGORITHMS = ["RS256", "ES256", "PS256"]
+LEEWAY_SECONDS = 30
+
+
+class OidcRejected(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def unverified_claims(token: str) -> dict[str, Any]:
+    """The claims of a JWT before its signature is checked (to route it by issuer)."""
+    try:
+        payload = token.split(".")[1]
+        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError, UnicodeDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _unverified_kid(token: str) -> str | None:
+    try:
+        head = token.split(".")[0]
+        header = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
+    except (IndexError, ValueError, UnicodeDecodeError):
+        return None
+    kid = header.get("kid") if isinstance(header, dict) else None
+    return kid if isinstance(kid, str) else None
+
+
+class OidcVerifier:
+    def __init__(self, settings: Settings, transport: httpx.AsyncBaseTransport | None = None):
+        assert settings.oidc_issuer and settings.oidc_audience
+        self.issuer = settings.oidc_issuer.rstrip("/")
+        self.audience = settings.oidc_audience
+        self.org_claim = settings.oidc_org_claim
+        self.role_claim = settings.oidc_role_claim
+        self.ttl = settings.oidc_jwks_ttl_seconds
+        self.min_refresh = settings.oidc_jwks_min_refresh_seconds
+        self.transport = transport
+        self.keys: KeySet | None = None
+        self.kids: set[str] = set()
+        self.fetched_at = 0.0
+        self.fetches = 0
+        self._lock = asyncio.Lock()
+
+    def handles(self, token: str) -> bool:
+        issuer = unverified_claims(token).get("iss")
+        return isinstance(issuer, str) and issuer.rstrip("/") == self.issuer
+
+    async def _fetch(self) -> None:
+        async with httpx.AsyncClient(transport=self.transport, timeout=5) as client:
+            discovery = (await client.get(f"{self.issuer}/.well-known/openid-configuration")).json()
+            if str(discovery.get("issuer", "")).rstrip("/") != self.issuer:
+                raise OidcRejected("The identity provider's discovery names another issuer.")
+            jwks = (await client.get(discovery["jwks_uri"])).json()
+        self.keys = KeySet.import_key_set(jwks)
+        self.kids = {k.get("kid") for k in jwks.get("keys", []) if k.get("kid")}
+        self.fetched_at = time.monotonic()
+        self.fetches += 1
+
+    async def _keys_for(self, kid: str | None) -> KeySet:
+        async with self._lock:
+            age = time.monotonic() - self.fetched_at
+            stale = self.keys is None or age > self.ttl
+            unknown = kid is not None and kid not in self.kids and age > self.min_refresh
+            if stale or unknown:
+                try:
+                    await self._fetch()
+                except (httpx.HTTPError, ValueError, KeyError, JoseError) as error:
+                    if self.keys is None:
+                        raise OidcRejected(
+                            "The identity provider's keys are unavailable."
+                        ) from error
+            assert self.keys is not None
+            return self.keys
+
+    async def principal(self, token: str) -> Principal:
+        keys = await self._keys_for(_unverified_kid(token))
+        try:
+            decoded = jwt.decode(token, keys, algorithms=ALGORITHMS)
+            jwt.JWTClaimsRegistry(
+                leeway=LEEWAY_SECONDS,
+                iss={"essential": True, "value": self.issuer},
+                aud={"essential": True, "value": self.audience},
+                exp={"essential": True},
+                sub={"essential": True},
+            ).validate(decoded.claims)
+        except (JoseError, ValueError) as error:
+            raise OidcRejected("The access token is invalid, expired or wrongly signed.") from error
+        claims = decoded.claims
+        org, roles = claims.get(self.org_claim), claims.get(self.role_claim)
+        if isinstance(roles, str):
+            roles = [roles]
+        if not isinstance(org, str) or not isinstance(roles, list) or len(roles) != 1:
+            raise OidcRejected(
+                f"The access token must carry one organisation ({self.org_claim}) "
+                f"and one role ({self.role_claim})."
+            )
+        try:
+            role = Role(roles[0])
+            check_role_for_org(role, org)
+        except ValueError as error:
+            raise OidcRejected(
+                f"The access token's role does not fit its organisation: {error}"
+            ) from None
+        return Principal(subject=f"oidc:{claims['sub']}", org_code=org, role=role)
