@@ -18,6 +18,9 @@ from marketplace.core.pagination import PageRequest
 from schema.context import Info
 from schema.relay import Connection, decode_global_id
 
+# Types only their parties can see at all (see the README's "Who sees what").
+PARTIES_ONLY = frozenset({"PlacementRequest", "Contract", "ContractChange"})
+
 
 @strawberry.type(
     name="AuditRecord",
@@ -83,8 +86,9 @@ class AuditQuery:
         return Connection.of(page, AuditEntry.of)
 
     @strawberry.field(
-        description="The changes made to an object, oldest first; for those who may see the "
-        "object (its parties, and registry admins)."
+        description="The changes made to an object, oldest first: all of them for the parties "
+        "of a request, contract or change and for registry admins; for a public object, the "
+        "changes the caller's own organisation made."
     )
     async def audit_trail(
         self,
@@ -100,7 +104,20 @@ class AuditQuery:
             seen = None
         if seen is None or not info.context.principal.is_authenticated:
             raise DomainError(ErrorCode.NOT_FOUND, "There is no such object.", ["objectId"])
+        principal = info.context.principal
+        # Seeing a private object (a request, a contract, a change) makes the caller one of
+        # its parties: they read all of its trail. A public object (an offer, an agreement, a
+        # report) is seen by everyone, so its readers get their own organisation's records
+        # of it only: the staff of its owners are not everyone's business.
+        whose = (
+            None
+            if principal.is_registry_admin or target.type_name in PARTIES_ONLY
+            else audit.chain_of(principal)
+        )
         page = await audit.list_records(
-            PageRequest.of(first, after), object_type=target.type_name, object_id=target.node_id
+            PageRequest.of(first, after),
+            org=whose,
+            object_type=target.type_name,
+            object_id=target.node_id,
         )
         return Connection.of(page, AuditEntry.of)
