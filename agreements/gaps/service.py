@@ -128,6 +128,8 @@ async def forecasts(principal: Principal, region: str, year: int) -> ForecastRep
         raise DomainError(ErrorCode.UNAUTHENTICATED, "Sign in to read the forecasts.")
     _require_region(region, ["regionCode"])
     municipalities = region_municipalities(region)
+    if not datetime.MINYEAR <= year <= datetime.MAXYEAR:  # none, and it would not fit the column
+        return ForecastReport(region, year, {}, [])
     rows = (
         await DemandForecast.select()
         .where(DemandForecast.municipality.is_in(municipalities) & (DemandForecast.year == year))

@@ -18,7 +18,10 @@ from piccolo.engine.base import Engine
 from piccolo.engine.finder import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.querystring import QueryString
 from piccolo.table import Table
+
+from marketplace.core.errors import DomainError, ErrorCode
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 # PostgreSQL settings of the service's connections:
@@ -48,14 +51,47 @@ def sqlite_path(url: str) -> Path:
     return Path(path[1:] if path.startswith("/") else path)
 
 
+def _holds_nul(value: Any) -> bool:
+    """Whether a query's parameters hold text with the NUL character (U+0000)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, QueryString):
+        return any(_holds_nul(arg) for arg in value.args)
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_holds_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    return False
+
+
+def refuse_nul(querystring: QueryString) -> None:
+    """PostgreSQL's text cannot hold U+0000 (the driver fails on it) while SQLite's can: text
+    with it is the client's mistake on both, refused before the database sees it."""
+    if _holds_nul(querystring):
+        raise DomainError(ErrorCode.INVALID, "Text cannot contain the NUL character (U+0000).")
+
+
+class _SQLiteEngine(SQLiteEngine):
+    async def run_querystring(self, querystring: QueryString, in_pool: bool = False) -> Any:
+        refuse_nul(querystring)
+        return await super().run_querystring(querystring, in_pool)
+
+
+class _PostgresEngine(PostgresEngine):
+    async def run_querystring(self, querystring: QueryString, in_pool: bool = True) -> Any:
+        refuse_nul(querystring)
+        return await super().run_querystring(querystring, in_pool)
+
+
 def create_engine(url: str) -> Engine:
-    """Build the piccolo engine named by a database URL."""
+    """Build the piccolo engine named by a database URL (refusing text with NUL characters,
+    see ``refuse_nul``)."""
     if url.startswith("sqlite://"):
         path = sqlite_path(url)
         path.parent.mkdir(parents=True, exist_ok=True)
-        return SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+        return _SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
     if url.startswith(("postgresql://", "postgres://")):
-        return PostgresEngine(config={"dsn": url, "server_settings": SERVER_SETTINGS})
+        return _PostgresEngine(config={"dsn": url, "server_settings": SERVER_SETTINGS})
     raise ValueError(f"unsupported DATABASE_URL scheme: {url.split(':', 1)[0]}")
 
 

@@ -63,8 +63,8 @@ async def price_lists_by_offer(
     """
     ids = list(offer_ids)
     result: dict[uuid.UUID, list[PriceListView]] = {i: [] for i in ids}
-    if not ids:
-        return result
+    if not ids or (year is not None and not datetime.MINYEAR <= year <= datetime.MAXYEAR):
+        return result  # a year outside the calendar has no price list (nor fits the column)
     condition: Combinable = PriceList.offer.is_in(ids)
     if year is not None:
         condition = condition & (PriceList.year == year)
