@@ -212,15 +212,46 @@ def audit() -> None:
 
 @audit.command(help="Walk the hash chains of the audit trail; exit 1 at a broken link.")
 @click.option("--org", "org_code", default=None, help="Only this organisation's chain.")
-def verify(org_code: str | None) -> None:
+@click.option(
+    "--against",
+    "anchors_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Heads saved earlier by 'audit heads': the records they name must be unchanged.",
+)
+def verify(org_code: str | None, anchors_file: Path | None) -> None:
     from marketplace.core import audit as trail
 
-    checked, broken = _run(trail.verify(org_code))
+    anchors = _read_heads(anchors_file) if anchors_file else None
+    checked, broken = _run(trail.verify(org_code, anchors))
     for link in broken:
         console.print(f"[red]Broken[/]: chain {link.org}, record {link.seq}: {link.reason}.")
     if broken:
         sys.exit(1)
     console.print(f"[green]Audit trail intact[/]: {checked} record(s) checked.")
+
+
+@audit.command(
+    help="Print each organisation's chain head as JSON; keep a copy outside the database and "
+    "check it later with 'audit verify --against'."
+)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def heads(output: Path | None) -> None:
+    from marketplace.core import audit as trail
+
+    found = _run(trail.heads())
+    document = {org: {"seq": seq, "hash": digest} for org, (seq, digest) in found.items()}
+    _write(json.dumps(document, indent=2, sort_keys=True) + "\n", output)
+
+
+def _read_heads(path: Path) -> dict[str, tuple[int, str]]:
+    try:
+        document = json.loads(path.read_text("utf-8"))
+        return {str(org): (int(head["seq"]), str(head["hash"])) for org, head in document.items()}
+    except (ValueError, TypeError, KeyError, AttributeError):
+        raise click.BadParameter(
+            "not a file of heads written by 'audit heads'", param_hint="--against"
+        ) from None
 
 
 @main.command(help="Print a development access token, e.g. --org 851 --role purchaser.")

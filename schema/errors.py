@@ -13,7 +13,7 @@ from strawberry.relay import GlobalID, GlobalIDValueError
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.utils.await_maybe import await_maybe
 
-from marketplace.core import audit
+from marketplace.core import audit, idempotency
 from marketplace.core.db import write_transaction
 from marketplace.core.errors import DomainError, DomainErrors
 from marketplace.core.errors import ErrorCode as DomainErrorCode
@@ -77,8 +77,11 @@ async def attempt(
         async with write_transaction():
             target = _target(info)
             before = _state(await _resolve(target, info))
+            idempotency.start_mutation()
             result = await action()
             info.context.renew_loaders()
+            if idempotency.replayed():  # a retry answered with the first call's result
+                return result, []
             definition = getattr(type(result), "__strawberry_definition__", None)
             object_id = getattr(result, "id", None) or (target.node_id if target else "")
             await audit.append(

@@ -8,7 +8,12 @@ digest. ``hash`` is SHA-256 over the record's canonical JSON including ``prev_ha
 of the organisation's record before it, so changing, removing or inserting a record breaks
 the chain from there on; ``verify`` finds the first broken link. Appends to one chain take
 turns on its head row. The database refuses UPDATE and DELETE on the records (triggers, see
-``protect_records``); a database superuser can still disable them, which ``verify`` detects.
+``protect_records``). Someone with the database owner's rights can lift the triggers: a record
+changed or removed then breaks its chain, which ``verify`` finds, also when the chain's head
+row was deleted as well. Who can also recompute every later hash and the head leaves a chain
+that is consistent again; only a copy of the heads kept outside the database reveals that:
+``heads`` gives them (``socialmarked audit heads``) and ``verify(anchors=...)`` checks that the
+records they name are still there, unchanged (``socialmarked audit verify --against``).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,16 +137,33 @@ async def _records(org: str) -> AsyncIterator[dict[str, Any]]:
         after = int(rows[-1]["seq"])
 
 
-async def verify(org: str | None = None) -> tuple[int, list[BrokenLink]]:
+async def heads() -> dict[str, tuple[int, str]]:
+    """Each organisation's chain head: its last sequence number and hash. Kept outside the
+    database, they let ``verify`` prove later that no record up to them was rewritten."""
+    rows = await AuditChain.select().order_by(AuditChain.org).run()
+    return {row["org"]: (int(row["seq"]), row["head"]) for row in rows if int(row["seq"]) > 0}
+
+
+async def _chains(org: str | None, anchors: Mapping[str, tuple[int, str]]) -> list[str]:
+    """The chains to walk: those with a head, with records (a head may have been deleted)
+    or with an anchor."""
+    if org is not None:
+        return [org]
+    names = {row["org"] for row in await AuditChain.select(AuditChain.org).run()}
+    names |= {row["org"] for row in await AuditRecord.select(AuditRecord.org).distinct().run()}
+    return sorted(names | set(anchors))
+
+
+async def verify(
+    org: str | None = None, anchors: Mapping[str, tuple[int, str]] | None = None
+) -> tuple[int, list[BrokenLink]]:
     """Walk every chain (or one): answers the records checked and, per broken chain, its
-    first broken link."""
-    orgs = (
-        [org]
-        if org is not None
-        else sorted(row["org"] for row in await AuditChain.select(AuditChain.org).run())
-    )
+    first broken link. ``anchors`` are heads recorded earlier (see ``heads``): the record at
+    each one's sequence number must still carry its hash."""
+    anchors = anchors or {}
     checked, broken = 0, []
-    for name in orgs:
+    for name in await _chains(org, anchors):
+        anchor = anchors.get(name)
         expected_prev, expected_seq = GENESIS, 1
         last_hash, last_seq = GENESIS, 0
         async for row in _records(name):
@@ -153,6 +175,8 @@ async def verify(org: str | None = None) -> tuple[int, list[BrokenLink]]:
                 problem = "it does not follow the record before it"
             elif record_hash(row) != row["hash"]:
                 problem = "its content does not match its hash"
+            elif anchor is not None and anchor[0] == expected_seq and anchor[1] != row["hash"]:
+                problem = "it is not the record whose hash was recorded outside the database"
             if problem:
                 broken.append(BrokenLink(name, int(row["seq"]), problem))
                 break
@@ -160,10 +184,16 @@ async def verify(org: str | None = None) -> tuple[int, list[BrokenLink]]:
             last_hash, last_seq = row["hash"], int(row["seq"])
         else:
             head = await AuditChain.select().where(AuditChain.org == name).first().run()
-            if head is not None and (int(head["seq"]) != last_seq or head["head"] != last_hash):
-                broken.append(
-                    BrokenLink(name, last_seq + 1, "records at the end of the chain are missing")
-                )
+            if anchor is not None and anchor[0] > last_seq:
+                problem = f"records up to {anchor[0]}, recorded outside the database, are missing"
+            elif head is None:
+                problem = "the chain's head is missing" if last_seq else None
+            elif int(head["seq"]) != last_seq or head["head"] != last_hash:
+                problem = "records at the end of the chain are missing"
+            else:
+                problem = None
+            if problem:
+                broken.append(BrokenLink(name, last_seq + 1, problem))
     return checked, broken
 
 

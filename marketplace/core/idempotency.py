@@ -12,6 +12,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import Any
 
 from marketplace.core.clock import utcnow
@@ -19,6 +20,19 @@ from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.tables import IdempotencyKey
 
 MAX_KEY_LENGTH = 200
+
+# Set when a claim finds the first call's result: the mutation answers it and changes nothing.
+_replayed: ContextVar[bool] = ContextVar("idempotent_replay", default=False)
+
+
+def replayed() -> bool:
+    """Whether the current mutation answered a retry with the first call's result."""
+    return _replayed.get()
+
+
+def start_mutation() -> None:
+    """Forget an earlier mutation's replay (several mutations may share one context)."""
+    _replayed.set(False)
 
 
 def fingerprint(payload: Mapping[str, Any]) -> str:
@@ -81,4 +95,6 @@ async def claim(scope: str, key: str, payload: Mapping[str, Any]) -> Claim:
             "This idempotency key was used for another request; use a new key.",
             ["input", "idempotencyKey"],
         )
+    if first["result"] is not None:
+        _replayed.set(True)
     return Claim(scope, key, first["result"])

@@ -5,6 +5,7 @@ admins and by the parties of an object; no personal data in it."""
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import subprocess
 import sys
@@ -203,3 +204,106 @@ async def test_no_personal_data_in_a_record(gql: GraphQL, market: Market) -> Non
     digits = CPR.replace("-", "")
     assert digits not in text and CPR not in text and digits[:6] not in text
     assert "SAG-2026-0042" not in text  # the case reference enters only through a digest
+
+
+async def test_a_deleted_chain_head_does_not_hide_the_chain(gql: GraphQL, market: Market) -> None:
+    """The head rows are not append-only (every change moves one); deleting one must not take
+    its organisation's records out of the walk."""
+    await _flow(gql, market)
+    await AuditChain.delete().where(AuditChain.org == "851").run()
+    checked, broken = await audit.verify()
+    assert checked == 3
+    assert [(b.org, b.seq, b.reason) for b in broken] == [("851", 3, "the chain's head is missing")]
+
+
+async def _rewrite_and_recompute(org: str) -> None:
+    """The worst a database owner can do: change the first record and recompute every later
+    hash and the head, so that the chain is consistent again."""
+    rows = await AuditRecord.select().where(AuditRecord.org == org).order_by(AuditRecord.seq).run()
+    prev = audit.GENESIS
+    changes = []
+    for row in rows:
+        row["subject"] = "someone else" if row["seq"] == 1 else row["subject"]
+        row["prev_hash"] = prev
+        row["hash"] = prev = audit.record_hash(row)
+        changes.append(row)
+    for row in changes:
+        await _tamper(
+            AuditRecord.update(
+                {
+                    AuditRecord.subject: row["subject"],
+                    AuditRecord.prev_hash: row["prev_hash"],
+                    AuditRecord.hash: row["hash"],
+                }
+            ).where((AuditRecord.org == org) & (AuditRecord.seq == row["seq"]))
+        )
+    await AuditChain.update({AuditChain.head: prev}).where(AuditChain.org == org).run()
+
+
+async def test_heads_kept_outside_reveal_a_recomputed_chain(gql: GraphQL, market: Market) -> None:
+    await _flow(gql, market)
+    kept = await audit.heads()
+    assert kept["851"][0] == 2 and kept["43389424"][0] == 1
+    assert await audit.verify(anchors=kept) == (3, [])
+    await _rewrite_and_recompute("851")
+    assert await audit.verify() == (3, [])  # consistent again: the chain alone cannot tell
+    _checked, broken = await audit.verify(anchors=kept)
+    assert [(b.org, b.seq, b.reason) for b in broken] == [
+        ("851", 2, "it is not the record whose hash was recorded outside the database")
+    ]
+    # an anchor beyond the end: records that were there are gone
+    _checked, broken = await audit.verify(anchors={"851": (5, "0" * 64)})
+    assert [(b.org, b.seq) for b in broken] == [("851", 3)]
+    assert "records up to 5" in broken[0].reason
+
+
+async def test_the_heads_command_and_verify_against_them(
+    gql: GraphQL, market: Market, tmp_path: Path
+) -> None:
+    await _flow(gql, market)
+    saved = tmp_path / "heads.json"
+    cli = [sys.executable, "-m", "schema.cli", "audit"]
+    run = {"env": {**os.environ}, "cwd": ROOT, "capture_output": True, "text": True}
+    if isinstance(engine(), SQLiteEngine):  # the other process must see the committed rows
+        await engine().run_ddl("PRAGMA wal_checkpoint")
+    made = subprocess.run([*cli, "heads", "--output", str(saved)], check=False, **run)
+    assert made.returncode == 0, made.stderr
+    assert json.loads(saved.read_text())["851"] == {
+        "seq": 2,
+        "hash": (await audit.heads())["851"][1],
+    }
+    await _rewrite_and_recompute("851")
+    if isinstance(engine(), SQLiteEngine):
+        await engine().run_ddl("PRAGMA wal_checkpoint")
+    plain = subprocess.run([*cli, "verify"], check=False, **run)
+    assert plain.returncode == 0, plain.stderr
+    against = subprocess.run([*cli, "verify", "--against", str(saved)], check=False, **run)
+    assert against.returncode == 1
+    assert "chain 851, record 2: it is not the record whose hash was recorded" in against.stderr
+    saved.write_text("[1, 2]")
+    bad = subprocess.run([*cli, "verify", "--against", str(saved)], check=False, **run)
+    assert bad.returncode == 2 and "not a file of heads" in bad.stderr
+
+
+async def test_an_idempotent_retry_adds_no_record(gql: GraphQL, market: Market) -> None:
+    """A retry answers the first call's result and changes nothing, so nothing is recorded."""
+    payload = {
+        "offerId": _offer_gid(market),
+        "citizenRef": "SAG-2026-0042",
+        "cpr": CPR,
+        "desiredStart": (today() + datetime.timedelta(days=3)).isoformat(),
+        "priceLevel": "Niveau 2",
+        "urgency": "PLANNED",
+        "idempotencyKey": "case-0042-request",
+    }
+    first = await gql(CREATE, {"input": payload}, as_=PURCHASER)
+    request = first["data"]["placementRequestCreate"]["placementRequest"]["id"]
+    accept = {"input": {"id": request, "idempotencyKey": "accept-0042"}}
+    assert (await gql(ACCEPT, accept, as_=PROVIDER))["data"]["placementRequestAccept"]["contract"]
+    count = await AuditRecord.count().run()
+    again = await gql(CREATE, {"input": payload}, as_=PURCHASER)
+    assert again["data"]["placementRequestCreate"]["placementRequest"]["id"] == request
+    accepted = await gql(ACCEPT, accept, as_=PROVIDER)
+    assert accepted["data"]["placementRequestAccept"]["errors"] == []
+    assert await AuditRecord.count().run() == count == 2
+    assert await audit.verify() == (2, [])
