@@ -3,7 +3,7 @@
 - **Document limits** (a validation rule, so cached with the document): at most
   ``max_operations`` operations, ``max_directives`` directives, and no field selected more
   than ``max_repeats`` times in one selection set (graphql-cop's "field duplication").
-- **Cost** (checked before execution, with the request's variables): every field costs 1; a
+- **Cost** (checked before execution, with the request's variables, or the document's defaults for those it leaves out): every field costs 1; a
   field with a page size (``first``) multiplies the cost of what it selects by that size, and
   a connection without one by the default page size. An operation over the budget is refused
   before any resolver runs.
@@ -131,6 +131,15 @@ def operation_cost(
     )
     if chosen is None:
         return 0
+    # A variable the request leaves out takes the default the document gives it.
+    variables = {
+        **{
+            d.variable.name.value: int(d.default_value.value)
+            for d in chosen.variable_definitions or ()
+            if isinstance(d.default_value, IntValueNode)
+        },
+        **variables,
+    }
 
     def cost(selection_set: SelectionSetNode | None, seen: frozenset[str]) -> int:
         total = 0

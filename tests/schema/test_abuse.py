@@ -102,6 +102,13 @@ async def test_the_cost_counts_the_page_sizes_a_client_asks_for(client: httpx.As
     [error] = large.json()["errors"]
     assert error["extensions"]["code"] == "TOO_COMPLEX"
     assert "budget of 10000" in error["message"]
+    # the same pages as the document's own defaults for variables the request leaves out
+    defaults = nested.replace("$outer: Int,", "$outer: Int = 100,").replace(
+        "$inner: Int)", "$inner: Int = 100)"
+    )
+    by_default = await client.post("/graphql", json={"query": defaults})
+    [error] = by_default.json()["errors"]
+    assert error["extensions"]["code"] == "TOO_COMPLEX", by_default.text
 
 
 async def test_a_body_over_one_megabyte_is_refused(client: httpx.AsyncClient) -> None:
