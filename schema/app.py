@@ -14,6 +14,7 @@ from strawberry.litestar import make_graphql_controller
 
 from agreements.frameworks.rulebook import AgreementRuleBook
 from marketplace.core.db import ensure_schema_current, prepare_engine, release_engine
+from marketplace.core.errors import DomainError
 from marketplace.core.rules import use_rule_book
 from marketplace.core.settings import Settings, get_settings
 from schema.auth import BearerAuthMiddleware, TokenValidator
@@ -22,7 +23,7 @@ from schema.graphql import build_schema
 from schema.oauth import token_endpoint
 from schema.oidc import OidcVerifier
 from schema.protection import RateLimit, add_security_headers, within_time_limit
-from schema.rest.exports import billing_csv, gaps_csv, gaps_json
+from schema.rest.exports import billing_csv, error_response, gaps_csv, gaps_json
 from schema.rest.health import health, ready
 
 VERSION = "0.1.0"
@@ -82,6 +83,8 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         if settings.cors_allow_origins
         else None,
         lifespan=[database],
+        # A domain rule a REST route did not expect to meet is still the client's mistake.
+        exception_handlers={DomainError: lambda _request, error: error_response(error)},
         before_send=[add_security_headers(settings)],
         openapi_config=OpenAPIConfig(
             title="Socialmarked",

@@ -145,8 +145,11 @@ def _client_id(request: Request[Any, Any, Any], form: dict[str, str]) -> str | N
             decoded = base64.b64decode(value, validate=True).decode()
         except (binascii.Error, UnicodeDecodeError):
             return None
-        return decoded.partition(":")[0] or None
-    return form.get("client_id") or None
+        client_id = decoded.partition(":")[0]
+    else:
+        client_id = form.get("client_id", "")
+    # no client is registered under an id with a NUL character (the database refuses the text)
+    return client_id if client_id and "\x00" not in client_id else None
 
 
 @post("/oauth/token", summary="Access token for an integration (client credentials)")

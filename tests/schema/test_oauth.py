@@ -164,6 +164,12 @@ async def test_malformed_token_requests_get_clear_errors(client: httpx.AsyncClie
         {"data": {"grant_type": "client_credentials"}, "headers": {"Authorization": "Basic %%%"}},
         {"data": {"grant_type": "client_credentials"}, "headers": {"Authorization": "Bearer x"}},
         {"data": {"grant_type": "client_credentials", "client_id": "x" * 5000}},
+        # a NUL character in the client id, in the form and in HTTP Basic (once a 500)
+        {"data": {"grant_type": "client_credentials", "client_id": "a\x00b", "client_secret": "x"}},
+        {
+            "data": {"grant_type": "client_credentials"},
+            "headers": {"Authorization": "Basic " + base64.b64encode(b"a\x00b:x").decode()},
+        },
     ]
     for case in cases:
         response = await client.post("/oauth/token", **case)

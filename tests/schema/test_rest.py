@@ -4,7 +4,9 @@ import json
 from pathlib import Path
 
 import httpx
+from litestar import get
 
+from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.settings import get_settings
 from schema.app import create_app
 from schema.graphql import build_schema
@@ -49,3 +51,24 @@ def test_committed_sdl_matches_the_code() -> None:
 def test_committed_openapi_matches_the_code() -> None:
     committed = json.loads((ROOT / "openapi" / "openapi.json").read_text(encoding="utf-8"))
     assert committed == create_app(get_settings()).openapi_schema.to_schema(), "run `make openapi`"
+
+
+async def test_a_domain_rule_met_in_a_rest_route_is_a_clear_client_error() -> None:
+    """Whatever REST route meets a domain rule without handling it answers 4xx with the code,
+    never a 500."""
+
+    @get("/rule-met", sync_to_thread=False)
+    def rule_met() -> None:
+        raise DomainError(ErrorCode.INVALID, "Give a month as YYYY-MM.", ["month"])
+
+    app = create_app(get_settings(), check_schema=False)
+    app.register(rule_met)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        response = await http.get("/rule-met")
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "INVALID",
+        "message": "Give a month as YYYY-MM.",
+        "field": ["month"],
+    }
