@@ -17,7 +17,7 @@ from authlib.oauth2.rfc9068 import JWTBearerTokenValidator
 from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from marketplace.core import clients
@@ -25,6 +25,7 @@ from marketplace.core.identity import Principal, Role, check_role_for_org
 from marketplace.core.secrets import load_or_create
 from marketplace.core.settings import Settings, get_settings
 from schema.oidc import OidcRejected, OidcVerifier
+from schema.protection import RATE_LIMITED, client_of, over_limit
 
 ALGORITHM = "ES256"
 DEV_CLIENT_ID = "socialmarked-cli"
@@ -120,6 +121,23 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
     """
 
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        try:
+            return await self._authenticate(connection)
+        except NotAuthorizedException:
+            # A refused token counts against the caller's address (the rate limit after this
+            # middleware counts only requests that got past it).
+            per_minute = connection.app.state.settings.rate_limit_per_minute
+            retry = await over_limit(client_of(connection.scope), per_minute)
+            if retry is not None:
+                raise TooManyRequestsException(
+                    detail=f"Too many requests: at most {per_minute} a minute. "
+                    f"Try again in {retry} s.",
+                    headers={"Retry-After": str(retry)},
+                    extra={"code": RATE_LIMITED},
+                ) from None
+            raise
+
+    async def _authenticate(self, connection: ASGIConnection) -> AuthenticationResult:
         header = connection.headers.get("authorization")
         if not header:
             return AuthenticationResult(user=Principal.anonymous(), auth=None)

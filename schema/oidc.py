@@ -6,14 +6,17 @@ The keys come from the issuer's discovery document (``/.well-known/openid-config
 its ``jwks_uri``) and are kept for ``OIDC_JWKS_TTL_SECONDS``. A token signed with a key the
 cache does not know (the issuer rotated its keys) makes the cache refresh, at most once every
 ``OIDC_JWKS_MIN_REFRESH_SECONDS``, so tokens with made-up key ids cannot make the service
-hammer the issuer. The organisation and role are read from the claims the settings name.
+hammer the issuer; a failed fetch counts too, so an issuer that is down is not asked again
+sooner (until then the keys it had published keep working, or its tokens are refused). The organisation and role are read from the claims the settings name.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
+import math
 import time
 from typing import Any
 
@@ -67,8 +70,9 @@ class OidcVerifier:
         self.transport = transport
         self.keys: KeySet | None = None
         self.kids: set[str] = set()
-        self.fetched_at = 0.0
-        self.fetches = 0
+        self.fetched_at = 0.0  # when the keys were last fetched
+        self.attempted_at = -math.inf  # when they were last asked for, fetched or not
+        self.fetches = 0  # attempts
         self._lock = asyncio.Lock()
 
     def handles(self, token: str) -> bool:
@@ -76,30 +80,38 @@ class OidcVerifier:
         return isinstance(issuer, str) and issuer.rstrip("/") == self.issuer
 
     async def _fetch(self) -> None:
+        """Discovery, then the key set; a ValueError when either is not what it should be."""
+        self.attempted_at = time.monotonic()
+        self.fetches += 1
         async with httpx.AsyncClient(transport=self.transport, timeout=5) as client:
             discovery = (await client.get(f"{self.issuer}/.well-known/openid-configuration")).json()
+            if not isinstance(discovery, dict) or not isinstance(discovery.get("jwks_uri"), str):
+                raise ValueError("the discovery document names no jwks_uri")
             if str(discovery.get("issuer", "")).rstrip("/") != self.issuer:
-                raise OidcRejected("The identity provider's discovery names another issuer.")
+                raise ValueError("the discovery document names another issuer")
             jwks = (await client.get(discovery["jwks_uri"])).json()
-        self.keys = KeySet.import_key_set(jwks)
-        self.kids = {k.get("kid") for k in jwks.get("keys", []) if k.get("kid")}
-        self.fetched_at = time.monotonic()
-        self.fetches += 1
+        if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list):
+            raise ValueError("the key set is not a JWKS")
+        keys = [k for k in jwks["keys"] if isinstance(k, dict)]
+        self.keys = KeySet.import_key_set({"keys": keys})
+        self.kids = {k["kid"] for k in keys if isinstance(k.get("kid"), str)}
+        self.fetched_at = self.attempted_at
 
     async def _keys_for(self, kid: str | None) -> KeySet:
         async with self._lock:
-            age = time.monotonic() - self.fetched_at
-            stale = self.keys is None or age > self.ttl
-            unknown = kid is not None and kid not in self.kids and age > self.min_refresh
-            if stale or unknown:
-                try:
+            now = time.monotonic()
+            stale = self.keys is None or now - self.fetched_at > self.ttl
+            unknown = kid is not None and kid not in self.kids
+            # Whatever asks, and whether the last attempt worked or not, the issuer is asked
+            # at most once every min_refresh seconds.
+            if (stale or unknown) and now - self.attempted_at >= self.min_refresh:
+                # a failed fetch keeps the keys we have, if any
+                with contextlib.suppress(
+                    httpx.HTTPError, ValueError, KeyError, TypeError, JoseError
+                ):
                     await self._fetch()
-                except (httpx.HTTPError, ValueError, KeyError, JoseError) as error:
-                    if self.keys is None:
-                        raise OidcRejected(
-                            "The identity provider's keys are unavailable."
-                        ) from error
-            assert self.keys is not None
+            if self.keys is None:
+                raise OidcRejected("The identity provider's keys are unavailable.")
             return self.keys
 
     async def principal(self, token: str) -> Principal:

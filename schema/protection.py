@@ -77,14 +77,22 @@ class RateLimit(ASGIMiddleware):
         self.per_minute = per_minute
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        if self.per_minute:
-            now = utcnow()
-            hits = await count_request(client_of(scope), now)
-            if hits > self.per_minute:
-                retry = math.ceil((window_of(now) + WINDOW - now).total_seconds())
-                await _refuse(send, self.per_minute, max(retry, 1))
-                return
+        retry = await over_limit(client_of(scope), self.per_minute)
+        if retry is not None:
+            await _refuse(send, self.per_minute, retry)
+            return
         await next_app(scope, receive, send)
+
+
+async def over_limit(client: str, per_minute: int) -> int | None:
+    """Count a request of ``client``; answers the seconds it must wait when it is over its
+    limit (``per_minute`` 0: no limit, nothing counted)."""
+    if not per_minute:
+        return None
+    now = utcnow()
+    if await count_request(client, now) <= per_minute:
+        return None
+    return max(math.ceil((window_of(now) + WINDOW - now).total_seconds()), 1)
 
 
 async def _refuse(send: Any, limit: int, retry_after: int) -> None:

@@ -117,6 +117,23 @@ async def test_a_body_over_one_megabyte_is_refused(client: httpx.AsyncClient) ->
     assert response.status_code == 413
 
 
+async def test_refused_tokens_count_against_the_callers_address() -> None:
+    """A client that keeps sending bad tokens is limited like any other (by its address: a
+    refused token names nobody)."""
+    settings = get_settings().model_copy(update={"rate_limit_per_minute": 3})
+    query = {"query": "{ regions { code } }"}
+    async with serve(settings) as http:
+        answers = [
+            await http.post("/graphql", json=query, headers={"Authorization": f"Bearer junk{i}"})
+            for i in range(5)
+        ]
+    assert [a.status_code for a in answers] == [401, 401, 401, 429, 429]
+    refused = answers[-1]
+    assert refused.json()["extra"] == {"code": "RATE_LIMITED"}
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert refused.headers["x-content-type-options"] == "nosniff"
+
+
 async def test_the_rate_limit_is_per_client_and_shared_by_every_instance() -> None:
     settings = get_settings().model_copy(update={"rate_limit_per_minute": 4})
     aalborg = {"Authorization": f"Bearer {token('851', Role.PURCHASER)}"}

@@ -29,15 +29,24 @@ class Issuer:
     def __init__(self) -> None:
         self.keys = [RSAKey.generate_key(2048, parameters={"kid": "key-1"})]
         self.jwks_requests = 0
+        self.discovery_requests = 0
+        self.failure: str | None = None  # "discovery fails", "the key set is not an object"
         issuer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                body: Any
                 if self.path == "/.well-known/openid-configuration":
-                    body: dict[str, Any] = {"issuer": issuer.url, "jwks_uri": f"{issuer.url}/jwks"}
+                    issuer.discovery_requests += 1
+                    if issuer.failure == "discovery fails":
+                        self.send_error(503)
+                        return
+                    body = {"issuer": issuer.url, "jwks_uri": f"{issuer.url}/jwks"}
                 elif self.path == "/jwks":
                     issuer.jwks_requests += 1
                     body = {"keys": [k.as_dict(private=False) for k in issuer.keys]}
+                    if issuer.failure == "the key set is not an object":
+                        body = [body]
                 else:
                     self.send_error(404)
                     return
@@ -154,3 +163,21 @@ async def test_unknown_key_ids_refresh_the_keys_at_most_once_an_interval(issuer:
             )
             assert response.status_code == 401
     assert issuer.jwks_requests == 1
+
+
+@pytest.mark.parametrize("failure", ["discovery fails", "the key set is not an object"])
+async def test_an_issuer_that_fails_is_asked_at_most_once_an_interval(
+    issuer: Issuer, failure: str
+) -> None:
+    """A failed fetch counts like a successful one: tokens keep arriving, the issuer is not
+    asked again before the interval is over, and every token is refused cleanly."""
+    issuer.failure = failure
+    async with serve(_settings(issuer, oidc_jwks_min_refresh_seconds=3600)) as client:
+        for key in [
+            None,
+            *(RSAKey.generate_key(2048, parameters={"kid": f"k{i}"}) for i in range(3)),
+        ]:
+            response = await client.post("/graphql", json=ME, headers=_bearer(issuer.token(key)))
+            assert response.status_code == 401, response.text
+            assert "keys are unavailable" in response.text
+    assert issuer.discovery_requests == 1
