@@ -1,6 +1,7 @@
 """Central announcements (the registry administrator records them) and the regions' reports
-on them (each region's steering group drafts and submits its own); every signed-in user reads
-both. A report is due by the announcement's deadline."""
+on them (each region's steering group drafts and submits its own). Every signed-in user reads
+the announcements and the submitted reports; a draft is read only by its region's steering
+group and the registry administrator. A report is due by the announcement's deadline."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
+
+from piccolo.columns.combination import Combinable
 
 from agreements.announcements.models import (
     AnnouncementCreate,
@@ -149,22 +152,46 @@ async def _report_views(rows: list[dict[str, Any]]) -> list[ReportView]:
     return views
 
 
+def _readable_only(principal: Principal) -> Combinable | None:
+    """The reports the caller reads: submitted ones, and the drafts of its own region; None
+    (every report) for the registry administrator."""
+    if principal.is_registry_admin:
+        return None
+    submitted = RegionalReport.status == ReportStatus.SUBMITTED.value
+    if principal.role is Role.STEERING:
+        return submitted | (RegionalReport.region == principal.org_code)
+    return submitted
+
+
+def _readable(principal: Principal, condition: Combinable) -> Combinable:
+    """The condition, narrowed to the reports the caller reads."""
+    readable = _readable_only(principal)
+    return condition if readable is None else condition & readable
+
+
 async def reports_by_id(
     principal: Principal, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, ReportView]:
     if not ids or not principal.is_authenticated:
         return {}
-    rows = await RegionalReport.select().where(RegionalReport.id.is_in(list(ids))).run()
+    rows = (
+        await RegionalReport.select()
+        .where(_readable(principal, RegionalReport.id.is_in(list(ids))))
+        .run()
+    )
     return {view.id: view for view in await _report_views(rows)}
 
 
-async def reports_by_announcement(ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[ReportView]]:
-    """Every region's report on the announcements (at most five each), by region."""
+async def reports_by_announcement(
+    principal: Principal, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[ReportView]]:
+    """The regions' reports on the announcements that the caller reads (at most five each), by
+    region."""
     found: dict[uuid.UUID, list[ReportView]] = {i: [] for i in ids}
-    if ids:
+    if ids and principal.is_authenticated:
         rows = (
             await RegionalReport.select()
-            .where(RegionalReport.announcement.is_in(list(ids)))
+            .where(_readable(principal, RegionalReport.announcement.is_in(list(ids))))
             .order_by(RegionalReport.region)
             .run()
         )
@@ -189,6 +216,7 @@ async def list_reports(
             [
                 RegionalReport.announcement == announcement_id if announcement_id else None,
                 RegionalReport.region == region_code if region_code else None,
+                _readable_only(principal),
             ]
         ),
         order_by=[RegionalReport.created_at, RegionalReport.id],
@@ -272,7 +300,12 @@ async def create_report(
 
 async def _own_draft(principal: Principal, report_id: uuid.UUID) -> dict[str, Any]:
     principal.require(Role.STEERING, Role.REGISTRY_ADMIN)
-    row = await RegionalReport.select().where(RegionalReport.id == report_id).first().run()
+    row = (
+        await RegionalReport.select()
+        .where(_readable(principal, RegionalReport.id == report_id))
+        .first()
+        .run()
+    )
     if row is None:
         raise DomainError(ErrorCode.NOT_FOUND, "There is no such report.", ["input", "id"])
     require_steering(principal, row["region"], ["input", "id"])

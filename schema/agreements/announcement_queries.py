@@ -48,7 +48,12 @@ class AnnouncementQuery:
         view = await info.context.agreements.announcement_by_id.load(found)
         return CentralAnnouncement.of(view) if view else None
 
-    @strawberry.field(description="The regions' reports, by announcement and/or region.")
+    @strawberry.field(
+        description=(
+            "The regions' reports, by announcement and/or region: the submitted ones, and drafts "
+            "to their own region's steering group and the registry administrator."
+        )
+    )
     async def regional_reports(
         self,
         info: Info,

@@ -99,7 +99,9 @@ class CentralAnnouncement(relay.Node):
     async def target_groups(self, info: Info) -> list[TargetGroup]:
         return await _groups(info, self.view.target_groups)
 
-    @strawberry.field(description="The regions' reports, by region.")
+    @strawberry.field(
+        description="The regions' reports the caller reads (see regionalReports), by region."
+    )
     async def reports(self, info: Info) -> list[RegionalReport]:
         found = await info.context.agreements.reports_by_announcement.load(self.view.id)
         return [RegionalReport.of(r) for r in found or []]

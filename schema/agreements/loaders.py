@@ -87,8 +87,8 @@ class ReportByIdLoader(KeyedLoader[uuid.UUID, ReportView]):
 
 
 class ReportsByAnnouncementLoader(KeyedLoader[uuid.UUID, list[ReportView]]):
-    def __init__(self) -> None:
-        super().__init__(announcements.reports_by_announcement, default=[])
+    def __init__(self, principal: Principal) -> None:
+        super().__init__(partial(announcements.reports_by_announcement, principal), default=[])
 
 
 class AgreementLoaders:
@@ -103,4 +103,4 @@ class AgreementLoaders:
         self.unique_decisions_by_agreement = UniqueDecisionsByAgreementLoader()
         self.announcement_by_id = AnnouncementByIdLoader(principal)
         self.report_by_id = ReportByIdLoader(principal)
-        self.reports_by_announcement = ReportsByAnnouncementLoader()
+        self.reports_by_announcement = ReportsByAnnouncementLoader(principal)

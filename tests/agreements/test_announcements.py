@@ -82,9 +82,9 @@ async def test_a_region_drafts_and_submits_its_report_once() -> None:
     with pytest.raises(DomainError) as error:  # one report per region
         await service.create_report(NORD_STEERING, made.id, ReportCreate(region_code="1081"))
     assert error.value.code is ErrorCode.DUPLICATE
-    with pytest.raises(DomainError) as error:  # another region's steering group
+    with pytest.raises(DomainError) as error:  # another region's draft does not exist for it
         await service.update_report(MIDT_STEERING, draft.id, ReportFields(challenges="Andet"))
-    assert error.value.code is ErrorCode.PERMISSION_DENIED
+    assert error.value.code is ErrorCode.NOT_FOUND
     with pytest.raises(DomainError) as error:  # the private offer lies in Central Jutland
         await service.update_report(
             NORD_STEERING, draft.id, ReportFields(offer_ids=[market.offer_id])
@@ -106,6 +106,57 @@ async def test_a_region_drafts_and_submits_its_report_once() -> None:
     with pytest.raises(DomainError) as error:
         await service.update_report(NORD_STEERING, draft.id, ReportFields(challenges="Senere"))
     assert error.value.code is ErrorCode.INVALID_STATE
+    with pytest.raises(DomainError) as error:  # submitted, it is seen by all, still not theirs
+        await service.update_report(MIDT_STEERING, draft.id, ReportFields(challenges="Andet"))
+    assert error.value.code is ErrorCode.PERMISSION_DENIED
+
+
+async def test_a_draft_is_read_by_its_region_alone_and_a_submitted_report_by_everyone() -> None:
+    made = await service.create_announcement(REGISTRY_ADMIN, announcement())
+    draft = await service.create_report(
+        NORD_STEERING, made.id, ReportCreate(region_code="1081", challenges="Udkast")
+    )
+
+    async def readers() -> dict[str, tuple[bool, bool, bool]]:
+        """Who finds the report by its ID, in the list, and under its announcement."""
+        found = {}
+        for name, principal in {
+            "its steering group": NORD_STEERING,
+            "registry admin": REGISTRY_ADMIN,
+            "another steering group": MIDT_STEERING,
+            "a purchaser of the region": AALBORG,
+        }.items():
+            by_id = await service.reports_by_id(principal, [draft.id])
+            page = await service.list_reports(principal, PageRequest(), announcement_id=made.id)
+            under = await service.reports_by_announcement(principal, [made.id])
+            found[name] = (
+                draft.id in by_id,
+                [r.id for r in page.items] == [draft.id] and page.total_count == 1,
+                [r.id for r in under[made.id]] == [draft.id],
+            )
+        anonymous = Principal.anonymous()
+        assert await service.reports_by_id(anonymous, [draft.id]) == {}
+        assert await service.reports_by_announcement(anonymous, [made.id]) == {made.id: []}
+        with pytest.raises(DomainError) as error:
+            await service.list_reports(anonymous, PageRequest(), announcement_id=made.id)
+        assert error.value.code is ErrorCode.UNAUTHENTICATED
+        return found
+
+    mine, hidden = (True, True, True), (False, False, False)
+    assert await readers() == {
+        "its steering group": mine,
+        "registry admin": mine,
+        "another steering group": hidden,
+        "a purchaser of the region": hidden,
+    }
+    await service.update_report(NORD_STEERING, draft.id, ReportFields(assessment=Assessment.PARTLY))
+    await service.submit_report(NORD_STEERING, draft.id)
+    assert await readers() == {
+        "its steering group": mine,
+        "registry admin": mine,
+        "another steering group": mine,
+        "a purchaser of the region": mine,
+    }
 
 
 async def test_a_late_report_is_overdue_and_five_reports_complete_the_round() -> None:

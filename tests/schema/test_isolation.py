@@ -65,7 +65,7 @@ from graphql.pyutils import Undefined
 from strawberry.relay import to_base64
 
 from agreements.announcements import service as announcements
-from agreements.announcements.models import AnnouncementCreate, ReportCreate
+from agreements.announcements.models import AnnouncementCreate, Assessment, ReportCreate
 from agreements.frameworks import service as frameworks
 from agreements.frameworks.models import SpecialConditionApprove
 from marketplace.contracts import service as contracts
@@ -80,7 +80,7 @@ from marketplace.offers import service as offers
 from marketplace.organisations import service as organisations
 from schema.graphql import build_schema
 from schema.limits import operation_cost
-from tests.agreements.world import NORD, NORD_STEERING, agreement_in_force
+from tests.agreements.world import MIDT_STEERING, NORD, NORD_STEERING, agreement_in_force
 from tests.conftest import MUTABLE_TABLES, GraphQL, serve, token
 from tests.factories import (
     REGISTRY_ADMIN,
@@ -103,6 +103,7 @@ class Seen(enum.Enum):
     ANYONE = "anyone, anonymous callers too"
     SIGNED_IN = "every signed-in user"
     PUBLISHED = "anyone while published; otherwise its provider's admins only"
+    SUBMITTED = "every signed-in user once submitted; a draft its region's steering group only"
     PARTIES = "its parties only"
     AS_OBJECT = "whoever may see the object it is about"
 
@@ -134,10 +135,10 @@ VISIBILITY: dict[str, Seen] = {
     "ApplicableRules": Seen.SIGNED_IN,
     "SpecialConditionApproval": Seen.SIGNED_IN,
     # README "Central announcements and supply gaps": every signed-in user reads the
-    # announcements; the regions' reports likewise (agreements/announcements/service.py:
-    # "every signed-in user reads both"; the steering group alone writes its region's).
+    # announcements and the submitted reports; a draft report is read (and written) by its
+    # region's steering group only ("Security": a report draft is "not found" to others).
     "CentralAnnouncement": Seen.SIGNED_IN,
-    "RegionalReport": Seen.SIGNED_IN,
+    "RegionalReport": Seen.SUBMITTED,
     # README "Security": the parties of an object read its trail (for a public object, the
     # records of the caller's own organisation only); auditRecords: registry admins.
     "AuditRecord": Seen.PARTIES,
@@ -155,7 +156,8 @@ Caller = tuple[str, Role] | None
 
 # Callers that are parties to nothing in the world below. The world's parties: Aalborg (851,
 # region 1081) buys; Bostedet Engly ApS (43389424, in Horsens, region 1082) and Aalborg
-# Kommune run the offers; region 1081's steering group keeps the agreement and the report.
+# Kommune run the offers; region 1081's steering group keeps the agreement and a draft report,
+# region 1082's has submitted its report.
 STRANGERS: dict[str, Caller] = {
     "purchaser of 101 København": ("101", Role.PURCHASER),
     "provider_admin of 461 Odense Kommune": ("461", Role.PROVIDER_ADMIN),
@@ -389,7 +391,7 @@ class Thing:
     node_id: str
     label: str
     owners: tuple[tuple[str, Role], ...]
-    published: bool = True  # for Seen.PUBLISHED types
+    published: bool = True  # for Seen.PUBLISHED (published) and Seen.SUBMITTED (submitted)
     secrets: tuple[str, ...] = ()
 
     @property
@@ -409,7 +411,8 @@ class World:
         found = {}
         for thing in self.things:
             seen = VISIBILITY[thing.type_name]
-            if seen is Seen.PARTIES or (seen is Seen.PUBLISHED and not thing.published):
+            hidden = seen in (Seen.PUBLISHED, Seen.SUBMITTED) and not thing.published
+            if seen is Seen.PARTIES or hidden:
                 for marker in (thing.gid, thing.node_id, *thing.secrets):
                     found[marker] = f"{thing.label} ({marker})"
         return found
@@ -419,6 +422,8 @@ AALBORG_BUYS = ("851", Role.PURCHASER)
 AALBORG_RUNS = ("851", Role.PROVIDER_ADMIN)
 ENGLY_RUNS = ("43389424", Role.PROVIDER_ADMIN)
 NORD_STEERS = (NORD, Role.STEERING)
+MIDT_STEERS = ("1082", Role.STEERING)
+DRAFT_CHALLENGES = "Udkast: få pladser i nord"
 
 
 async def build_world() -> World:
@@ -475,8 +480,16 @@ async def build_world() -> World:
     report = await announcements.create_report(
         NORD_STEERING,
         announcement.id,
-        ReportCreate(region_code=NORD, offer_ids=[market.aalborg_offer_id], challenges="Få"),
+        ReportCreate(
+            region_code=NORD, offer_ids=[market.aalborg_offer_id], challenges=DRAFT_CHALLENGES
+        ),
     )
+    submitted = await announcements.create_report(
+        MIDT_STEERING,
+        announcement.id,
+        ReportCreate(region_code="1082", assessment=Assessment.SUFFICIENT),
+    )
+    await announcements.submit_report(MIDT_STEERING, submitted.id)
     placement = (AALBORG_BUYS, ENGLY_RUNS)
     contracted = (CONTRACT_REF, "010190-****")
     things = [
@@ -515,7 +528,17 @@ async def build_world() -> World:
             (NORD_STEERS, AALBORG_BUYS),
         ),
         Thing("CentralAnnouncement", str(announcement.id), "the announcement", (ADMIN,)),
-        Thing("RegionalReport", str(report.id), "region 1081's draft report", (NORD_STEERS,)),
+        Thing(
+            "RegionalReport",
+            str(report.id),
+            "region 1081's draft report",
+            (NORD_STEERS,),
+            published=False,
+            secrets=(DRAFT_CHALLENGES,),
+        ),
+        Thing(
+            "RegionalReport", str(submitted.id), "region 1082's submitted report", (MIDT_STEERS,)
+        ),
         Thing("Region", NORD, "Region Nordjylland", (NORD_STEERS,)),
         Thing("Municipality", "851", "Aalborg", (AALBORG_BUYS,)),
     ]
@@ -537,6 +560,8 @@ def may_see(type_name: str, thing: Thing | None, caller: Caller) -> bool:
         return caller is not None
     if seen is Seen.PUBLISHED:
         return thing is None or thing.published
+    if seen is Seen.SUBMITTED:
+        return caller is not None and (thing is None or thing.published)
     return False
 
 
