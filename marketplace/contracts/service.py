@@ -58,8 +58,15 @@ async def list_contracts(
     citizen_cpr: str | None = None,
 ) -> Page[ContractView]:
     """The caller's contracts (as buyer or provider), oldest first; a CPR number finds one
-    citizen's contracts by its keyed hash."""
+    citizen's contracts by its keyed hash, for their parties only: the registry administrator,
+    who reads every contract without its citizen, may not look a citizen up."""
     conditions = [parties.visible(Contract, principal)]
+    if citizen_cpr is not None and principal.is_registry_admin:
+        raise DomainError(
+            ErrorCode.PERMISSION_DENIED,
+            "Only the parties of a contract find it by the citizen's CPR number.",
+            ["filter", "citizenCpr"],
+        )
     await end_due(today())
     if status is not None:
         conditions.append(Contract.status == status.value)

@@ -121,5 +121,9 @@ class ContractFilterInput:
     status: ContractStatus | None = UNSET  # type: ignore[valid-type]
     offer_id: strawberry.ID | None = UNSET
     citizen_cpr: str | None = strawberry.field(
-        default=UNSET, description="One citizen's contracts, found by the keyed hash."
+        default=UNSET,
+        description=(
+            "One citizen's contracts, found by the keyed hash; for the contracts' parties "
+            "(the registry administrator is refused)."
+        ),
     )

@@ -25,7 +25,7 @@ from marketplace.offers import pricing
 from marketplace.offers import service as offers
 from marketplace.search import service as search
 from marketplace.search.models import SearchCriteria
-from tests.factories import price_list
+from tests.factories import REGISTRY_ADMIN, price_list
 from tests.marketplace.contracts.world import (
     AALBORG,
     AARHUS,
@@ -221,6 +221,16 @@ async def test_one_citizens_contracts_are_found_by_cpr(market: Market) -> None:
     with pytest.raises(DomainError) as error:
         await contracts.list_contracts(AALBORG, PageRequest(), citizen_cpr="nonsense")
     assert error.value.field == ["filter", "citizenCpr"]
+    # The registry administrator reads every contract, but without its citizen: it may not
+    # link a CPR number to a contract by searching for it.
+    assert (await contracts.list_contracts(REGISTRY_ADMIN, PageRequest())).total_count == 2
+    with pytest.raises(DomainError) as error:
+        await contracts.list_contracts(REGISTRY_ADMIN, PageRequest(), citizen_cpr=CPR)
+    assert (error.value.code, error.value.field) == (
+        ErrorCode.PERMISSION_DENIED,
+        ["filter", "citizenCpr"],
+    )
+    assert CPR not in error.value.message
 
 
 async def test_a_contract_takes_its_place_in_search(market: Market) -> None:
