@@ -320,7 +320,7 @@ class OfferEventView(BaseModel):
     to_status: OfferStatus | None
     reason: str
     detail: str
-    actor: str
+    actor: str | None  # None: not shown to this caller
     fields: list[str]
 
 

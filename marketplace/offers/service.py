@@ -301,20 +301,44 @@ async def relations_by_offer(offer_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, 
     return result
 
 
-async def offer_history(offer_id: uuid.UUID, page: PageRequest) -> Page[OfferEventView]:
+# Changes the agreement registry makes to an offer (a special condition, a unique offer's
+# status): like the registry itself, they are read by signed-in users only.
+REGISTRY_EVENTS = ("special_condition_approved", "unique_status")
+
+
+def _history_of(principal: Principal, condition: Combinable) -> Combinable:
+    if principal.is_authenticated:
+        return condition
+    return condition & OfferEvent.kind.not_in(list(REGISTRY_EVENTS))
+
+
+def _event_view(principal: Principal, row: dict[str, Any]) -> OfferEventView:
+    """An event; who made it (a token's subject, often a person's login) is shown only to the
+    organisation that made it and to the registry administrator."""
+    view = OfferEventView.model_validate(row)
+    if principal.is_registry_admin or (
+        row["actor_org"] is not None and row["actor_org"] == principal.org_code
+    ):
+        return view
+    return view.model_copy(update={"actor": None})
+
+
+async def offer_history(
+    principal: Principal, offer_id: uuid.UUID, page: PageRequest
+) -> Page[OfferEventView]:
     """The offer's changes, oldest first (the caller has already seen the offer)."""
     rows = await paginate(
         OfferEvent,
-        where=OfferEvent.offer == offer_id,
+        where=_history_of(principal, OfferEvent.offer == offer_id),
         order_by=[OfferEvent.at, OfferEvent.id],
         page=page,
         load_json=True,
     )
-    return rows.map(OfferEventView.model_validate)
+    return rows.map(lambda row: _event_view(principal, row))
 
 
 async def first_history_pages(
-    offer_ids: Sequence[uuid.UUID], first: int
+    principal: Principal, offer_ids: Sequence[uuid.UUID], first: int
 ) -> dict[uuid.UUID, Page[OfferEventView]]:
     """The whole history of several offers in one statement, as pages to cut with ``head``.
 
@@ -328,14 +352,14 @@ async def first_history_pages(
         return pages
     rows = (
         await OfferEvent.select()
-        .where(OfferEvent.offer.is_in(list(offer_ids)))
+        .where(_history_of(principal, OfferEvent.offer.is_in(list(offer_ids))))
         .order_by(OfferEvent.at, OfferEvent.id)
         .output(load_json=True)
         .run()
     )
     for row in rows:
         page = pages[row["offer"]]
-        page.items.append(OfferEventView.model_validate(row))
+        page.items.append(_event_view(principal, row))
         page.cursors.append(encode_cursor([row["at"], row["id"]]))
         page.total_count += 1
     return pages

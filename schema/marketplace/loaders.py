@@ -110,23 +110,27 @@ class PriceListsByOfferYearLoader(KeyedLoader[PriceListKey, list[PriceListView]]
 HistoryKey = tuple[uuid.UUID, int, str | None]
 
 
-async def _histories(keys: list[HistoryKey]) -> dict[HistoryKey, Page[OfferEventView]]:
+async def _histories(
+    principal: Principal, keys: list[HistoryKey]
+) -> dict[HistoryKey, Page[OfferEventView]]:
     first_pages = [k for k in keys if k[2] is None]
     found = await offers.first_history_pages(
-        [k[0] for k in first_pages], max((k[1] for k in first_pages), default=0)
+        principal, [k[0] for k in first_pages], max((k[1] for k in first_pages), default=0)
     )
     result: dict[HistoryKey, Page[OfferEventView]] = {
         key: found[key[0]].head(key[1]) for key in first_pages
     }
     for key in keys:  # later pages are asked one offer at a time
         if key[2] is not None:
-            result[key] = await offers.offer_history(key[0], PageRequest(key[1], key[2]))
+            result[key] = await offers.offer_history(principal, key[0], PageRequest(key[1], key[2]))
     return result
 
 
 class HistoryByOfferLoader(KeyedLoader[HistoryKey, Page[OfferEventView]]):
-    def __init__(self) -> None:
-        super().__init__(_histories)
+    """An offer's changes as the caller reads them (the offer already seen)."""
+
+    def __init__(self, principal: Principal) -> None:
+        super().__init__(partial(_histories, principal))
 
 
 class ProviderByOrgLoader(KeyedLoader[str, ProviderView]):
@@ -185,7 +189,7 @@ class MarketplaceLoaders:
         self.target_group_by_code = TargetGroupByCodeLoader()
         self.service_type_by_code = ServiceTypeByCodeLoader()
         self.price_lists_by_offer_year = PriceListsByOfferYearLoader()
-        self.history_by_offer = HistoryByOfferLoader()
+        self.history_by_offer = HistoryByOfferLoader(principal)
         self.provider_by_org = ProviderByOrgLoader()
         self.contracted_places_by_offer = ContractedPlacesByOfferLoader()
         self.placement_request_by_id = PlacementRequestByIdLoader(principal)

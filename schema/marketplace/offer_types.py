@@ -226,13 +226,21 @@ class Price:
 class OfferEvent:
     at: datetime.datetime
     kind: str = strawberry.field(
-        description="created, updated, published, suspended, closed or price_list_published."
+        description=(
+            "created, updated, published, suspended, closed, price_list_published, or (to "
+            "signed-in users) special_condition_approved and unique_status."
+        )
     )
     from_status: OfferStatus | None  # type: ignore[valid-type]
     to_status: OfferStatus | None  # type: ignore[valid-type]
     reason: str
     detail: str
-    actor: str
+    actor: str | None = strawberry.field(
+        description=(
+            "Who made the change (the token's subject): shown to the organisation that made "
+            "it and to the registry administrator, null to others."
+        )
+    )
     fields: list[str] = strawberry.field(description="Fields an update changed.")
 
     @classmethod

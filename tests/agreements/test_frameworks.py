@@ -24,6 +24,7 @@ from agreements.frameworks.rulebook import applicable_rules
 from agreements.frameworks.tables import Agreement, CouncilDecision, RuleSet
 from marketplace.core.clock import today
 from marketplace.core.errors import DomainError, ErrorCode, parse
+from marketplace.core.identity import Principal
 from marketplace.core.pagination import PageRequest
 from marketplace.offers import pricing
 from marketplace.offers import service as offers
@@ -354,6 +355,16 @@ async def test_special_conditions_for_a_new_offer_and_the_municipalities_choices
     )
     assert [(c.municipality, c.opted_in) for c in out.choices] == [("849", False), ("851", True)]
     assert joined.choices[0].municipality == "851"
+
+    async def approvals(principal: Principal) -> list[tuple[str, str | None]]:
+        """The approval as it shows in the offer's history to a reader."""
+        page = await offers.offer_history(principal, market.aalborg_offer_id, PageRequest(100))
+        return [(e.detail, e.actor) for e in page.items if e.kind == "special_condition_approved"]
+
+    approval = "lower_occupancy_pct by DAS"
+    assert await approvals(NORD_STEERING) == [(approval, NORD_STEERING.subject)]
+    assert await approvals(AALBORG_PURCHASER) == [(approval, None)]  # what, not who
+    assert await approvals(Principal.anonymous()) == []  # the registry is for signed-in users
     with pytest.raises(DomainError) as error:  # Aarhus is no party in North Jutland
         await service.opt_in(
             NORD_STEERING,

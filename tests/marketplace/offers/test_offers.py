@@ -249,7 +249,7 @@ async def test_the_lifecycle_with_reasons_and_history(
     with pytest.raises(DomainError):
         await offers.update_offer(owner, offer_id, {"name": "Nyt navn"})
 
-    history = await offers.offer_history(offer_id, PageRequest(first=100))
+    history = await offers.offer_history(owner, offer_id, PageRequest(first=100))
     kinds = [(e.kind, e.reason) for e in history.items]
     assert kinds == [
         ("created", ""),
@@ -259,6 +259,14 @@ async def test_the_lifecycle_with_reasons_and_history(
         ("published", "Ombygning færdig"),
         ("closed", "Lukket af kommunen"),
     ]
+    # Who made each change is shown to the organisation that made it, and to the registry
+    # administrator; another organisation's reader sees what changed, not who changed it.
+    assert {e.actor for e in history.items} == {owner.subject}
+    seen = await offers.offer_history(REGISTRY_ADMIN, offer_id, PageRequest(first=100))
+    assert {e.actor for e in seen.items} == {owner.subject}
+    seen = await offers.offer_history(PURCHASER, offer_id, PageRequest(first=100))
+    assert [(e.kind, e.reason) for e in seen.items] == kinds
+    assert {e.actor for e in seen.items} == {None}
 
 
 async def test_a_published_offer_keeps_meeting_the_rules(
@@ -277,7 +285,7 @@ async def test_a_published_offer_keeps_meeting_the_rules(
     )
     assert (updated.capacity_places, updated.occupied_places) == (12, 12)
     assert (await offers.relations_by_offer([offer_id]))[offer_id].methods == ["Marte Meo"]
-    last = (await offers.offer_history(offer_id, PageRequest(first=100))).items[-1]
+    last = (await offers.offer_history(owner, offer_id, PageRequest(first=100))).items[-1]
     assert (last.kind, last.fields) == ("updated", ["methods", "occupied_places"])
 
 
