@@ -138,8 +138,23 @@ def _offer_line(offer: OfferFigures, visible: bool) -> OfferLine:
         if in_use.hidden
         else Figure.of(max(offer.places - offer.in_use, 0)),
         occupancy_percent=None if in_use.hidden else _percent(offer.occupancy_bp),
-        risks=offer.risks,
+        risks=[*offer.risks, *_low_occupancy(offer, in_use.hidden)],
     )
+
+
+def _low_occupancy(offer: OfferFigures, hidden: bool) -> list[str]:
+    """The risk of a low occupancy, with the month-ends' occupancy unless the places in use
+    are hidden from the reader (the percentages would tell them)."""
+    if not offer.low_occupancy or offer.band_min_bp is None:
+        return []
+    text = (
+        f"occupancy below the agreement's {offer.band_min_bp / 100:g}% at the last "
+        f"{len(offer.low_occupancy)} month-ends"
+    )
+    if hidden:
+        return [text]
+    listed = ", ".join(f"{share / 100:g}%" for share in reversed(offer.low_occupancy))
+    return [f"{text} ({listed})"]
 
 
 def _change(now: Figure, before: Figure) -> Figure:
@@ -186,7 +201,7 @@ def present(report: GapReport, principal: Principal) -> list[GapLine]:
                 declined_fit=Figure.of(now.declined_fit, owner),
                 severity=now.severity,
                 offers=OfferLines(by_name, offer_visible),
-                at_risk=OfferLines([o for o in by_name if o.risks], offer_visible),
+                at_risk=OfferLines([o for o in by_name if o.at_risk], offer_visible),
                 announcement_id=row.announcement.id if row.announcement else None,
                 announcement_title=row.announcement.title if row.announcement else None,
                 year_earlier=before_side,

@@ -161,11 +161,19 @@ class OfferFigures:
     contracted: int = 0
     unique_status: str = UniqueOfferStatus.NONE.value
     month_ends: list[tuple[datetime.date, int]] = field(default_factory=list)  # contracts then
-    risks: list[str] = field(default_factory=list)
+    risks: list[str] = field(default_factory=list)  # besides a low occupancy
+    # Occupancy (basis points, oldest first) at the month-ends, when every one of them lies
+    # below the agreement's band (band_min_bp); empty otherwise.
+    low_occupancy: list[int] = field(default_factory=list)
+    band_min_bp: int | None = None
 
     @property
     def in_use(self) -> int:
         return self.declared + self.contracted
+
+    @property
+    def at_risk(self) -> bool:
+        return bool(self.risks or self.low_occupancy)
 
     @property
     def occupancy_bp(self) -> int | None:
@@ -418,11 +426,7 @@ def _risks(offer: OfferFigures, band_min_bp: int | None) -> None:
     if band_min_bp is not None and offer.places:
         shares = [round((offer.declared + n) * 10000 / offer.places) for _, n in offer.month_ends]
         if shares and all(share < band_min_bp for share in shares):
-            listed = ", ".join(f"{share / 100:g}%" for share in reversed(shares))
-            offer.risks.append(
-                f"occupancy below the agreement's {band_min_bp / 100:g}% at the last "
-                f"{len(shares)} month-ends ({listed})"
-            )
+            offer.low_occupancy, offer.band_min_bp = shares, band_min_bp
 
 
 def _a_year_before(day: datetime.date) -> datetime.date:

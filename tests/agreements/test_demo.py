@@ -118,7 +118,7 @@ async def test_the_demo_gaps_and_announcements() -> None:
     zealand = await gaps.supply_gaps(NORD_STEERING, "1085", [eating])
     [zealand_eating] = zealand.rows
     assert zealand.band_min_bp is not None
-    at_risk = [o for o in zealand_eating.now.offers if any("occupancy below" in r for r in o.risks)]
+    at_risk = [o for o in zealand_eating.now.offers if o.low_occupancy]
     assert len(at_risk) >= 2
     assert all((o.occupancy_bp or 0) < zealand.band_min_bp for o in at_risk)
 

@@ -149,12 +149,15 @@ async def test_every_figure_of_a_small_world(world: dict[str, uuid.UUID]) -> Non
     assert (eating.searches_none, eating.searches_few, eating.declined_capacity) == (2, 1, 0)
     assert (eating.demand, eating.gap, eating.severity) == (1, -7, "medium")  # three signals
     [spisehuset] = eating.offers
-    assert spisehuset.risks == [
-        "occupancy below the agreement's 95% at the last 3 month-ends (12.5%, 12.5%, 12.5%)"
-    ]
+    assert (spisehuset.low_occupancy, spisehuset.band_min_bp) == ([1250] * 3, 9500)
     # Birkely: 10 declared and the long contract at every month-end: 11 of 12
-    assert autism.offers[0].risks == [
-        "occupancy below the agreement's 95% at the last 3 month-ends (91.67%, 91.67%, 91.67%)"
+    assert autism.offers[0].low_occupancy == [9167] * 3
+    lines = present(report, NORD_STEERING)
+    assert [o.risks for o in lines[0].at_risk] == [
+        ["occupancy below the agreement's 95% at the last 3 month-ends (91.67%, 91.67%, 91.67%)"]
+    ]
+    assert [o.risks for o in lines[2].at_risk] == [
+        ["occupancy below the agreement's 95% at the last 3 month-ends (12.5%, 12.5%, 12.5%)"]
     ]
     row = next(r for r in report.rows if r.now.target_group == EATING)
     assert row.announcement is not None and row.announcement.title.startswith("Børn, unge")
@@ -181,6 +184,9 @@ async def test_small_counts_are_hidden_outside_the_owning_parties(
         None,
     )
     assert eating.searches_none.display == "< 3"
+    # Its month-end occupancies would tell the hidden count (1 of 8): the risk shows without.
+    [at_risk] = eating.at_risk
+    assert at_risk.risks == ["occupancy below the agreement's 95% at the last 3 month-ends"]
     owner = present(report, NORD_STEERING)
     assert owner[0].contracts_inside.display == "1" and owner[1].now.occupancy_percent == Decimal(
         "12.5"
@@ -189,6 +195,7 @@ async def test_small_counts_are_hidden_outside_the_owning_parties(
     assert provider[1].offers[0].in_use.display == "1"
     rows = table(report, [autism, eating])
     assert rows[1]["in_use"] == "< 3" and rows[1]["announcement"].startswith("Børn, unge")
+    assert rows[1]["offers_at_risk"].endswith("at the last 3 month-ends")  # no percentages
     assert "SAG" not in str(rows)  # no citizen-level data
 
 
