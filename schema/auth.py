@@ -25,7 +25,7 @@ from marketplace.core.identity import Principal, Role, check_role_for_org
 from marketplace.core.secrets import load_or_create
 from marketplace.core.settings import Settings, get_settings
 from schema.oidc import OidcRejected, OidcVerifier
-from schema.protection import RATE_LIMITED, client_of, over_limit
+from schema.protection import RATE_LIMITED, client_of, over_limit, too_many_requests
 
 ALGORITHM = "ES256"
 DEV_CLIENT_ID = "socialmarked-cli"
@@ -130,8 +130,7 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
             retry = await over_limit(client_of(connection.scope), per_minute)
             if retry is not None:
                 raise TooManyRequestsException(
-                    detail=f"Too many requests: at most {per_minute} a minute. "
-                    f"Try again in {retry} s.",
+                    detail=too_many_requests(per_minute, retry),
                     headers={"Retry-After": str(retry)},
                     extra={"code": RATE_LIMITED},
                 ) from None

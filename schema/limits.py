@@ -3,9 +3,10 @@
 - **Document limits** (a validation rule, so cached with the document): at most
   ``max_operations`` operations, ``max_directives`` directives, and no field selected more
   than ``max_repeats`` times in one selection set (graphql-cop's "field duplication").
-- **Cost** (checked before execution, with the request's variables, or the document's defaults for those it leaves out): every field costs 1; a
-  field with a page size (``first``) multiplies the cost of what it selects by that size, and
-  a connection without one by the default page size. An operation over the budget is refused
+- **Cost** (checked before execution, with the request's variables, or the document's
+  defaults for those it leaves out): every field costs 1; a field with a page size
+  (``first``) multiplies the cost of what it selects by that size, and a connection without
+  one by the default page size. An operation over the budget is refused
   before any resolver runs.
 """
 

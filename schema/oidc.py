@@ -7,7 +7,8 @@ its ``jwks_uri``) and are kept for ``OIDC_JWKS_TTL_SECONDS``. A token signed wit
 cache does not know (the issuer rotated its keys) makes the cache refresh, at most once every
 ``OIDC_JWKS_MIN_REFRESH_SECONDS``, so tokens with made-up key ids cannot make the service
 hammer the issuer; a failed fetch counts too, so an issuer that is down is not asked again
-sooner (until then the keys it had published keep working, or its tokens are refused). The organisation and role are read from the claims the settings name.
+sooner (until then the keys it had published keep working, or its tokens are refused). The
+organisation and role are read from the claims the settings name.
 """
 
 from __future__ import annotations

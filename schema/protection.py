@@ -95,14 +95,17 @@ async def over_limit(client: str, per_minute: int) -> int | None:
     return max(math.ceil((window_of(now) + WINDOW - now).total_seconds()), 1)
 
 
+def too_many_requests(limit: int, retry_after: int) -> str:
+    return f"Too many requests: at most {limit} a minute. Try again in {retry_after} s."
+
+
 async def _refuse(send: Any, limit: int, retry_after: int) -> None:
     body = json.dumps(
         {
             "data": None,
             "errors": [
                 {
-                    "message": f"Too many requests: at most {limit} a minute. "
-                    f"Try again in {retry_after} s.",
+                    "message": too_many_requests(limit, retry_after),
                     "extensions": {"code": RATE_LIMITED},
                 }
             ],
