@@ -20,17 +20,17 @@ if "DATABASE_URL" not in os.environ:
     os.environ["DATABASE_URL"] = f"sqlite:///{_tmp / 'bench.sqlite3'}"
     os.environ.setdefault("VAR_DIR", str(_tmp / "var"))
 
+from demo.offers import seed_demo_offers
+from demo.providers import seed_demo_providers
 from marketplace.core.clock import today
 from marketplace.core.db import migrate, prepare_engine, release_engine
 from marketplace.core.identity import Principal
 from marketplace.core.settings import get_settings
-from marketplace.offers.demo import seed_demo_offers
 from marketplace.offers.service import load_taxonomies
 from marketplace.offers.tables import Offer
-from marketplace.organisations.demo import seed_demo_providers
 from marketplace.organisations.reference import load_reference_data
 from marketplace.organisations.tables import Municipality, Provider
-from schema.agreements.loaders import AgreementLoaders
+from schema.agreements.frameworks.loaders import AgreementLoaders
 from schema.context import Context
 from schema.graphql import build_schema
 from schema.marketplace.loaders import MarketplaceLoaders

@@ -66,15 +66,15 @@ async def _prepare_here() -> None:
     from rich.progress import Progress
     from strawberry.relay import to_base64
 
+    from demo.offers import seed_demo_offers
+    from demo.providers import seed_demo_providers
     from marketplace.contracts.models import PlacementRequestCreate
     from marketplace.contracts.requests import create_request
     from marketplace.core.clock import today
     from marketplace.core.db import analyze, migrate, prepare_engine, release_engine
     from marketplace.core.identity import Principal, Role
-    from marketplace.offers.demo import seed_demo_offers
     from marketplace.offers.service import load_taxonomies
     from marketplace.offers.tables import Offer, PriceList
-    from marketplace.organisations.demo import seed_demo_providers
     from marketplace.organisations.reference import load_reference_data, municipality_records
     from marketplace.search import index as search_index
 

@@ -82,8 +82,8 @@ async def _activity() -> None:
     """Add the agreements, announcements and generated activity unless they are there."""
     import asyncpg
 
-    from agreements.announcements.demo import seed_demo_announcements
-    from agreements.frameworks.demo import seed_demo_agreements
+    from demo.agreements import seed_demo_agreements
+    from demo.announcements import seed_demo_announcements
     from marketplace.core.clock import today, utcnow
     from marketplace.core.db import analyze, prepare_engine, release_engine
     from marketplace.offers.taxonomy import target_group_records

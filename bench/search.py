@@ -109,12 +109,12 @@ def _prepare(size: int, url: str) -> None:
 async def _prepare_here(size: int) -> None:
     from rich.progress import Progress
 
+    from demo.offers import seed_demo_offers
+    from demo.providers import seed_demo_providers
     from marketplace.core.clock import today
     from marketplace.core.db import analyze, migrate, prepare_engine, release_engine
-    from marketplace.offers.demo import seed_demo_offers
     from marketplace.offers.service import load_taxonomies
     from marketplace.offers.tables import Offer
-    from marketplace.organisations.demo import seed_demo_providers
     from marketplace.organisations.reference import load_reference_data
     from marketplace.search.index import refresh_stale
 

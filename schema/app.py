@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from litestar import Litestar
@@ -12,12 +14,13 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from strawberry.litestar import make_graphql_controller
 
-from agreements.frameworks.rulebook import AgreementRuleBook
+from marketplace.core import calendar
+from marketplace.core.clock import today
 from marketplace.core.db import ensure_schema_current, prepare_engine, release_engine
 from marketplace.core.errors import DomainError
-from marketplace.core.rules import use_rule_book
 from marketplace.core.settings import Settings, get_settings
 from schema.auth import BearerAuthMiddleware, TokenValidator
+from schema.composition import compose
 from schema.context import context_getter
 from schema.graphql import build_schema
 from schema.oauth import token_endpoint
@@ -27,12 +30,28 @@ from schema.rest.exports import billing_csv, error_response, gaps_csv, gaps_json
 from schema.rest.health import health, ready
 
 VERSION = "0.1.0"
+logger = logging.getLogger("socialmarked.calendar")
+
+
+async def run_calendar(interval_seconds: int) -> None:
+    """The calendar's work inside the server: at start-up and every interval. A failed
+    tick is logged and tried again at the next one; running it again changes nothing."""
+    while True:
+        try:
+            done = await calendar.tick(today())
+            if any(done.values()):
+                logger.info("Calendar: %s", ", ".join(f"{k} {v}" for k, v in done.items()))
+        except Exception:
+            logger.exception("The calendar's work failed; it is tried again next interval.")
+        await asyncio.sleep(interval_seconds)
+
+
 MAX_REQUEST_BYTES = 1_000_000
 
 
 def create_app(settings: Settings | None = None, *, check_schema: bool = True) -> Litestar:
     settings = settings or get_settings()
-    use_rule_book(AgreementRuleBook())  # contracting and pricing ask the regional agreements
+    compose()
 
     @asynccontextmanager
     async def database(app: Litestar) -> AsyncIterator[None]:
@@ -43,6 +62,19 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
             yield
         finally:
             await release_engine()
+
+    @asynccontextmanager
+    async def calendar_task(app: Litestar) -> AsyncIterator[None]:
+        if settings.tick_interval_seconds <= 0:
+            yield
+            return
+        task = asyncio.create_task(run_calendar(settings.tick_interval_seconds))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
 
     graphql = make_graphql_controller(
         build_schema(settings),
@@ -82,7 +114,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         )
         if settings.cors_allow_origins
         else None,
-        lifespan=[database],
+        lifespan=[database, calendar_task],
         # A domain rule a REST route did not expect to meet is still the client's mistake.
         exception_handlers={DomainError: lambda _request, error: error_response(error)},
         before_send=[add_security_headers(settings)],

@@ -16,7 +16,8 @@ from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import Role
 from marketplace.core.pagination import PageRequest
 from schema.context import Info
-from schema.relay import Connection, decode_global_id
+from schema.ids import decode_global_id
+from schema.relay import Connection
 
 # Types only their parties can see at all (see the README's "Who sees what").
 PARTIES_ONLY = frozenset({"PlacementRequest", "Contract", "ContractChange"})

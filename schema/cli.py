@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import getpass
 import json
 import sys
 from collections.abc import Awaitable
@@ -25,8 +26,9 @@ from marketplace.core.db import (
     prepare_engine,
     release_engine,
 )
-from marketplace.core.identity import Role
+from marketplace.core.identity import Principal, Role, operator
 from marketplace.core.settings import get_settings
+from schema.composition import compose
 
 T = TypeVar("T")
 console = Console(stderr=True)
@@ -34,6 +36,7 @@ console = Console(stderr=True)
 
 def _run(work: Awaitable[T]) -> T:
     async def wrapped() -> T:
+        compose()
         await prepare_engine()
         try:
             return await work
@@ -84,12 +87,12 @@ def serve(host: str | None, port: int | None) -> None:
     help="Only the official reference data: regions, municipalities and the taxonomies.",
 )
 def seed(registry_only: bool) -> None:
-    from agreements.announcements.demo import seed_demo_announcements
-    from agreements.frameworks.demo import planned_agreement_count, seed_demo_agreements
-    from agreements.gaps.demo import seed_demo_activity
-    from marketplace.offers.demo import planned_offer_count, seed_demo_offers
+    from demo.activity import seed_demo_activity
+    from demo.agreements import planned_agreement_count, seed_demo_agreements
+    from demo.announcements import seed_demo_announcements
+    from demo.offers import planned_offer_count, seed_demo_offers
+    from demo.providers import DEMO_PROVIDERS, seed_demo_providers
     from marketplace.offers.service import load_taxonomies
-    from marketplace.organisations.demo import DEMO_PROVIDERS, seed_demo_providers
     from marketplace.organisations.reference import load_reference_data
 
     async def work() -> None:
@@ -153,6 +156,34 @@ def reindex() -> None:
     console.print(f"Search index rebuilt for {count} offer(s).")
 
 
+@main.command(help="Do the calendar's work for a day: expire requests, end contracts, ...")
+@click.option(
+    "--day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="The day (YYYY-MM-DD; default today, UTC).",
+)
+def tick(day: datetime.datetime | None) -> None:
+    from marketplace.core import calendar
+
+    async def work() -> dict[str, int]:
+        await ensure_schema_current()
+        return await calendar.tick(day.date() if day else today())
+
+    try:
+        done = _run(work())
+    except SchemaBehindError as error:
+        console.print(f"[red]Not ticking.[/] {error}")
+        sys.exit(1)
+    for step, count in done.items():
+        console.print(f"  {step}: {count}")
+
+
+def _operator() -> Principal:
+    """Whoever runs the command, as the audit trail names them."""
+    return operator(getpass.getuser())
+
+
 @main.group(help="Integrations' OAuth clients (client-credentials grant at /oauth/token).")
 def client() -> None:
     pass
@@ -170,7 +201,7 @@ def client_create(org_code: str, role: str, scopes: str, name: str) -> None:
     from marketplace.core.errors import DomainError
 
     try:
-        made, secret = _run(create_client(org_code, Role(role), scopes, name))
+        made, secret = _run(create_client(org_code, Role(role), scopes, name, actor=_operator()))
     except DomainError as error:
         console.print(f"[red]Not created.[/] {error.message}")
         sys.exit(2)
@@ -187,7 +218,7 @@ def client_create(org_code: str, role: str, scopes: str, name: str) -> None:
 def client_revoke(client_id: str) -> None:
     from marketplace.core.clients import revoke_client
 
-    if not _run(revoke_client(client_id)):
+    if not _run(revoke_client(client_id, actor=_operator())):
         console.print(f"[red]No client {client_id!r}.[/]")
         sys.exit(1)
     console.print(f"Client {client_id} revoked.")

@@ -1,20 +1,19 @@
-"""UserError, payload helpers and the mapping from domain errors to what clients see."""
+"""What clients see of failures: ``UserError`` in a mutation's payload, the ``extensions`` of
+a top-level error, and which exceptions are masked.
+
+Domain errors name the command's own fields (``desired_start``); here they become the
+client's paths: a mutation's command lies under its ``input`` (``["input", "desiredStart"]``),
+a query's arguments stand alone or under the input object that holds them (``filter``).
+"""
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import strawberry
 from graphql import GraphQLError
-from pydantic import BaseModel
-from strawberry.relay import GlobalID, GlobalIDValueError
-from strawberry.types.base import StrawberryObjectDefinition
-from strawberry.utils.await_maybe import await_maybe
 
-from marketplace.core import audit, idempotency
-from marketplace.core.db import write_transaction
 from marketplace.core.errors import DomainError, DomainErrors
 from marketplace.core.errors import ErrorCode as DomainErrorCode
 
@@ -23,8 +22,6 @@ ErrorCode = strawberry.enum(
     name="ErrorCode",
     description="What went wrong, as a code a client can act on.",
 )
-
-T = TypeVar("T")
 
 
 def camel(name: str) -> str:
@@ -50,99 +47,42 @@ class RuleWarning:
     source: str = strawberry.field(description="The agreement and rule set the rule comes from.")
 
 
+def client_field(error: DomainError, prefix: Sequence[str] = ("input",)) -> list[str] | None:
+    """The client's path to the field a domain error names: the command's fields lie under
+    ``prefix``; an object's own fields (what an offer lacks) stand alone."""
+    if error.field is None:
+        return None
+    path = [camel(part) for part in error.field]
+    return [*prefix, *path] if error.of_command else path
+
+
 def user_errors(error: DomainError) -> list[UserError]:
     errors = error.errors if isinstance(error, DomainErrors) else [error]
-    return [
-        UserError(
-            field=[camel(part) for part in e.field] if e.field is not None else None,
-            code=e.code,
-            message=e.message,
-        )
-        for e in errors
-    ]
+    return [UserError(field=client_field(e), code=e.code, message=e.message) for e in errors]
 
 
-async def attempt(
-    info: Any, action: Callable[[], Awaitable[T]]
-) -> tuple[T | None, list[UserError]]:
-    """Run a mutation's service call in one write transaction with its audit record (see
-    ``marketplace.core.audit``). Expected failures become the payload's user errors and leave
-    nothing behind: neither the change nor a record."""
+class ArgumentError(DomainError):
+    """A domain error whose field is already the client's path to a query's argument."""
+
+
+@contextmanager
+def arguments(*prefix: str) -> Iterator[None]:
+    """Domain errors raised inside name a query's arguments, under ``prefix`` (the input
+    object that holds them, e.g. ``filter``)."""
     try:
-        if not info.context.principal.may_write():
-            raise DomainError(
-                DomainErrorCode.PERMISSION_DENIED,
-                "This access token's scopes do not include write.",
-            )
-        async with write_transaction():
-            target = _target(info)
-            before = _state(await _resolve(target, info))
-            idempotency.start_mutation()
-            result = await action()
-            info.context.renew_loaders()
-            if idempotency.replayed():  # a retry answered with the first call's result
-                return result, []
-            definition = getattr(type(result), "__strawberry_definition__", None)
-            object_id = getattr(result, "id", None) or (target.node_id if target else "")
-            await audit.append(
-                info.context.principal,
-                info.field_name,
-                definition.name if definition else type(result).__name__,
-                str(object_id),
-                before,
-                _state(result),
-            )
-            return result, []
+        yield
+    except ArgumentError:
+        raise
     except DomainError as error:
-        return None, user_errors(error)
+        raise ArgumentError(error.code, error.message, client_field(error, prefix)) from None
 
 
-def _target(info: Any) -> GlobalID | None:
-    """The object a mutation's ``input.id`` names, if it names one."""
-    arguments = info.selected_fields[0].arguments if info.selected_fields else {}
-    value = (arguments.get("input") or {}).get("id")
-    if not isinstance(value, str):
-        return None
-    try:
-        return GlobalID.from_id(value)
-    except GlobalIDValueError:
-        return None
-
-
-async def _resolve(target: GlobalID | None, info: Any) -> Any:
-    if target is None:
-        return None
-    try:
-        return await await_maybe(target.resolve_node(info))
-    except GlobalIDValueError:  # not a type of this schema
-        return None
-
-
-def _state(found: Any) -> Any:
-    """What an object's digest is made of: its domain view, or its fields."""
-    if found is None:
-        return None
-    view = getattr(found, "view", None)
-    if isinstance(view, BaseModel):
-        return view.model_dump(mode="json")
-    if dataclasses.is_dataclass(found) and not isinstance(found, type):
-        return dataclasses.asdict(found)
-    return repr(found)
-
-
-def input_data(value: Any) -> Any:
-    """A strawberry input as plain data for a pydantic command, leaving out unset fields."""
-    definition = getattr(type(value), "__strawberry_definition__", None)
-    if isinstance(definition, StrawberryObjectDefinition):
-        result = {}
-        for field in definition.fields:
-            item = getattr(value, field.python_name)
-            if item is not strawberry.UNSET:
-                result[field.python_name] = input_data(item)
-        return result
-    if isinstance(value, list):
-        return [input_data(v) for v in value]
-    return value
+def extensions(error: DomainError) -> dict[str, object]:
+    """A top-level error's ``extensions``: its code and the client's path to the argument."""
+    field = error.field if isinstance(error, ArgumentError) else client_field(error, ())
+    if field is None:
+        return {"code": error.code.value}
+    return {"code": error.code.value, "field": field}
 
 
 def should_mask_error(error: GraphQLError) -> bool:

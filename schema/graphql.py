@@ -26,27 +26,27 @@ from strawberry.utils.await_maybe import await_maybe
 from marketplace.core.cpr import redact
 from marketplace.core.errors import DomainError
 from marketplace.core.settings import Settings
-from schema.agreements.announcement_mutations import AnnouncementMutation
-from schema.agreements.announcement_queries import AnnouncementQuery
-from schema.agreements.announcement_types import CentralAnnouncement, RegionalReport
-from schema.agreements.mutations import AgreementMutation
-from schema.agreements.queries import AgreementQuery
-from schema.agreements.types import Agreement, SpecialConditionApproval
+from schema.agreements.announcements.mutations import AnnouncementMutation
+from schema.agreements.announcements.queries import AnnouncementQuery
+from schema.agreements.announcements.types import CentralAnnouncement, RegionalReport
+from schema.agreements.frameworks.mutations import AgreementMutation
+from schema.agreements.frameworks.queries import AgreementQuery
+from schema.agreements.frameworks.types import Agreement, SpecialConditionApproval
 from schema.audit import AuditQuery
 from schema.context import Info
-from schema.errors import should_mask_error
+from schema.errors import extensions, should_mask_error
+from schema.ids import decode_global_id
 from schema.limits import cost_limit, document_limits
-from schema.marketplace.contract_mutations import ContractMutation
-from schema.marketplace.contract_queries import ContractQuery
-from schema.marketplace.contract_types import Contract, ContractChange, PlacementRequest
-from schema.marketplace.mutations import MarketplaceMutation
-from schema.marketplace.offer_mutations import OfferMutation
-from schema.marketplace.offer_queries import OfferQuery
-from schema.marketplace.offer_types import Offer
-from schema.marketplace.queries import MarketplaceQuery
-from schema.marketplace.search import SearchQuery
-from schema.marketplace.types import Municipality, Provider, Region
-from schema.relay import decode_global_id
+from schema.marketplace.contracts.mutations import ContractMutation
+from schema.marketplace.contracts.queries import ContractQuery
+from schema.marketplace.contracts.types import Contract, ContractChange, PlacementRequest
+from schema.marketplace.offers.mutations import OfferMutation
+from schema.marketplace.offers.queries import OfferQuery
+from schema.marketplace.offers.types import Offer
+from schema.marketplace.organisations.mutations import OrganisationMutation
+from schema.marketplace.organisations.queries import OrganisationQuery
+from schema.marketplace.organisations.types import Municipality, Provider, Region
+from schema.marketplace.search.queries import SearchQuery
 
 # Distinct document texts whose parse and validation results are kept (bounded, so unique
 # documents from a client cannot grow memory).
@@ -71,7 +71,7 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
 
 @strawberry.type
 class Query(
-    MarketplaceQuery,
+    OrganisationQuery,
     OfferQuery,
     SearchQuery,
     ContractQuery,
@@ -91,7 +91,7 @@ class Query(
 
 @strawberry.type
 class Mutation(
-    MarketplaceMutation, OfferMutation, ContractMutation, AgreementMutation, AnnouncementMutation
+    OrganisationMutation, OfferMutation, ContractMutation, AgreementMutation, AnnouncementMutation
 ):
     pass
 
@@ -120,9 +120,11 @@ class Schema(strawberry.Schema):
             )
 
 
-class RedactPersonalNumbers(SchemaExtension):
-    """No CPR number in an error message: graphql-core quotes what a client sent when it
-    does not fit a type ("String cannot represent a non string value: 0101901234")."""
+class ClientErrors(SchemaExtension):
+    """Top-level errors as clients see them: a domain error's code and the path to the
+    argument at fault in ``extensions``, and no CPR number in any message (graphql-core
+    quotes what a client sent when it does not fit a type: "String cannot represent a non
+    string value: 0101901234")."""
 
     def on_operation(self) -> Iterator[None]:
         yield
@@ -131,6 +133,8 @@ class RedactPersonalNumbers(SchemaExtension):
             *(result.errors or [] if result is not None else []),
             *(self.execution_context.pre_execution_errors or []),
         ]:
+            if isinstance(error.original_error, DomainError):
+                error.extensions = extensions(error.original_error)
             error.message = redact(error.message)
 
 
@@ -157,7 +161,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
         cost_limit(settings.graphql_max_cost),
         lambda: MaskErrors(should_mask_error=should_mask_error),
-        RedactPersonalNumbers,
+        ClientErrors,
     ]
     if settings.is_production:
         extensions.append(DisableIntrospection)

@@ -9,9 +9,7 @@ from typing import Any, Generic, TypeVar
 import strawberry
 from strawberry import relay
 from strawberry.dataloader import DataLoader
-from strawberry.relay import GlobalID, GlobalIDValueError
 
-from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.pagination import Page
 
 NodeT = TypeVar("NodeT")
@@ -50,14 +48,6 @@ def page_info(cursors: Sequence[str], has_next: bool, has_previous: bool) -> rel
         start_cursor=cursors[0] if cursors else None,
         end_cursor=cursors[-1] if cursors else None,
     )
-
-
-def decode_global_id(value: str, field: Sequence[str] = ("id",)) -> GlobalID:
-    """A client's global ID, or a typed INVALID error naming the argument."""
-    try:
-        return GlobalID.from_id(value)
-    except GlobalIDValueError:
-        raise DomainError(ErrorCode.INVALID, f"{value!r} is not a valid ID.", field) from None
 
 
 async def load_by_uuid(

@@ -49,6 +49,8 @@ os.environ["VAR_DIR"] = str(_TMP / "var")
 os.environ["ENVIRONMENT"] = "test"
 # The suite makes many requests a minute as a few callers; the limit has its own tests.
 os.environ["RATE_LIMIT_PER_MINUTE"] = "1000000"
+# The calendar's work runs when a test says so (``calendar.tick``), not on a timer.
+os.environ["TICK_INTERVAL_SECONDS"] = "0"
 
 import httpx  # noqa: E402
 
@@ -57,7 +59,6 @@ from agreements.announcements.tables import (  # noqa: E402
     RegionalReport,
     ReportOffer,
 )
-from agreements.frameworks.rulebook import AgreementRuleBook  # noqa: E402
 from agreements.frameworks.tables import (  # noqa: E402
     Agreement,
     AgreementDocument,
@@ -82,7 +83,6 @@ from marketplace.contracts.tables import (  # noqa: E402
 from marketplace.core import audit  # noqa: E402
 from marketplace.core.db import migrate  # noqa: E402
 from marketplace.core.identity import Role  # noqa: E402
-from marketplace.core.rules import use_rule_book  # noqa: E402
 from marketplace.core.settings import Settings, get_settings  # noqa: E402
 from marketplace.core.tables import (  # noqa: E402
     AuditChain,
@@ -114,6 +114,7 @@ from marketplace.search.tables import (  # noqa: E402
 )
 from schema.app import create_app  # noqa: E402
 from schema.auth import mint_token  # noqa: E402
+from schema.composition import compose  # noqa: E402
 
 # Tables tests write to, children first; emptied after every test.
 MUTABLE_TABLES = [
@@ -170,10 +171,19 @@ def pytest_sessionfinish() -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 async def database() -> None:
-    use_rule_book(AgreementRuleBook())  # as the app wires it
+    compose()  # as the app wires it
     await migrate()
     await load_reference_data()
     await load_taxonomies()
+
+
+async def clear_audit_trail() -> None:
+    """Forget every audit record. The records refuse DELETE: the suite lifts the guard to
+    start afresh (after each test, and where a test's world is built before what it audits)."""
+    await audit.unprotect_records()
+    await AuditRecord.delete(force=True).run()
+    await AuditChain.delete(force=True).run()
+    await audit.protect_records()
 
 
 @pytest.fixture(autouse=True)
@@ -181,10 +191,7 @@ async def _clean_tables(database: None) -> AsyncIterator[None]:
     yield
     for table in MUTABLE_TABLES:
         await table.delete(force=True).run()
-    # the audit records refuse DELETE: the suite lifts the guard to start the next test afresh
-    await audit.unprotect_records()
-    await AuditRecord.delete(force=True).run()
-    await audit.protect_records()
+    await clear_audit_trail()
 
 
 @asynccontextmanager

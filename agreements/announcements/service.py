@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from piccolo.columns.combination import Combinable
@@ -24,12 +25,12 @@ from agreements.announcements.models import (
 from agreements.announcements.tables import CentralAnnouncement, RegionalReport, ReportOffer
 from agreements.frameworks.service import require_steering
 from marketplace.core.clock import today, utcnow
-from marketplace.core.db import write_transaction
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import Principal, Role
 from marketplace.core.pagination import Page, PageRequest, all_of, paginate
+from marketplace.core.unit_of_work import write_transaction
 from marketplace.offers import service as offers
-from marketplace.organisations.reference import municipality_records, region_records
+from marketplace.organisations.reference import region_of, region_records
 
 _NOT_FOUND = "There is no such central announcement."
 
@@ -94,7 +95,7 @@ async def create_announcement(
 ) -> AnnouncementView:
     principal.require(Role.REGISTRY_ADMIN)
     announcement_id = uuid.uuid4()
-    async with write_transaction():
+    async with write_transaction(principal, "centralAnnouncementCreate") as unit:
         await CentralAnnouncement.insert(
             CentralAnnouncement(
                 id=announcement_id,
@@ -108,8 +109,19 @@ async def create_announcement(
                 created_at=utcnow(),
             )
         ).run()
-    found = await announcements_by_id(principal, [announcement_id])
-    return found[announcement_id]
+        made = await unit.track(
+            "CentralAnnouncement",
+            announcement_id,
+            partial(_announcement, principal, announcement_id),
+            new=True,
+        )
+    return made.result
+
+
+async def _announcement(
+    principal: Principal, announcement_id: uuid.UUID
+) -> AnnouncementView | None:
+    return (await announcements_by_id(principal, [announcement_id])).get(announcement_id)
 
 
 # --- reports ----------------------------------------------------------------------------------
@@ -209,7 +221,7 @@ async def list_reports(
 ) -> Page[ReportView]:
     _signed_in(principal)
     if region_code is not None and region_code not in region_records():
-        raise DomainError(ErrorCode.UNKNOWN_REGION, f"No region {region_code!r}.", ["regionCode"])
+        raise DomainError(ErrorCode.UNKNOWN_REGION, f"No region {region_code!r}.", ["region_code"])
     rows = await paginate(
         RegionalReport,
         where=all_of(
@@ -226,18 +238,15 @@ async def list_reports(
 
 
 async def _offers_of_region(principal: Principal, ids: list[uuid.UUID], region: str) -> None:
-    regions = {m.code: m.region_code for m in municipality_records()}
     found = await offers.offers_by_id(principal, ids)
     strangers = [
-        str(i)
-        for i in ids
-        if i not in found or regions.get(found[i].municipality_code or "") != region
+        str(i) for i in ids if i not in found or region_of(found[i].municipality_code) != region
     ]
     if strangers:
         raise DomainError(
             ErrorCode.INVALID,
             f"Not offers of region {region}: {', '.join(strangers)}.",
-            ["input", "offerIds"],
+            ["offer_ids"],
         )
 
 
@@ -253,14 +262,14 @@ async def create_report(
     principal: Principal, announcement_id: uuid.UUID, command: ReportCreate
 ) -> ReportView:
     """The region's draft report on an announcement (one per region)."""
-    require_steering(principal, command.region_code, ["input", "regionCode"])
-    async with write_transaction():
+    require_steering(principal, command.region_code, ["region_code"])
+    async with write_transaction(principal, "regionalReportCreate") as unit:
         if (
             not await CentralAnnouncement.exists()
             .where(CentralAnnouncement.id == announcement_id)
             .run()
         ):
-            raise DomainError(ErrorCode.NOT_FOUND, _NOT_FOUND, ["input", "announcementId"])
+            raise DomainError(ErrorCode.NOT_FOUND, _NOT_FOUND, ["announcement_id"])
         taken = (
             await RegionalReport.exists()
             .where(
@@ -273,7 +282,7 @@ async def create_report(
             raise DomainError(
                 ErrorCode.DUPLICATE,
                 "The region has a report on this announcement already; change that one.",
-                ["input", "regionCode"],
+                ["region_code"],
             )
         if command.offer_ids:
             await _offers_of_region(principal, command.offer_ids, command.region_code)
@@ -294,8 +303,14 @@ async def create_report(
             )
         ).run()
         await _write_offers(report_id, command.offer_ids or [])
-    found = await reports_by_id(principal, [report_id])
-    return found[report_id]
+        made = await unit.track(
+            "RegionalReport", report_id, partial(_report, principal, report_id), new=True
+        )
+    return made.result
+
+
+async def _report(principal: Principal, report_id: uuid.UUID) -> ReportView | None:
+    return (await reports_by_id(principal, [report_id])).get(report_id)
 
 
 async def _own_draft(principal: Principal, report_id: uuid.UUID) -> dict[str, Any]:
@@ -307,13 +322,13 @@ async def _own_draft(principal: Principal, report_id: uuid.UUID) -> dict[str, An
         .run()
     )
     if row is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "There is no such report.", ["input", "id"])
-    require_steering(principal, row["region"], ["input", "id"])
+        raise DomainError(ErrorCode.NOT_FOUND, "There is no such report.", ["id"])
+    require_steering(principal, row["region"], ["id"])
     if row["status"] == ReportStatus.SUBMITTED.value:
         raise DomainError(
             ErrorCode.INVALID_STATE,
             f"The report was submitted on {row['submitted_on']}; it no longer changes.",
-            ["input", "id"],
+            ["id"],
         )
     return row
 
@@ -321,8 +336,11 @@ async def _own_draft(principal: Principal, report_id: uuid.UUID) -> dict[str, An
 async def update_report(
     principal: Principal, report_id: uuid.UUID, command: ReportFields
 ) -> ReportView:
-    async with write_transaction():
+    async with write_transaction(principal, "regionalReportUpdate") as unit:
         row = await _own_draft(principal, report_id)
+        updated = await unit.track(
+            "RegionalReport", report_id, partial(_report, principal, report_id)
+        )
         given = command.model_fields_set
         values: dict[Any, Any] = {RegionalReport.updated_at: utcnow()}
         if "assessment" in given:
@@ -336,20 +354,22 @@ async def update_report(
         if command.offer_ids is not None:
             await _offers_of_region(principal, command.offer_ids, row["region"])
             await _write_offers(report_id, command.offer_ids)
-    found = await reports_by_id(principal, [report_id])
-    return found[report_id]
+    return updated.result
 
 
 async def submit_report(principal: Principal, report_id: uuid.UUID) -> ReportView:
     """Submit the region's report (once); when every region has, the announcement has its
     reports."""
-    async with write_transaction():
+    async with write_transaction(principal, "regionalReportSubmit") as unit:
         row = await _own_draft(principal, report_id)
+        submitted_report = await unit.track(
+            "RegionalReport", report_id, partial(_report, principal, report_id)
+        )
         if row["assessment"] is None:
             raise DomainError(
                 ErrorCode.REQUIRED,
                 "Give the region's assessment before submitting.",
-                ["input", "assessment"],
+                ["assessment"],
             )
         await (
             RegionalReport.update(
@@ -382,5 +402,4 @@ async def submit_report(principal: Principal, report_id: uuid.UUID) -> ReportVie
                 )
                 .run()
             )
-    found = await reports_by_id(principal, [report_id])
-    return found[report_id]
+    return submitted_report.result

@@ -190,7 +190,7 @@ async def applicable_rules(
         raise DomainError(ErrorCode.UNAUTHENTICATED, "Sign in to read the rules.")
     offer = await offers.get_offer(principal, offer_id)
     if offer is None:
-        raise DomainError(ErrorCode.NOT_FOUND, "There is no such offer.", ["offerId"])
+        raise DomainError(ErrorCode.NOT_FOUND, "There is no such offer.", ["offer_id"])
     bases = (await offers.legal_bases_by_offer([offer.id]))[offer.id]
     versions = (await pricing.price_lists_by_offer([offer.id], on.year))[offer.id]
     price_list = in_force(versions, on)

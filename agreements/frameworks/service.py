@@ -9,6 +9,7 @@ import datetime
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from piccolo.columns.combination import Combinable
@@ -48,15 +49,14 @@ from agreements.frameworks.tables import (
     UniqueOfferDecision,
 )
 from marketplace.core.clock import today, utcnow
-from marketplace.core.db import write_transaction
 from marketplace.core.errors import DomainError, ErrorCode
-from marketplace.core.identity import Principal, Role
+from marketplace.core.identity import SYSTEM, Principal, Role
 from marketplace.core.pagination import Page, PageRequest, all_of, paginate
+from marketplace.core.unit_of_work import write_transaction
 from marketplace.offers import service as offers
 from marketplace.offers.models import OfferView
 from marketplace.offers.tables import Offer
-from marketplace.organisations.reference import municipality_records, region_records
-from marketplace.search import index as search_index
+from marketplace.organisations.reference import municipality_records, region_of, region_records
 
 # Moves a steering group makes by hand; IN_FORCE comes from the councils' unanimity and
 # EXPIRED from the calendar.
@@ -100,14 +100,34 @@ def _readers(principal: Principal) -> None:
         raise DomainError(ErrorCode.UNAUTHENTICATED, "Sign in to read the agreements.")
 
 
-async def expire_due(day: datetime.date) -> None:
-    """Agreements in force whose last day has passed are expired."""
+def agreement_status(status: str, valid_to: datetime.date, day: datetime.date) -> str:
+    """An agreement in force is expired once its last day has passed: every read answers so,
+    and the calendar (``expire_due``) records it."""
+    if status == AgreementStatus.IN_FORCE.value and valid_to < day:
+        return AgreementStatus.EXPIRED.value
+    return status
+
+
+async def expire_due(day: datetime.date) -> int:
+    """The calendar's work: record agreements in force whose last day has passed as
+    expired; return how many."""
     due = (Agreement.status == AgreementStatus.IN_FORCE.value) & (Agreement.valid_to < day)
-    if await Agreement.exists().where(due).run():
-        async with write_transaction():
-            await (
-                Agreement.update({Agreement.status: AgreementStatus.EXPIRED.value}).where(due).run()
+    moved = 0
+    for row in await Agreement.select(Agreement.id).where(due).run():
+        async with write_transaction(SYSTEM, "agreementExpire") as unit:
+            before = await get_agreement(SYSTEM, row["id"])
+            changed = (
+                await Agreement.update({Agreement.status: AgreementStatus.EXPIRED.value})
+                .where((Agreement.id == row["id"]) & due)
+                .returning(Agreement.id)
+                .run()
             )
+            if changed:
+                await unit.track(
+                    "Agreement", row["id"], partial(get_agreement, SYSTEM, row["id"]), before=before
+                )
+                moved += 1
+    return moved
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -145,10 +165,12 @@ async def _views(rows: list[dict[str, Any]]) -> list[AgreementView]:
         .run()
     ):
         milestones[row["agreement"]].append(MilestoneView.model_validate(row))
+    day = today()
     return [
         AgreementView.model_validate(
             {
                 **row,
+                "status": agreement_status(row["status"], row["valid_to"], day),
                 "region_code": row["region"],
                 "parties": sorted(parties[row["id"]], key=lambda p: (len(p), p)),
                 "focus_areas": focus[row["id"]],
@@ -165,7 +187,6 @@ async def agreements_by_id(
 ) -> dict[uuid.UUID, AgreementView]:
     if not ids or not principal.is_authenticated:
         return {}
-    await expire_due(today())
     rows = await Agreement.select().where(Agreement.id.is_in(list(ids))).run()
     return {view.id: view for view in await _views(rows)}
 
@@ -183,12 +204,11 @@ async def list_agreements(
 ) -> Page[AgreementView]:
     """Agreements by region and start; ``active_on`` keeps those made and valid that day."""
     _readers(principal)
-    await expire_due(today())
     conditions: list[Combinable] = []
     if region_code is not None:
         if region_code not in region_records():
             raise DomainError(
-                ErrorCode.UNKNOWN_REGION, f"No region {region_code!r}.", ["regionCode"]
+                ErrorCode.UNKNOWN_REGION, f"No region {region_code!r}.", ["region_code"]
             )
         conditions.append(Agreement.region == region_code)
     if active_on is not None:
@@ -309,7 +329,7 @@ async def _no_overlap(
         raise DomainError(
             ErrorCode.INVALID,
             f"The period overlaps {clash['name']}: a region has one agreement at a time.",
-            ["input", "validFrom"],
+            ["valid_from"],
         )
 
 
@@ -350,7 +370,7 @@ async def create_agreement(
 ) -> AgreementView:
     """A draft agreement for a region; the parties are the region's municipalities and the
     region unless named."""
-    require_steering(principal, command.region_code, ["input", "regionCode"])
+    require_steering(principal, command.region_code, ["region_code"])
     eligible = region_parties(command.region_code)
     parties = command.parties if command.parties is not None else eligible
     outside = [p for p in parties if p not in eligible]
@@ -358,13 +378,13 @@ async def create_agreement(
         raise DomainError(
             ErrorCode.INVALID,
             f"Not of region {command.region_code}: {', '.join(outside)}.",
-            ["input", "parties"],
+            ["parties"],
         )
     if len(set(parties)) != len(parties):
-        raise DomainError(ErrorCode.INVALID, "A party is named twice.", ["input", "parties"])
+        raise DomainError(ErrorCode.INVALID, "A party is named twice.", ["parties"])
     agreement_id = uuid.uuid4()
     now = utcnow()
-    async with write_transaction():
+    async with write_transaction(principal, "agreementCreate") as unit:
         await _no_overlap(command.region_code, command.valid_from, command.valid_to, None)
         await Agreement.insert(
             Agreement(
@@ -387,17 +407,18 @@ async def create_agreement(
         ).run()
         await _write_lists(agreement_id, command)
         await _record(agreement_id, principal, "created", command.name)
-    created = await get_agreement(principal, agreement_id)
-    assert created is not None
-    return created
+        created = await unit.track(
+            "Agreement", agreement_id, partial(get_agreement, principal, agreement_id), new=True
+        )
+    return created.result
 
 
 async def _managed(principal: Principal, agreement_id: uuid.UUID) -> dict[str, Any]:
     principal.require(Role.STEERING, Role.REGISTRY_ADMIN)
     row = await Agreement.select().where(Agreement.id == agreement_id).first().run()
     if row is None:
-        raise DomainError(ErrorCode.NOT_FOUND, _NOT_FOUND, ["input", "id"])
-    require_steering(principal, row["region"], ["input", "id"])
+        raise DomainError(ErrorCode.NOT_FOUND, _NOT_FOUND, ["id"])
+    require_steering(principal, row["region"], ["id"])
     return row
 
 
@@ -406,10 +427,12 @@ async def update_agreement(
 ) -> AgreementView:
     """Change an agreement's content or move it along its lifecycle. The period is fixed once
     the agreement is made; going in force takes every party's approval."""
-    await expire_due(today())
-    async with write_transaction():
+    async with write_transaction(principal, "agreementUpdate") as unit:
         row = await _managed(principal, agreement_id)
-        current = AgreementStatus(row["status"])
+        updated = await unit.track(
+            "Agreement", agreement_id, partial(get_agreement, principal, agreement_id)
+        )
+        current = AgreementStatus(agreement_status(row["status"], row["valid_to"], today()))
         given = command.model_fields_set
         values: dict[Any, Any] = {}
         for field in ("name", "steering_group", "vision", "approval_deadline"):
@@ -420,7 +443,7 @@ async def update_agreement(
                 raise DomainError(
                     ErrorCode.INVALID_STATE,
                     "The period of an agreement that has been made does not change.",
-                    ["input", "validFrom"],
+                    ["valid_from"],
                 )
             start = command.valid_from or row["valid_from"]
             end = command.valid_to or row["valid_to"]
@@ -428,7 +451,7 @@ async def update_agreement(
                 raise DomainError(
                     ErrorCode.INVALID,
                     "An agreement cannot end before it starts.",
-                    ["input", "validTo"],
+                    ["valid_to"],
                 )
             await _no_overlap(row["region"], start, end, agreement_id)
             values[Agreement.valid_from] = start
@@ -443,7 +466,7 @@ async def update_agreement(
                         if command.status is AgreementStatus.IN_FORCE
                         else "."
                     ),
-                    ["input", "status"],
+                    ["status"],
                 )
             values[Agreement.status] = command.status.value
             await _record(
@@ -453,23 +476,21 @@ async def update_agreement(
         await Agreement.update(values).where(Agreement.id == agreement_id).run()
         await _write_lists(agreement_id, command)
         await _record(agreement_id, principal, "updated", ", ".join(sorted(given)))
-    updated = await get_agreement(principal, agreement_id)
-    assert updated is not None
-    return updated
+    return updated.result
 
 
 async def set_rules(
     principal: Principal, agreement_id: uuid.UUID, command: RuleSetInput
 ) -> RuleSetView:
     """A new version of the rules from a day within the agreement's period."""
-    async with write_transaction():
+    async with write_transaction(principal, "agreementRulesSet") as unit:
         row = await _managed(principal, agreement_id)
         if not row["valid_from"] <= command.valid_from <= row["valid_to"]:
             raise DomainError(
                 ErrorCode.INVALID,
                 f"Rules apply within the agreement's period ({row['valid_from']} to "
                 f"{row['valid_to']}).",
-                ["input", "validFrom"],
+                ["valid_from"],
             )
         previous = (
             await RuleSet.select(RuleSet.version)
@@ -479,9 +500,10 @@ async def set_rules(
             .run()
         )
         version = 1 if previous is None else previous["version"] + 1
+        rule_set_id = uuid.uuid4()
         await RuleSet.insert(
             RuleSet(
-                id=uuid.uuid4(),
+                id=rule_set_id,
                 agreement=agreement_id,
                 valid_from=command.valid_from,
                 version=version,
@@ -497,8 +519,17 @@ async def set_rules(
             "rules_set",
             f"from {command.valid_from.isoformat()}, version {version}",
         )
-    views = await rule_sets(agreement_id)
-    return next(v for v in views if v.valid_from == command.valid_from)
+        made = await unit.track(
+            "RuleSet",
+            rule_set_id,
+            partial(_rule_set_from, agreement_id, command.valid_from),
+            new=True,
+        )
+    return made.result
+
+
+async def _rule_set_from(agreement_id: uuid.UUID, day: datetime.date) -> RuleSetView | None:
+    return next((v for v in await rule_sets(agreement_id) if v.valid_from == day), None)
 
 
 async def decisions_by_agreement(ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[DecisionView]]:
@@ -541,14 +572,19 @@ async def record_decision(
     principal: Principal, agreement_id: uuid.UUID, command: CouncilDecisionRecord
 ) -> ApprovalStatus:
     """Record a party's council decision; the last approval puts the agreement in force."""
-    async with write_transaction():
+    async with write_transaction(principal, "councilDecisionRecord") as unit:
         row = await _managed(principal, agreement_id)
+        status = await unit.track(
+            "AgreementApprovalStatus",
+            agreement_id,
+            partial(approval_status, principal, agreement_id),
+        )
         if row["status"] != AgreementStatus.SENT_FOR_APPROVAL.value:
             raise DomainError(
                 ErrorCode.INVALID_STATE,
                 f"Decisions are recorded while the agreement is sent for approval; it is "
                 f"{row['status']}.",
-                ["input", "agreementId"],
+                ["agreement_id"],
             )
         parties = [
             r["party"]
@@ -560,7 +596,7 @@ async def record_decision(
             raise DomainError(
                 ErrorCode.INVALID,
                 f"{command.party_code} is not a party to the agreement.",
-                ["input", "partyCode"],
+                ["party_code"],
             )
         exists = (
             await CouncilDecision.exists()
@@ -574,7 +610,7 @@ async def record_decision(
             raise DomainError(
                 ErrorCode.DUPLICATE,
                 f"{command.party_code}'s decision is already recorded.",
-                ["input", "partyCode"],
+                ["party_code"],
             )
         await CouncilDecision.insert(
             CouncilDecision(
@@ -615,20 +651,17 @@ async def record_decision(
                 .run()
             )
             await _record(agreement_id, principal, "status", "in force: approved by every party")
-    status = await approval_status(principal, agreement_id)
-    assert status is not None
-    return status
+    return status.result
 
 
 async def _offer_in_region(principal: Principal, offer_id: uuid.UUID, region: str) -> OfferView:
     offer = await offers.offers_by_id(principal, [offer_id])
     view = offer.get(offer_id)
-    regions = {m.code: m.region_code for m in municipality_records()}
-    if view is None or regions.get(view.municipality_code or "") != region:
+    if view is None or region_of(view.municipality_code) != region:
         raise DomainError(
             ErrorCode.NOT_FOUND,
             "There is no such offer in the agreement's region.",
-            ["input", "offerId"],
+            ["offer_id"],
         )
     return view
 
@@ -681,21 +714,21 @@ async def approve_special_condition(
 ) -> SpecialConditionView:
     """The steering group lets a new offer for a small target group start on a special
     condition the agreement allows, for a period within the agreement's."""
-    async with write_transaction():
+    async with write_transaction(principal, "specialConditionApprove") as unit:
         row = await _managed(principal, agreement_id)
         offer = await _offer_in_region(principal, command.offer_id, row["region"])
         if not (row["valid_from"] <= command.valid_from and command.valid_to <= row["valid_to"]):
             raise DomainError(
                 ErrorCode.INVALID,
                 "The period lies within the agreement's period.",
-                ["input", "validFrom"],
+                ["valid_from"],
             )
         rules = await rules_on(row, command.valid_from)
         if rules is not None and command.condition not in rules.rules.new_offer_conditions:
             raise DomainError(
                 ErrorCode.INVALID,
                 f"The agreement's rules do not allow {command.condition.value} for new offers.",
-                ["input", "condition"],
+                ["condition"],
             )
         approval_id = uuid.uuid4()
         parameters = (
@@ -734,8 +767,20 @@ async def approve_special_condition(
         await _record(
             agreement_id, principal, "special_condition", f"{offer.name}: {command.condition.value}"
         )
+        made = await unit.track(
+            "SpecialConditionApproval",
+            approval_id,
+            partial(_special_condition, agreement_id, approval_id),
+            new=True,
+        )
+    return made.result
+
+
+async def _special_condition(
+    agreement_id: uuid.UUID, approval_id: uuid.UUID
+) -> SpecialConditionView | None:
     found = await special_conditions(agreement_ids=[agreement_id])
-    return next(c for c in found if c.id == approval_id)
+    return next((c for c in found if c.id == approval_id), None)
 
 
 async def opt_in(
@@ -743,7 +788,7 @@ async def opt_in(
 ) -> SpecialConditionView:
     """A municipality joins a special condition or stays out of it (its purchasers for
     itself, or the region's steering group for it); a later choice replaces an earlier one."""
-    async with write_transaction():
+    async with write_transaction(principal, "specialConditionOptIn") as unit:
         approval = (
             await SpecialConditionApproval.select(
                 SpecialConditionApproval.id,
@@ -755,14 +800,17 @@ async def opt_in(
             .run()
         )
         if approval is None:
-            raise DomainError(
-                ErrorCode.NOT_FOUND, "There is no such special condition.", ["input", "id"]
-            )
+            raise DomainError(ErrorCode.NOT_FOUND, "There is no such special condition.", ["id"])
+        chosen = await unit.track(
+            "SpecialConditionApproval",
+            approval_id,
+            partial(_special_condition, approval["agreement"], approval_id),
+        )
         acting_for_itself = (
             principal.role is Role.PURCHASER and principal.org_code == command.municipality_code
         )
         if not acting_for_itself:
-            require_steering(principal, approval["region"], ["input", "municipalityCode"])
+            require_steering(principal, approval["region"], ["municipality_code"])
         party = (
             await AgreementParty.exists()
             .where(
@@ -775,7 +823,7 @@ async def opt_in(
             raise DomainError(
                 ErrorCode.INVALID,
                 f"{command.municipality_code} is not a party to the agreement.",
-                ["input", "municipalityCode"],
+                ["municipality_code"],
             )
         await (
             SpecialConditionChoice.delete()
@@ -800,8 +848,7 @@ async def opt_in(
             "special_condition_choice",
             f"{command.municipality_code}: {'in' if command.opted_in else 'out'}",
         )
-    found = await special_conditions(agreement_ids=[approval["agreement"]])
-    return next(c for c in found if c.id == approval_id)
+    return chosen.result
 
 
 async def unique_decisions(
@@ -834,12 +881,12 @@ async def set_unique_status(
 ) -> UniqueDecisionView:
     """The steering group's decision, on the expert panel's recommendation, on a unique
     offer for a year; for the current year it is also the offer's status in the catalogue."""
-    async with write_transaction():
+    async with write_transaction(principal, "uniqueOfferStatusSet") as unit:
         row = await _managed(principal, agreement_id)
         offer = await _offer_in_region(principal, command.offer_id, row["region"])
         if not row["valid_from"].year <= command.year <= row["valid_to"].year:
             raise DomainError(
-                ErrorCode.INVALID, "The year lies within the agreement's period.", ["input", "year"]
+                ErrorCode.INVALID, "The year lies within the agreement's period.", ["year"]
             )
         await (
             UniqueOfferDecision.delete()
@@ -850,9 +897,10 @@ async def set_unique_status(
             )
             .run()
         )
+        decision_id = uuid.uuid4()
         await UniqueOfferDecision.insert(
             UniqueOfferDecision(
-                id=uuid.uuid4(),
+                id=decision_id,
                 agreement=agreement_id,
                 offer=offer.id,
                 year=command.year,
@@ -879,12 +927,24 @@ async def set_unique_status(
                 reason=command.progress,
                 detail=f"{offer.unique_status.value} -> {command.status.value} ({row['name']})",
             )
-            await search_index.refresh([offer.id], today(), text=False)
+            unit.touch_offer(offer.id)
         await _record(
             agreement_id,
             principal,
             "unique_offer",
             f"{offer.name} {command.year}: {command.status.value}",
         )
-    found = await unique_decisions(agreement_ids=[agreement_id], offer_ids=[offer.id])
-    return next(d for d in found if d.year == command.year)
+        made = await unit.track(
+            "UniqueOfferDecision",
+            decision_id,
+            partial(_unique_decision, agreement_id, offer.id, command.year),
+            new=True,
+        )
+    return made.result
+
+
+async def _unique_decision(
+    agreement_id: uuid.UUID, offer_id: uuid.UUID, year: int
+) -> UniqueDecisionView | None:
+    found = await unique_decisions(agreement_ids=[agreement_id], offer_ids=[offer_id])
+    return next((d for d in found if d.year == year), None)

@@ -30,7 +30,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from agreements.announcements.models import AnnouncementView, ForecastSet, ForecastView
@@ -39,13 +39,13 @@ from agreements.frameworks import service as frameworks
 from agreements.gaps.tables import DemandForecast
 from marketplace.contracts.models import DeclineReason, RequestStatus
 from marketplace.core.clock import today, utcnow
-from marketplace.core.db import write_transaction
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import Principal, Role
+from marketplace.core.unit_of_work import write_transaction
 from marketplace.offers.models import OfferStatus, UniqueOfferStatus
 from marketplace.offers.tables import Offer
 from marketplace.offers.taxonomy import target_group_records
-from marketplace.organisations.reference import municipality_records, region_records
+from marketplace.organisations.reference import municipality_records, region_of, region_records
 
 FEW_RESULTS = 2
 SMALL_COUNT = 3
@@ -70,15 +70,20 @@ def owns_region(principal: Principal, region: str) -> bool:
 async def set_forecast(principal: Principal, command: ForecastSet) -> ForecastView:
     """A municipality's forecast of the places it will need for a group in a year (its
     purchasers for itself, or its region's steering group); a new one replaces the old."""
-    regions = {m.code: m.region_code for m in municipality_records()}
-    region = regions.get(command.municipality_code)
+    region = region_of(command.municipality_code)
     if region is None:
         raise DomainError(
-            ErrorCode.UNKNOWN_MUNICIPALITY, "No such municipality.", ["input", "municipalityCode"]
+            ErrorCode.UNKNOWN_MUNICIPALITY, "No such municipality.", ["municipality_code"]
         )
     if not (principal.role is Role.PURCHASER and principal.org_code == command.municipality_code):
-        frameworks.require_steering(principal, region, ["input", "municipalityCode"])
-    async with write_transaction():
+        frameworks.require_steering(principal, region, ["municipality_code"])
+    key = f"{command.municipality_code}:{command.target_group}:{command.year}"
+    async with write_transaction(principal, "demandForecastSet") as unit:
+        forecast = await unit.track(
+            "DemandForecast",
+            key,
+            partial(_forecast, command.municipality_code, command.target_group, command.year),
+        )
         await (
             DemandForecast.delete()
             .where(
@@ -99,13 +104,27 @@ async def set_forecast(principal: Principal, command: ForecastSet) -> ForecastVi
                 set_at=utcnow(),
             )
         ).run()
-    return ForecastView(
-        municipality=command.municipality_code,
-        target_group=command.target_group,
-        year=command.year,
-        places=command.places,
-        note=command.note,
+    return forecast.result
+
+
+async def _forecast(municipality: str, target_group: str, year: int) -> ForecastView | None:
+    row = (
+        await DemandForecast.select(
+            DemandForecast.municipality,
+            DemandForecast.target_group,
+            DemandForecast.year,
+            DemandForecast.places,
+            DemandForecast.note,
+        )
+        .where(
+            (DemandForecast.municipality == municipality)
+            & (DemandForecast.target_group == target_group)
+            & (DemandForecast.year == year)
+        )
+        .first()
+        .run()
     )
+    return ForecastView.model_validate(row) if row else None
 
 
 @dataclass(frozen=True)
@@ -126,7 +145,7 @@ async def forecasts(principal: Principal, region: str, year: int) -> ForecastRep
     for the region's steering group (and a purchaser's own municipality)."""
     if not principal.is_authenticated:
         raise DomainError(ErrorCode.UNAUTHENTICATED, "Sign in to read the forecasts.")
-    _require_region(region, ["regionCode"])
+    _require_region(region, ["region_code"])
     municipalities = region_municipalities(region)
     if not datetime.MINYEAR <= year <= datetime.MAXYEAR:  # none, and it would not fit the column
         return ForecastReport(region, year, {}, [])
@@ -446,7 +465,7 @@ async def supply_gaps(
     signed-in user, with small counts hidden outside the owning parties (see ``shown``)."""
     if not principal.is_authenticated:
         raise DomainError(ErrorCode.UNAUTHENTICATED, "Sign in to read the gap analysis.")
-    _require_region(region, ["regionCode"])
+    _require_region(region, ["region_code"])
     known = [r.code for r in target_group_records()]
     groups = list(dict.fromkeys(target_groups)) if target_groups else known
     unknown = [g for g in groups if g not in known]
@@ -454,14 +473,14 @@ async def supply_gaps(
         raise DomainError(
             ErrorCode.INVALID,
             f"Unknown target group code(s): {', '.join(unknown)}.",
-            ["targetGroupCodes"],
+            ["target_group_codes"],
         )
     day = as_of or today()
     if day > today() + datetime.timedelta(days=365 * MAX_YEARS_AHEAD):
         raise DomainError(
             ErrorCode.INVALID,
             f"The gap analysis looks at most {MAX_YEARS_AHEAD} years ahead.",
-            ["asOf"],
+            ["as_of"],
         )
     agreement = await frameworks.agreement_in_force(region, day)
     band_min_bp, band_source = None, None

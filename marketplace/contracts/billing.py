@@ -214,19 +214,19 @@ async def billing_statement(
         raise DomainError(
             ErrorCode.INVALID,
             "Give either a municipality code or a provider ID.",
-            ["municipalityCode"],
+            ["municipality_code"],
         )
     principal.require(Role.PURCHASER, Role.PROVIDER_ADMIN, Role.REGISTRY_ADMIN)
     provider_org = None
     if municipality_code is not None:
-        await organisations.require_municipality(municipality_code, ["municipalityCode"])
+        await organisations.require_municipality(municipality_code, ["municipality_code"])
         allowed = principal.role is Role.PURCHASER and principal.org_code == municipality_code
         condition = Contract.payer == municipality_code
     else:
         assert provider_id is not None
         provider = await organisations.get_provider(provider_id)
         if provider is None:
-            raise parties.not_found("provider", ["providerId"])
+            raise parties.not_found("provider", ["provider_id"])
         provider_org = provider.org_code
         allowed = principal.role is Role.PROVIDER_ADMIN and principal.org_code == provider_org
         condition = Contract.provider_org == provider_org

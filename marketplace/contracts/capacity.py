@@ -126,5 +126,11 @@ async def check_capacity(
         raise DomainError(
             ErrorCode.CAPACITY_EXHAUSTED,
             "The offer has no free place for the whole period asked for.",
-            ["input", "id"],
+            ["id"],
         )
+
+
+async def peak_from(offer_id: uuid.UUID, day: datetime.date) -> int:
+    """The most places the offer's contracts hold on any one day from ``day`` on."""
+    stays = (await stays_by_offer([offer_id], day))[offer_id]
+    return peak(stays, day, FOREVER)

@@ -4,10 +4,12 @@ administrator sees them without the citizen's details. Also: the history, and th
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from piccolo.columns.combination import Combinable
@@ -16,16 +18,18 @@ from piccolo.table import Table
 from marketplace.contracts.models import (
     AddOnRequest,
     AgreedAddOn,
+    ContractStatus,
     ContractView,
     EventView,
+    RequestStatus,
     RequestView,
     TermView,
 )
 from marketplace.contracts.tables import Contract, ContractTerm, PlacementEvent, PlacementRequest
-from marketplace.core.clock import utcnow
-from marketplace.core.db import write_transaction
+from marketplace.core.clock import today, utcnow
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import SYSTEM, Principal, Role
+from marketplace.core.unit_of_work import write_transaction
 
 READERS = (Role.PURCHASER, Role.PROVIDER_ADMIN, Role.REGISTRY_ADMIN)
 
@@ -51,7 +55,7 @@ def visible(table: type[Table], principal: Principal) -> Combinable | None:
     return table._meta.get_column_by_name(column) == principal.org_code
 
 
-def not_found(what: str, field: Sequence[str] = ("input", "id")) -> DomainError:
+def not_found(what: str, field: Sequence[str] = ("id",)) -> DomainError:
     return DomainError(ErrorCode.NOT_FOUND, f"There is no such {what}.", field)
 
 
@@ -61,6 +65,56 @@ def hundredths(value: Decimal) -> int:
 
 def from_hundredths(value: int) -> Decimal:
     return (Decimal(value) / 100).quantize(Decimal("0.01"))
+
+
+# --- what the calendar means on a day --------------------------------------------------------
+# A pending request is expired once its deadline has passed, and a running contract ended once
+# its last day has; the calendar (``tick``) records that, and until it has, every read answers
+# what the day means without writing.
+
+RUNNING = (ContractStatus.ACTIVE.value, ContractStatus.NOTICE_GIVEN.value)
+
+
+def request_status(status: str, expires_on: datetime.date, day: datetime.date) -> str:
+    if status == RequestStatus.PENDING.value and expires_on < day:
+        return RequestStatus.EXPIRED.value
+    return status
+
+
+def contract_status(status: str, end_date: datetime.date | None, day: datetime.date) -> str:
+    if status in RUNNING and end_date is not None and end_date < day:
+        return ContractStatus.ENDED.value
+    return status
+
+
+def overdue_requests(day: datetime.date) -> Combinable:
+    return (PlacementRequest.status == RequestStatus.PENDING.value) & (
+        PlacementRequest.expires_on < day
+    )
+
+
+def past_contracts(day: datetime.date) -> Combinable:
+    return Contract.status.is_in(list(RUNNING)) & (Contract.end_date < day)
+
+
+def request_status_is(status: RequestStatus, day: datetime.date) -> Combinable:
+    """The requests whose status on ``day`` is ``status``."""
+    stored = PlacementRequest.status == status.value
+    if status is RequestStatus.EXPIRED:
+        return stored | overdue_requests(day)
+    if status is RequestStatus.PENDING:
+        return stored & (PlacementRequest.expires_on >= day)
+    return stored
+
+
+def contract_status_is(status: ContractStatus, day: datetime.date) -> Combinable:
+    """The contracts whose status on ``day`` is ``status``."""
+    stored = Contract.status == status.value
+    if status is ContractStatus.ENDED:
+        return stored | past_contracts(day)
+    if status.value in RUNNING:
+        return stored & (Contract.end_date.is_null() | (Contract.end_date >= day))
+    return stored
 
 
 def _citizen(principal: Principal, row: Mapping[str, Any]) -> dict[str, Any]:
@@ -77,6 +131,7 @@ def request_view(
         {
             **row,
             **_citizen(principal, row),
+            "status": request_status(row["status"], row["expires_on"], today()),
             "offer_id": row["offer"],
             "hours_per_month": from_hundredths(hours) if hours is not None else None,
             "add_ons": [AddOnRequest.model_validate(a) for a in row["add_ons"]],
@@ -115,11 +170,13 @@ async def contract_views(
     principal: Principal, rows: Sequence[Mapping[str, Any]]
 ) -> list[ContractView]:
     terms = await terms_by_contract([row["id"] for row in rows])
+    day = today()
     return [
         ContractView.model_validate(
             {
                 **row,
                 **_citizen(principal, row),
+                "status": contract_status(row["status"], row["end_date"], day),
                 "request_id": row["request"],
                 "offer_id": row["offer"],
                 "terms": terms[row["id"]],
@@ -138,6 +195,10 @@ async def contracts_by_id(
     rows = await Contract.select().where(Contract.id.is_in(list(ids))).run()
     readable = [r for r in rows if can_read(principal, r["buyer"], r["provider_org"])]
     return {view.id: view for view in await contract_views(principal, readable)}
+
+
+async def contract_by_id(principal: Principal, contract_id: uuid.UUID) -> ContractView | None:
+    return (await contracts_by_id(principal, [contract_id])).get(contract_id)
 
 
 async def record(
@@ -174,33 +235,40 @@ async def settle_due(
     due: Combinable,
     to_status: str,
     kind: str,
+    *,
+    operation: str,
+    load: Callable[[uuid.UUID], Awaitable[Any]],
     detail: str = "",
 ) -> int:
     """Move the rows of ``table`` that ``due`` finds to ``to_status`` and record ``kind`` in
     their history, as the service itself (an answer that never came, a last day that has
-    passed). Rows another transaction moved meanwhile are left alone. Returns how many."""
+    passed): the calendar's work, audited as ``operation``. Rows another transaction moved
+    meanwhile are left alone. Returns how many moved."""
     rows = await table.select(table.id, table.status).where(due).run()
-    if not rows:
-        return 0
-    async with write_transaction():
-        for row in rows:
+    moved = 0
+    for row in rows:
+        async with write_transaction(SYSTEM, operation) as unit:
+            before = await load(row["id"])
             changed = (
                 await table.update({table.status: to_status})
                 .where((table.id == row["id"]) & due)
                 .returning(table.id)
                 .run()
             )
-            if changed:
-                key = "request" if table is PlacementRequest else "contract"
-                await record(
-                    SYSTEM,
-                    kind,
-                    **{key: row["id"]},
-                    from_status=row["status"],
-                    to_status=to_status,
-                    detail=detail,
-                )
-    return len(rows)
+            if not changed:
+                continue
+            await unit.track(table.__name__, row["id"], partial(load, row["id"]), before=before)
+            key = "request" if table is PlacementRequest else "contract"
+            await record(
+                SYSTEM,
+                kind,
+                **{key: row["id"]},
+                from_status=row["status"],
+                to_status=to_status,
+                detail=detail,
+            )
+            moved += 1
+    return moved
 
 
 async def history(request_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[EventView]]:

@@ -55,7 +55,7 @@ def require_level(version: PriceListView, level: str | None) -> int:
         raise DomainError(
             ErrorCode.INVALID,
             f"The price list has no level {level!r} (levels: {names}).",
-            ["input", "priceLevel"],
+            ["price_level"],
         )
     return price
 
@@ -73,7 +73,7 @@ def agreed_price(
             raise DomainError(
                 ErrorCode.INVALID,
                 "The offer's price list takes no special arrangements.",
-                ["input", "specialArrangementPrice"],
+                ["special_arrangement_price"],
             )
         return {
             "price_level": None,
@@ -89,7 +89,7 @@ def agreed_price(
         raise DomainError(
             ErrorCode.REQUIRED,
             "The offer is priced per hour: say how many hours a month.",
-            ["input", "hoursPerMonth"],
+            ["hours_per_month"],
         )
     return {
         "price_level": level,
@@ -115,7 +115,7 @@ def agreed_add_ons(version: PriceListView, wanted: Sequence[AddOnRequest]) -> li
             raise DomainError(
                 ErrorCode.INVALID,
                 f"The price list has no add-on {request.name!r} (add-ons: {names}).",
-                ["input", "addOns"],
+                ["add_ons"],
             )
         agreed.append(
             AgreedAddOn(

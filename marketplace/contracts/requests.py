@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from marketplace.contracts import parties
@@ -26,19 +27,19 @@ from marketplace.contracts.pricing import agreed_add_ons, agreed_price, price_li
 from marketplace.contracts.tables import Contract, ContractTerm, PlacementRequest
 from marketplace.core import cpr, idempotency
 from marketplace.core.clock import today, utcnow
-from marketplace.core.db import lock_row, write_transaction
+from marketplace.core.db import lock_row
 from marketplace.core.errors import DomainError, ErrorCode
-from marketplace.core.identity import Principal, Role
+from marketplace.core.identity import SYSTEM, Principal, Role
 from marketplace.core.pagination import Page, PageRequest, all_of, paginate
 from marketplace.core.rules import StatedTerms, rule_book
 from marketplace.core.settings import get_settings
+from marketplace.core.unit_of_work import write_transaction
 from marketplace.offers import service as offers
 from marketplace.offers.models import OWN_KINDS, OfferStatus
 from marketplace.offers.pricing import lock_price_list
 from marketplace.offers.tables import Offer
 from marketplace.offers.taxonomy import LegalBasis, legal_bases
 from marketplace.organisations import service as organisations
-from marketplace.search import index as search_index
 
 _REQUEST = "placement request"
 
@@ -76,7 +77,6 @@ async def requests_by_id(
 
 
 async def get_request(principal: Principal, request_id: uuid.UUID) -> RequestView | None:
-    await expire_due(today())
     return (await requests_by_id(principal, [request_id])).get(request_id)
 
 
@@ -89,9 +89,8 @@ async def list_requests(
 ) -> Page[RequestView]:
     """The caller's requests (the buyer's or the provider's), oldest first."""
     conditions = [parties.visible(PlacementRequest, principal)]
-    await expire_due(today())
     if status is not None:
-        conditions.append(PlacementRequest.status == status.value)
+        conditions.append(parties.request_status_is(status, today()))
     if offer_id is not None:
         conditions.append(PlacementRequest.offer == offer_id)
     rows = await paginate(
@@ -105,16 +104,16 @@ async def list_requests(
 
 
 async def expire_due(day: datetime.date) -> int:
-    """Mark pending requests whose answer is overdue as expired; return how many."""
-    due = (PlacementRequest.status == RequestStatus.PENDING.value) & (
-        PlacementRequest.expires_on < day
-    )
+    """The calendar's work: record pending requests whose answer is overdue as expired;
+    return how many."""
     return await parties.settle_due(
         PlacementRequest,
-        due,
+        parties.overdue_requests(day),
         RequestStatus.EXPIRED.value,
         "expired",
-        "No answer before the deadline.",
+        operation="placementRequestExpire",
+        load=partial(get_request, SYSTEM),
+        detail="No answer before the deadline.",
     )
 
 
@@ -124,15 +123,13 @@ def _legal_basis(offer_bases: list[LegalBasis], wanted: LegalBasis | None, categ
             raise DomainError(
                 ErrorCode.INVALID,
                 "The offer is not approved under that paragraph.",
-                ["input", "legalBasis"],
+                ["legal_basis"],
             )
         return wanted.value
     own = [b for b in offer_bases if legal_bases()[b].kind in OWN_KINDS[category]]
     chosen = own or offer_bases
     if not chosen:
-        raise DomainError(
-            ErrorCode.INVALID, "The offer names no legal basis.", ["input", "offerId"]
-        )
+        raise DomainError(ErrorCode.INVALID, "The offer names no legal basis.", ["offer_id"])
     return chosen[0].value
 
 
@@ -150,8 +147,8 @@ async def create_request(
             citizen = cpr.citizen_id(command.cpr.get_secret_value())
             born = cpr.birth_date(command.cpr.get_secret_value())
         except DomainError as error:
-            raise DomainError(error.code, error.message, ["input", "cpr"]) from None
-    async with write_transaction():
+            raise DomainError(error.code, error.message, ["cpr"]) from None
+    async with write_transaction(principal, "placementRequestCreate") as unit:
         claim = None
         if idempotency_key is not None:
             payload = {**command.fingerprint_payload(), "cpr": citizen.hash if citizen else None}
@@ -164,14 +161,14 @@ async def create_request(
                 return found
         offer = await offers.get_offer(principal, command.offer_id)
         if offer is None or offer.status is not OfferStatus.PUBLISHED:
-            raise parties.not_found("offer", ["input", "offerId"])
+            raise parties.not_found("offer", ["offer_id"])
         payer = command.payer_code or buyer
-        await organisations.require_municipality(payer, ["input", "payerCode"])
+        await organisations.require_municipality(payer, ["payer_code"])
         if command.desired_start < day:
             raise DomainError(
                 ErrorCode.INVALID,
                 "The desired start cannot lie in the past.",
-                ["input", "desiredStart"],
+                ["desired_start"],
             )
         if citizen is not None:
             age = _age(born, command.desired_start)
@@ -180,11 +177,11 @@ async def create_request(
                     ErrorCode.INVALID,
                     f"The citizen will be {age} at the start; the offer takes ages "
                     f"{offer.min_age} to {offer.max_age}.",
-                    ["input", "cpr"],
+                    ["cpr"],
                 )
         relations = (await offers.relations_by_offer([offer.id]))[offer.id]
         basis = _legal_basis(relations.legal_bases, command.legal_basis, offer.category)
-        version = await price_list_on(offer.id, command.desired_start, ["input", "desiredStart"])
+        version = await price_list_on(offer.id, command.desired_start, ["desired_start"])
         agreed_price(version, command.price_level, command.hours_per_month)
         agreed_add_ons(version, command.add_ons)
         request_id = uuid.uuid4()
@@ -227,9 +224,10 @@ async def create_request(
         )
         if claim is not None:
             await claim.remember(request_id)
-    created = await get_request(principal, request_id)
-    assert created is not None
-    return created
+        created = await unit.track(
+            "PlacementRequest", request_id, partial(get_request, principal, request_id), new=True
+        )
+    return created.result
 
 
 def _age(born: datetime.date, on: datetime.date) -> int:
@@ -243,13 +241,9 @@ async def _pending_for(principal: Principal, request_id: uuid.UUID, role: Role) 
     row = await lock_row(PlacementRequest, request_id, load_json=True)
     if row is None or not parties.is_party(principal, row["buyer"], row["provider_org"]):
         raise parties.not_found(_REQUEST)
-    status = row["status"]
-    if status == RequestStatus.PENDING.value and row["expires_on"] < today():
-        status = RequestStatus.EXPIRED.value  # recorded as such by the next read (expire_due)
+    status = parties.request_status(row["status"], row["expires_on"], today())
     if status != RequestStatus.PENDING.value:
-        raise DomainError(
-            ErrorCode.INVALID_STATE, f"The request is {status}, not pending.", ["input", "id"]
-        )
+        raise DomainError(ErrorCode.INVALID_STATE, f"The request is {status}, not pending.", ["id"])
     return row
 
 
@@ -286,23 +280,25 @@ async def _answer(
 async def decline_request(
     principal: Principal, request_id: uuid.UUID, command: PlacementRequestDecline
 ) -> RequestView:
-    async with write_transaction():
+    async with write_transaction(principal, "placementRequestDecline") as unit:
         row = await _pending_for(principal, request_id, Role.PROVIDER_ADMIN)
+        found = await unit.track(
+            "PlacementRequest", request_id, partial(get_request, principal, request_id)
+        )
         await _answer(
             principal, row, RequestStatus.DECLINED, reason=command.reason, text=command.text
         )
-    found = await get_request(principal, request_id)
-    assert found is not None
-    return found
+    return found.result
 
 
 async def withdraw_request(principal: Principal, request_id: uuid.UUID, reason: str) -> RequestView:
-    async with write_transaction():
+    async with write_transaction(principal, "placementRequestWithdraw") as unit:
         row = await _pending_for(principal, request_id, Role.PURCHASER)
+        found = await unit.track(
+            "PlacementRequest", request_id, partial(get_request, principal, request_id)
+        )
         await _answer(principal, row, RequestStatus.WITHDRAWN, text=reason.strip())
-    found = await get_request(principal, request_id)
-    assert found is not None
-    return found
+    return found.result
 
 
 def _takes_people_in(status: str) -> None:
@@ -310,7 +306,7 @@ def _takes_people_in(status: str) -> None:
         raise DomainError(
             ErrorCode.INVALID_STATE,
             f"The offer is {status}: it takes no one in now.",
-            ["input", "id"],
+            ["id"],
         )
 
 
@@ -326,7 +322,7 @@ async def accept_request(
     principal.require(Role.PROVIDER_ADMIN)
     assert principal.org_code is not None
     day = today()
-    async with write_transaction():
+    async with write_transaction(principal, "placementRequestAccept") as unit:
         claim = None
         if idempotency_key is not None:
             payload = {"request": str(request_id), **command.model_dump(mode="json")}
@@ -337,17 +333,18 @@ async def accept_request(
                 found = await parties.contracts_by_id(principal, [claim.previous])
                 return found[claim.previous]
         row = await _pending_for(principal, request_id, Role.PROVIDER_ADMIN)
+        pending = await get_request(principal, request_id)
         start = command.start_date or max(row["desired_start"], day)
         if start < day:
             raise DomainError(
-                ErrorCode.INVALID, "The start cannot lie in the past.", ["input", "startDate"]
+                ErrorCode.INVALID, "The start cannot lie in the past.", ["start_date"]
             )
         offer = await offers.get_offer(principal, row["offer"])
         assert offer is not None  # the provider sees its own offers
         # fail fast without the lock; the decision is taken again below, holding the offer
         _takes_people_in(offer.status.value)
         await check_capacity(offer.id, offer.capacity_places, offer.occupied_places, start)
-        version = await price_list_on(offer.id, start, ["input", "startDate"])
+        version = await price_list_on(offer.id, start, ["start_date"])
         hours = row["hours_per_month"]
         price = agreed_price(
             version,
@@ -409,8 +406,13 @@ async def accept_request(
             to_status=ContractStatus.ACTIVE.value,
             detail=f"start {start.isoformat()}, notice {rules.notice_days} days ({rules.source})",
         )
-        await search_index.refresh([offer.id], day, text=False)
+        unit.touch_offer(offer.id)
         if claim is not None:
             await claim.remember(contract_id)
-    made = await parties.contracts_by_id(principal, [contract_id])
-    return made[contract_id]
+        made = await unit.track(
+            "Contract",
+            contract_id,
+            partial(parties.contract_by_id, principal, contract_id),
+            before=pending,
+        )
+    return made.result

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from functools import partial
 from typing import Any
 
 from marketplace.contracts import parties
@@ -26,27 +27,32 @@ from marketplace.contracts.pricing import (
 from marketplace.contracts.tables import Contract, ContractChange, ContractTerm
 from marketplace.core import cpr
 from marketplace.core.clock import today, utcnow
-from marketplace.core.db import is_unique_violation, lock_row, write_transaction
+from marketplace.core.db import is_unique_violation, lock_row
 from marketplace.core.errors import DomainError, ErrorCode
-from marketplace.core.identity import Principal
+from marketplace.core.identity import SYSTEM, Principal
 from marketplace.core.pagination import Page, PageRequest, all_of, paginate
+from marketplace.core.unit_of_work import UnitOfWork, write_transaction
 from marketplace.offers.pricing import lock_price_list
 from marketplace.offers.tables import Offer
-from marketplace.search import index as search_index
 
 _CONTRACT = "contract"
-_RUNNING = (ContractStatus.ACTIVE.value, ContractStatus.NOTICE_GIVEN.value)
 
 
 async def end_due(day: datetime.date) -> int:
-    """Mark running contracts whose last day lies before ``day`` as ended; return how many."""
-    due = Contract.status.is_in(list(_RUNNING)) & (Contract.end_date < day)
-    return await parties.settle_due(Contract, due, ContractStatus.ENDED.value, "ended")
+    """The calendar's work: record running contracts whose last day lies before ``day`` as
+    ended; return how many."""
+    return await parties.settle_due(
+        Contract,
+        parties.past_contracts(day),
+        ContractStatus.ENDED.value,
+        "ended",
+        operation="contractEnd",
+        load=partial(parties.contract_by_id, SYSTEM),
+    )
 
 
 async def get_contract(principal: Principal, contract_id: uuid.UUID) -> ContractView | None:
-    await end_due(today())
-    return (await parties.contracts_by_id(principal, [contract_id])).get(contract_id)
+    return await parties.contract_by_id(principal, contract_id)
 
 
 async def list_contracts(
@@ -65,18 +71,17 @@ async def list_contracts(
         raise DomainError(
             ErrorCode.PERMISSION_DENIED,
             "Only the parties of a contract find it by the citizen's CPR number.",
-            ["filter", "citizenCpr"],
+            ["citizen_cpr"],
         )
-    await end_due(today())
     if status is not None:
-        conditions.append(Contract.status == status.value)
+        conditions.append(parties.contract_status_is(status, today()))
     if offer_id is not None:
         conditions.append(Contract.offer == offer_id)
     if citizen_cpr is not None:
         try:
             conditions.append(Contract.cpr_hash == cpr.citizen_id(citizen_cpr).hash)
         except DomainError as error:
-            raise DomainError(error.code, error.message, ["filter", "citizenCpr"]) from None
+            raise DomainError(error.code, error.message, ["citizen_cpr"]) from None
     rows = await paginate(
         Contract,
         where=all_of(conditions),
@@ -91,35 +96,29 @@ async def _party_contract(principal: Principal, contract_id: uuid.UUID) -> dict[
     row = await Contract.select().where(Contract.id == contract_id).first().run()
     if row is None or not parties.is_party(principal, row["buyer"], row["provider_org"]):
         raise parties.not_found(_CONTRACT)
-    if row["status"] not in _RUNNING:
-        raise DomainError(
-            ErrorCode.INVALID_STATE, f"The contract is {row['status']}.", ["input", "id"]
-        )
+    status = parties.contract_status(row["status"], row["end_date"], today())
+    if status not in parties.RUNNING:
+        raise DomainError(ErrorCode.INVALID_STATE, f"The contract is {status}.", ["id"])
     return row
-
-
-async def _read(principal: Principal, contract_id: uuid.UUID) -> ContractView:
-    found = await parties.contracts_by_id(principal, [contract_id])
-    return found[contract_id]
 
 
 async def give_notice(principal: Principal, contract_id: uuid.UUID, reason: str) -> ContractView:
     """Either party gives notice: the contract ends when the agreed notice period has run
     from today. Notice that runs out before the start cancels the contract."""
     day = today()
-    await end_due(day)
-    async with write_transaction():
+    async with write_transaction(principal, "contractGiveNotice") as unit:
         row = await _party_contract(principal, contract_id)
+        found = await unit.track(
+            "Contract", contract_id, partial(parties.contract_by_id, principal, contract_id)
+        )
         if row["status"] == ContractStatus.NOTICE_GIVEN.value:
-            raise DomainError(
-                ErrorCode.INVALID_STATE, "Notice has already been given.", ["input", "id"]
-            )
+            raise DomainError(ErrorCode.INVALID_STATE, "Notice has already been given.", ["id"])
         end = day + datetime.timedelta(days=row["notice_days"])
         if row["end_date"] is not None and row["end_date"] <= end:
             raise DomainError(
                 ErrorCode.INVALID_STATE,
                 f"The contract already ends on {row['end_date'].isoformat()}.",
-                ["input", "id"],
+                ["id"],
             )
         cancelled = end < row["start_date"]
         to = ContractStatus.CANCELLED if cancelled else ContractStatus.NOTICE_GIVEN
@@ -149,8 +148,8 @@ async def give_notice(principal: Principal, contract_id: uuid.UUID, reason: str)
             to_status=to.value,
             detail=f"{detail}. {reason.strip()}".strip(),
         )
-        await search_index.refresh([row["offer"]], day, text=False)
-    return await _read(principal, contract_id)
+        unit.touch_offer(row["offer"])
+    return found.result
 
 
 def _change_view(row: dict[str, Any]) -> ChangeView:
@@ -187,6 +186,10 @@ async def changes_by_id(principal: Principal, ids: list[uuid.UUID]) -> dict[uuid
     }
 
 
+async def change_by_id(principal: Principal, change_id: uuid.UUID) -> ChangeView | None:
+    return (await changes_by_id(principal, [change_id])).get(change_id)
+
+
 async def changes_by_contract(ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ChangeView]]:
     """Every proposed change of the contracts, oldest first (the caller has seen them)."""
     result: dict[uuid.UUID, list[ChangeView]] = {i: [] for i in ids}
@@ -208,8 +211,7 @@ async def propose_change(
 ) -> ChangeView:
     """One party proposes a change; nothing changes until the other party accepts it."""
     day = today()
-    await end_due(day)
-    async with write_transaction():
+    async with write_transaction(principal, "contractChangePropose") as unit:
         row = await _party_contract(principal, contract_id)
         start = row["start_date"]
         if proposal.effective_from is not None:
@@ -217,17 +219,15 @@ async def propose_change(
                 raise DomainError(
                     ErrorCode.INVALID,
                     "A change applies from today or later, and not before the start.",
-                    ["input", "effectiveFrom"],
+                    ["effective_from"],
                 )
             if row["end_date"] is not None and proposal.effective_from > row["end_date"]:
                 raise DomainError(
                     ErrorCode.INVALID,
                     "The contract has ended by then.",
-                    ["input", "effectiveFrom"],
+                    ["effective_from"],
                 )
-            version = await price_list_on(
-                row["offer"], proposal.effective_from, ["input", "effectiveFrom"]
-            )
+            version = await price_list_on(row["offer"], proposal.effective_from, ["effective_from"])
             if proposal.changes_level:
                 require_level(version, proposal.price_level)
             if proposal.add_ons is not None:
@@ -236,7 +236,7 @@ async def propose_change(
             raise DomainError(
                 ErrorCode.INVALID,
                 "An end date lies today or later, and not before the start.",
-                ["input", "endDate"],
+                ["end_date"],
             )
         change_id = uuid.uuid4()
         try:
@@ -265,23 +265,25 @@ async def propose_change(
                 raise DomainError(
                     ErrorCode.INVALID_STATE,
                     "A proposed change is already waiting for an answer.",
-                    ["input", "contractId"],
+                    ["contract_id"],
                 ) from None
             raise
         await parties.record(
             principal, "change_proposed", contract=contract_id, detail=proposal.reason
         )
-    return (await changes_by_contract([contract_id]))[contract_id][-1]
+        made = await unit.track(
+            "ContractChange", change_id, partial(change_by_id, principal, change_id), new=True
+        )
+    return made.result
 
 
-async def _apply(principal: Principal, contract: dict[str, Any], change: dict[str, Any]) -> None:
+async def _apply(unit: UnitOfWork, contract: dict[str, Any], change: dict[str, Any]) -> None:
     """Make an accepted change part of the contract."""
-    day = today()
     if change["effective_from"] is not None:
         effective = change["effective_from"]
         terms = await parties.terms_by_contract([contract["id"]])
         current = [t for t in terms[contract["id"]] if t.valid_from <= effective][-1]
-        version = await price_list_on(contract["offer"], effective, ["input", "id"])
+        version = await price_list_on(contract["offer"], effective, ["id"])
         if change["changes_level"]:
             price = agreed_price(version, change["price_level"], current.quantity)
             await lock_price_list(version.id)
@@ -337,15 +339,14 @@ async def _apply(principal: Principal, contract: dict[str, Any], change: dict[st
             .where(Contract.id == contract["id"])
             .run()
         )
-    await search_index.refresh([contract["offer"]], day, text=False)
+    unit.touch_offer(contract["offer"])
 
 
 async def respond_to_change(
     principal: Principal, change_id: uuid.UUID, accept: bool, reason: str
 ) -> ChangeView:
     """The other party accepts or rejects a proposed change."""
-    await end_due(today())
-    async with write_transaction():
+    async with write_transaction(principal, "contractChangeRespond") as unit:
         change = (
             await ContractChange.select()
             .where(ContractChange.id == change_id)
@@ -365,17 +366,20 @@ async def respond_to_change(
             raise DomainError(
                 ErrorCode.INVALID_STATE,
                 f"The change is already {change['status']}.",
-                ["input", "id"],
+                ["id"],
             )
         if change["proposed_by_org"] == principal.org_code:
             raise DomainError(
                 ErrorCode.PERMISSION_DENIED,
                 "The other party answers a proposed change.",
-                ["input", "id"],
+                ["id"],
             )
         to = ChangeStatus.ACCEPTED if accept else ChangeStatus.REJECTED
+        answered = await unit.track(
+            "ContractChange", change_id, partial(change_by_id, principal, change_id)
+        )
         if accept:
-            await _apply(principal, contract, change)
+            await _apply(unit, contract, change)
         await (
             ContractChange.update(
                 {
@@ -392,5 +396,4 @@ async def respond_to_change(
         await parties.record(
             principal, f"change_{to.value}", contract=change["contract"], detail=reason.strip()
         )
-    changes = await changes_by_contract([change["contract"]])
-    return next(c for c in changes[change["contract"]] if c.id == change_id)
+    return answered.result

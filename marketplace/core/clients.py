@@ -13,11 +13,14 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 from marketplace.core.clock import utcnow
 from marketplace.core.errors import DomainError, ErrorCode
-from marketplace.core.identity import Role, check_role_for_org
+from marketplace.core.identity import SYSTEM, Principal, Role, check_role_for_org
 from marketplace.core.tables import OAuthClient
+from marketplace.core.unit_of_work import write_transaction
 
 SCOPES = ("read", "write")
 _N, _R, _P = 2**14, 8, 1  # scrypt cost: ~50 ms a check, 16 MiB
@@ -69,35 +72,39 @@ def parse_scopes(text: str) -> tuple[str, ...]:
     return scopes
 
 
-async def create_client(org: str, role: Role, scopes: str, name: str = "") -> tuple[Client, str]:
-    """Register a client; answers it and its secret (shown this once, never stored)."""
+async def create_client(
+    org: str, role: Role, scopes: str, name: str = "", *, actor: Principal = SYSTEM
+) -> tuple[Client, str]:
+    """Register a client; answers it and its secret (shown this once, never stored). The
+    audit trail records the client (never its secret or hash) as ``actor``'s change."""
     try:
         check_role_for_org(role, org)
     except ValueError as error:
         raise DomainError(ErrorCode.INVALID, str(error), ["org"]) from None
     chosen = parse_scopes(scopes)
     client_id, secret = f"smc_{secrets.token_hex(8)}", secrets.token_urlsafe(32)
-    await OAuthClient.insert(
-        OAuthClient(
-            client_id=client_id,
-            name=name or f"{role.value} of {org}",
-            org=org,
-            role=role.value,
-            scopes=" ".join(chosen),
-            secret_hash=hash_secret(secret),
-        )
-    ).run()
+    async with write_transaction(actor, "clientCreate") as unit:
+        await OAuthClient.insert(
+            OAuthClient(
+                client_id=client_id,
+                name=name or f"{role.value} of {org}",
+                org=org,
+                role=role.value,
+                scopes=" ".join(chosen),
+                secret_hash=hash_secret(secret),
+            )
+        ).run()
+        made = await unit.track("OAuthClient", client_id, partial(get_client, client_id), new=True)
+    return made.result, secret
+
+
+async def get_client(client_id: str) -> Client | None:
     found = await find_client(client_id)
-    assert found is not None
-    return found[0], secret
+    return found[0] if found else None
 
 
-async def find_client(client_id: str) -> tuple[Client, str] | None:
-    """The client and its secret hash."""
-    row = await OAuthClient.select().where(OAuthClient.client_id == client_id).first().run()
-    if row is None:
-        return None
-    client = Client(
+def _client(row: dict[str, Any]) -> Client:
+    return Client(
         client_id=row["client_id"],
         name=row["name"],
         org=row["org"],
@@ -105,7 +112,14 @@ async def find_client(client_id: str) -> tuple[Client, str] | None:
         scopes=tuple(row["scopes"].split()),
         revoked=row["revoked_at"] is not None,
     )
-    return client, row["secret_hash"]
+
+
+async def find_client(client_id: str) -> tuple[Client, str] | None:
+    """The client and its secret hash."""
+    row = await OAuthClient.select().where(OAuthClient.client_id == client_id).first().run()
+    if row is None:
+        return None
+    return _client(row), row["secret_hash"]
 
 
 async def is_active(client_id: str) -> bool:
@@ -113,19 +127,21 @@ async def is_active(client_id: str) -> bool:
     return found is not None and not found[0].revoked
 
 
-async def revoke_client(client_id: str) -> bool:
+async def revoke_client(client_id: str, *, actor: Principal = SYSTEM) -> bool:
     """Revoke a client: no new tokens, and the ones it has are refused. False if unknown."""
-    if await find_client(client_id) is None:
-        return False
-    await (
-        OAuthClient.update({OAuthClient.revoked_at: utcnow()})
-        .where((OAuthClient.client_id == client_id) & OAuthClient.revoked_at.is_null())
-        .run()
-    )
+    async with write_transaction(actor, "clientRevoke") as unit:
+        if await get_client(client_id) is None:
+            return False
+        await unit.track("OAuthClient", client_id, partial(get_client, client_id))
+        await (
+            OAuthClient.update({OAuthClient.revoked_at: utcnow()})
+            .where((OAuthClient.client_id == client_id) & OAuthClient.revoked_at.is_null())
+            .run()
+        )
     return True
 
 
 async def list_clients() -> list[Client]:
-    rows = await OAuthClient.select(OAuthClient.client_id).order_by(OAuthClient.created_at).run()
-    found = [await find_client(row["client_id"]) for row in rows]
-    return [f[0] for f in found if f is not None]
+    """Every registered client, oldest first (the operator's list; a handful of rows)."""
+    rows = await OAuthClient.select().order_by(OAuthClient.created_at).run()
+    return [_client(row) for row in rows]

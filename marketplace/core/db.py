@@ -17,7 +17,7 @@ from piccolo.columns import Column
 from piccolo.engine.base import Engine
 from piccolo.engine.finder import engine_finder
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.querystring import QueryString
 from piccolo.table import Table
 
@@ -51,6 +51,9 @@ def sqlite_path(url: str) -> Path:
     return Path(path[1:] if path.startswith("/") else path)
 
 
+NUL_REFUSED = "Text cannot contain the NUL character (U+0000)."
+
+
 def _holds_nul(value: Any) -> bool:
     """Whether a query's parameters hold text with the NUL character (U+0000)."""
     if isinstance(value, str):
@@ -68,7 +71,7 @@ def refuse_nul(querystring: QueryString) -> None:
     """PostgreSQL's text cannot hold U+0000 (the driver fails on it) while SQLite's can: text
     with it is the client's mistake on both, refused before the database sees it."""
     if _holds_nul(querystring):
-        raise DomainError(ErrorCode.INVALID, "Text cannot contain the NUL character (U+0000).")
+        raise DomainError(ErrorCode.INVALID, NUL_REFUSED)
 
 
 class _SQLiteEngine(SQLiteEngine):
@@ -100,19 +103,6 @@ def engine() -> Engine:
     if db is None:  # pragma: no cover - piccolo_conf always defines DB
         raise RuntimeError("piccolo_conf.DB is not defined")
     return db
-
-
-def write_transaction():  # type: ignore[no-untyped-def]
-    """A transaction for work that writes.
-
-    On SQLite it begins IMMEDIATE, so the write lock is taken up front and two writers
-    never both upgrade from readers and fail with "database is locked". Nested calls
-    join the outer transaction.
-    """
-    db = engine()
-    if isinstance(db, SQLiteEngine):
-        return db.transaction(transaction_type=TransactionType.immediate)
-    return db.transaction()
 
 
 _engine_users = 0
@@ -193,7 +183,8 @@ async def lock_row(
     """Read a row (all columns unless some are named) and hold it until the current
     transaction ends, so writers that check and then change it, or what depends on it (the
     places of an offer), take turns. PostgreSQL locks the row (SELECT ... FOR UPDATE);
-    SQLite's write transactions already hold the whole database (``write_transaction``)."""
+    SQLite's write transactions already hold the whole database
+    (``marketplace.core.unit_of_work.write_transaction``)."""
     pk = table._meta.primary_key
     query = table.select(*columns).where(pk == key).output(load_json=load_json)
     if not isinstance(engine(), SQLiteEngine):
@@ -293,3 +284,14 @@ def like_text(text: str) -> str:
     all), so the wildcards and the backslash are dropped rather than escaped.
     """
     return text.replace("\\", "").replace("%", "").replace("_", "")
+
+
+def json_rows(alias: str, columns: dict[str, str]) -> str:
+    """A FROM-clause item that reads rows from one JSON parameter (``{}``, a JSON array of
+    objects): ``columns`` maps each name to its PostgreSQL type. One parameter however many
+    rows, where a VALUES list would need one per value and meet the drivers' limits."""
+    if isinstance(engine(), SQLiteEngine):
+        fields = ", ".join(f"json_extract(value, '$.{name}') AS {name}" for name in columns)
+        return f"(SELECT {fields} FROM json_each({{}})) AS {alias}"
+    typed = ", ".join(f"{name} {kind}" for name, kind in columns.items())
+    return f"json_to_recordset(CAST({{}} AS json)) AS {alias}({typed})"

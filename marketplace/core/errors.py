@@ -31,21 +31,26 @@ class ErrorCode(StrEnum):
 class DomainError(Exception):
     """An expected failure: bad input, a missing object, a rule or permission that says no.
 
-    ``field`` is the path of the input field at fault (``["input", "cvr"]``), if any.
+    ``field`` is the path of the command's field at fault, in the domain's own names
+    (``["desired_start"]``, ``["add_ons", "0", "name"]``), if any. The faces map it to their
+    clients' shapes (GraphQL: ``["input", "desiredStart"]``).
     """
 
-    def __init__(self, code: ErrorCode, message: str, field: Sequence[str] | None = None) -> None:
+    def __init__(
+        self,
+        code: ErrorCode,
+        message: str,
+        field: Sequence[str] | None = None,
+        *,
+        of_command: bool = True,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.field = list(field) if field is not None else None
-
-    @property
-    def extensions(self) -> dict[str, object]:
-        """Read by graphql-core when the error surfaces as a top-level GraphQL error."""
-        if self.field is None:
-            return {"code": self.code.value}
-        return {"code": self.code.value, "field": self.field}
+        # False when ``field`` names a field of the object acted on rather than of the
+        # command (what an offer lacks before it can be published).
+        self.of_command = of_command
 
 
 class DomainErrors(DomainError):

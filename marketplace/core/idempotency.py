@@ -67,7 +67,7 @@ async def claim(scope: str, key: str, payload: Mapping[str, Any]) -> Claim:
         raise DomainError(
             ErrorCode.INVALID,
             f"An idempotency key has 8 to {MAX_KEY_LENGTH} characters.",
-            ["input", "idempotencyKey"],
+            ["idempotency_key"],
         )
     digest = fingerprint(payload)
     inserted = (
@@ -93,7 +93,7 @@ async def claim(scope: str, key: str, payload: Mapping[str, Any]) -> Claim:
         raise DomainError(
             ErrorCode.IDEMPOTENCY_KEY_REUSED,
             "This idempotency key was used for another request; use a new key.",
-            ["input", "idempotencyKey"],
+            ["idempotency_key"],
         )
     if first["result"] is not None:
         _replayed.set(True)

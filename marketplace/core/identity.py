@@ -109,5 +109,13 @@ class Principal:
             raise DomainError(ErrorCode.PERMISSION_DENIED, f"This needs the role {names}.")
 
 
-# The service itself, for work no person asks for (loading reference and demo data).
+# The service itself, for work no person asks for: the calendar's (a request expiring, a
+# contract ending) and loading reference and demo data. Its changes are audited in the
+# "system" chain.
 SYSTEM = Principal(subject="system", org_code="system", role=Role.REGISTRY_ADMIN)
+
+
+def operator(name: str) -> Principal:
+    """Someone running the ``socialmarked`` command on the server (``cli:<login>``): the
+    operator's changes are audited in the "system" chain under that name."""
+    return Principal(subject=f"cli:{name}"[:200], org_code="system", role=Role.REGISTRY_ADMIN)

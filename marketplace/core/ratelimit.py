@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime
 
-from marketplace.core.db import relax_commit_durability, write_transaction
+from marketplace.core.db import relax_commit_durability
 from marketplace.core.tables import RateLimitWindow
+from marketplace.core.unit_of_work import write_transaction
 
 WINDOW = datetime.timedelta(minutes=1)
 KEEP = datetime.timedelta(hours=1)

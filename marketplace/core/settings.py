@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     oauth_token_ttl_seconds: int = Field(
         default=3600, gt=0, le=86400, description="Lifetime of client-credentials tokens."
     )
+    tick_interval_seconds: int = Field(
+        default=600,
+        ge=0,
+        description="How often the server does the calendar's work (expiring requests, ending "
+        "contracts ...); 0 leaves it to `socialmarked tick`.",
+    )
     graphql_max_depth: int = Field(default=12, gt=0)
     graphql_max_aliases: int = Field(default=15, gt=0)
     graphql_max_tokens: int = Field(default=4000, gt=0)

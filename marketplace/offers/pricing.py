@@ -15,15 +15,16 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
 from piccolo.columns.combination import Combinable
 
 from marketplace.core.clock import today, utcnow
-from marketplace.core.db import write_transaction
 from marketplace.core.errors import DomainError, DomainErrors, ErrorCode
 from marketplace.core.identity import Principal
 from marketplace.core.money import to_ore
 from marketplace.core.rules import RuleFinding, rule_book
+from marketplace.core.unit_of_work import write_transaction
 from marketplace.offers import service as offers
 from marketplace.offers.models import (
     AddOnView,
@@ -37,7 +38,6 @@ from marketplace.offers.tables import PriceAddOn, PriceLevel, PriceList
 from marketplace.offers.validity import in_force
 from marketplace.organisations import service as organisations
 from marketplace.organisations.tables import OwnerType
-from marketplace.search import index as search_index
 
 MAX_YEARS_AHEAD = 2
 
@@ -148,17 +148,17 @@ async def publish_price_list(
     covers the offer on the version's first day: a binding rule broken is an error; an
     advisory one a warning in the answer."""
     day = on or today()
-    async with write_transaction():
+    async with write_transaction(principal, "priceListPublish") as unit:
         offer = await offers.managed_offer(principal, offer_id)
         if offer.status is OfferStatus.CLOSED:
             raise DomainError(
-                ErrorCode.INVALID, "A closed offer takes no new prices.", ["input", "offerId"]
+                ErrorCode.INVALID, "A closed offer takes no new prices.", ["offer_id"]
             )
         if not day.year <= command.year <= day.year + MAX_YEARS_AHEAD:
             raise DomainError(
                 ErrorCode.INVALID,
                 f"Price lists are published for {day.year} to {day.year + MAX_YEARS_AHEAD}.",
-                ["input", "year"],
+                ["year"],
             )
         if command.vat_included:
             provider = await organisations.get_provider(offer.provider_id)
@@ -166,7 +166,7 @@ async def publish_price_list(
                 raise DomainError(
                     ErrorCode.INVALID,
                     "Only private providers charge VAT; public prices are without VAT.",
-                    ["input", "vatIncluded"],
+                    ["vat_included"],
                 )
         existing = (await price_lists_by_offer([offer_id], command.year))[offer_id]
         previous = latest(existing, command.year)
@@ -178,21 +178,21 @@ async def publish_price_list(
                     ErrorCode.REQUIRED,
                     "A price list already in force or in use changes only as a new version "
                     "with a reason.",
-                    ["input", "reason"],
+                    ["reason"],
                 )
             if under_way and valid_from < day:
                 raise DomainError(
                     ErrorCode.INVALID,
                     "A correction cannot take effect before today; days already past keep "
                     "their price.",
-                    ["input", "validFrom"],
+                    ["valid_from"],
                 )
             if valid_from < previous.valid_from:
                 raise DomainError(
                     ErrorCode.INVALID,
                     f"A new version cannot take effect before version {previous.version} "
                     f"({previous.valid_from.isoformat()}).",
-                    ["input", "validFrom"],
+                    ["valid_from"],
                 )
         elif command.valid_from is None:
             valid_from = datetime.date(command.year, 1, 1)
@@ -205,11 +205,12 @@ async def publish_price_list(
         errors = [f for f in findings if not f.advisory]
         if errors:
             raise DomainErrors(
-                [DomainError(ErrorCode.RULE_BROKEN, f.message, ["input", f.field]) for f in errors]
+                [DomainError(ErrorCode.RULE_BROKEN, f.message, [f.field]) for f in errors]
             )
         version = 1 if previous is None else previous.version + 1
+        list_id = uuid.uuid4()
         head, levels, add_ons = price_list_rows(
-            uuid.uuid4(),
+            list_id,
             offer_id,
             command,
             version=version,
@@ -228,10 +229,16 @@ async def publish_price_list(
             reason=command.reason,
             detail=f"{command.year} version {version}, in force from {valid_from.isoformat()}",
         )
-        await search_index.refresh([offer_id], day, text=False)
-    published = (await price_lists_by_offer([offer_id], command.year))[offer_id]
-    view = next(v for v in published if v.version == version)
-    return PriceListPublished(view, [f for f in findings if f.advisory])
+        unit.touch_offer(offer_id)
+        published = await unit.track(
+            "PriceList", list_id, partial(_version, offer_id, command.year, version), new=True
+        )
+    return PriceListPublished(published.result, [f for f in findings if f.advisory])
+
+
+async def _version(offer_id: uuid.UUID, year: int, version: int) -> PriceListView | None:
+    found = (await price_lists_by_offer([offer_id], year))[offer_id]
+    return next((v for v in found if v.version == version), None)
 
 
 def price_list_rows(

@@ -6,18 +6,19 @@ import datetime
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from piccolo.columns import Column
 from piccolo.columns.combination import Combinable
 
-from marketplace.contracts import capacity
 from marketplace.core.clock import today, utcnow
-from marketplace.core.db import like_text, lock_row, sync_reference_rows, write_transaction
+from marketplace.core.db import like_text, lock_row, sync_reference_rows
 from marketplace.core.errors import DomainError, DomainErrors, ErrorCode, parse
 from marketplace.core.identity import OrgKind, Principal, Role, org_kind
 from marketplace.core.pagination import Page, PageRequest, all_of, encode_cursor, paginate
 from marketplace.core.rules import OfferFacts, StatedTerms
+from marketplace.core.unit_of_work import write_transaction
 from marketplace.offers.models import (
     ApprovalStatus,
     OfferContent,
@@ -26,6 +27,7 @@ from marketplace.offers.models import (
     OfferStatus,
     OfferView,
 )
+from marketplace.offers.places import contracted_peak
 from marketplace.offers.tables import (
     Offer,
     OfferEvent,
@@ -45,9 +47,8 @@ from marketplace.offers.taxonomy import (
     target_group_records,
 )
 from marketplace.organisations import service as organisations
-from marketplace.organisations.reference import municipality_records
+from marketplace.organisations.reference import region_of
 from marketplace.organisations.tables import OwnerType
-from marketplace.search import index as search_index
 
 # Lifecycle: draft -> published -> suspended -> published ...; any -> closed (final).
 TRANSITIONS: dict[OfferStatus, frozenset[OfferStatus]] = {
@@ -60,6 +61,11 @@ _EVENT_KIND = {
     OfferStatus.PUBLISHED: "published",
     OfferStatus.SUSPENDED: "suspended",
     OfferStatus.CLOSED: "closed",
+}
+_OPERATION = {
+    OfferStatus.PUBLISHED: "offerPublish",
+    OfferStatus.SUSPENDED: "offerSuspend",
+    OfferStatus.CLOSED: "offerClose",
 }
 _NOT_FOUND = "There is no such offer."
 
@@ -175,10 +181,9 @@ def rule_facts(
 ) -> OfferFacts:
     """What the regional rules need to know of an offer: its region (by its municipality,
     reference data), its owner type (by the form of its provider's organisation code)."""
-    regions = {m.code: m.region_code for m in municipality_records()}
     return OfferFacts(
         offer_id=offer.id,
-        region_code=regions.get(offer.municipality_code or ""),
+        region_code=region_of(offer.municipality_code),
         category=offer.category.value,
         legal_bases=tuple(b.value for b in legal_bases),
         owner_type=_OWNER_BY_KIND[org_kind(offer.provider_org_code)].value,
@@ -225,7 +230,7 @@ async def list_offers(
     if status is not None:
         conditions.append(Offer.status == status.value)
     if region_code is not None:
-        await organisations.require_region(region_code, ["filter", "regionCode"])
+        await organisations.require_region(region_code, ["region_code"])
         conditions.append(Offer.municipality._.region == region_code)
     page_rows = await paginate(
         Offer,
@@ -376,7 +381,7 @@ async def _check_references(content: OfferContent) -> None:
         raise DomainError(
             ErrorCode.INVALID,
             f"Unknown target group code(s): {', '.join(unknown)}.",
-            ["input", "targetGroups"],
+            ["target_groups"],
         )
     types = await service_types_by_code(content.service_types)
     unknown = [c for c in content.service_types if c not in types]
@@ -384,12 +389,10 @@ async def _check_references(content: OfferContent) -> None:
         raise DomainError(
             ErrorCode.INVALID,
             f"Unknown service type code(s): {', '.join(unknown)}.",
-            ["input", "serviceTypes"],
+            ["service_types"],
         )
     if content.municipality_code is not None:
-        await organisations.require_municipality(
-            content.municipality_code, ["input", "municipalityCode"]
-        )
+        await organisations.require_municipality(content.municipality_code, ["municipality_code"])
 
 
 async def _placed(content: OfferContent) -> OfferContent:
@@ -494,14 +497,12 @@ async def _provider_for(principal: Principal, provider_id: uuid.UUID) -> str:
     principal.require(Role.PROVIDER_ADMIN, Role.REGISTRY_ADMIN)
     provider = await organisations.get_provider(provider_id)
     if provider is None:
-        raise DomainError(
-            ErrorCode.NOT_FOUND, "There is no such provider.", ["input", "providerId"]
-        )
+        raise DomainError(ErrorCode.NOT_FOUND, "There is no such provider.", ["provider_id"])
     if not can_manage(principal, provider.org_code):
         raise DomainError(
             ErrorCode.PERMISSION_DENIED,
             "Only the provider's own administrators may add offers to it.",
-            ["input", "providerId"],
+            ["provider_id"],
         )
     return provider.org_code
 
@@ -515,7 +516,7 @@ async def create_offer(
     content = await _placed(content)
     offer_id = uuid.uuid4()
     now = utcnow()
-    async with write_transaction():
+    async with write_transaction(principal, "offerCreate") as unit:
         await Offer.insert(
             Offer(
                 id=offer_id,
@@ -530,10 +531,11 @@ async def create_offer(
             offer_id, content, {"legal_bases", "service_types", "target_groups", "methods"}
         )
         await _record(offer_id, principal, "created", to_status=OfferStatus.DRAFT)
-        await search_index.refresh([offer_id], today())
-    created = await get_offer(principal, offer_id)
-    assert created is not None
-    return created
+        unit.touch_offer(offer_id, text=True)
+        created = await unit.track(
+            "Offer", offer_id, partial(get_offer, principal, offer_id), new=True
+        )
+    return created.result
 
 
 async def managed_offer(principal: Principal, offer_id: uuid.UUID) -> OfferView:
@@ -541,12 +543,12 @@ async def managed_offer(principal: Principal, offer_id: uuid.UUID) -> OfferView:
     principal.require(Role.PROVIDER_ADMIN, Role.REGISTRY_ADMIN)
     offer = await get_offer(principal, offer_id)
     if offer is None:
-        raise DomainError(ErrorCode.NOT_FOUND, _NOT_FOUND, ["input", "id"])
+        raise DomainError(ErrorCode.NOT_FOUND, _NOT_FOUND, ["id"])
     if not can_manage(principal, offer.provider_org_code):
         raise DomainError(
             ErrorCode.PERMISSION_DENIED,
             "Only the provider's own administrators may change its offers.",
-            ["input", "id"],
+            ["id"],
         )
     return offer
 
@@ -563,10 +565,13 @@ async def update_offer(
     principal: Principal, offer_id: uuid.UUID, changes: Mapping[str, Any]
 ) -> OfferView:
     """Change an offer's content. A published offer must still meet the publishing rules."""
-    async with write_transaction():
+    async with write_transaction(principal, "offerUpdate") as unit:
         offer = await managed_offer(principal, offer_id)
+        updated = await unit.track(
+            "Offer", offer_id, partial(get_offer, principal, offer_id), before=offer
+        )
         if offer.status is OfferStatus.CLOSED:
-            raise DomainError(ErrorCode.INVALID, "A closed offer cannot change.", ["input", "id"])
+            raise DomainError(ErrorCode.INVALID, "A closed offer cannot change.", ["id"])
         current = await content_of(offer)
         merged = current.model_dump() | dict(changes)
         if "target_groups" in changes and "primary_target_group" not in changes:
@@ -575,7 +580,7 @@ async def update_offer(
                 if current.primary_target_group in (changes["target_groups"] or [])
                 else None
             )
-        content = parse(OfferContent, merged, ["input"])
+        content = parse(OfferContent, merged)
         await _check_references(content)
         if {"municipality_code"} & set(changes) and "latitude" not in changes:
             content = await _placed(
@@ -601,24 +606,21 @@ async def update_offer(
         await _write_relations(offer_id, content, set(changed))
         await _record(offer_id, principal, "updated", fields=changed)
         text = bool(set(changed) & {"name", "description", "target_groups", "methods"})
-        await search_index.refresh([offer_id], today(), text=text)
-    updated = await get_offer(principal, offer_id)
-    assert updated is not None
-    return updated
+        unit.touch_offer(offer_id, text=text)
+    return updated.result
 
 
 async def _places_still_cover_contracts(offer_id: uuid.UUID, content: OfferContent) -> None:
     """Fewer places, or more declared in use, must still leave room for every contract."""
     await lock_row(Offer, offer_id)  # acceptances on the offer wait for this change
     day = today()
-    stays = (await capacity.stays_by_offer([offer_id], day))[offer_id]
-    contracted = capacity.peak(stays, day, capacity.FOREVER)
+    contracted = await contracted_peak(offer_id, day)
     if content.occupied_places + contracted > content.capacity_places:
         raise DomainError(
             ErrorCode.INVALID,
             f"{contracted} place(s) are under contract from today on: the places must cover "
             "them and the places declared in use.",
-            ["input", "capacityPlaces"],
+            ["capacity_places"],
         )
 
 
@@ -629,24 +631,24 @@ async def publish_problems(
     problems = []
 
     def problem(field: str, message: str) -> None:
-        problems.append(DomainError(ErrorCode.INVALID, message, [field]))
+        problems.append(DomainError(ErrorCode.INVALID, message, [field], of_command=False))
 
     if len(content.description) < 20:
         problem("description", "Describe what the base price covers (at least 20 characters).")
     if not content.target_groups:
-        problem("targetGroups", "Name at least one target group.")
+        problem("target_groups", "Name at least one target group.")
     if not content.legal_bases:
-        problem("legalBases", "Name at least one legal basis.")
+        problem("legal_bases", "Name at least one legal basis.")
     if content.municipality_code is None or content.latitude is None:
-        problem("municipalityCode", "Give the offer's address and municipality.")
+        problem("municipality_code", "Give the offer's address and municipality.")
     if content.capacity_places <= 0:
-        problem("capacityPlaces", "Give the number of places the offer has.")
+        problem("capacity_places", "Give the number of places the offer has.")
     if (
         content.supervising_authority is SupervisingAuthority.SOCIALTILSYN
         and content.approval_status is not ApprovalStatus.APPROVED
     ):
         problem(
-            "approvalStatus",
+            "approval_status",
             "The socialtilsyn supervises this offer: it must be approved before it is published.",
         )
     has_prices = (
@@ -655,7 +657,7 @@ async def publish_problems(
         .run()
     )
     if not has_prices:
-        problem("priceList", f"Publish a price list for {on.year} first.")
+        problem("price_list", f"Publish a price list for {on.year} first.")
     return problems
 
 
@@ -664,14 +666,17 @@ async def change_status(
 ) -> OfferView:
     """Publish, suspend or close an offer; every change carries a reason."""
     if len(reason.strip()) < 3:
-        raise DomainError(ErrorCode.REQUIRED, "Give a reason for the change.", ["input", "reason"])
-    async with write_transaction():
+        raise DomainError(ErrorCode.REQUIRED, "Give a reason for the change.", ["reason"])
+    async with write_transaction(principal, _OPERATION[to]) as unit:
         offer = await managed_offer(principal, offer_id)
+        changed = await unit.track(
+            "Offer", offer_id, partial(get_offer, principal, offer_id), before=offer
+        )
         if to not in TRANSITIONS[offer.status]:
             raise DomainError(
                 ErrorCode.INVALID,
                 f"A {offer.status.value} offer cannot be {to.value}.",
-                ["input", "id"],
+                ["id"],
             )
         if to is OfferStatus.PUBLISHED:
             problems = await publish_problems(offer.id, await content_of(offer), today())
@@ -689,10 +694,8 @@ async def change_status(
             from_status=offer.status,
             to_status=to,
         )
-        await search_index.refresh([offer_id], today(), text=False)
-    changed = await get_offer(principal, offer_id)
-    assert changed is not None
-    return changed
+        unit.touch_offer(offer_id)
+    return changed.result
 
 
 async def record_event(

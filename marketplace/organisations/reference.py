@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 
-from marketplace.core.db import sync_reference_rows, write_transaction
+from marketplace.core.db import sync_reference_rows
+from marketplace.core.unit_of_work import write_transaction
 from marketplace.organisations.tables import Municipality, Region
 
 
@@ -41,6 +42,17 @@ def municipality_records() -> tuple[MunicipalityRecord, ...]:
         )
         for row in csv.DictReader(text.splitlines())
     )
+
+
+@cache
+def regions_by_municipality() -> dict[str, str]:
+    """Each municipality's region, by municipality code."""
+    return {m.code: m.region_code for m in municipality_records()}
+
+
+def region_of(municipality_code: str | None) -> str | None:
+    """The region a municipality lies in; None for no or an unknown municipality."""
+    return regions_by_municipality().get(municipality_code or "")
 
 
 def region_records() -> dict[str, str]:

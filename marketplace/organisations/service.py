@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Iterable, Sequence
+from functools import partial
 from typing import Any
 
 from piccolo.columns import Column
 
-from marketplace.core.db import is_unique_violation, like_text, write_transaction
+from marketplace.core.db import is_unique_violation, like_text
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import Principal, Role
 from marketplace.core.pagination import Page, PageRequest, all_of, paginate
+from marketplace.core.unit_of_work import write_transaction
 from marketplace.organisations.models import (
     MunicipalityView,
     ProviderCreate,
@@ -92,7 +94,7 @@ async def municipality_counts(region_codes: Sequence[str]) -> dict[str, int]:
 async def list_municipalities(region_code: str | None, page: PageRequest) -> Page[MunicipalityView]:
     where = None
     if region_code is not None:
-        await require_region(region_code, ["regionCode"])
+        await require_region(region_code, ["region_code"])
         where = Municipality.region == region_code
     rows = await paginate(Municipality, where=where, order_by=[Municipality.code], page=page)
     return rows.map(_municipality_view)
@@ -130,10 +132,10 @@ async def list_providers(filter: ProviderFilter, page: PageRequest) -> Page[Prov
     if filter.owner_type is not None:
         conditions.append(Provider.owner_type == filter.owner_type.value)
     if filter.region_code is not None:
-        await require_region(filter.region_code, ["filter", "regionCode"])
+        await require_region(filter.region_code, ["region_code"])
         conditions.append(Provider.municipality._.region == filter.region_code)
     if filter.municipality_code is not None:
-        await require_municipality(filter.municipality_code, ["filter", "municipalityCode"])
+        await require_municipality(filter.municipality_code, ["municipality_code"])
         conditions.append(Provider.municipality == filter.municipality_code)
     if filter.search:
         conditions.append(Provider.name_key.like(f"%{like_text(filter.search.casefold())}%"))
@@ -147,7 +149,7 @@ async def _check_location(
     owner_type: OwnerType, org_code: str, municipality: MunicipalityView
 ) -> None:
     """A municipal provider lies in its own municipality, a regional one in its region."""
-    field = ["input", "municipalityCode"]
+    field = ["municipality_code"]
     if owner_type is OwnerType.MUNICIPAL and municipality.code != org_code:
         raise DomainError(
             ErrorCode.INVALID,
@@ -167,12 +169,10 @@ async def create_provider(principal: Principal, command: ProviderCreate) -> Prov
     """Register a provider. Only the registry administrator may."""
     principal.require(Role.REGISTRY_ADMIN)
     if command.owner_type is OwnerType.MUNICIPAL:
-        await require_municipality(command.org_code, ["input", "orgCode"])
+        await require_municipality(command.org_code, ["org_code"])
     elif command.owner_type is OwnerType.REGIONAL:
-        await require_region(command.org_code, ["input", "orgCode"])
-    municipality = await require_municipality(
-        command.municipality_code, ["input", "municipalityCode"]
-    )
+        await require_region(command.org_code, ["org_code"])
+    municipality = await require_municipality(command.municipality_code, ["municipality_code"])
     await _check_location(command.owner_type, command.org_code, municipality)
     latitude = command.latitude if command.latitude is not None else municipality.latitude
     longitude = command.longitude if command.longitude is not None else municipality.longitude
@@ -200,24 +200,25 @@ async def create_provider(principal: Principal, command: ProviderCreate) -> Prov
         updated_at=now,
     )
     try:
-        async with write_transaction():
+        async with write_transaction(principal, "providerCreate") as unit:
             if await Provider.exists().where(Provider.org_code == command.org_code).run():
                 raise _duplicate(command.org_code)
             await row.save().run()
+            created = await unit.track(
+                "Provider", provider_id, partial(get_provider, provider_id), new=True
+            )
     except Exception as exc:
         if is_unique_violation(exc):
             raise _duplicate(command.org_code) from None
         raise
-    created = await get_provider(provider_id)
-    assert created is not None
-    return created
+    return created.result
 
 
 def _duplicate(org_code: str) -> DomainError:
     return DomainError(
         ErrorCode.DUPLICATE,
         f"A provider with org code {org_code} (or that CVR number) is already registered.",
-        ["input", "orgCode"],
+        ["org_code"],
     )
 
 
@@ -232,20 +233,23 @@ async def update_provider(
 ) -> ProviderView:
     """Change a provider's details: its own provider administrator or the registry admin."""
     principal.require(Role.PROVIDER_ADMIN, Role.REGISTRY_ADMIN)
-    async with write_transaction():
+    async with write_transaction(principal, "providerUpdate") as unit:
         provider = await get_provider(provider_id)
         if provider is None:
-            raise DomainError(ErrorCode.NOT_FOUND, "There is no such provider.", ["input", "id"])
+            raise DomainError(ErrorCode.NOT_FOUND, "There is no such provider.", ["id"])
         if not _can_manage(principal, provider):
             raise DomainError(
                 ErrorCode.PERMISSION_DENIED,
                 "Only the provider's own administrators may change it.",
-                ["input", "id"],
+                ["id"],
             )
+        updated = await unit.track(
+            "Provider", provider_id, partial(get_provider, provider_id), before=provider
+        )
         changes = command.changes()
         if "municipality_code" in changes:
             municipality = await require_municipality(
-                changes["municipality_code"], ["input", "municipalityCode"]
+                changes["municipality_code"], ["municipality_code"]
             )
             await _check_location(provider.owner_type, provider.org_code, municipality)
             changes["municipality"] = changes.pop("municipality_code")
@@ -260,6 +264,4 @@ async def update_provider(
                 Provider._meta.get_column_by_name(k): v for k, v in changes.items()
             }
             await Provider.update(values).where(Provider.id == provider_id).run()
-    updated = await get_provider(provider_id)
-    assert updated is not None
-    return updated
+    return updated.result

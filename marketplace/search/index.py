@@ -7,7 +7,10 @@ Two parts, both written in the same transaction as every change to an offer or i
 - the **document** (``offer_search``): one narrow row with what search filters, sorts and
   counts on, including the price in force on a day (a day fact, see ``OfferSearch``).
 
-Called by the catalogue's services, in bulk by the demo seed, and by `socialmarked reindex`.
+Every unit of work refreshes the offers it touched just before it commits
+(``refresh_touched``, registered by the composition root); the calendar's tick works out the
+day facts that a new day changes (``refresh_stale``); the demo seed loads in bulk and
+`socialmarked reindex` rebuilds everything.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from marketplace.contracts import capacity
-from marketplace.core.db import write_transaction
+from marketplace.core.clock import today
+from marketplace.core.identity import SYSTEM
+from marketplace.core.unit_of_work import UnitOfWork, write_transaction
 from marketplace.offers.tables import Offer, OfferMethod, OfferTargetGroup, PriceList
 from marketplace.offers.validity import in_force, in_force_until
 from marketplace.search.tables import OfferSearch, OfferTerm, SearchTerm
@@ -220,6 +225,18 @@ async def refresh(offer_ids: Sequence[uuid.UUID], day: datetime.date, *, text: b
         await _index_documents(chunk, day)
 
 
+async def refresh_touched(unit: UnitOfWork) -> None:
+    """A unit of work's side effect: the search documents of the offers it touched, each
+    once, and the terms of those whose text changed."""
+    day = today()
+    texts = [offer for offer, text in unit.offers.items() if text]
+    facts = [offer for offer, text in unit.offers.items() if not text]
+    if texts:
+        await refresh(texts, day)
+    if facts:
+        await refresh(facts, day, text=False)
+
+
 async def stale_documents(day: datetime.date) -> list[uuid.UUID]:
     """Offers whose day facts were worked out for a window that does not hold ``day``."""
     rows = (
@@ -231,20 +248,54 @@ async def stale_documents(day: datetime.date) -> list[uuid.UUID]:
 
 
 async def refresh_stale(day: datetime.date) -> int:
-    """Work out the day facts of every document that does not hold for ``day``; return how
-    many were stale. Searches call this first, so a new year or a new price version shows up
-    on the day it takes effect."""
+    """The calendar's work: the day facts of every document that does not hold for ``day``;
+    returns how many were stale. Until it has run, searches work out the stale documents'
+    facts for the day as they read (``day_facts``), so a new year or a new price version
+    shows up on the day it takes effect."""
     stale = await stale_documents(day)
     for start in range(0, len(stale), _BATCH):
-        async with write_transaction():
+        async with write_transaction(SYSTEM, "searchFactsRefresh"):
             await refresh(stale[start : start + _BATCH], day, text=False)
     return len(stale)
+
+
+async def day_facts(ids: Sequence[uuid.UUID], day: datetime.date) -> dict[uuid.UUID, DayFacts]:
+    """The facts the documents of these offers would hold on ``day``, read without writing."""
+    if not ids:
+        return {}
+    rows = (
+        await Offer.select(
+            Offer.id, Offer.capacity_places, Offer.occupied_places, Offer.expected_free_from
+        )
+        .where(Offer.id.is_in(list(ids)))
+        .run()
+    )
+    return {
+        offer_id: DayFacts(
+            occupied=facts["occupied"],
+            free_from=facts["free_from"],
+            price_unit=facts["price_unit"],
+            price_ore=facts["price_ore"],
+        )
+        for offer_id, facts in (await _day_facts(rows, day)).items()
+    }
+
+
+@dataclass(frozen=True)
+class DayFacts:
+    """What a search document says about one day: the places in use, the first day a place
+    is free, and the price in force."""
+
+    occupied: int
+    free_from: datetime.date | None
+    price_unit: str | None
+    price_ore: int | None
 
 
 async def reindex_all(day: datetime.date) -> int:
     """Rebuild the terms and documents of every offer, a transaction per batch."""
     ids = [row["id"] for row in await Offer.select(Offer.id).order_by(Offer.id).run()]
     for start in range(0, len(ids), _BATCH):
-        async with write_transaction():
+        async with write_transaction(SYSTEM, "searchReindex"):
             await refresh(ids[start : start + _BATCH], day)
     return len(ids)

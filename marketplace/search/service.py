@@ -12,23 +12,25 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import json
 import math
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from marketplace.core.clock import today, utcnow
-from marketplace.core.db import relax_commit_durability, write_transaction
+from marketplace.core.db import json_rows, relax_commit_durability
 from marketplace.core.identity import Principal, Role
 from marketplace.core.money import to_ore
 from marketplace.core.pagination import PageRequest, decode_offset, encode_offset
+from marketplace.core.unit_of_work import write_transaction
 from marketplace.offers.models import OfferStatus, OfferView
 from marketplace.offers.service import offers_by_id
 from marketplace.offers.tables import Offer
 from marketplace.search import index as search_index
-from marketplace.search.index import EXACT_BONUS
+from marketplace.search.index import EXACT_BONUS, DayFacts
 from marketplace.search.models import OfferSort, SearchCriteria
-from marketplace.search.tables import SearchEvent, SearchEventGroup, SearchTerm
+from marketplace.search.tables import OfferSearch, SearchEvent, SearchEventGroup, SearchTerm
 from marketplace.search.text import MAX_QUERY_TERMS, MIN_PART_LENGTH, terms
 
 KM_PER_DEGREE = 111.195
@@ -278,9 +280,49 @@ def _clauses(principal: Principal, criteria: SearchCriteria) -> list[Clause]:
     return clauses
 
 
-def _from(text: TextMatch | None) -> Sql:
-    sql = Sql("FROM offer_search s ")
-    if text is not None:
+# The columns of a search document that hold for one day (see ``OfferSearch``).
+DAY_COLUMNS = {
+    "offer": "uuid",
+    "occupied": "integer",
+    "free_from": "date",
+    "price_unit": "text",
+    "price_ore": "bigint",
+}
+
+
+def _documents(overlay: dict[uuid.UUID, DayFacts]) -> Sql:
+    """The search documents as they hold on the search's day. Documents whose day facts the
+    calendar has not yet worked out for the day take them from ``overlay``, read for this
+    search (so a read never writes)."""
+    if not overlay:
+        return Sql("offer_search s ")
+    names = [c._meta.db_column_name for c in OfferSearch._meta.columns]
+    columns = ", ".join(
+        f"CASE WHEN f.offer IS NULL THEN s0.{name} ELSE f.{name} END AS {name}"
+        if name in DAY_COLUMNS
+        else f"s0.{name} AS {name}"
+        for name in names
+    )
+    rows = [
+        {
+            "offer": str(offer_id),
+            "occupied": facts.occupied,
+            "free_from": facts.free_from.isoformat() if facts.free_from else None,
+            "price_unit": facts.price_unit,
+            "price_ore": facts.price_ore,
+        }
+        for offer_id, facts in overlay.items()
+    ]
+    return Sql(
+        f"(SELECT {columns} FROM offer_search s0 LEFT JOIN "
+        f"{json_rows('f', DAY_COLUMNS)} ON f.offer = s0.offer) s ",
+        [json.dumps(rows)],
+    )
+
+
+def _from(plan: SearchPlan) -> Sql:
+    sql = Sql("FROM ") + _documents(plan.overlay)
+    if plan.text is not None:
         sql += Sql("JOIN matches m ON m.offer = s.offer ")
     return sql
 
@@ -327,6 +369,7 @@ class SearchPlan:
     principal: Principal
     criteria: SearchCriteria
     text: TextMatch | None
+    overlay: dict[uuid.UUID, DayFacts] = field(default_factory=dict)
 
 
 def search_sql(plan: SearchPlan, first: int, offset: int) -> tuple[Sql, Sql]:
@@ -363,11 +406,11 @@ def search_sql(plan: SearchPlan, first: int, offset: int) -> tuple[Sql, Sql]:
         cte
         + Sql("SELECT ranked.*, COUNT(*) OVER () AS total_count FROM (")
         + select
-        + _from(text)
+        + _from(plan)
         + where
         + Sql(f") ranked ORDER BY {order} LIMIT {{}} OFFSET {{}}", [first + 1, offset])
     )
-    count = cte + Sql("SELECT COUNT(*) AS n ") + _from(text) + where
+    count = cte + Sql("SELECT COUNT(*) AS n ") + _from(plan) + where
     return page, count
 
 
@@ -381,9 +424,14 @@ async def search_offers(
     """One page of offers matching ``criteria``, best first, with the total count."""
     day = on or today()
     offset = decode_offset(page.after) if page.after else 0
-    await search_index.refresh_stale(day)
+    stale = await search_index.stale_documents(day)
     text = await match_text(criteria.query) if criteria.query else None
-    plan = SearchPlan(principal=principal, criteria=criteria, text=text)
+    plan = SearchPlan(
+        principal=principal,
+        criteria=criteria,
+        text=text,
+        overlay=await search_index.day_facts(stale, day),
+    )
     if text is not None and text.impossible:
         await _record(principal, criteria, 0)
         return SearchPage([], [], 0, False, offset > 0, plan)
@@ -517,7 +565,7 @@ def facet_sql(plan: SearchPlan) -> Sql:
         )
         + flags
         + Sql(" ")
-        + _from(plan.text)
+        + _from(plan)
         + _where([c.sql for c in clauses if c.dimension is None], plan.text)
         + Sql(") ")
     )

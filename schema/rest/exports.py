@@ -23,7 +23,7 @@ from marketplace.contracts import billing
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import Principal
 from marketplace.core.money import to_dkk
-from schema.relay import decode_global_id
+from schema.ids import decode_global_id
 
 _STATUS = {
     ErrorCode.UNAUTHENTICATED: HTTP_401_UNAUTHORIZED,

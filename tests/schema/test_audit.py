@@ -21,7 +21,7 @@ from marketplace.core.clock import today
 from marketplace.core.db import engine
 from marketplace.core.identity import Role
 from marketplace.core.tables import AuditChain, AuditRecord
-from tests.conftest import GraphQL
+from tests.conftest import GraphQL, clear_audit_trail
 from tests.marketplace.contracts.world import CPR, Market, build_market
 from tests.schema.test_contracts_graphql import ACCEPT, CREATE, NOTICE, PURCHASER, _offer_gid
 
@@ -71,7 +71,9 @@ async def _flow(gql: GraphQL, market: Market) -> tuple[str, str]:
 
 @pytest.fixture
 async def market() -> Market:
-    return await build_market()
+    built = await build_market()
+    await clear_audit_trail()  # the trail of what the tests do, not of building their world
+    return built
 
 
 async def test_every_change_leaves_one_record_in_the_callers_chain(

@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 
+from demo.providers import seed_demo_providers
 from marketplace.core.db import engine
-from marketplace.organisations.demo import seed_demo_providers
 from tests.conftest import GraphQL
 
 PROVIDERS = """
@@ -120,8 +120,8 @@ query ($first: Int) {
 async def test_search_statements_do_not_grow_with_the_page(
     gql: GraphQL, statements: list[str]
 ) -> None:
-    from marketplace.offers.demo import seed_demo_offers
-    from marketplace.organisations.demo import seed_demo_providers
+    from demo.offers import seed_demo_offers
+    from demo.providers import seed_demo_providers
 
     await seed_demo_providers()
     await seed_demo_offers()

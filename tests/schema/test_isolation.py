@@ -72,10 +72,10 @@ from marketplace.contracts import service as contracts
 from marketplace.contracts.models import ContractChangeProposal
 from marketplace.core import audit
 from marketplace.core.clock import today
-from marketplace.core.db import write_transaction
 from marketplace.core.identity import Principal, Role
 from marketplace.core.settings import get_settings
 from marketplace.core.tables import AuditRecord, RateLimitWindow
+from marketplace.core.unit_of_work import write_transaction
 from marketplace.offers import service as offers
 from marketplace.organisations import service as organisations
 from schema.graphql import build_schema

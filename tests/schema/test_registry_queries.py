@@ -2,7 +2,7 @@
 
 import base64
 
-from marketplace.organisations.demo import seed_demo_providers
+from demo.providers import seed_demo_providers
 from tests.conftest import GraphQL
 
 REGIONS = "{ regions { code name municipalityCount } }"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from demo.offers import seed_demo_offers
+from demo.providers import seed_demo_providers
 from marketplace.core.identity import Role
-from marketplace.offers.demo import seed_demo_offers
-from marketplace.organisations.demo import seed_demo_providers
 from marketplace.search.tables import SearchEvent
 from tests.conftest import GraphQL
 from tests.factories import target_group_code

@@ -18,6 +18,7 @@ from marketplace.contracts.models import (
     RequestStatus,
 )
 from marketplace.contracts.tables import Contract, PlacementRequest
+from marketplace.core import calendar
 from marketplace.core.clock import today
 from marketplace.core.errors import DomainError, ErrorCode, parse
 from marketplace.core.pagination import PageRequest
@@ -66,22 +67,22 @@ async def test_a_purchaser_asks_for_a_place_and_only_the_parties_see_it(market: 
 @pytest.mark.parametrize(
     ("overrides", "code", "field"),
     [
-        ({"cpr": "320190-1234"}, ErrorCode.INVALID_CPR, ["input", "cpr"]),
-        ({"cpr": "0101901234567"}, ErrorCode.INVALID_CPR, ["input", "cpr"]),
-        ({"cpr": "010115-4123"}, ErrorCode.INVALID, ["input", "cpr"]),  # a child of 11
+        ({"cpr": "320190-1234"}, ErrorCode.INVALID_CPR, ["cpr"]),
+        ({"cpr": "0101901234567"}, ErrorCode.INVALID_CPR, ["cpr"]),
+        ({"cpr": "010115-4123"}, ErrorCode.INVALID, ["cpr"]),  # a child of 11
         (
             {"desired_start": today() - datetime.timedelta(days=1)},
             ErrorCode.INVALID,
-            ["input", "desiredStart"],
+            ["desired_start"],
         ),
-        ({"price_level": "Niveau 9"}, ErrorCode.INVALID, ["input", "priceLevel"]),
-        ({"add_ons": [{"name": "Ridning"}]}, ErrorCode.INVALID, ["input", "addOns"]),
-        ({"legal_basis": "SEL-85"}, ErrorCode.INVALID, ["input", "legalBasis"]),
-        ({"payer_code": "999"}, ErrorCode.UNKNOWN_MUNICIPALITY, ["input", "payerCode"]),
+        ({"price_level": "Niveau 9"}, ErrorCode.INVALID, ["price_level"]),
+        ({"add_ons": [{"name": "Ridning"}]}, ErrorCode.INVALID, ["add_ons"]),
+        ({"legal_basis": "SEL-85"}, ErrorCode.INVALID, ["legal_basis"]),
+        ({"payer_code": "999"}, ErrorCode.UNKNOWN_MUNICIPALITY, ["payer_code"]),
         (
             {"desired_start": datetime.date(today().year + 3, 1, 5)},
             ErrorCode.INVALID,
-            ["input", "desiredStart"],
+            ["desired_start"],
         ),
     ],
 )
@@ -150,7 +151,7 @@ async def test_a_provider_answers_only_on_its_own_offers(market: Market) -> None
 async def test_decline_withdraw_and_answers_after_the_end(market: Market) -> None:
     first = await request_place(market.offer_id)
     with pytest.raises(DomainError) as error:
-        parse(PlacementRequestDecline, {"reason": "other"}, ["input"])
+        parse(PlacementRequestDecline, {"reason": "other"})
     assert error.value.code is ErrorCode.REQUIRED
     declined = await requests.decline_request(
         ENGLY_ADMIN, first.id, PlacementRequestDecline(reason=DeclineReason.NO_CAPACITY)
@@ -183,6 +184,7 @@ async def test_an_unanswered_request_expires(market: Market) -> None:
     with pytest.raises(DomainError) as error:
         await requests.accept_request(ENGLY_ADMIN, request.id, PlacementRequestAccept())
     assert error.value.code is ErrorCode.INVALID_STATE
+    await calendar.tick(today())  # the calendar records what the day meant
     history = (await requests.parties.history([request.id]))[request.id]
     assert [(e.kind, e.actor) for e in history] == [
         ("requested", AALBORG.subject),
@@ -212,7 +214,7 @@ async def test_fewer_places_than_contracts_is_refused(market: Market) -> None:
     await contract_for(market.offer_id)
     with pytest.raises(DomainError) as error:
         await offers.update_offer(ENGLY_ADMIN, market.offer_id, {"capacity_places": 10})
-    assert error.value.field == ["input", "capacityPlaces"]
+    assert error.value.field == ["capacity_places"]
 
 
 async def test_twenty_concurrent_acceptances_for_the_last_place_make_one_contract(

@@ -1,7 +1,7 @@
 from collections import Counter
 
+from demo.providers import DEMO_PROVIDERS, seed_demo_providers
 from marketplace.organisations import service
-from marketplace.organisations.demo import DEMO_PROVIDERS, seed_demo_providers
 from marketplace.organisations.reference import load_reference_data, municipality_records
 from marketplace.organisations.tables import Municipality, OwnerType, Provider, Region
 

@@ -1,0 +1,160 @@
+"""One unit of work per change: the transaction, what it changed, and the side effects.
+
+Every writer (GraphQL, REST, the web pages, the command line and the calendar) changes data
+inside ``write_transaction(actor, operation)``. The unit collects what the change touched:
+
+- ``track(object_type, object_id, load)``: an object the operation changes or makes; its
+  state is read now (``before``) and again just before the commit (``after``) with ``load``;
+- ``touch_offer(offer_id, text=...)``: an offer whose search document (and, with ``text``,
+  its search terms) must follow the change.
+
+Just before the commit, the unit runs the side effects registered with ``before_commit``
+(the search index refreshes each touched offer once) and appends one audit record per
+tracked object, by the unit's actor, under its operation (see ``marketplace.core.audit``).
+A failure anywhere rolls all of it back: the change, the index and the records.
+
+Units nest: a ``write_transaction`` inside another joins it, and what it tracks is recorded
+under the outer unit's actor and operation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from marketplace.core import audit
+from marketplace.core.db import engine
+from marketplace.core.identity import SYSTEM, Principal
+
+V = TypeVar("V")
+
+
+@dataclass
+class Tracked(Generic[V]):
+    """An object a unit of work changes: its state before, and how to read it after."""
+
+    object_type: str
+    object_id: str
+    before: Any
+    load: Callable[[], Awaitable[V | None]] | None
+    after: V | None = None
+
+    @property
+    def result(self) -> V:
+        """The object's state after the change (read just before the commit)."""
+        assert self.after is not None, f"{self.object_type} {self.object_id} cannot be read"
+        return self.after
+
+
+@dataclass
+class UnitOfWork:
+    actor: Principal
+    operation: str
+    tracked: list[Tracked[Any]] = field(default_factory=list)
+    offers: dict[uuid.UUID, bool] = field(default_factory=dict)  # offer -> its text changed
+
+    async def track(
+        self,
+        object_type: str,
+        object_id: uuid.UUID | str,
+        load: Callable[[], Awaitable[V | None]] | None,
+        *,
+        before: Any = None,
+        new: bool = False,
+    ) -> Tracked[V]:
+        """Follow an object through the change. Its state before is read with ``load`` now,
+        unless it is ``new`` or ``before`` is given (another object it replaces); its state
+        after is read with ``load`` just before the commit (``Tracked.after``)."""
+        if before is None and not new and load is not None:
+            before = await load()
+        item: Tracked[V] = Tracked(object_type, str(object_id), before, load)
+        self.tracked.append(item)
+        return item
+
+    def touch_offer(self, offer_id: uuid.UUID, *, text: bool = False) -> None:
+        """The offer's search document (and with ``text`` its terms) must follow the change."""
+        self.offers[offer_id] = self.offers.get(offer_id, False) or text
+
+    async def _finish(self) -> None:
+        for item in self.tracked:
+            if item.load is not None:
+                item.after = await item.load()
+        for hook in _BEFORE_COMMIT:
+            await hook(self)
+        for item in self.tracked:
+            await audit.append(
+                self.actor,
+                self.operation,
+                item.object_type,
+                item.object_id,
+                _state(item.before),
+                _state(item.after),
+            )
+
+
+def _state(found: Any) -> Any:
+    """What a digest is made of: a view's fields, or the value itself."""
+    dump = getattr(found, "model_dump", None)
+    if callable(dump):
+        return dump(mode="json")
+    if dataclasses.is_dataclass(found) and not isinstance(found, type):
+        return dataclasses.asdict(found)
+    return found
+
+
+BeforeCommit = Callable[[UnitOfWork], Awaitable[None]]
+_BEFORE_COMMIT: list[BeforeCommit] = []
+
+
+def before_commit(hook: BeforeCommit) -> None:
+    """Run ``hook`` in every unit of work just before it commits (once, however often it is
+    registered). The composition root registers the side effects of the packages above
+    ``marketplace.core`` (the search index)."""
+    if hook not in _BEFORE_COMMIT:
+        _BEFORE_COMMIT.append(hook)
+
+
+_current: ContextVar[UnitOfWork | None] = ContextVar("unit_of_work", default=None)
+
+
+def current() -> UnitOfWork | None:
+    """The unit of work the caller runs in, if any."""
+    return _current.get()
+
+
+def _transaction() -> Any:
+    """A database transaction for work that writes. On SQLite it begins IMMEDIATE, so the
+    write lock is taken up front and two writers never both upgrade from readers and fail
+    with "database is locked". Inside another transaction it joins that one."""
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        return db.transaction(transaction_type=TransactionType.immediate)
+    return db.transaction()
+
+
+@asynccontextmanager
+async def write_transaction(
+    actor: Principal | None = None, operation: str = "change"
+) -> AsyncIterator[UnitOfWork]:
+    """Open a unit of work (or join the one the caller runs in) for ``actor``'s
+    ``operation``; the service itself is the actor when none is named."""
+    outer = _current.get()
+    if outer is not None:
+        async with _transaction():
+            yield outer
+        return
+    unit = UnitOfWork(actor or SYSTEM, operation)
+    token = _current.set(unit)
+    try:
+        async with _transaction():
+            yield unit
+            await unit._finish()
+    finally:
+        _current.reset(token)

@@ -1,0 +1,188 @@
+"""Write side of the agreement registry: the region's steering group and the registry admin."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import strawberry
+
+from agreements.frameworks import service
+from agreements.frameworks.models import (
+    AgreementCreate,
+    AgreementUpdate,
+    CouncilDecisionRecord,
+    RuleSetInput,
+    SpecialConditionApprove,
+    SpecialConditionOptIn,
+    UniqueOfferStatusSet,
+)
+from marketplace.core.identity import Principal
+from schema.agreements.frameworks.inputs import (
+    AgreementCreateInput,
+    AgreementRulesSetInput,
+    AgreementUpdateInput,
+    CouncilDecisionRecordInput,
+    SpecialConditionApproveInput,
+    SpecialConditionOptInInput,
+    UniqueOfferStatusSetInput,
+)
+from schema.agreements.frameworks.types import (
+    Agreement,
+    AgreementApprovalStatus,
+    RuleSet,
+    SpecialConditionApproval,
+    UniqueOfferDecision,
+)
+from schema.context import Info
+from schema.errors import UserError
+from schema.mutation import Given, mutate
+
+_AGREEMENT = ("Agreement", "agreement")
+_OFFER = ("Offer", "offer")
+
+
+async def _with_agreement(
+    info: Info, field: str, kind: Any, agreement_id: uuid.UUID, view: Any
+) -> dict[str, Any]:
+    """A payload's object and the agreement it belongs to, as the caller now reads it."""
+    agreement = await service.get_agreement(info.context.principal, agreement_id)
+    return {field: kind.of(view), "agreement": Agreement.of(agreement) if agreement else None}
+
+
+@strawberry.type
+class AgreementPayload:
+    agreement: Agreement | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class RuleSetPayload:
+    rule_set: RuleSet | None
+    agreement: Agreement | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class CouncilDecisionRecordPayload:
+    approval_status: AgreementApprovalStatus | None
+    agreement: Agreement | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class SpecialConditionPayload:
+    special_condition: SpecialConditionApproval | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class UniqueOfferDecisionPayload:
+    unique_offer: UniqueOfferDecision | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class AgreementMutation:
+    @strawberry.mutation(description="Create a draft agreement for your region (steering group).")
+    async def agreement_create(self, info: Info, input: AgreementCreateInput) -> AgreementPayload:
+        return await mutate(
+            info,
+            AgreementPayload,
+            input,
+            lambda who, given: service.create_agreement(
+                who, given.command(AgreementCreate, nulls="all")
+            ),
+        )
+
+    @strawberry.mutation(description="Change an agreement or move it along its lifecycle.")
+    async def agreement_update(self, info: Info, input: AgreementUpdateInput) -> AgreementPayload:
+        async def call(who: Principal, given: Given) -> Any:
+            agreement_id = given.id("id", *_AGREEMENT)
+            return await service.update_agreement(
+                who, agreement_id, given.command(AgreementUpdate, nulls="all")
+            )
+
+        return await mutate(info, AgreementPayload, input, call)
+
+    @strawberry.mutation(description="Set a new version of an agreement's rules from a day.")
+    async def agreement_rules_set(
+        self, info: Info, input: AgreementRulesSetInput
+    ) -> RuleSetPayload:
+        async def call(who: Principal, given: Given) -> Any:
+            agreement_id = given.id("agreement_id", *_AGREEMENT)
+            command = given.command(RuleSetInput, nulls="all")
+            return agreement_id, await service.set_rules(who, agreement_id, command)
+
+        return await mutate(
+            info,
+            RuleSetPayload,
+            input,
+            call,
+            build=lambda made: _with_agreement(info, "rule_set", RuleSet, *made),
+        )
+
+    @strawberry.mutation(
+        description=(
+            "Record a party's council decision; with the last approval the agreement goes in "
+            "force (unanimity)."
+        )
+    )
+    async def council_decision_record(
+        self, info: Info, input: CouncilDecisionRecordInput
+    ) -> CouncilDecisionRecordPayload:
+        async def call(who: Principal, given: Given) -> Any:
+            agreement_id = given.id("agreement_id", *_AGREEMENT)
+            command = given.command(CouncilDecisionRecord, nulls="all")
+            return agreement_id, await service.record_decision(who, agreement_id, command)
+
+        return await mutate(
+            info,
+            CouncilDecisionRecordPayload,
+            input,
+            call,
+            build=lambda made: _with_agreement(
+                info, "approval_status", AgreementApprovalStatus, *made
+            ),
+        )
+
+    @strawberry.mutation(
+        description="Approve a special condition for a new offer (steering group)."
+    )
+    async def special_condition_approve(
+        self, info: Info, input: SpecialConditionApproveInput
+    ) -> SpecialConditionPayload:
+        async def call(who: Principal, given: Given) -> Any:
+            agreement_id = given.id("agreement_id", *_AGREEMENT)
+            given.data["offer_id"] = given.id("offer_id", *_OFFER)
+            command = given.command(SpecialConditionApprove, nulls="all")
+            return await service.approve_special_condition(who, agreement_id, command)
+
+        return await mutate(info, SpecialConditionPayload, input, call)
+
+    @strawberry.mutation(
+        description="A municipality joins or leaves a special condition (itself, or its steering group)."
+    )
+    async def special_condition_opt_in(
+        self, info: Info, input: SpecialConditionOptInInput
+    ) -> SpecialConditionPayload:
+        async def call(who: Principal, given: Given) -> Any:
+            approval_id = given.id("id", "SpecialConditionApproval", "special condition")
+            command = given.command(SpecialConditionOptIn, nulls="all")
+            return await service.opt_in(who, approval_id, command)
+
+        return await mutate(info, SpecialConditionPayload, input, call)
+
+    @strawberry.mutation(
+        description="Set a unique offer's status for a year (reinforced cooperation, emergency track)."
+    )
+    async def unique_offer_status_set(
+        self, info: Info, input: UniqueOfferStatusSetInput
+    ) -> UniqueOfferDecisionPayload:
+        async def call(who: Principal, given: Given) -> Any:
+            agreement_id = given.id("agreement_id", *_AGREEMENT)
+            given.data["offer_id"] = given.id("offer_id", *_OFFER)
+            command = given.command(UniqueOfferStatusSet, nulls="all")
+            return await service.set_unique_status(who, agreement_id, command)
+
+        return await mutate(info, UniqueOfferDecisionPayload, input, call)

@@ -1,0 +1,436 @@
+"""GraphQL types of the framework-agreement registry."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal
+
+import strawberry
+from strawberry import relay
+
+from agreements.frameworks import models as m
+from agreements.frameworks import rulebook
+from marketplace.organisations.reference import municipality_records, region_records
+from schema.context import Info
+from schema.marketplace.offers.types import (
+    LegalBasis,
+    Offer,
+    OfferCategory,
+    SpecialCondition,
+    TargetGroup,
+    UniqueOfferStatus,
+)
+from schema.marketplace.organisations.types import Region
+from schema.relay import load_by_uuid
+
+AgreementStatus = strawberry.enum(
+    m.AgreementStatus,
+    name="AgreementStatus",
+    description=(
+        "draft -> in_consultation -> sent_for_approval -> in_force (when every party has "
+        "approved) -> expired (after its period)"
+    ),
+)
+CouncilDecisionKind = strawberry.enum(m.Decision, name="CouncilDecisionKind")
+InvoiceFrequency = strawberry.enum(m.InvoiceFrequency, name="InvoiceFrequency")
+
+
+def _party_name(code: str) -> str:
+    if len(code) == 4:
+        return region_records().get(code, code)
+    return next((r.name for r in municipality_records() if r.code == code), code)
+
+
+@strawberry.type(description="A party to an agreement: a municipality of the region or the region.")
+class Party:
+    code: str
+    name: str
+
+    @classmethod
+    def of(cls, code: str) -> Party:
+        return cls(code=code, name=_party_name(code))
+
+
+@strawberry.type(description="A focus area of the agreement's development part.")
+class FocusArea:
+    title: str
+    text: str
+    target_group_codes: strawberry.Private[list[str]]
+
+    @strawberry.field
+    async def target_groups(self, info: Info) -> list[TargetGroup]:
+        rows = await info.context.marketplace.target_group_by_code.load_many(
+            self.target_group_codes
+        )
+        return [TargetGroup.of(r) for r in rows if r]
+
+
+@strawberry.type(description="A document of the agreement.")
+class AgreementDocument:
+    title: str
+    url: str
+
+
+@strawberry.type(description="A key date of the agreement's process: a day, or a period.")
+class Milestone:
+    title: str
+    starts_on: datetime.date
+    ends_on: datetime.date | None
+    description: str
+
+
+@strawberry.type(description="A notice period for a category and/or a legal basis.")
+class NoticeRule:
+    category: OfferCategory | None  # type: ignore[valid-type]
+    legal_basis: LegalBasis | None  # type: ignore[valid-type]
+    days: int
+
+    @classmethod
+    def of(cls, rule: m.NoticeRule) -> NoticeRule:
+        return cls(category=rule.category, legal_basis=rule.legal_basis, days=rule.days)
+
+
+@strawberry.type
+class BillingRule:
+    bill_first_day: bool
+    bill_last_day: bool
+    invoice_frequency: InvoiceFrequency  # type: ignore[valid-type]
+    payment_term_days: int
+
+
+@strawberry.type(description="The occupancy a price calculation budgets with.")
+class OccupancyBand:
+    min_percent: Decimal
+    max_percent: Decimal
+    min_percent_acute_respite: Decimal | None
+    advisory: bool
+
+
+@strawberry.type(description="The steering part's rules (see the README's agreement section).")
+class AgreementRules:
+    notice: list[NoticeRule]
+    billing: BillingRule
+    overhead_cap_percent: Decimal | None
+    overhead_cap_advisory: bool
+    occupancy: OccupancyBand | None
+    budget_regulation_percent: Decimal | None
+    allowed_budget_deviation_percent: Decimal | None
+    carry_over_percent: Decimal | None
+    reserve_years: int | None
+    reserve_rules: str
+    new_offer_conditions: list[SpecialCondition]  # type: ignore[valid-type]
+    small_group_occupancy_percent: Decimal | None
+    notes: str
+
+    @classmethod
+    def of(cls, rules: m.AgreementRules) -> AgreementRules:
+        band = rules.occupancy
+        return cls(
+            notice=[NoticeRule.of(r) for r in rules.notice],
+            billing=BillingRule(**rules.billing.model_dump()),
+            overhead_cap_percent=rules.overhead_cap_percent,
+            overhead_cap_advisory=rules.overhead_cap_advisory,
+            occupancy=OccupancyBand(**band.model_dump()) if band else None,
+            budget_regulation_percent=rules.budget_regulation_percent,
+            allowed_budget_deviation_percent=rules.allowed_budget_deviation_percent,
+            carry_over_percent=rules.carry_over_percent,
+            reserve_years=rules.reserve_years,
+            reserve_rules=rules.reserve_rules,
+            new_offer_conditions=list(rules.new_offer_conditions),
+            small_group_occupancy_percent=rules.small_group_occupancy_percent,
+            notes=rules.notes,
+        )
+
+
+@strawberry.type(description="A version of the agreement's rules, in force for a period.")
+class RuleSet:
+    valid_from: datetime.date
+    valid_to: datetime.date
+    version: int
+    is_example: bool = strawberry.field(description="The values are examples, not a region's own.")
+    set_by: str
+    set_at: datetime.datetime
+    rules: AgreementRules
+
+    @classmethod
+    def of(cls, view: m.RuleSetView) -> RuleSet:
+        return cls(
+            valid_from=view.valid_from,
+            valid_to=view.valid_to,
+            version=view.version,
+            is_example=view.is_example,
+            set_by=view.set_by,
+            set_at=view.set_at,
+            rules=AgreementRules.of(view.rules),
+        )
+
+
+@strawberry.type(description="A party's council decision on the agreement.")
+class CouncilDecision:
+    party: Party
+    decision: CouncilDecisionKind  # type: ignore[valid-type]
+    body: str
+    decided_on: datetime.date
+    reference: str
+
+    @classmethod
+    def of(cls, view: m.DecisionView) -> CouncilDecision:
+        return cls(
+            party=Party.of(view.party),
+            decision=view.decision,
+            body=view.body,
+            decided_on=view.decided_on,
+            reference=view.reference,
+        )
+
+
+@strawberry.type(description="Where the councils' approval of an agreement stands.")
+class AgreementApprovalStatus:
+    status: AgreementStatus  # type: ignore[valid-type]
+    parties: int
+    approved: list[Party]
+    rejected: list[Party]
+    missing: list[Party] = strawberry.field(description="Parties without a decision yet.")
+    deadline: datetime.date | None
+    days_to_deadline: int | None = strawberry.field(description="Negative once it has passed.")
+    unanimous: bool
+    decisions: list[CouncilDecision]
+
+    @classmethod
+    def of(cls, view: m.ApprovalStatus) -> AgreementApprovalStatus:
+        return cls(
+            status=view.status,
+            parties=view.parties,
+            approved=[Party.of(p) for p in view.approved],
+            rejected=[Party.of(p) for p in view.rejected],
+            missing=[Party.of(p) for p in view.missing],
+            deadline=view.deadline,
+            days_to_deadline=view.days_to_deadline,
+            unanimous=view.unanimous,
+            decisions=[CouncilDecision.of(d) for d in view.decisions],
+        )
+
+
+@strawberry.type(description="A municipality's choice on a special condition.")
+class SpecialConditionChoice:
+    municipality: Party
+    opted_in: bool
+    decided_on: datetime.date
+
+
+async def _offer(info: Info, offer_id: object) -> Offer | None:
+    view = await info.context.marketplace.offer_by_id.load(offer_id)  # type: ignore[arg-type]
+    return Offer.of(view) if view else None
+
+
+@strawberry.type(
+    description=(
+        "A special condition a steering group granted a new offer for a small target group "
+        "(objective financing in start-up years, a lower occupancy percentage, collective "
+        "deficit cover), with each municipality's choice to join it."
+    )
+)
+class SpecialConditionApproval(relay.Node):
+    id: relay.NodeID[str]
+    condition: SpecialCondition  # type: ignore[valid-type]
+    approved_by: str
+    approved_on: datetime.date
+    valid_from: datetime.date
+    valid_to: datetime.date
+    occupancy_percent: Decimal | None
+    notes: str
+    choices: list[SpecialConditionChoice]
+    view: strawberry.Private[m.SpecialConditionView]
+
+    @classmethod
+    def of(cls, view: m.SpecialConditionView) -> SpecialConditionApproval:
+        percent = view.parameters.get("occupancy_percent")
+        return cls(
+            id=str(view.id),
+            condition=view.condition,
+            approved_by=view.approved_by,
+            approved_on=view.approved_on,
+            valid_from=view.valid_from,
+            valid_to=view.valid_to,
+            occupancy_percent=Decimal(percent) if percent is not None else None,
+            notes=view.notes,
+            choices=[
+                SpecialConditionChoice(
+                    municipality=Party.of(c.municipality),
+                    opted_in=c.opted_in,
+                    decided_on=c.decided_on,
+                )
+                for c in view.choices
+            ],
+            view=view,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[SpecialConditionApproval | None]:
+        return await load_by_uuid(info.context.agreements.special_condition_by_id, node_ids, cls.of)
+
+    @strawberry.field
+    async def offer(self, info: Info) -> Offer | None:
+        return await _offer(info, self.view.offer_id)
+
+
+@strawberry.type(description="A year's decision on a unique offer in the reinforced cooperation.")
+class UniqueOfferDecision:
+    year: int
+    status: UniqueOfferStatus  # type: ignore[valid-type]
+    recommended_by: str = strawberry.field(description="E.g. the expert panel (Ekspertpanelet).")
+    working_group: str = strawberry.field(
+        description="In the emergency track: who proposes a way on."
+    )
+    progress: str
+    decided_on: datetime.date
+    view: strawberry.Private[m.UniqueDecisionView]
+
+    @classmethod
+    def of(cls, view: m.UniqueDecisionView) -> UniqueOfferDecision:
+        return cls(
+            year=view.year,
+            status=view.status,
+            recommended_by=view.recommended_by,
+            working_group=view.working_group,
+            progress=view.progress,
+            decided_on=view.decided_on,
+            view=view,
+        )
+
+    @strawberry.field
+    async def offer(self, info: Info) -> Offer | None:
+        return await _offer(info, self.view.offer_id)
+
+
+@strawberry.type(
+    description=(
+        "A region's social agreement (socialaftale / rammeaftale): its parties, development "
+        "part, documents, process dates, rules (the steering part), and the councils' approval."
+    )
+)
+class Agreement(relay.Node):
+    id: relay.NodeID[str]
+    name: str
+    valid_from: datetime.date
+    valid_to: datetime.date
+    status: AgreementStatus  # type: ignore[valid-type]
+    steering_group: str
+    vision: str
+    approval_deadline: datetime.date | None
+    is_demo: bool
+    parties: list[Party]
+    focus_areas: list[FocusArea]
+    documents: list[AgreementDocument]
+    milestones: list[Milestone]
+    view: strawberry.Private[m.AgreementView]
+
+    @classmethod
+    def of(cls, view: m.AgreementView) -> Agreement:
+        return cls(
+            id=str(view.id),
+            name=view.name,
+            valid_from=view.valid_from,
+            valid_to=view.valid_to,
+            status=view.status,
+            steering_group=view.steering_group,
+            vision=view.vision,
+            approval_deadline=view.approval_deadline,
+            is_demo=view.is_demo,
+            parties=[Party.of(p) for p in view.parties],
+            focus_areas=[
+                FocusArea(title=f.title, text=f.text, target_group_codes=f.target_groups)
+                for f in view.focus_areas
+            ],
+            documents=[AgreementDocument(title=d.title, url=d.url) for d in view.documents],
+            milestones=[
+                Milestone(
+                    title=s.title,
+                    starts_on=s.starts_on,
+                    ends_on=s.ends_on,
+                    description=s.description,
+                )
+                for s in view.milestones
+            ],
+            view=view,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Agreement | None]:
+        return await load_by_uuid(info.context.agreements.agreement_by_id, node_ids, cls.of)
+
+    @strawberry.field
+    async def region(self, info: Info) -> Region:
+        view = await info.context.marketplace.region_by_code.load(self.view.region_code)
+        assert view is not None
+        return Region.from_view(view)
+
+    @strawberry.field(description="Every version of the rules, in force order.")
+    async def rule_sets(self, info: Info) -> list[RuleSet]:
+        found = await info.context.agreements.rule_sets_by_agreement.load(self.view.id)
+        return [RuleSet.of(r) for r in found or []]
+
+    @strawberry.field(description="The rules in force on a day.")
+    async def rules_on(self, info: Info, date: datetime.date) -> RuleSet | None:
+        found = await info.context.agreements.rule_sets_by_agreement.load(self.view.id)
+        current = [r for r in found or [] if r.valid_from <= date <= r.valid_to]
+        return RuleSet.of(current[-1]) if current else None
+
+    @strawberry.field(description="The parties' council decisions.")
+    async def decisions(self, info: Info) -> list[CouncilDecision]:
+        found = await info.context.agreements.decisions_by_agreement.load(self.view.id)
+        return [CouncilDecision.of(d) for d in found or []]
+
+    @strawberry.field
+    async def special_conditions(self, info: Info) -> list[SpecialConditionApproval]:
+        found = await info.context.agreements.special_conditions_by_agreement.load(self.view.id)
+        return [SpecialConditionApproval.of(c) for c in found or []]
+
+    @strawberry.field(description="Decisions on unique offers, by year.")
+    async def unique_offers(self, info: Info) -> list[UniqueOfferDecision]:
+        found = await info.context.agreements.unique_decisions_by_agreement.load(self.view.id)
+        return [UniqueOfferDecision.of(d) for d in found or []]
+
+
+@strawberry.type(description="Which agreement and rules apply to an offer on a day, and why.")
+class ApplicableRules:
+    date: datetime.date
+    agreement: Agreement | None
+    rule_set: RuleSet | None
+    notice_period_days: int
+    bill_first_day: bool
+    bill_last_day: bool
+    source: str = strawberry.field(description="Where the contract rules come from.")
+    notice_rule: NoticeRule | None = strawberry.field(description="The agreement's rule that fits.")
+    special_conditions: list[SpecialConditionApproval]
+    unique_offer: UniqueOfferDecision | None
+    explanation: list[str]
+    offer_id: strawberry.Private[object]
+
+    @classmethod
+    def of(cls, found: rulebook.ApplicableRules) -> ApplicableRules:
+        return cls(
+            date=found.on,
+            agreement=Agreement.of(found.agreement) if found.agreement else None,
+            rule_set=RuleSet.of(found.rule_set) if found.rule_set else None,
+            notice_period_days=found.contract_rules.notice_days,
+            bill_first_day=found.contract_rules.bill_first_day,
+            bill_last_day=found.contract_rules.bill_last_day,
+            source=found.contract_rules.source,
+            notice_rule=NoticeRule.of(found.notice_rule) if found.notice_rule else None,
+            special_conditions=[SpecialConditionApproval.of(c) for c in found.special_conditions],
+            unique_offer=UniqueOfferDecision.of(found.unique_decision)
+            if found.unique_decision
+            else None,
+            explanation=found.explanation,
+            offer_id=found.offer_id,
+        )
+
+    @strawberry.field
+    async def offer(self, info: Info) -> Offer | None:
+        return await _offer(info, self.offer_id)

@@ -1,0 +1,39 @@
+"""The composition root: wires the packages' seams together, once per process.
+
+The domain packages depend downwards only (``agreements`` on ``marketplace``; inside
+``marketplace`` ``search`` on ``contracts`` on ``offers`` on ``organisations`` on ``core``).
+Where a lower package needs an answer from a higher one, it declares a seam and this module
+fills it:
+
+- the regional agreements answer contracting's and pricing's rule questions
+  (``marketplace.core.rules``);
+- contracting answers how many of an offer's places are under contract
+  (``marketplace.offers.places``);
+- the search index follows every unit of work's touched offers before it commits
+  (``marketplace.core.unit_of_work``);
+- the calendar's steps (``marketplace.core.calendar``).
+
+The app, the command line, the tests and the benchmarks call ``compose()`` before they work.
+"""
+
+from __future__ import annotations
+
+from agreements.frameworks import service as agreements
+from agreements.frameworks.rulebook import AgreementRuleBook
+from marketplace.contracts import capacity, requests
+from marketplace.contracts import service as contracts
+from marketplace.core import calendar
+from marketplace.core.rules import use_rule_book
+from marketplace.core.unit_of_work import before_commit
+from marketplace.offers.places import use_contracted_places
+from marketplace.search import index as search_index
+
+
+def compose() -> None:
+    use_rule_book(AgreementRuleBook())
+    use_contracted_places(capacity.peak_from)
+    before_commit(search_index.refresh_touched)
+    calendar.daily("placement requests expired", requests.expire_due)
+    calendar.daily("contracts ended", contracts.end_due)
+    calendar.daily("agreements expired", agreements.expire_due)
+    calendar.daily("search documents brought up to the day", search_index.refresh_stale)

@@ -1,0 +1,99 @@
+"""Read side of contracting: requests, contracts and billing statements, for their parties."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from marketplace.contracts import billing, requests
+from marketplace.contracts import service as contracts
+from marketplace.core.pagination import PageRequest
+from schema.context import Info
+from schema.errors import arguments
+from schema.ids import filter_uuid, node_uuid
+from schema.marketplace.contracts.inputs import ContractFilterInput, PlacementRequestFilterInput
+from schema.marketplace.contracts.types import BillingStatement, Contract, PlacementRequest
+from schema.relay import Connection
+
+
+def _offer_filter(filter: PlacementRequestFilterInput | ContractFilterInput | None) -> Any:
+    value = filter.offer_id if filter else None
+    return filter_uuid(value if isinstance(value, str) else None, "Offer", "offer", "offer_id")
+
+
+@strawberry.type
+class ContractQuery:
+    @strawberry.field(description="Your placement requests (as buyer or provider), oldest first.")
+    async def placement_requests(
+        self,
+        info: Info,
+        filter: PlacementRequestFilterInput | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[PlacementRequest]:
+        with arguments("filter"):
+            page = await requests.list_requests(
+                info.context.principal,
+                PageRequest.of(first, after),
+                status=filter.status if filter and filter.status else None,
+                offer_id=_offer_filter(filter),
+            )
+        return Connection.of(page, PlacementRequest.of)
+
+    @strawberry.field(description="A placement request; null when there is none or not yours.")
+    async def placement_request(self, info: Info, id: strawberry.ID) -> PlacementRequest | None:
+        request_id = node_uuid(id, "PlacementRequest", ("id",))
+        if request_id is None:
+            return None
+        view = await requests.get_request(info.context.principal, request_id)
+        return PlacementRequest.of(view) if view else None
+
+    @strawberry.field(description="Your contracts (as buyer or provider), oldest first.")
+    async def contracts(
+        self,
+        info: Info,
+        filter: ContractFilterInput | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Contract]:
+        cpr = filter.citizen_cpr if filter and isinstance(filter.citizen_cpr, str) else None
+        with arguments("filter"):
+            page = await contracts.list_contracts(
+                info.context.principal,
+                PageRequest.of(first, after),
+                status=filter.status if filter and filter.status else None,
+                offer_id=_offer_filter(filter),
+                citizen_cpr=cpr,
+            )
+        return Connection.of(page, Contract.of)
+
+    @strawberry.field(description="A contract; null when there is none or it is not yours.")
+    async def contract(self, info: Info, id: strawberry.ID) -> Contract | None:
+        contract_id = node_uuid(id, "Contract", ("id",))
+        if contract_id is None:
+            return None
+        view = await contracts.get_contract(info.context.principal, contract_id)
+        return Contract.of(view) if view else None
+
+    @strawberry.field(
+        description=(
+            "A month's billing statement: give `municipalityCode` for what a municipality pays "
+            "(its purchasers), or `providerId` for what a provider bills (its administrators)."
+        )
+    )
+    async def billing_statement(
+        self,
+        info: Info,
+        month: str,
+        municipality_code: str | None = None,
+        provider_id: strawberry.ID | None = None,
+    ) -> BillingStatement:
+        with arguments():
+            statement = await billing.billing_statement(
+                info.context.principal,
+                billing.parse_month(month),
+                municipality_code=municipality_code,
+                provider_id=filter_uuid(provider_id, "Provider", "provider", "provider_id"),
+            )
+        return BillingStatement.of(statement)

@@ -1,0 +1,474 @@
+"""GraphQL types of contracting: placement requests, contracts, their terms, changes and
+history, and the monthly billing statement."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from marketplace.contracts import billing
+from marketplace.contracts import models as m
+from marketplace.core.clock import today
+from marketplace.core.pagination import PageRequest, page_of
+from schema.context import Info
+from schema.marketplace.offers.types import LegalBasis, Offer, PriceUnit
+from schema.marketplace.organisations.types import Municipality, Provider
+from schema.money import Money
+from schema.relay import Connection, load_by_uuid
+
+RequestStatus = strawberry.enum(
+    m.RequestStatus,
+    name="PlacementRequestStatus",
+    description="pending -> accepted | declined | withdrawn | expired",
+)
+Urgency = strawberry.enum(m.Urgency, name="Urgency")
+DeclineReason = strawberry.enum(m.DeclineReason, name="DeclineReason")
+ContractStatus = strawberry.enum(
+    m.ContractStatus,
+    name="ContractStatus",
+    description="active -> notice_given -> ended; cancelled when notice runs out before the start",
+)
+ChangeStatus = strawberry.enum(m.ChangeStatus, name="ContractChangeStatus")
+
+
+@strawberry.type(description="An add-on service asked for, and how much of it.")
+class RequestedAddOn:
+    name: str
+    quantity: Decimal = strawberry.field(
+        description="Hours a month for an hourly add-on; units a day, month or year otherwise."
+    )
+
+
+@strawberry.type(description="An agreed add-on service at its agreed price.")
+class AgreedAddOn:
+    name: str
+    unit: PriceUnit  # type: ignore[valid-type]
+    price: Money
+    quantity: Decimal
+
+
+@strawberry.type(description="A change in the history of a request or contract.")
+class PlacementEvent:
+    at: datetime.datetime
+    kind: str = strawberry.field(
+        description=(
+            "requested, accepted, declined, withdrawn, expired, signed, notice_given, "
+            "cancelled, ended, change_proposed, change_accepted or change_rejected."
+        )
+    )
+    from_status: str | None
+    to_status: str | None
+    actor: str = strawberry.field(description="Who made it (the token's subject).")
+    actor_organisation: str | None = strawberry.field(description="For which organisation.")
+    actor_role: str | None
+    detail: str
+
+    @classmethod
+    def of(cls, view: m.EventView) -> PlacementEvent:
+        return cls(
+            at=view.at,
+            kind=view.kind,
+            from_status=view.from_status,
+            to_status=view.to_status,
+            actor=view.actor,
+            actor_organisation=view.actor_org,
+            actor_role=view.actor_role,
+            detail=view.detail,
+        )
+
+
+async def _history(info: Info, request_id: object) -> list[PlacementEvent]:
+    events = await info.context.marketplace.placement_history_by_request.load(request_id)  # type: ignore[arg-type]
+    return [PlacementEvent.of(e) for e in events or []]
+
+
+async def _municipality(info: Info, code: str) -> Municipality:
+    view = await info.context.marketplace.municipality_by_code.load(code)
+    assert view is not None  # codes are checked when the request is made
+    return Municipality.from_view(view)
+
+
+@strawberry.interface(
+    description=(
+        "What a placement request and a contract share: the offer, its provider, the buying "
+        "and the paying municipality."
+    )
+)
+class Placement:
+    view: strawberry.Private[Any]
+
+    @strawberry.field(description="The offer; null if it is no longer yours to see.")
+    async def offer(self, info: Info) -> Offer | None:
+        view = await info.context.marketplace.offer_by_id.load(self.view.offer_id)
+        return Offer.of(view) if view else None
+
+    @strawberry.field(description="The offer's provider (driftsherre).")
+    async def provider(self, info: Info) -> Provider | None:
+        view = await info.context.marketplace.provider_by_org.load(self.view.provider_org)
+        return Provider.from_view(view) if view else None
+
+    @strawberry.field(description="The acting municipality (handlekommune).")
+    async def buyer(self, info: Info) -> Municipality:
+        return await _municipality(info, self.view.buyer)
+
+    @strawberry.field(description="The paying municipality (betalingskommune).")
+    async def payer(self, info: Info) -> Municipality:
+        return await _municipality(info, self.view.payer)
+
+
+@strawberry.type(
+    description=(
+        "A municipality's request for a place in an offer for a citizen (henvendelse). Only "
+        "the buying municipality and the offer's provider see it."
+    )
+)
+class PlacementRequest(Placement, relay.Node):
+    id: relay.NodeID[str]
+    citizen_ref: str | None = strawberry.field(
+        description="The buying municipality's case reference (the two parties only)."
+    )
+    cpr_masked: str | None = strawberry.field(
+        description="The citizen's CPR number, masked (010190-****), if one was given."
+    )
+    legal_basis: LegalBasis  # type: ignore[valid-type]
+    desired_start: datetime.date
+    price_level: str | None = strawberry.field(description="null: the base price.")
+    hours_per_month: Decimal | None = strawberry.field(description="For an hourly price.")
+    add_ons: list[RequestedAddOn]
+    urgency: Urgency  # type: ignore[valid-type]
+    message: str
+    individual_plan_ref: str | None
+    follow_up_on: datetime.date | None
+    status: RequestStatus  # type: ignore[valid-type]
+    decline_reason: DeclineReason | None  # type: ignore[valid-type]
+    decline_text: str
+    expires_on: datetime.date = strawberry.field(
+        description="An unanswered request expires after this day."
+    )
+    created_at: datetime.datetime
+    answered_at: datetime.datetime | None
+    view: strawberry.Private[m.RequestView]
+
+    @classmethod
+    def of(cls, view: m.RequestView) -> PlacementRequest:
+        return cls(
+            id=str(view.id),
+            citizen_ref=view.citizen_ref,
+            cpr_masked=view.cpr_masked,
+            legal_basis=view.legal_basis,
+            desired_start=view.desired_start,
+            price_level=view.price_level,
+            hours_per_month=view.hours_per_month,
+            add_ons=[RequestedAddOn(name=a.name, quantity=a.quantity) for a in view.add_ons],
+            urgency=view.urgency,
+            message=view.message,
+            individual_plan_ref=view.individual_plan_ref,
+            follow_up_on=view.follow_up_on,
+            status=view.status,
+            decline_reason=view.decline_reason,
+            decline_text=view.decline_text,
+            expires_on=view.expires_on,
+            created_at=view.created_at,
+            answered_at=view.answered_at,
+            view=view,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[PlacementRequest | None]:
+        return await load_by_uuid(
+            info.context.marketplace.placement_request_by_id, node_ids, cls.of
+        )
+
+    @strawberry.field(description="The contract the request became, once accepted.")
+    async def contract(self, info: Info) -> Contract | None:
+        if self.view.contract_id is None:
+            return None
+        view = await info.context.marketplace.contract_by_id.load(self.view.contract_id)
+        return Contract.of(view) if view else None
+
+    @strawberry.field(description="Every change of state: who, for which organisation, when.")
+    async def history(self, info: Info) -> list[PlacementEvent]:
+        return await _history(info, self.view.id)
+
+
+@strawberry.type(description="The agreed price from a day on, and the agreed add-ons.")
+class ContractTerm:
+    valid_from: datetime.date
+    price_level: str | None = strawberry.field(description="null: the base price.")
+    special_arrangement: bool = strawberry.field(
+        description="An individually priced special arrangement (særforanstaltning)."
+    )
+    unit: PriceUnit  # type: ignore[valid-type]
+    price: Money = strawberry.field(
+        description="The agreed price in the term's first year; later years follow their price list."
+    )
+    quantity: Decimal = strawberry.field(description="Hours a month for an hourly price, else 1.")
+    vat_included: bool
+    add_ons: list[AgreedAddOn]
+
+    @classmethod
+    def of(cls, view: m.TermView) -> ContractTerm:
+        return cls(
+            valid_from=view.valid_from,
+            price_level=view.price_level,
+            special_arrangement=view.special_arrangement,
+            unit=view.unit,
+            price=Money.from_ore(view.price_ore),
+            quantity=view.quantity,
+            vat_included=view.vat_included,
+            add_ons=[
+                AgreedAddOn(
+                    name=a.name, unit=a.unit, price=Money.from_ore(a.price_ore), quantity=a.quantity
+                )
+                for a in view.add_ons
+            ],
+        )
+
+
+@strawberry.type(description="A change one party proposed after signing.")
+class ContractChange(relay.Node):
+    id: relay.NodeID[str]
+    status: ChangeStatus  # type: ignore[valid-type]
+    effective_from: datetime.date | None
+    changes_price_level: bool
+    price_level: str | None
+    add_ons: list[RequestedAddOn] | None
+    end_date: datetime.date | None
+    reason: str
+    proposed_by: str = strawberry.field(description="The proposing organisation's code.")
+    proposed_at: datetime.datetime
+    responded_by: str | None
+    responded_at: datetime.datetime | None
+    response_reason: str
+    view: strawberry.Private[m.ChangeView]
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[ContractChange | None]:
+        return await load_by_uuid(info.context.marketplace.change_by_id, node_ids, cls.of)
+
+    @classmethod
+    def of(cls, view: m.ChangeView) -> ContractChange:
+        return cls(
+            id=str(view.id),
+            status=view.status,
+            effective_from=view.effective_from,
+            changes_price_level=view.changes_level,
+            price_level=view.price_level,
+            add_ons=(
+                [RequestedAddOn(name=a.name, quantity=a.quantity) for a in view.add_ons]
+                if view.add_ons is not None
+                else None
+            ),
+            end_date=view.end_date,
+            reason=view.reason,
+            proposed_by=view.proposed_by_org,
+            proposed_at=view.proposed_at,
+            responded_by=view.responded_by_org,
+            responded_at=view.responded_at,
+            response_reason=view.response_reason,
+            view=view,
+        )
+
+
+@strawberry.type(
+    description=(
+        "The contract for one citizen's placement (kontrakt pr. borger). Only the buying "
+        "municipality and the contracted provider see it."
+    )
+)
+class Contract(Placement, relay.Node):
+    id: relay.NodeID[str]
+    citizen_ref: str | None
+    cpr_masked: str | None
+    legal_basis: LegalBasis  # type: ignore[valid-type]
+    start_date: datetime.date
+    end_date: datetime.date | None = strawberry.field(description="null until notice is given.")
+    status: ContractStatus  # type: ignore[valid-type]
+    notice_period_days: int
+    bill_first_day: bool = strawberry.field(description="Whether the first day is billed.")
+    bill_last_day: bool = strawberry.field(description="Whether the last day is billed.")
+    rules_source: str = strawberry.field(
+        description="Where the notice and billing rules come from."
+    )
+    notice_given_on: datetime.date | None
+    notice_given_by: str | None = strawberry.field(description="The organisation that gave notice.")
+    individual_plan_ref: str | None
+    follow_up_on: datetime.date | None
+    terms: list[ContractTerm] = strawberry.field(description="The agreed terms, oldest first.")
+    created_at: datetime.datetime
+    view: strawberry.Private[m.ContractView]
+
+    @classmethod
+    def of(cls, view: m.ContractView) -> Contract:
+        return cls(
+            id=str(view.id),
+            citizen_ref=view.citizen_ref,
+            cpr_masked=view.cpr_masked,
+            legal_basis=view.legal_basis,
+            start_date=view.start_date,
+            end_date=view.end_date,
+            status=view.status,
+            notice_period_days=view.notice_days,
+            bill_first_day=view.bill_first_day,
+            bill_last_day=view.bill_last_day,
+            rules_source=view.rules_source,
+            notice_given_on=view.notice_given_on,
+            notice_given_by=view.notice_given_by,
+            individual_plan_ref=view.individual_plan_ref,
+            follow_up_on=view.follow_up_on,
+            terms=[ContractTerm.of(t) for t in view.terms],
+            created_at=view.created_at,
+            view=view,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Contract | None]:
+        return await load_by_uuid(info.context.marketplace.contract_by_id, node_ids, cls.of)
+
+    @strawberry.field(description="The term in force on a day (today when left out).")
+    def term_on(self, date: datetime.date | None = None) -> ContractTerm | None:
+        day = date or today()
+        current = [t for t in self.view.terms if t.valid_from <= day]
+        return ContractTerm.of(current[-1]) if current else None
+
+    @strawberry.field(description="The request the contract came from.")
+    async def request(self, info: Info) -> PlacementRequest | None:
+        view = await info.context.marketplace.placement_request_by_id.load(self.view.request_id)
+        return PlacementRequest.of(view) if view else None
+
+    @strawberry.field(description="Changes proposed after signing, oldest first.")
+    async def changes(self, info: Info) -> list[ContractChange]:
+        found = await info.context.marketplace.changes_by_contract.load(self.view.id)
+        return [ContractChange.of(c) for c in found or []]
+
+    @strawberry.field(description="Every change of state of the request and the contract.")
+    async def history(self, info: Info) -> list[PlacementEvent]:
+        return await _history(info, self.view.request_id)
+
+
+@strawberry.type(description="One priced part of a billing line: the base price or an add-on.")
+class BillingCharge:
+    name: str
+    unit: PriceUnit  # type: ignore[valid-type]
+    quantity: Decimal
+    unit_price: Money
+    days: int = strawberry.field(description="Billed days the charge covers.")
+    amount: Money
+
+
+@strawberry.type(description="What one contract costs in the month.")
+class BillingLine:
+    citizen_ref: str | None
+    cpr_masked: str | None
+    legal_basis: LegalBasis  # type: ignore[valid-type]
+    period_start: datetime.date
+    period_end: datetime.date
+    days: int = strawberry.field(description="Billed days in the month.")
+    vat_included: bool
+    charges: list[BillingCharge]
+    base: Money
+    add_ons: Money
+    total: Money
+    line: strawberry.Private[billing.BillingLine]
+
+    @classmethod
+    def of(cls, line: billing.BillingLine) -> BillingLine:
+        return cls(
+            citizen_ref=line.citizen_ref,
+            cpr_masked=line.cpr_masked,
+            legal_basis=m.LegalBasis(line.legal_basis),
+            period_start=line.period_start,
+            period_end=line.period_end,
+            days=line.days,
+            vat_included=line.vat_included,
+            charges=[
+                BillingCharge(
+                    name=c.name,
+                    unit=c.unit,
+                    quantity=c.quantity,
+                    unit_price=Money.from_ore(c.unit_price_ore),
+                    days=c.days,
+                    amount=Money.from_ore(c.amount_ore),
+                )
+                for c in line.charges
+            ],
+            base=Money.from_ore(line.base_ore),
+            add_ons=Money.from_ore(line.add_ons_ore),
+            total=Money.from_ore(line.total_ore),
+            line=line,
+        )
+
+    @strawberry.field
+    async def contract(self, info: Info) -> Contract | None:
+        view = await info.context.marketplace.contract_by_id.load(self.line.contract_id)
+        return Contract.of(view) if view else None
+
+    @strawberry.field
+    async def offer(self, info: Info) -> Offer | None:
+        view = await info.context.marketplace.offer_by_id.load(self.line.offer_id)
+        return Offer.of(view) if view else None
+
+
+@strawberry.type(description="The lines of one legal basis, summed.")
+class BillingSubtotal:
+    legal_basis: LegalBasis  # type: ignore[valid-type]
+    lines: int
+    total: Money
+
+
+@strawberry.type(
+    description=(
+        "A month's billing statement: for a municipality, the contracts it pays for; for a "
+        "provider, the contracts it bills. Lines are ordered by legal basis and start."
+    )
+)
+class BillingStatement:
+    month: str = strawberry.field(description="YYYY-MM")
+    total: Money
+    subtotals: list[BillingSubtotal] = strawberry.field(description="Per legal basis.")
+    statement: strawberry.Private[billing.BillingStatement]
+
+    @classmethod
+    def of(cls, statement: billing.BillingStatement) -> BillingStatement:
+        return cls(
+            month=statement.month.strftime("%Y-%m"),
+            total=Money.from_ore(statement.total_ore),
+            subtotals=[
+                BillingSubtotal(
+                    legal_basis=m.LegalBasis(s.legal_basis),
+                    lines=s.lines,
+                    total=Money.from_ore(s.total_ore),
+                )
+                for s in statement.subtotals
+            ],
+            statement=statement,
+        )
+
+    @strawberry.field(description="The paying municipality, for a municipality's statement.")
+    async def municipality(self, info: Info) -> Municipality | None:
+        code = self.statement.municipality_code
+        return await _municipality(info, code) if code else None
+
+    @strawberry.field(description="The provider, for a provider's statement.")
+    async def provider(self, info: Info) -> Provider | None:
+        org = self.statement.provider_org
+        if org is None:
+            return None
+        view = await info.context.marketplace.provider_by_org.load(org)
+        return Provider.from_view(view) if view else None
+
+    @strawberry.field(description="One line per contract with billed days in the month.")
+    def lines(self, first: int | None = None, after: str | None = None) -> Connection[BillingLine]:
+        page = page_of(self.statement.lines, PageRequest.of(first, after))
+        return Connection.of(page, BillingLine.of)

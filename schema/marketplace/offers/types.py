@@ -1,0 +1,449 @@
+"""GraphQL types of the offer catalogue."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+from marketplace.core.pagination import PageRequest
+from marketplace.offers import models as m
+from marketplace.offers import pricing
+from marketplace.offers.taxonomy import BasisKind as DomainBasisKind
+from marketplace.offers.taxonomy import LegalBasis as DomainLegalBasis
+from marketplace.offers.taxonomy import LegalBasisInfo as DomainLegalBasisInfo
+from marketplace.offers.taxonomy import SupervisingAuthority as DomainAuthority
+from marketplace.offers.taxonomy import legal_bases
+from schema.context import Info
+from schema.marketplace.organisations.types import Address, Coordinates, Municipality, Provider
+from schema.money import Money
+from schema.relay import Connection, load_by_uuid
+
+OfferCategory = strawberry.enum(m.OfferCategory, name="OfferCategory")
+AgeSegment = strawberry.enum(m.AgeSegment, name="AgeSegment")
+OfferStatus = strawberry.enum(
+    m.OfferStatus, name="OfferStatus", description="draft -> published -> suspended -> closed"
+)
+UniqueOfferStatus = strawberry.enum(
+    m.UniqueOfferStatus,
+    name="UniqueOfferStatus",
+    description="Unique offers: in the reinforced cooperation, or in the emergency track (nødspor).",
+)
+SpecialCondition = strawberry.enum(m.SpecialCondition, name="SpecialCondition")
+ApprovalStatus = strawberry.enum(
+    m.ApprovalStatus, name="ApprovalStatus", description="The socialtilsyn's decision."
+)
+PriceUnit = strawberry.enum(m.PriceUnit, name="PriceUnit")
+LegalBasis = strawberry.enum(
+    DomainLegalBasis,
+    name="LegalBasis",
+    description="A paragraph of Serviceloven (SEL), Barnets lov (BL) or a related act.",
+)
+LegalBasisKind = strawberry.enum(DomainBasisKind, name="LegalBasisKind")
+SupervisingAuthority = strawberry.enum(
+    DomainAuthority,
+    name="SupervisingAuthority",
+    description="Who supervises: the socialtilsyn (social supervisory authority) or the municipality.",
+)
+
+
+@strawberry.type(description="A legal basis with its paragraph, title and supervising authority.")
+class LegalBasisInfo:
+    code: LegalBasis  # type: ignore[valid-type]
+    law: str
+    paragraph: str
+    title_da: str
+    title_en: str
+    kind: LegalBasisKind  # type: ignore[valid-type]
+    supervising_authority: SupervisingAuthority  # type: ignore[valid-type]
+    socialtilsyn_when_residential: bool = strawberry.field(
+        description="Supervised by the socialtilsyn when delivered in a residential setting."
+    )
+    historical: bool = strawberry.field(description="Repealed or replaced; not for new offers.")
+
+    @classmethod
+    def of(cls, info: DomainLegalBasisInfo) -> LegalBasisInfo:
+        return cls(
+            code=info.basis,
+            law=info.law,
+            paragraph=info.paragraph,
+            title_da=info.title_da,
+            title_en=info.title_en,
+            kind=info.kind,
+            supervising_authority=info.authority,
+            socialtilsyn_when_residential=info.socialtilsyn_when_residential,
+            historical=info.historical,
+        )
+
+
+@strawberry.type(description="A target group (målgruppe) from KL's FFB terminology.")
+class TargetGroup:
+    code: str = strawberry.field(description="The FFB concept code (a UUID).")
+    label_da: str
+    label_en: str = strawberry.field(description="English gloss.")
+    group_da: str = strawberry.field(description="Its group: physical, mental, social ...")
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> TargetGroup:
+        return cls(
+            code=row["code"],
+            label_da=row["label_da"],
+            label_en=row["label_en"],
+            group_da=row["group_da"],
+        )
+
+
+@strawberry.type(description="A service type (ydelsestype) from Tilbudsportalen's list of 12.")
+class ServiceType:
+    code: str
+    label_da: str
+    label_en: str
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> ServiceType:
+        return cls(code=row["code"], label_da=row["label_da"], label_en=row["label_en"])
+
+
+@strawberry.type(description="The socialtilsyn's approval of the offer.")
+class Approval:
+    status: ApprovalStatus  # type: ignore[valid-type]
+    approved_places: int | None
+    approved_on: datetime.date | None
+
+
+@strawberry.type(description="Places: capacity, places in use today and free places.")
+class Capacity:
+    places: int = strawberry.field(description="Places the offer has.")
+    occupied: int = strawberry.field(
+        description="Places in use today: under contract here, and declared by the provider."
+    )
+    contracted: int = strawberry.field(description="Places under contracts made here, today.")
+    declared: int = strawberry.field(
+        description="Places the provider declares in use outside contracts made here."
+    )
+    free: int = strawberry.field(description="Places free today: places minus occupied.")
+    expected_free_from: datetime.date | None = strawberry.field(
+        description="When the provider expects a place to be free, if none is now."
+    )
+
+
+@strawberry.type(description="A price level (takstniveau) and what it covers.")
+class PriceLevel:
+    name: str
+    covers: str
+    price: Money
+
+
+@strawberry.type(description="An add-on service (tillægsydelse) with its own price.")
+class AddOn:
+    name: str
+    description: str
+    unit: PriceUnit  # type: ignore[valid-type]
+    price: Money
+
+
+def _percent(bp: int | None) -> Decimal | None:
+    return None if bp is None else (Decimal(bp) / 100).quantize(Decimal("0.01"))
+
+
+@strawberry.type(
+    description=(
+        "A version of an offer's price list (takster) for a calendar year. Versions are never "
+        "edited: a correction is a new version with a reason."
+    )
+)
+class PriceList:
+    year: int
+    version: int
+    valid_from: datetime.date = strawberry.field(description="First day this version is in force.")
+    unit: PriceUnit  # type: ignore[valid-type]
+    base_price: Money = strawberry.field(description="The base price (grundtakst).")
+    levels: list[PriceLevel]
+    add_ons: list[AddOn]
+    accepts_special_arrangements: bool = strawberry.field(
+        description="Whether individually priced special arrangements (særforanstaltninger) are accepted."
+    )
+    vat_included: bool
+    overhead_percent: Decimal | None
+    budgeted_occupancy_percent: Decimal | None
+    notice_days: int | None = strawberry.field(
+        description="The provider's notice period, where no regional agreement applies."
+    )
+    bill_first_day: bool | None
+    bill_last_day: bool | None
+    reason: str
+    published_at: datetime.datetime
+    in_use: bool = strawberry.field(description="A contract refers to this version.")
+
+    @classmethod
+    def of(cls, view: m.PriceListView) -> PriceList:
+        return cls(
+            year=view.year,
+            version=view.version,
+            valid_from=view.valid_from,
+            unit=view.unit,
+            base_price=Money.from_ore(view.base_price_ore),
+            levels=[
+                PriceLevel(name=lv.name, covers=lv.covers, price=Money.from_ore(lv.price_ore))
+                for lv in view.levels
+            ],
+            add_ons=[
+                AddOn(
+                    name=a.name,
+                    description=a.description,
+                    unit=a.unit,
+                    price=Money.from_ore(a.price_ore),
+                )
+                for a in view.add_ons
+            ],
+            accepts_special_arrangements=view.accepts_special_arrangements,
+            vat_included=view.vat_included,
+            overhead_percent=_percent(view.overhead_bp),
+            budgeted_occupancy_percent=_percent(view.budgeted_occupancy_bp),
+            notice_days=view.notice_days,
+            bill_first_day=view.bill_first_day,
+            bill_last_day=view.bill_last_day,
+            reason=view.reason,
+            published_at=view.published_at,
+            in_use=view.locked_at is not None,
+        )
+
+
+@strawberry.type(description="The price in force on a day.")
+class Price:
+    amount: Money
+    unit: PriceUnit  # type: ignore[valid-type]
+    level: str | None = strawberry.field(description="The price level; null for the base price.")
+    vat_included: bool
+    price_list: PriceList
+
+
+@strawberry.type(description="A change in an offer's history.")
+class OfferEvent:
+    at: datetime.datetime
+    kind: str = strawberry.field(
+        description=(
+            "created, updated, published, suspended, closed, price_list_published, or (to "
+            "signed-in users) special_condition_approved and unique_status."
+        )
+    )
+    from_status: OfferStatus | None  # type: ignore[valid-type]
+    to_status: OfferStatus | None  # type: ignore[valid-type]
+    reason: str
+    detail: str
+    actor: str | None = strawberry.field(
+        description=(
+            "Who made the change (the token's subject): shown to the organisation that made "
+            "it and to the registry administrator, null to others."
+        )
+    )
+    fields: list[str] = strawberry.field(description="Fields an update changed.")
+
+    @classmethod
+    def of(cls, view: m.OfferEventView) -> OfferEvent:
+        return cls(
+            at=view.at,
+            kind=view.kind,
+            from_status=view.from_status,
+            to_status=view.to_status,
+            reason=view.reason,
+            detail=view.detail,
+            actor=view.actor,
+            fields=view.fields,
+        )
+
+
+@strawberry.type(
+    description=(
+        "An offer (tilbud): what a provider sells, to whom, where, under which paragraphs, "
+        "with its capacity and yearly prices."
+    )
+)
+class Offer(relay.Node):
+    id: relay.NodeID[str]
+    name: str
+    description: str = strawberry.field(description="What the base price covers.")
+    category: OfferCategory  # type: ignore[valid-type]
+    age_segment: AgeSegment  # type: ignore[valid-type]
+    min_age: int
+    max_age: int
+    status: OfferStatus  # type: ignore[valid-type]
+    is_demo: bool = strawberry.field(description="True for fictitious demo data.")
+    approval: Approval
+    unique_status: UniqueOfferStatus  # type: ignore[valid-type]
+    special_conditions: list[SpecialCondition]  # type: ignore[valid-type]
+    address: Address | None
+    coordinates: Coordinates | None
+    published_at: datetime.datetime | None
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    view: strawberry.Private[m.OfferView]
+
+    @classmethod
+    def of(cls, view: m.OfferView) -> Offer:
+        address = (
+            Address(
+                street_address=view.street_address, postal_code=view.postal_code, city=view.city
+            )
+            if view.street_address and view.postal_code and view.city
+            else None
+        )
+        coordinates = (
+            Coordinates(latitude=view.latitude, longitude=view.longitude)
+            if view.latitude is not None and view.longitude is not None
+            else None
+        )
+        return cls(
+            id=str(view.id),
+            name=view.name,
+            description=view.description,
+            category=view.category,
+            age_segment=view.age_segment,
+            min_age=view.min_age,
+            max_age=view.max_age,
+            status=view.status,
+            is_demo=view.is_demo,
+            approval=Approval(
+                status=view.approval_status,
+                approved_places=view.approved_places,
+                approved_on=view.approved_on,
+            ),
+            unique_status=view.unique_status,
+            special_conditions=view.special_conditions,
+            address=address,
+            coordinates=coordinates,
+            published_at=view.published_at,
+            created_at=view.created_at,
+            updated_at=view.updated_at,
+            view=view,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Offer | None]:
+        return await load_by_uuid(info.context.marketplace.offer_by_id, node_ids, cls.of)
+
+    async def _relations(self, info: Info) -> m.OfferRelations:
+        relations = await info.context.marketplace.offer_relations.load(self.view.id)
+        return relations or m.OfferRelations()
+
+    @strawberry.field
+    async def capacity(self, info: Info) -> Capacity:
+        contracted = await info.context.marketplace.contracted_places_by_offer.load(self.view.id)
+        declared = self.view.occupied_places
+        occupied = declared + (contracted or 0)
+        return Capacity(
+            places=self.view.capacity_places,
+            occupied=occupied,
+            contracted=contracted or 0,
+            declared=declared,
+            free=max(self.view.capacity_places - occupied, 0),
+            expected_free_from=self.view.expected_free_from,
+        )
+
+    @strawberry.field
+    async def provider(self, info: Info) -> Provider:
+        view = await info.context.marketplace.provider_by_id.load(self.view.provider_id)
+        assert view is not None  # enforced by the foreign key
+        return Provider.from_view(view)
+
+    @strawberry.field(description="The municipality the offer lies in (beliggenhedskommune).")
+    async def municipality(self, info: Info) -> Municipality | None:
+        if self.view.municipality_code is None:
+            return None
+        view = await info.context.marketplace.municipality_by_code.load(self.view.municipality_code)
+        return Municipality.from_view(view) if view else None
+
+    @strawberry.field
+    async def legal_bases(self, info: Info) -> list[LegalBasisInfo]:
+        relations = await self._relations(info)
+        return [LegalBasisInfo.of(legal_bases()[b]) for b in relations.legal_bases]
+
+    @strawberry.field(description="Derived from the legal bases.")
+    async def supervising_authority(self, info: Info) -> SupervisingAuthority | None:  # type: ignore[valid-type]
+        relations = await self._relations(info)
+        return m.supervising_authority(self.view.category, relations.legal_bases)
+
+    @strawberry.field
+    async def service_types(self, info: Info) -> list[ServiceType]:
+        relations = await self._relations(info)
+        rows = await info.context.marketplace.service_type_by_code.load_many(
+            relations.service_types
+        )
+        return [ServiceType.of(r) for r in rows if r]
+
+    @strawberry.field(description="Target groups, the primary one first.")
+    async def target_groups(self, info: Info) -> list[TargetGroup]:
+        relations = await self._relations(info)
+        rows = await info.context.marketplace.target_group_by_code.load_many(
+            relations.target_groups
+        )
+        return [TargetGroup.of(r) for r in rows if r]
+
+    @strawberry.field
+    async def primary_target_group(self, info: Info) -> TargetGroup | None:
+        relations = await self._relations(info)
+        if relations.primary_target_group is None:
+            return None
+        row = await info.context.marketplace.target_group_by_code.load(
+            relations.primary_target_group
+        )
+        return TargetGroup.of(row) if row else None
+
+    @strawberry.field(description="Methods and approaches (faglig tilgang og metode).")
+    async def methods(self, info: Info) -> list[str]:
+        return (await self._relations(info)).methods
+
+    async def _versions(self, info: Info, year: int) -> list[m.PriceListView]:
+        versions = await info.context.marketplace.price_lists_by_offer_year.load(
+            (self.view.id, year)
+        )
+        return versions or []
+
+    @strawberry.field(
+        description="The latest version of the price list for a year, or a given version."
+    )
+    async def price_list(
+        self, info: Info, year: int, version: int | None = None
+    ) -> PriceList | None:
+        versions = await self._versions(info, year)
+        if version is not None:
+            chosen = next((v for v in versions if v.version == version), None)
+        else:
+            chosen = pricing.latest(versions, year)
+        return PriceList.of(chosen) if chosen else None
+
+    @strawberry.field(description="Every version of the price list for a year, oldest first.")
+    async def price_list_versions(self, info: Info, year: int) -> list[PriceList]:
+        return [PriceList.of(v) for v in await self._versions(info, year)]
+
+    @strawberry.field(description="The price in force on a day, at a level or the base price.")
+    async def price_for(
+        self, info: Info, date: datetime.date, level: str | None = None
+    ) -> Price | None:
+        found = pricing.quote(await self._versions(info, date.year), date, level)
+        if found is None:
+            return None
+        return Price(
+            amount=Money.from_ore(found.amount_ore),
+            unit=found.unit,
+            level=found.level,
+            vat_included=found.vat_included,
+            price_list=PriceList.of(found.price_list),
+        )
+
+    @strawberry.field(description="Every change to the offer, oldest first.")
+    async def history(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[OfferEvent]:
+        page = PageRequest.of(first, after)
+        loaded = await info.context.marketplace.history_by_offer.load(
+            (self.view.id, page.first, page.after)
+        )
+        assert loaded is not None
+        return Connection.of(loaded, OfferEvent.of)
