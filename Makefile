@@ -33,10 +33,11 @@ run: seed ## Set up, migrate, load demo data and serve on http://$(HOST):$(PORT)
 test: install ## Run the suite on SQLite, then on PostgreSQL when it is reachable
 	PYTHON=$(BIN)/python bash scripts/test.sh
 
-lint: install ## ruff (lint and format check) and mypy
+lint: install ## ruff (lint and format check), mypy, and no function over 60 lines
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/python scripts/check_shape.py
 
 format: install ## Format and autofix with ruff
 	$(BIN)/ruff format .
