@@ -81,7 +81,7 @@ from marketplace.contracts.tables import (  # noqa: E402
     PlacementRequest,
 )
 from marketplace.core import audit  # noqa: E402
-from marketplace.core.db import migrate  # noqa: E402
+from marketplace.core.db import engine, migrate  # noqa: E402
 from marketplace.core.identity import Role  # noqa: E402
 from marketplace.core.settings import Settings, get_settings  # noqa: E402
 from marketplace.core.tables import (  # noqa: E402
@@ -256,3 +256,27 @@ def gql(client: httpx.AsyncClient) -> GraphQL:
         return body
 
     return run
+
+
+@pytest.fixture
+def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every SQL statement the test's code runs from here on (but the per-request rate-limit
+    counter, which is the HTTP face's and not the operation's work)."""
+    seen: list[str] = []
+    engine_class = type(engine())
+    original = engine_class.run_querystring
+
+    async def counting(self: Any, querystring: Any, *args: Any, **kwargs: Any) -> Any:
+        text = str(querystring)
+        if "rate_limit_window" not in text:
+            seen.append(text)
+        return await original(self, querystring, *args, **kwargs)
+
+    monkeypatch.setattr(engine_class, "run_querystring", counting)
+    return seen
+
+
+def writes(statements: list[str]) -> list[str]:
+    """The statements that change data."""
+    verbs = ("INSERT", "UPDATE", "DELETE")
+    return [s for s in statements if s.lstrip().upper().startswith(verbs)]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
+import getpass
 import os
 import subprocess
 import sys
@@ -12,7 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from marketplace.contracts.tables import PlacementRequest
+from marketplace.core import audit
+from marketplace.core.tables import AuditRecord
 from tests.conftest import _PG_ADMIN_URL, BACKEND, _pg_admin, _with_database
+from tests.marketplace.contracts.world import build_market, request_place
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,3 +104,46 @@ def test_token_command_signs_a_token_and_refuses_bad_organisations(
     bad = socialmarked(fresh_database, "token", "--org", "1081", "--role", "purchaser")
     assert bad.returncode == 2
     assert "municipality" in bad.stderr
+
+
+async def test_an_operators_change_is_audited_under_their_name(database: None) -> None:
+    """A change made on the command line is in the audit trail like any other: the operator
+    (cli:<login>) in the system's chain, the client (never its secret) as the object."""
+    env = dict(os.environ)
+    made = socialmarked(
+        env, "client", "create", "--org", "851", "--role", "purchaser", "--name", "Sagssystem"
+    )
+    assert made.returncode == 0, made.stderr
+    client_id = made.stdout.split("client_id=")[1].split()[0]
+    secret = made.stdout.split("client_secret=")[1].split()[0]
+    revoked = socialmarked(env, "client", "revoke", client_id)
+    assert revoked.returncode == 0, revoked.stderr
+
+    records = await AuditRecord.select().order_by(AuditRecord.seq).run()
+    assert [(r["org"], r["operation"], r["object_type"], r["object_id"]) for r in records] == [
+        ("system", "clientCreate", "OAuthClient", client_id),
+        ("system", "clientRevoke", "OAuthClient", client_id),
+    ]
+    assert {r["subject"] for r in records} == {f"cli:{getpass.getuser()}"}
+    assert records[1]["before_digest"] == records[0]["after_digest"]
+    assert secret not in str(records)
+    assert await audit.verify() == (2, [])
+
+
+async def test_the_tick_command_does_the_calendars_work(database: None) -> None:
+    market = await build_market()
+    request = await request_place(market.offer_id)
+
+    ticked = socialmarked(
+        dict(os.environ),
+        "tick",
+        "--day",
+        (request.expires_on + datetime.timedelta(days=1)).isoformat(),
+    )
+
+    assert ticked.returncode == 0, ticked.stderr
+    assert "placement requests expired: 1" in ticked.stderr
+    stored = await PlacementRequest.select(PlacementRequest.status).first().run()
+    assert stored == {"status": "expired"}
+    [record] = await AuditRecord.select().where(AuditRecord.org == "system").run()
+    assert (record["subject"], record["operation"]) == ("system", "placementRequestExpire")

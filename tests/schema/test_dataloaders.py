@@ -1,11 +1,6 @@
 """Lists cost a fixed number of SQL statements, whatever their length (no N+1)."""
 
-from typing import Any
-
-import pytest
-
 from demo.providers import seed_demo_providers
-from marketplace.core.db import engine
 from tests.conftest import GraphQL
 
 PROVIDERS = """
@@ -16,22 +11,6 @@ query ($first: Int) {
   }
 }
 """
-
-
-@pytest.fixture
-def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    seen: list[str] = []
-    engine_class = type(engine())
-    original = engine_class.run_querystring
-
-    async def counting(self: Any, querystring: Any, *args: Any, **kwargs: Any) -> Any:
-        text = str(querystring)
-        if "rate_limit_window" not in text:  # the per-request counter, not the query's work
-            seen.append(text)
-        return await original(self, querystring, *args, **kwargs)
-
-    monkeypatch.setattr(engine_class, "run_querystring", counting)
-    return seen
 
 
 async def test_provider_list_statements_do_not_grow_with_the_page(
