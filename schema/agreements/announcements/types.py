@@ -37,7 +37,7 @@ async def _groups(info: Info, codes: list[str]) -> list[TargetGroup]:
 async def _region(info: Info, code: str) -> Region:
     view = await info.context.marketplace.region_by_code.load(code)
     assert view is not None
-    return Region.from_view(view)
+    return Region.of(view)
 
 
 @strawberry.type(description="The national estimate of a target group's size, where known.")

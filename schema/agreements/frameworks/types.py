@@ -368,7 +368,7 @@ class Agreement(relay.Node):
     async def region(self, info: Info) -> Region:
         view = await info.context.marketplace.region_by_code.load(self.view.region_code)
         assert view is not None
-        return Region.from_view(view)
+        return Region.of(view)
 
     @strawberry.field(description="Every version of the rules, in force order.")
     async def rule_sets(self, info: Info) -> list[RuleSet]:

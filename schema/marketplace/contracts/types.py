@@ -90,7 +90,7 @@ async def _history(info: Info, request_id: object) -> list[PlacementEvent]:
 async def _municipality(info: Info, code: str) -> Municipality:
     view = await info.context.marketplace.municipality_by_code.load(code)
     assert view is not None  # codes are checked when the request is made
-    return Municipality.from_view(view)
+    return Municipality.of(view)
 
 
 @strawberry.interface(
@@ -110,7 +110,7 @@ class Placement:
     @strawberry.field(description="The offer's provider (driftsherre).")
     async def provider(self, info: Info) -> Provider | None:
         view = await info.context.marketplace.provider_by_org.load(self.view.provider_org)
-        return Provider.from_view(view) if view else None
+        return Provider.of(view) if view else None
 
     @strawberry.field(description="The acting municipality (handlekommune).")
     async def buyer(self, info: Info) -> Municipality:
@@ -466,7 +466,7 @@ class BillingStatement:
         if org is None:
             return None
         view = await info.context.marketplace.provider_by_org.load(org)
-        return Provider.from_view(view) if view else None
+        return Provider.of(view) if view else None
 
     @strawberry.field(description="One line per contract with billed days in the month.")
     def lines(self, first: int | None = None, after: str | None = None) -> Connection[BillingLine]:

@@ -13,6 +13,7 @@ from marketplace.organisations import service as organisations
 from marketplace.organisations.models import MunicipalityView, ProviderView, RegionView
 from marketplace.organisations.tables import OwnerType as DomainOwnerType
 from schema.context import Info
+from schema.convert import FromView, from_view
 from schema.relay import load_by_uuid
 
 OwnerType = strawberry.enum(
@@ -23,13 +24,13 @@ OrgKind = strawberry.enum(DomainOrgKind, name="OrgKind", description="Kind of or
 
 
 @strawberry.type(description="Geographic coordinates in WGS 84 degrees.")
-class Coordinates:
+class Coordinates(FromView):
     latitude: float
     longitude: float
 
 
 @strawberry.type(description="A Danish postal address.")
-class Address:
+class Address(FromView):
     street_address: str
     postal_code: str
     city: str
@@ -42,8 +43,8 @@ class Region(relay.Node):
     name: str
 
     @classmethod
-    def from_view(cls, view: RegionView) -> Region:
-        return cls(node_id=view.code, code=view.code, name=view.name)
+    def of(cls, view: RegionView) -> Region:
+        return from_view(cls, view, node_id=view.code)
 
     @strawberry.field(description="How many municipalities the region has.")
     async def municipality_count(self, info: Info) -> int:
@@ -55,7 +56,7 @@ class Region(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Region | None]:
         views = await info.context.marketplace.region_by_code.load_many(list(node_ids))
-        return [cls.from_view(v) if v else None for v in views]
+        return [cls.of(v) if v else None for v in views]
 
 
 @strawberry.type(description="One of the 98 Danish municipalities (kommuner).")
@@ -68,28 +69,21 @@ class Municipality(relay.Node):
     region_code: strawberry.Private[str]
 
     @classmethod
-    def from_view(cls, view: MunicipalityView) -> Municipality:
-        return cls(
-            node_id=view.code,
-            code=view.code,
-            name=view.name,
-            seat=view.seat,
-            coordinates=Coordinates(latitude=view.latitude, longitude=view.longitude),
-            region_code=view.region_code,
-        )
+    def of(cls, view: MunicipalityView) -> Municipality:
+        return from_view(cls, view, node_id=view.code, coordinates=Coordinates.of(view))
 
     @strawberry.field
     async def region(self, info: Info) -> Region:
         view = await info.context.marketplace.region_by_code.load(self.region_code)
         assert view is not None  # enforced by the foreign key
-        return Region.from_view(view)
+        return Region.of(view)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Municipality | None]:
         views = await info.context.marketplace.municipality_by_code.load_many(list(node_ids))
-        return [cls.from_view(v) if v else None for v in views]
+        return [cls.of(v) if v else None for v in views]
 
 
 @strawberry.type(
@@ -116,30 +110,14 @@ class Provider(relay.Node):
     municipality_code: strawberry.Private[str]
 
     @classmethod
-    def from_view(cls, view: ProviderView) -> Provider:
-        return cls(
-            id=str(view.id),
-            org_code=view.org_code,
-            name=view.name,
-            owner_type=view.owner_type,
-            cvr=view.cvr,
-            address=Address(
-                street_address=view.street_address, postal_code=view.postal_code, city=view.city
-            ),
-            coordinates=Coordinates(latitude=view.latitude, longitude=view.longitude),
-            email=view.email,
-            phone=view.phone,
-            website=view.website,
-            description=view.description,
-            is_demo=view.is_demo,
-            municipality_code=view.municipality_code,
-        )
+    def of(cls, view: ProviderView) -> Provider:
+        return from_view(cls, view, address=Address.of(view), coordinates=Coordinates.of(view))
 
     @strawberry.field(description="The municipality the provider lies in (beliggenhedskommune).")
     async def municipality(self, info: Info) -> Municipality:
         view = await info.context.marketplace.municipality_by_code.load(self.municipality_code)
         assert view is not None  # enforced by the foreign key
-        return Municipality.from_view(view)
+        return Municipality.of(view)
 
     @strawberry.field(description="The region the provider lies in.")
     async def region(self, info: Info) -> Region:
@@ -150,7 +128,7 @@ class Provider(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Provider | None]:
-        return await load_by_uuid(info.context.marketplace.provider_by_id, node_ids, cls.from_view)
+        return await load_by_uuid(info.context.marketplace.provider_by_id, node_ids, cls.of)
 
 
 @strawberry.type(description="The signed-in caller.")
@@ -165,16 +143,16 @@ class Viewer:
         if self.organisation_kind is not DomainOrgKind.MUNICIPALITY:
             return None
         view = await info.context.marketplace.municipality_by_code.load(self.organisation_code)
-        return Municipality.from_view(view) if view else None
+        return Municipality.of(view) if view else None
 
     @strawberry.field(description="The caller's region, when it is one.")
     async def region(self, info: Info) -> Region | None:
         if self.organisation_kind is not DomainOrgKind.REGION:
             return None
         view = await info.context.marketplace.region_by_code.load(self.organisation_code)
-        return Region.from_view(view) if view else None
+        return Region.of(view) if view else None
 
     @strawberry.field(description="The provider record the caller's organisation runs, if any.")
     async def provider(self) -> Provider | None:
         view = await organisations.provider_for_org(self.organisation_code)
-        return Provider.from_view(view) if view else None
+        return Provider.of(view) if view else None
