@@ -16,6 +16,7 @@ from marketplace.contracts import models as m
 from marketplace.core.clock import today
 from marketplace.core.pagination import PageRequest, page_of
 from schema.context import Info
+from schema.convert import FromView, from_view
 from schema.marketplace.offers.types import LegalBasis, Offer, PriceUnit
 from schema.marketplace.organisations.types import Municipality, Provider
 from schema.money import Money
@@ -70,16 +71,7 @@ class PlacementEvent:
 
     @classmethod
     def of(cls, view: m.EventView) -> PlacementEvent:
-        return cls(
-            at=view.at,
-            kind=view.kind,
-            from_status=view.from_status,
-            to_status=view.to_status,
-            actor=view.actor,
-            actor_organisation=view.actor_org,
-            actor_role=view.actor_role,
-            detail=view.detail,
-        )
+        return from_view(cls, view, actor_organisation=view.actor_org)
 
 
 async def _history(info: Info, request_id: object) -> list[PlacementEvent]:
@@ -127,7 +119,7 @@ class Placement:
         "the buying municipality and the offer's provider see it."
     )
 )
-class PlacementRequest(Placement, relay.Node):
+class PlacementRequest(FromView, Placement, relay.Node):
     id: relay.NodeID[str]
     citizen_ref: str | None = strawberry.field(
         description="The buying municipality's case reference (the two parties only)."
@@ -155,30 +147,6 @@ class PlacementRequest(Placement, relay.Node):
     view: strawberry.Private[m.RequestView]
 
     @classmethod
-    def of(cls, view: m.RequestView) -> PlacementRequest:
-        return cls(
-            id=str(view.id),
-            citizen_ref=view.citizen_ref,
-            cpr_masked=view.cpr_masked,
-            legal_basis=view.legal_basis,
-            desired_start=view.desired_start,
-            price_level=view.price_level,
-            hours_per_month=view.hours_per_month,
-            add_ons=[RequestedAddOn(name=a.name, quantity=a.quantity) for a in view.add_ons],
-            urgency=view.urgency,
-            message=view.message,
-            individual_plan_ref=view.individual_plan_ref,
-            follow_up_on=view.follow_up_on,
-            status=view.status,
-            decline_reason=view.decline_reason,
-            decline_text=view.decline_text,
-            expires_on=view.expires_on,
-            created_at=view.created_at,
-            answered_at=view.answered_at,
-            view=view,
-        )
-
-    @classmethod
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[PlacementRequest | None]:
@@ -199,7 +167,7 @@ class PlacementRequest(Placement, relay.Node):
 
 
 @strawberry.type(description="The agreed price from a day on, and the agreed add-ons.")
-class ContractTerm:
+class ContractTerm(FromView):
     valid_from: datetime.date
     price_level: str | None = strawberry.field(description="null: the base price.")
     special_arrangement: bool = strawberry.field(
@@ -212,24 +180,6 @@ class ContractTerm:
     quantity: Decimal = strawberry.field(description="Hours a month for an hourly price, else 1.")
     vat_included: bool
     add_ons: list[AgreedAddOn]
-
-    @classmethod
-    def of(cls, view: m.TermView) -> ContractTerm:
-        return cls(
-            valid_from=view.valid_from,
-            price_level=view.price_level,
-            special_arrangement=view.special_arrangement,
-            unit=view.unit,
-            price=Money.from_ore(view.price_ore),
-            quantity=view.quantity,
-            vat_included=view.vat_included,
-            add_ons=[
-                AgreedAddOn(
-                    name=a.name, unit=a.unit, price=Money.from_ore(a.price_ore), quantity=a.quantity
-                )
-                for a in view.add_ons
-            ],
-        )
 
 
 @strawberry.type(description="A change one party proposed after signing.")
@@ -257,25 +207,12 @@ class ContractChange(relay.Node):
 
     @classmethod
     def of(cls, view: m.ChangeView) -> ContractChange:
-        return cls(
-            id=str(view.id),
-            status=view.status,
-            effective_from=view.effective_from,
+        return from_view(
+            cls,
+            view,
             changes_price_level=view.changes_level,
-            price_level=view.price_level,
-            add_ons=(
-                [RequestedAddOn(name=a.name, quantity=a.quantity) for a in view.add_ons]
-                if view.add_ons is not None
-                else None
-            ),
-            end_date=view.end_date,
-            reason=view.reason,
             proposed_by=view.proposed_by_org,
-            proposed_at=view.proposed_at,
             responded_by=view.responded_by_org,
-            responded_at=view.responded_at,
-            response_reason=view.response_reason,
-            view=view,
         )
 
 
@@ -309,26 +246,7 @@ class Contract(Placement, relay.Node):
 
     @classmethod
     def of(cls, view: m.ContractView) -> Contract:
-        return cls(
-            id=str(view.id),
-            citizen_ref=view.citizen_ref,
-            cpr_masked=view.cpr_masked,
-            legal_basis=view.legal_basis,
-            start_date=view.start_date,
-            end_date=view.end_date,
-            status=view.status,
-            notice_period_days=view.notice_days,
-            bill_first_day=view.bill_first_day,
-            bill_last_day=view.bill_last_day,
-            rules_source=view.rules_source,
-            notice_given_on=view.notice_given_on,
-            notice_given_by=view.notice_given_by,
-            individual_plan_ref=view.individual_plan_ref,
-            follow_up_on=view.follow_up_on,
-            terms=[ContractTerm.of(t) for t in view.terms],
-            created_at=view.created_at,
-            view=view,
-        )
+        return from_view(cls, view, notice_period_days=view.notice_days)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -368,7 +286,7 @@ class BillingCharge:
 
 
 @strawberry.type(description="What one contract costs in the month.")
-class BillingLine:
+class BillingLine(FromView):
     citizen_ref: str | None
     cpr_masked: str | None
     legal_basis: LegalBasis  # type: ignore[valid-type]
@@ -380,43 +298,16 @@ class BillingLine:
     base: Money
     add_ons: Money
     total: Money
-    line: strawberry.Private[billing.BillingLine]
-
-    @classmethod
-    def of(cls, line: billing.BillingLine) -> BillingLine:
-        return cls(
-            citizen_ref=line.citizen_ref,
-            cpr_masked=line.cpr_masked,
-            legal_basis=m.LegalBasis(line.legal_basis),
-            period_start=line.period_start,
-            period_end=line.period_end,
-            days=line.days,
-            vat_included=line.vat_included,
-            charges=[
-                BillingCharge(
-                    name=c.name,
-                    unit=c.unit,
-                    quantity=c.quantity,
-                    unit_price=Money.from_ore(c.unit_price_ore),
-                    days=c.days,
-                    amount=Money.from_ore(c.amount_ore),
-                )
-                for c in line.charges
-            ],
-            base=Money.from_ore(line.base_ore),
-            add_ons=Money.from_ore(line.add_ons_ore),
-            total=Money.from_ore(line.total_ore),
-            line=line,
-        )
+    view: strawberry.Private[billing.BillingLine]
 
     @strawberry.field
     async def contract(self, info: Info) -> Contract | None:
-        view = await info.context.marketplace.contract_by_id.load(self.line.contract_id)
+        view = await info.context.marketplace.contract_by_id.load(self.view.contract_id)
         return Contract.of(view) if view else None
 
     @strawberry.field
     async def offer(self, info: Info) -> Offer | None:
-        view = await info.context.marketplace.offer_by_id.load(self.line.offer_id)
+        view = await info.context.marketplace.offer_by_id.load(self.view.offer_id)
         return Offer.of(view) if view else None
 
 
@@ -437,32 +328,20 @@ class BillingStatement:
     month: str = strawberry.field(description="YYYY-MM")
     total: Money
     subtotals: list[BillingSubtotal] = strawberry.field(description="Per legal basis.")
-    statement: strawberry.Private[billing.BillingStatement]
+    view: strawberry.Private[billing.BillingStatement]
 
     @classmethod
-    def of(cls, statement: billing.BillingStatement) -> BillingStatement:
-        return cls(
-            month=statement.month.strftime("%Y-%m"),
-            total=Money.from_ore(statement.total_ore),
-            subtotals=[
-                BillingSubtotal(
-                    legal_basis=m.LegalBasis(s.legal_basis),
-                    lines=s.lines,
-                    total=Money.from_ore(s.total_ore),
-                )
-                for s in statement.subtotals
-            ],
-            statement=statement,
-        )
+    def of(cls, view: billing.BillingStatement) -> BillingStatement:
+        return from_view(cls, view, month=view.month.strftime("%Y-%m"))
 
     @strawberry.field(description="The paying municipality, for a municipality's statement.")
     async def municipality(self, info: Info) -> Municipality | None:
-        code = self.statement.municipality_code
+        code = self.view.municipality_code
         return await _municipality(info, code) if code else None
 
     @strawberry.field(description="The provider, for a provider's statement.")
     async def provider(self, info: Info) -> Provider | None:
-        org = self.statement.provider_org
+        org = self.view.provider_org
         if org is None:
             return None
         view = await info.context.marketplace.provider_by_org.load(org)
@@ -470,5 +349,5 @@ class BillingStatement:
 
     @strawberry.field(description="One line per contract with billed days in the month.")
     def lines(self, first: int | None = None, after: str | None = None) -> Connection[BillingLine]:
-        page = page_of(self.statement.lines, PageRequest.of(first, after))
+        page = page_of(self.view.lines, PageRequest.of(first, after))
         return Connection.of(page, BillingLine.of)
