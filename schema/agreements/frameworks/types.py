@@ -13,6 +13,7 @@ from agreements.frameworks import models as m
 from agreements.frameworks import rulebook
 from marketplace.organisations.reference import municipality_records, region_records
 from schema.context import Info
+from schema.convert import FromView, from_view
 from schema.marketplace.offers.types import (
     LegalBasis,
     Offer,
@@ -56,12 +57,12 @@ class Party:
 class FocusArea:
     title: str
     text: str
-    target_group_codes: strawberry.Private[list[str]]
+    view: strawberry.Private[m.FocusAreaView]
 
     @strawberry.field
     async def target_groups(self, info: Info) -> list[TargetGroup]:
         rows = await info.context.marketplace.target_group_by_code.load_many(
-            self.target_group_codes
+            self.view.target_groups
         )
         return [TargetGroup.of(r) for r in rows if r]
 
@@ -81,14 +82,10 @@ class Milestone:
 
 
 @strawberry.type(description="A notice period for a category and/or a legal basis.")
-class NoticeRule:
+class NoticeRule(FromView):
     category: OfferCategory | None  # type: ignore[valid-type]
     legal_basis: LegalBasis | None  # type: ignore[valid-type]
     days: int
-
-    @classmethod
-    def of(cls, rule: m.NoticeRule) -> NoticeRule:
-        return cls(category=rule.category, legal_basis=rule.legal_basis, days=rule.days)
 
 
 @strawberry.type
@@ -108,7 +105,7 @@ class OccupancyBand:
 
 
 @strawberry.type(description="The steering part's rules (see the README's agreement section).")
-class AgreementRules:
+class AgreementRules(FromView):
     notice: list[NoticeRule]
     billing: BillingRule
     overhead_cap_percent: Decimal | None
@@ -123,28 +120,9 @@ class AgreementRules:
     small_group_occupancy_percent: Decimal | None
     notes: str
 
-    @classmethod
-    def of(cls, rules: m.AgreementRules) -> AgreementRules:
-        band = rules.occupancy
-        return cls(
-            notice=[NoticeRule.of(r) for r in rules.notice],
-            billing=BillingRule(**rules.billing.model_dump()),
-            overhead_cap_percent=rules.overhead_cap_percent,
-            overhead_cap_advisory=rules.overhead_cap_advisory,
-            occupancy=OccupancyBand(**band.model_dump()) if band else None,
-            budget_regulation_percent=rules.budget_regulation_percent,
-            allowed_budget_deviation_percent=rules.allowed_budget_deviation_percent,
-            carry_over_percent=rules.carry_over_percent,
-            reserve_years=rules.reserve_years,
-            reserve_rules=rules.reserve_rules,
-            new_offer_conditions=list(rules.new_offer_conditions),
-            small_group_occupancy_percent=rules.small_group_occupancy_percent,
-            notes=rules.notes,
-        )
-
 
 @strawberry.type(description="A version of the agreement's rules, in force for a period.")
-class RuleSet:
+class RuleSet(FromView):
     valid_from: datetime.date
     valid_to: datetime.date
     version: int
@@ -153,40 +131,18 @@ class RuleSet:
     set_at: datetime.datetime
     rules: AgreementRules
 
-    @classmethod
-    def of(cls, view: m.RuleSetView) -> RuleSet:
-        return cls(
-            valid_from=view.valid_from,
-            valid_to=view.valid_to,
-            version=view.version,
-            is_example=view.is_example,
-            set_by=view.set_by,
-            set_at=view.set_at,
-            rules=AgreementRules.of(view.rules),
-        )
-
 
 @strawberry.type(description="A party's council decision on the agreement.")
-class CouncilDecision:
+class CouncilDecision(FromView):
     party: Party
     decision: CouncilDecisionKind  # type: ignore[valid-type]
     body: str
     decided_on: datetime.date
     reference: str
 
-    @classmethod
-    def of(cls, view: m.DecisionView) -> CouncilDecision:
-        return cls(
-            party=Party.of(view.party),
-            decision=view.decision,
-            body=view.body,
-            decided_on=view.decided_on,
-            reference=view.reference,
-        )
-
 
 @strawberry.type(description="Where the councils' approval of an agreement stands.")
-class AgreementApprovalStatus:
+class AgreementApprovalStatus(FromView):
     status: AgreementStatus  # type: ignore[valid-type]
     parties: int
     approved: list[Party]
@@ -196,20 +152,6 @@ class AgreementApprovalStatus:
     days_to_deadline: int | None = strawberry.field(description="Negative once it has passed.")
     unanimous: bool
     decisions: list[CouncilDecision]
-
-    @classmethod
-    def of(cls, view: m.ApprovalStatus) -> AgreementApprovalStatus:
-        return cls(
-            status=view.status,
-            parties=view.parties,
-            approved=[Party.of(p) for p in view.approved],
-            rejected=[Party.of(p) for p in view.rejected],
-            missing=[Party.of(p) for p in view.missing],
-            deadline=view.deadline,
-            days_to_deadline=view.days_to_deadline,
-            unanimous=view.unanimous,
-            decisions=[CouncilDecision.of(d) for d in view.decisions],
-        )
 
 
 @strawberry.type(description="A municipality's choice on a special condition.")
@@ -246,24 +188,8 @@ class SpecialConditionApproval(relay.Node):
     @classmethod
     def of(cls, view: m.SpecialConditionView) -> SpecialConditionApproval:
         percent = view.parameters.get("occupancy_percent")
-        return cls(
-            id=str(view.id),
-            condition=view.condition,
-            approved_by=view.approved_by,
-            approved_on=view.approved_on,
-            valid_from=view.valid_from,
-            valid_to=view.valid_to,
-            occupancy_percent=Decimal(percent) if percent is not None else None,
-            notes=view.notes,
-            choices=[
-                SpecialConditionChoice(
-                    municipality=Party.of(c.municipality),
-                    opted_in=c.opted_in,
-                    decided_on=c.decided_on,
-                )
-                for c in view.choices
-            ],
-            view=view,
+        return from_view(
+            cls, view, occupancy_percent=Decimal(percent) if percent is not None else None
         )
 
     @classmethod
@@ -278,7 +204,7 @@ class SpecialConditionApproval(relay.Node):
 
 
 @strawberry.type(description="A year's decision on a unique offer in the reinforced cooperation.")
-class UniqueOfferDecision:
+class UniqueOfferDecision(FromView):
     year: int
     status: UniqueOfferStatus  # type: ignore[valid-type]
     recommended_by: str = strawberry.field(description="E.g. the expert panel (Ekspertpanelet).")
@@ -288,18 +214,6 @@ class UniqueOfferDecision:
     progress: str
     decided_on: datetime.date
     view: strawberry.Private[m.UniqueDecisionView]
-
-    @classmethod
-    def of(cls, view: m.UniqueDecisionView) -> UniqueOfferDecision:
-        return cls(
-            year=view.year,
-            status=view.status,
-            recommended_by=view.recommended_by,
-            working_group=view.working_group,
-            progress=view.progress,
-            decided_on=view.decided_on,
-            view=view,
-        )
 
     @strawberry.field
     async def offer(self, info: Info) -> Offer | None:
@@ -312,7 +226,7 @@ class UniqueOfferDecision:
         "part, documents, process dates, rules (the steering part), and the councils' approval."
     )
 )
-class Agreement(relay.Node):
+class Agreement(FromView, relay.Node):
     id: relay.NodeID[str]
     name: str
     valid_from: datetime.date
@@ -327,36 +241,6 @@ class Agreement(relay.Node):
     documents: list[AgreementDocument]
     milestones: list[Milestone]
     view: strawberry.Private[m.AgreementView]
-
-    @classmethod
-    def of(cls, view: m.AgreementView) -> Agreement:
-        return cls(
-            id=str(view.id),
-            name=view.name,
-            valid_from=view.valid_from,
-            valid_to=view.valid_to,
-            status=view.status,
-            steering_group=view.steering_group,
-            vision=view.vision,
-            approval_deadline=view.approval_deadline,
-            is_demo=view.is_demo,
-            parties=[Party.of(p) for p in view.parties],
-            focus_areas=[
-                FocusArea(title=f.title, text=f.text, target_group_codes=f.target_groups)
-                for f in view.focus_areas
-            ],
-            documents=[AgreementDocument(title=d.title, url=d.url) for d in view.documents],
-            milestones=[
-                Milestone(
-                    title=s.title,
-                    starts_on=s.starts_on,
-                    ends_on=s.ends_on,
-                    description=s.description,
-                )
-                for s in view.milestones
-            ],
-            view=view,
-        )
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -413,22 +297,17 @@ class ApplicableRules:
     offer_id: strawberry.Private[object]
 
     @classmethod
-    def of(cls, found: rulebook.ApplicableRules) -> ApplicableRules:
-        return cls(
-            date=found.on,
-            agreement=Agreement.of(found.agreement) if found.agreement else None,
-            rule_set=RuleSet.of(found.rule_set) if found.rule_set else None,
-            notice_period_days=found.contract_rules.notice_days,
-            bill_first_day=found.contract_rules.bill_first_day,
-            bill_last_day=found.contract_rules.bill_last_day,
-            source=found.contract_rules.source,
-            notice_rule=NoticeRule.of(found.notice_rule) if found.notice_rule else None,
-            special_conditions=[SpecialConditionApproval.of(c) for c in found.special_conditions],
-            unique_offer=UniqueOfferDecision.of(found.unique_decision)
-            if found.unique_decision
-            else None,
-            explanation=found.explanation,
-            offer_id=found.offer_id,
+    def of(cls, view: rulebook.ApplicableRules) -> ApplicableRules:
+        rules, unique = view.contract_rules, view.unique_decision
+        return from_view(
+            cls,
+            view,
+            date=view.on,
+            notice_period_days=rules.notice_days,
+            bill_first_day=rules.bill_first_day,
+            bill_last_day=rules.bill_last_day,
+            source=rules.source,
+            unique_offer=UniqueOfferDecision.of(unique) if unique else None,
         )
 
     @strawberry.field
