@@ -15,7 +15,7 @@ from agreements.gaps import service as gaps
 from marketplace.core.pagination import PageRequest, page_of
 from schema.agreements.frameworks.types import AgreementDocument, Party
 from schema.context import Info
-from schema.convert import from_view
+from schema.convert import FromView, from_view
 from schema.marketplace.offers.types import Offer, TargetGroup
 from schema.marketplace.organisations.types import Region
 from schema.relay import Connection, load_by_uuid
@@ -71,24 +71,10 @@ class CentralAnnouncement(relay.Node):
 
     @classmethod
     def of(cls, view: am.AnnouncementView) -> CentralAnnouncement:
-        return cls(
-            id=str(view.id),
-            issuer=view.issuer,
-            issued_on=view.issued_on,
-            title=view.title,
-            small_group=view.small_group,
-            complex_needs=view.complex_needs,
-            description=view.description,
-            national_estimate=NationalEstimate(
-                low=view.estimate_low, high=view.estimate_high, note=view.estimate_note
-            ),
-            report_deadline=view.report_deadline,
-            status=view.status,
-            outcome=view.outcome,
-            documents=[AgreementDocument(title=d.title, url=d.url) for d in view.documents],
-            is_demo=view.is_demo,
-            view=view,
+        estimate = NationalEstimate(
+            low=view.estimate_low, high=view.estimate_high, note=view.estimate_note
         )
+        return from_view(cls, view, national_estimate=estimate)
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -111,7 +97,7 @@ class CentralAnnouncement(relay.Node):
 @strawberry.type(
     description="A region's coordinated report on a central announcement (afrapportering)."
 )
-class RegionalReport(relay.Node):
+class RegionalReport(FromView, relay.Node):
     id: relay.NodeID[str]
     assessment: Assessment | None  # type: ignore[valid-type]
     challenges: str
@@ -125,22 +111,6 @@ class RegionalReport(relay.Node):
     )
     overdue: bool
     view: strawberry.Private[am.ReportView]
-
-    @classmethod
-    def of(cls, view: am.ReportView) -> RegionalReport:
-        return cls(
-            id=str(view.id),
-            assessment=view.assessment,
-            challenges=view.challenges,
-            coordination_model=view.coordination_model,
-            planned_initiatives=view.planned_initiatives,
-            status=view.status,
-            submitted_on=view.submitted_on,
-            deadline=view.deadline,
-            days_to_deadline=view.days_to_deadline,
-            overdue=view.overdue,
-            view=view,
-        )
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
@@ -164,25 +134,16 @@ class RegionalReport(relay.Node):
 
 
 @strawberry.type(description="A municipality's forecast of the places it will need.")
-class DemandForecast:
+class DemandForecast(FromView):
     municipality: Party
-    target_group_code: strawberry.Private[str]
+    view: strawberry.Private[am.ForecastView]
     year: int
     places: int
     note: str
 
-    @classmethod
-    def of(cls, view: am.ForecastView) -> DemandForecast:
-        return from_view(
-            cls,
-            view,
-            municipality=Party.of(view.municipality),
-            target_group_code=view.target_group,
-        )
-
     @strawberry.field
     async def target_group(self, info: Info) -> TargetGroup | None:
-        found = await _groups(info, [self.target_group_code])
+        found = await _groups(info, [self.view.target_group])
         return found[0] if found else None
 
 
@@ -204,37 +165,31 @@ class DemandForecastReport:
     municipalities: list[DemandForecast] = strawberry.field(
         description="The municipalities' own figures: for the region's steering group, and a purchaser's own."
     )
-    region_code: strawberry.Private[str]
+    view: strawberry.Private[gaps.ForecastReport]
 
     @classmethod
-    def of(cls, found: gaps.ForecastReport) -> DemandForecastReport:
-        return cls(
-            year=found.year,
-            totals=[
-                ForecastTotal(target_group_code=code, places=places)
-                for code, places in sorted(found.totals.items())
-            ],
-            municipalities=[DemandForecast.of(r) for r in found.rows],
-            region_code=found.region,
+    def of(cls, view: gaps.ForecastReport) -> DemandForecastReport:
+        totals = sorted(view.totals.items())
+        return from_view(
+            cls,
+            view,
+            totals=[ForecastTotal(target_group_code=code, places=n) for code, n in totals],
+            municipalities=[DemandForecast.of(r) for r in view.rows],
         )
 
     @strawberry.field
     async def region(self, info: Info) -> Region:
-        return await _region(info, self.region_code)
+        return await _region(info, self.view.region)
 
 
 @strawberry.type(description='A count of people: `value` is null where it is shown as "< 3".')
-class GapCount:
+class GapCount(FromView):
     value: int | None
     display: str
 
-    @classmethod
-    def of(cls, figure: gap_report.Figure) -> GapCount:
-        return cls(value=figure.value, display=figure.display)
-
 
 @strawberry.type(description="An offer behind a gap figure, with its counts.")
-class GapOffer:
+class GapOffer(FromView):
     places: int
     in_use: GapCount
     free: GapCount
@@ -242,18 +197,6 @@ class GapOffer:
     risks: list[str] = strawberry.field(description="Why the offer is at risk, if it is.")
     offer_id: strawberry.Private[object]
     name: str
-
-    @classmethod
-    def of(cls, line: gap_report.OfferLine) -> GapOffer:
-        return cls(
-            places=line.places,
-            in_use=GapCount.of(line.in_use),
-            free=GapCount.of(line.free),
-            occupancy_percent=line.occupancy_percent,
-            risks=line.risks,
-            offer_id=line.offer_id,
-            name=line.name,
-        )
 
     @strawberry.field
     async def offer(self, info: Info) -> Offer | None:
@@ -272,16 +215,8 @@ class GapFigures:
     gap: GapCount = strawberry.field(description="Demand minus places: above 0 is a shortfall.")
 
     @classmethod
-    def of(cls, side: gap_report.Side) -> GapFigures:
-        return cls(
-            places=side.places,
-            in_use=GapCount.of(side.in_use),
-            free=GapCount.of(side.free),
-            occupancy_percent=side.occupancy_percent,
-            forecast_demand=side.forecast,
-            demand=GapCount.of(side.demand),
-            gap=GapCount.of(side.gap),
-        )
+    def of(cls, view: gap_report.Side) -> GapFigures:
+        return from_view(cls, view, forecast_demand=view.forecast)
 
 
 @strawberry.type(description="Supply and demand for one target group in the region.")
@@ -302,35 +237,21 @@ class SupplyGap:
     change_in_use: GapCount
     change_gap: GapCount
     explanation: list[str]
-    target_group_code: strawberry.Private[str]
-    announcement_id: strawberry.Private[object]
-    line: strawberry.Private[gap_report.GapLine]
+    view: strawberry.Private[gap_report.GapLine]
 
     @classmethod
-    def of(cls, line: gap_report.GapLine) -> SupplyGap:
-        return cls(
-            label=line.label,
-            now=GapFigures.of(line.now),
-            contracts_inside=GapCount.of(line.contracts_inside),
-            contracts_outside=GapCount.of(line.contracts_outside),
-            searches_no_result=GapCount.of(line.searches_none),
-            searches_few_results=GapCount.of(line.searches_few),
-            declined_no_capacity=GapCount.of(line.declined_capacity),
-            declined_fit=GapCount.of(line.declined_fit),
-            severity=line.severity,
-            year_earlier=GapFigures.of(line.year_earlier),
-            change_places=line.change_places,
-            change_in_use=GapCount.of(line.change_in_use),
-            change_gap=GapCount.of(line.change_gap),
-            explanation=line.explanation,
-            target_group_code=line.target_group,
-            announcement_id=line.announcement_id,
-            line=line,
+    def of(cls, view: gap_report.GapLine) -> SupplyGap:
+        return from_view(
+            cls,
+            view,
+            searches_no_result=GapCount.of(view.searches_none),
+            searches_few_results=GapCount.of(view.searches_few),
+            declined_no_capacity=GapCount.of(view.declined_capacity),
         )
 
     @strawberry.field(description="The offers behind the figures, by name.")
     def offers(self, first: int | None = None, after: str | None = None) -> Connection[GapOffer]:
-        return Connection.of(page_of(self.line.offers, PageRequest.of(first, after)), GapOffer.of)
+        return Connection.of(page_of(self.view.offers, PageRequest.of(first, after)), GapOffer.of)
 
     @strawberry.field(
         description="The offers at risk: occupancy below the agreement's band at the last "
@@ -339,18 +260,18 @@ class SupplyGap:
     def offers_at_risk(
         self, first: int | None = None, after: str | None = None
     ) -> Connection[GapOffer]:
-        return Connection.of(page_of(self.line.at_risk, PageRequest.of(first, after)), GapOffer.of)
+        return Connection.of(page_of(self.view.at_risk, PageRequest.of(first, after)), GapOffer.of)
 
     @strawberry.field
     async def target_group(self, info: Info) -> TargetGroup | None:
-        found = await _groups(info, [self.target_group_code])
+        found = await _groups(info, [self.view.target_group])
         return found[0] if found else None
 
     @strawberry.field(description="The central announcement that names the group, if any.")
     async def announcement(self, info: Info) -> CentralAnnouncement | None:
-        if self.announcement_id is None:
+        if self.view.announcement_id is None:
             return None
-        view = await info.context.agreements.announcement_by_id.load(self.announcement_id)  # type: ignore[arg-type]
+        view = await info.context.agreements.announcement_by_id.load(self.view.announcement_id)
         return CentralAnnouncement.of(view) if view else None
 
 
@@ -361,19 +282,18 @@ class SupplyGapReport:
         description="The agreement's lower occupancy bound used for offers at risk."
     )
     rows: list[SupplyGap] = strawberry.field(description="One per target group asked for (of 45).")
-    region_code: strawberry.Private[str]
+    view: strawberry.Private[gaps.GapReport]
 
     @classmethod
-    def of(cls, report: gaps.GapReport, lines: list[gap_report.GapLine]) -> SupplyGapReport:
-        return cls(
-            as_of=report.as_of,
-            occupancy_band_min_percent=(
-                Decimal(report.band_min_bp) / 100 if report.band_min_bp is not None else None
-            ),
+    def of(cls, view: gaps.GapReport, lines: list[gap_report.GapLine]) -> SupplyGapReport:
+        band = view.band_min_bp
+        return from_view(
+            cls,
+            view,
+            occupancy_band_min_percent=Decimal(band) / 100 if band is not None else None,
             rows=[SupplyGap.of(line) for line in lines],
-            region_code=report.region,
         )
 
     @strawberry.field
     async def region(self, info: Info) -> Region:
-        return await _region(info, self.region_code)
+        return await _region(info, self.view.region)
