@@ -118,7 +118,7 @@ def from_view(cls: type[T], view: Any, /, **values: Any) -> T:
 
 def as_type(cls: type[T], view: Any) -> T:
     """The GraphQL type for a view: the type's own ``of`` where it has one."""
-    convert = getattr(cls, "of", None) or getattr(cls, "from_view", None)
+    convert = getattr(cls, "of", None)
     return convert(view) if callable(convert) else from_view(cls, view)
 
 
