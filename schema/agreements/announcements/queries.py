@@ -20,7 +20,7 @@ from schema.agreements.announcements.types import (
 )
 from schema.context import Info
 from schema.ids import node_uuid
-from schema.relay import Connection
+from schema.relay import Connection, node_by_id
 
 
 @strawberry.type
@@ -42,11 +42,7 @@ class AnnouncementQuery:
     async def central_announcement(
         self, info: Info, id: strawberry.ID
     ) -> CentralAnnouncement | None:
-        found = node_uuid(id, "CentralAnnouncement", ("id",))
-        if found is None:
-            return None
-        view = await info.context.agreements.announcement_by_id.load(found)
-        return CentralAnnouncement.of(view) if view else None
+        return await node_by_id(info, id, CentralAnnouncement)
 
     @strawberry.field(
         description=(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+import uuid
 from decimal import Decimal
 
 import strawberry
@@ -18,7 +18,7 @@ from schema.context import Info
 from schema.convert import FromView, from_view
 from schema.marketplace.offers.types import Offer, TargetGroup
 from schema.marketplace.organisations.types import Region
-from schema.relay import Connection, load_by_uuid
+from schema.relay import Connection, load_each, load_held, load_list, load_one, nodes_by_key
 
 AnnouncementStatus = strawberry.enum(
     am.AnnouncementStatus,
@@ -29,15 +29,12 @@ Assessment = strawberry.enum(am.Assessment, name="SupplyAssessment")
 ReportStatus = strawberry.enum(am.ReportStatus, name="RegionalReportStatus")
 
 
-async def _groups(info: Info, codes: list[str]) -> list[TargetGroup]:
-    rows = await info.context.marketplace.target_group_by_code.load_many(codes)
-    return [TargetGroup.of(r) for r in rows if r]
+async def _target_group(info: Info, code: str) -> TargetGroup | None:
+    return await load_one(info.context.marketplace.target_group_by_code, code, TargetGroup.of)
 
 
 async def _region(info: Info, code: str) -> Region:
-    view = await info.context.marketplace.region_by_code.load(code)
-    assert view is not None
-    return Region.of(view)
+    return await load_held(info.context.marketplace.region_by_code, code, Region.of)
 
 
 @strawberry.type(description="The national estimate of a target group's size, where known.")
@@ -68,6 +65,7 @@ class CentralAnnouncement(relay.Node):
     documents: list[AgreementDocument]
     is_demo: bool
     view: strawberry.Private[am.AnnouncementView]
+    resolve_nodes = nodes_by_key(lambda info: info.context.agreements.announcement_by_id)
 
     @classmethod
     def of(cls, view: am.AnnouncementView) -> CentralAnnouncement:
@@ -76,22 +74,17 @@ class CentralAnnouncement(relay.Node):
         )
         return from_view(cls, view, national_estimate=estimate)
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[CentralAnnouncement | None]:
-        return await load_by_uuid(info.context.agreements.announcement_by_id, node_ids, cls.of)
-
     @strawberry.field
     async def target_groups(self, info: Info) -> list[TargetGroup]:
-        return await _groups(info, self.view.target_groups)
+        loader = info.context.marketplace.target_group_by_code
+        return await load_each(loader, self.view.target_groups, TargetGroup.of)
 
     @strawberry.field(
         description="The regions' reports the caller reads (see regionalReports), by region."
     )
     async def reports(self, info: Info) -> list[RegionalReport]:
-        found = await info.context.agreements.reports_by_announcement.load(self.view.id)
-        return [RegionalReport.of(r) for r in found or []]
+        loader = info.context.agreements.reports_by_announcement
+        return await load_list(loader, self.view.id, RegionalReport.of)
 
 
 @strawberry.type(
@@ -111,12 +104,7 @@ class RegionalReport(FromView, relay.Node):
     )
     overdue: bool
     view: strawberry.Private[am.ReportView]
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[RegionalReport | None]:
-        return await load_by_uuid(info.context.agreements.report_by_id, node_ids, cls.of)
+    resolve_nodes = nodes_by_key(lambda info: info.context.agreements.report_by_id)
 
     @strawberry.field
     async def region(self, info: Info) -> Region:
@@ -124,13 +112,13 @@ class RegionalReport(FromView, relay.Node):
 
     @strawberry.field
     async def announcement(self, info: Info) -> CentralAnnouncement | None:
-        view = await info.context.agreements.announcement_by_id.load(self.view.announcement_id)
-        return CentralAnnouncement.of(view) if view else None
+        loader = info.context.agreements.announcement_by_id
+        return await load_one(loader, self.view.announcement_id, CentralAnnouncement.of)
 
     @strawberry.field(description="The offers that serve the group, with their capacity.")
     async def offers(self, info: Info) -> list[Offer]:
-        views = await info.context.marketplace.offer_by_id.load_many(self.view.offer_ids)
-        return [Offer.of(v) for v in views if v]
+        loader = info.context.marketplace.offer_by_id
+        return await load_each(loader, self.view.offer_ids, Offer.of)
 
 
 @strawberry.type(description="A municipality's forecast of the places it will need.")
@@ -143,8 +131,7 @@ class DemandForecast(FromView):
 
     @strawberry.field
     async def target_group(self, info: Info) -> TargetGroup | None:
-        found = await _groups(info, [self.view.target_group])
-        return found[0] if found else None
+        return await _target_group(info, self.view.target_group)
 
 
 @strawberry.type(description="The places forecast for a target group, summed over the region.")
@@ -154,8 +141,7 @@ class ForecastTotal:
 
     @strawberry.field
     async def target_group(self, info: Info) -> TargetGroup | None:
-        found = await _groups(info, [self.target_group_code])
-        return found[0] if found else None
+        return await _target_group(info, self.target_group_code)
 
 
 @strawberry.type(description="The region's demand forecasts for a year.")
@@ -195,13 +181,12 @@ class GapOffer(FromView):
     free: GapCount
     occupancy_percent: Decimal | None
     risks: list[str] = strawberry.field(description="Why the offer is at risk, if it is.")
-    offer_id: strawberry.Private[object]
+    offer_id: strawberry.Private[uuid.UUID]
     name: str
 
     @strawberry.field
     async def offer(self, info: Info) -> Offer | None:
-        view = await info.context.marketplace.offer_by_id.load(self.offer_id)  # type: ignore[arg-type]
-        return Offer.of(view) if view else None
+        return await load_one(info.context.marketplace.offer_by_id, self.offer_id, Offer.of)
 
 
 @strawberry.type(description="The headline figures of one day.")
@@ -264,15 +249,13 @@ class SupplyGap:
 
     @strawberry.field
     async def target_group(self, info: Info) -> TargetGroup | None:
-        found = await _groups(info, [self.view.target_group])
-        return found[0] if found else None
+        return await _target_group(info, self.view.target_group)
 
     @strawberry.field(description="The central announcement that names the group, if any.")
     async def announcement(self, info: Info) -> CentralAnnouncement | None:
-        if self.view.announcement_id is None:
-            return None
-        view = await info.context.agreements.announcement_by_id.load(self.view.announcement_id)
-        return CentralAnnouncement.of(view) if view else None
+        found = self.view.announcement_id
+        loader = info.context.agreements.announcement_by_id
+        return await load_one(loader, found, CentralAnnouncement.of) if found is not None else None
 
 
 @strawberry.type(description="The gap analysis of a region on a day, per target group.")

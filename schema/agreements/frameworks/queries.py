@@ -13,7 +13,7 @@ from marketplace.core.pagination import PageRequest
 from schema.agreements.frameworks.types import Agreement, AgreementApprovalStatus, ApplicableRules
 from schema.context import Info
 from schema.ids import node_uuid
-from schema.relay import Connection
+from schema.relay import Connection, node_by_id
 
 
 @strawberry.type
@@ -42,11 +42,7 @@ class AgreementQuery:
 
     @strawberry.field(description="An agreement by ID; null when there is none.")
     async def agreement(self, info: Info, id: strawberry.ID) -> Agreement | None:
-        agreement_id = node_uuid(id, "Agreement", ("id",))
-        if agreement_id is None:
-            return None
-        view = await info.context.agreements.agreement_by_id.load(agreement_id)
-        return Agreement.of(view) if view else None
+        return await node_by_id(info, id, Agreement)
 
     @strawberry.field(
         description="Who has approved an agreement, who is missing, and the deadline."

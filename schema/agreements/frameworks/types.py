@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+import uuid
 from decimal import Decimal
 
 import strawberry
@@ -23,7 +23,7 @@ from schema.marketplace.offers.types import (
     UniqueOfferStatus,
 )
 from schema.marketplace.organisations.types import Region
-from schema.relay import load_by_uuid
+from schema.relay import load_each, load_held, load_list, load_one, nodes_by_key
 
 AgreementStatus = strawberry.enum(
     m.AgreementStatus,
@@ -61,10 +61,8 @@ class FocusArea:
 
     @strawberry.field
     async def target_groups(self, info: Info) -> list[TargetGroup]:
-        rows = await info.context.marketplace.target_group_by_code.load_many(
-            self.view.target_groups
-        )
-        return [TargetGroup.of(r) for r in rows if r]
+        loader = info.context.marketplace.target_group_by_code
+        return await load_each(loader, self.view.target_groups, TargetGroup.of)
 
 
 @strawberry.type(description="A document of the agreement.")
@@ -161,9 +159,8 @@ class SpecialConditionChoice:
     decided_on: datetime.date
 
 
-async def _offer(info: Info, offer_id: object) -> Offer | None:
-    view = await info.context.marketplace.offer_by_id.load(offer_id)  # type: ignore[arg-type]
-    return Offer.of(view) if view else None
+async def _offer(info: Info, offer_id: uuid.UUID) -> Offer | None:
+    return await load_one(info.context.marketplace.offer_by_id, offer_id, Offer.of)
 
 
 @strawberry.type(
@@ -184,6 +181,7 @@ class SpecialConditionApproval(relay.Node):
     notes: str
     choices: list[SpecialConditionChoice]
     view: strawberry.Private[m.SpecialConditionView]
+    resolve_nodes = nodes_by_key(lambda info: info.context.agreements.special_condition_by_id)
 
     @classmethod
     def of(cls, view: m.SpecialConditionView) -> SpecialConditionApproval:
@@ -191,12 +189,6 @@ class SpecialConditionApproval(relay.Node):
         return from_view(
             cls, view, occupancy_percent=Decimal(percent) if percent is not None else None
         )
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[SpecialConditionApproval | None]:
-        return await load_by_uuid(info.context.agreements.special_condition_by_id, node_ids, cls.of)
 
     @strawberry.field
     async def offer(self, info: Info) -> Offer | None:
@@ -241,23 +233,17 @@ class Agreement(FromView, relay.Node):
     documents: list[AgreementDocument]
     milestones: list[Milestone]
     view: strawberry.Private[m.AgreementView]
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Agreement | None]:
-        return await load_by_uuid(info.context.agreements.agreement_by_id, node_ids, cls.of)
+    resolve_nodes = nodes_by_key(lambda info: info.context.agreements.agreement_by_id)
 
     @strawberry.field
     async def region(self, info: Info) -> Region:
-        view = await info.context.marketplace.region_by_code.load(self.view.region_code)
-        assert view is not None
-        return Region.of(view)
+        loader = info.context.marketplace.region_by_code
+        return await load_held(loader, self.view.region_code, Region.of)
 
     @strawberry.field(description="Every version of the rules, in force order.")
     async def rule_sets(self, info: Info) -> list[RuleSet]:
-        found = await info.context.agreements.rule_sets_by_agreement.load(self.view.id)
-        return [RuleSet.of(r) for r in found or []]
+        loader = info.context.agreements.rule_sets_by_agreement
+        return await load_list(loader, self.view.id, RuleSet.of)
 
     @strawberry.field(description="The rules in force on a day.")
     async def rules_on(self, info: Info, date: datetime.date) -> RuleSet | None:
@@ -267,18 +253,18 @@ class Agreement(FromView, relay.Node):
 
     @strawberry.field(description="The parties' council decisions.")
     async def decisions(self, info: Info) -> list[CouncilDecision]:
-        found = await info.context.agreements.decisions_by_agreement.load(self.view.id)
-        return [CouncilDecision.of(d) for d in found or []]
+        loader = info.context.agreements.decisions_by_agreement
+        return await load_list(loader, self.view.id, CouncilDecision.of)
 
     @strawberry.field
     async def special_conditions(self, info: Info) -> list[SpecialConditionApproval]:
-        found = await info.context.agreements.special_conditions_by_agreement.load(self.view.id)
-        return [SpecialConditionApproval.of(c) for c in found or []]
+        loader = info.context.agreements.special_conditions_by_agreement
+        return await load_list(loader, self.view.id, SpecialConditionApproval.of)
 
     @strawberry.field(description="Decisions on unique offers, by year.")
     async def unique_offers(self, info: Info) -> list[UniqueOfferDecision]:
-        found = await info.context.agreements.unique_decisions_by_agreement.load(self.view.id)
-        return [UniqueOfferDecision.of(d) for d in found or []]
+        loader = info.context.agreements.unique_decisions_by_agreement
+        return await load_list(loader, self.view.id, UniqueOfferDecision.of)
 
 
 @strawberry.type(description="Which agreement and rules apply to an offer on a day, and why.")
@@ -294,7 +280,7 @@ class ApplicableRules:
     special_conditions: list[SpecialConditionApproval]
     unique_offer: UniqueOfferDecision | None
     explanation: list[str]
-    offer_id: strawberry.Private[object]
+    offer_id: strawberry.Private[uuid.UUID]
 
     @classmethod
     def of(cls, view: rulebook.ApplicableRules) -> ApplicableRules:

@@ -4,7 +4,7 @@ history, and the monthly billing statement."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +20,7 @@ from schema.convert import FromView, from_view
 from schema.marketplace.offers.types import LegalBasis, Offer, PriceUnit
 from schema.marketplace.organisations.types import Municipality, Provider
 from schema.money import Money
-from schema.relay import Connection, load_by_uuid
+from schema.relay import Connection, load_held, load_list, load_one, nodes_by_key
 
 RequestStatus = strawberry.enum(
     m.RequestStatus,
@@ -74,15 +74,14 @@ class PlacementEvent:
         return from_view(cls, view, actor_organisation=view.actor_org)
 
 
-async def _history(info: Info, request_id: object) -> list[PlacementEvent]:
-    events = await info.context.marketplace.placement_history_by_request.load(request_id)  # type: ignore[arg-type]
-    return [PlacementEvent.of(e) for e in events or []]
+async def _history(info: Info, request_id: uuid.UUID) -> list[PlacementEvent]:
+    loader = info.context.marketplace.placement_history_by_request
+    return await load_list(loader, request_id, PlacementEvent.of)
 
 
 async def _municipality(info: Info, code: str) -> Municipality:
-    view = await info.context.marketplace.municipality_by_code.load(code)
-    assert view is not None  # codes are checked when the request is made
-    return Municipality.of(view)
+    # codes are checked when the request is made
+    return await load_held(info.context.marketplace.municipality_by_code, code, Municipality.of)
 
 
 @strawberry.interface(
@@ -96,13 +95,12 @@ class Placement:
 
     @strawberry.field(description="The offer; null if it is no longer yours to see.")
     async def offer(self, info: Info) -> Offer | None:
-        view = await info.context.marketplace.offer_by_id.load(self.view.offer_id)
-        return Offer.of(view) if view else None
+        return await load_one(info.context.marketplace.offer_by_id, self.view.offer_id, Offer.of)
 
     @strawberry.field(description="The offer's provider (driftsherre).")
     async def provider(self, info: Info) -> Provider | None:
-        view = await info.context.marketplace.provider_by_org.load(self.view.provider_org)
-        return Provider.of(view) if view else None
+        loader = info.context.marketplace.provider_by_org
+        return await load_one(loader, self.view.provider_org, Provider.of)
 
     @strawberry.field(description="The acting municipality (handlekommune).")
     async def buyer(self, info: Info) -> Municipality:
@@ -145,21 +143,13 @@ class PlacementRequest(FromView, Placement, relay.Node):
     created_at: datetime.datetime
     answered_at: datetime.datetime | None
     view: strawberry.Private[m.RequestView]
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[PlacementRequest | None]:
-        return await load_by_uuid(
-            info.context.marketplace.placement_request_by_id, node_ids, cls.of
-        )
+    resolve_nodes = nodes_by_key(lambda info: info.context.marketplace.placement_request_by_id)
 
     @strawberry.field(description="The contract the request became, once accepted.")
     async def contract(self, info: Info) -> Contract | None:
-        if self.view.contract_id is None:
-            return None
-        view = await info.context.marketplace.contract_by_id.load(self.view.contract_id)
-        return Contract.of(view) if view else None
+        found = self.view.contract_id
+        loader = info.context.marketplace.contract_by_id
+        return await load_one(loader, found, Contract.of) if found is not None else None
 
     @strawberry.field(description="Every change of state: who, for which organisation, when.")
     async def history(self, info: Info) -> list[PlacementEvent]:
@@ -198,12 +188,7 @@ class ContractChange(relay.Node):
     responded_at: datetime.datetime | None
     response_reason: str
     view: strawberry.Private[m.ChangeView]
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[ContractChange | None]:
-        return await load_by_uuid(info.context.marketplace.change_by_id, node_ids, cls.of)
+    resolve_nodes = nodes_by_key(lambda info: info.context.marketplace.change_by_id)
 
     @classmethod
     def of(cls, view: m.ChangeView) -> ContractChange:
@@ -243,16 +228,11 @@ class Contract(Placement, relay.Node):
     terms: list[ContractTerm] = strawberry.field(description="The agreed terms, oldest first.")
     created_at: datetime.datetime
     view: strawberry.Private[m.ContractView]
+    resolve_nodes = nodes_by_key(lambda info: info.context.marketplace.contract_by_id)
 
     @classmethod
     def of(cls, view: m.ContractView) -> Contract:
         return from_view(cls, view, notice_period_days=view.notice_days)
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Contract | None]:
-        return await load_by_uuid(info.context.marketplace.contract_by_id, node_ids, cls.of)
 
     @strawberry.field(description="The term in force on a day (today when left out).")
     def term_on(self, date: datetime.date | None = None) -> ContractTerm | None:
@@ -262,13 +242,13 @@ class Contract(Placement, relay.Node):
 
     @strawberry.field(description="The request the contract came from.")
     async def request(self, info: Info) -> PlacementRequest | None:
-        view = await info.context.marketplace.placement_request_by_id.load(self.view.request_id)
-        return PlacementRequest.of(view) if view else None
+        loader = info.context.marketplace.placement_request_by_id
+        return await load_one(loader, self.view.request_id, PlacementRequest.of)
 
     @strawberry.field(description="Changes proposed after signing, oldest first.")
     async def changes(self, info: Info) -> list[ContractChange]:
-        found = await info.context.marketplace.changes_by_contract.load(self.view.id)
-        return [ContractChange.of(c) for c in found or []]
+        loader = info.context.marketplace.changes_by_contract
+        return await load_list(loader, self.view.id, ContractChange.of)
 
     @strawberry.field(description="Every change of state of the request and the contract.")
     async def history(self, info: Info) -> list[PlacementEvent]:
@@ -302,13 +282,12 @@ class BillingLine(FromView):
 
     @strawberry.field
     async def contract(self, info: Info) -> Contract | None:
-        view = await info.context.marketplace.contract_by_id.load(self.view.contract_id)
-        return Contract.of(view) if view else None
+        loader = info.context.marketplace.contract_by_id
+        return await load_one(loader, self.view.contract_id, Contract.of)
 
     @strawberry.field
     async def offer(self, info: Info) -> Offer | None:
-        view = await info.context.marketplace.offer_by_id.load(self.view.offer_id)
-        return Offer.of(view) if view else None
+        return await load_one(info.context.marketplace.offer_by_id, self.view.offer_id, Offer.of)
 
 
 @strawberry.type(description="The lines of one legal basis, summed.")
@@ -342,10 +321,8 @@ class BillingStatement:
     @strawberry.field(description="The provider, for a provider's statement.")
     async def provider(self, info: Info) -> Provider | None:
         org = self.view.provider_org
-        if org is None:
-            return None
-        view = await info.context.marketplace.provider_by_org.load(org)
-        return Provider.of(view) if view else None
+        loader = info.context.marketplace.provider_by_org
+        return await load_one(loader, org, Provider.of) if org is not None else None
 
     @strawberry.field(description="One line per contract with billed days in the month.")
     def lines(self, first: int | None = None, after: str | None = None) -> Connection[BillingLine]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
 from decimal import Decimal
 
 import strawberry
@@ -21,7 +20,7 @@ from schema.context import Info
 from schema.convert import FromView, from_view
 from schema.marketplace.organisations.types import Address, Coordinates, Municipality, Provider
 from schema.money import Money
-from schema.relay import Connection, load_by_uuid
+from schema.relay import Connection, load_each, load_held, load_one, nodes_by_key
 
 OfferCategory = strawberry.enum(m.OfferCategory, name="OfferCategory")
 AgeSegment = strawberry.enum(m.AgeSegment, name="AgeSegment")
@@ -227,6 +226,7 @@ class Offer(relay.Node):
     created_at: datetime.datetime
     updated_at: datetime.datetime
     view: strawberry.Private[m.OfferView]
+    resolve_nodes = nodes_by_key(lambda info: info.context.marketplace.offer_by_id)
 
     @classmethod
     def of(cls, view: m.OfferView) -> Offer:
@@ -239,12 +239,6 @@ class Offer(relay.Node):
             address=Address.of(view) if whole_address else None,
             coordinates=Coordinates.of(view) if placed else None,
         )
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Offer | None]:
-        return await load_by_uuid(info.context.marketplace.offer_by_id, node_ids, cls.of)
 
     async def _relations(self, info: Info) -> m.OfferRelations:
         relations = await info.context.marketplace.offer_relations.load(self.view.id)
@@ -266,16 +260,14 @@ class Offer(relay.Node):
 
     @strawberry.field
     async def provider(self, info: Info) -> Provider:
-        view = await info.context.marketplace.provider_by_id.load(self.view.provider_id)
-        assert view is not None  # enforced by the foreign key
-        return Provider.of(view)
+        loader = info.context.marketplace.provider_by_id
+        return await load_held(loader, self.view.provider_id, Provider.of)
 
     @strawberry.field(description="The municipality the offer lies in (beliggenhedskommune).")
     async def municipality(self, info: Info) -> Municipality | None:
-        if self.view.municipality_code is None:
-            return None
-        view = await info.context.marketplace.municipality_by_code.load(self.view.municipality_code)
-        return Municipality.of(view) if view else None
+        code = self.view.municipality_code
+        loader = info.context.marketplace.municipality_by_code
+        return await load_one(loader, code, Municipality.of) if code is not None else None
 
     @strawberry.field
     async def legal_bases(self, info: Info) -> list[LegalBasisInfo]:
@@ -290,28 +282,20 @@ class Offer(relay.Node):
     @strawberry.field
     async def service_types(self, info: Info) -> list[ServiceType]:
         relations = await self._relations(info)
-        rows = await info.context.marketplace.service_type_by_code.load_many(
-            relations.service_types
-        )
-        return [ServiceType.of(r) for r in rows if r]
+        loader = info.context.marketplace.service_type_by_code
+        return await load_each(loader, relations.service_types, ServiceType.of)
 
     @strawberry.field(description="Target groups, the primary one first.")
     async def target_groups(self, info: Info) -> list[TargetGroup]:
         relations = await self._relations(info)
-        rows = await info.context.marketplace.target_group_by_code.load_many(
-            relations.target_groups
-        )
-        return [TargetGroup.of(r) for r in rows if r]
+        loader = info.context.marketplace.target_group_by_code
+        return await load_each(loader, relations.target_groups, TargetGroup.of)
 
     @strawberry.field
     async def primary_target_group(self, info: Info) -> TargetGroup | None:
-        relations = await self._relations(info)
-        if relations.primary_target_group is None:
-            return None
-        row = await info.context.marketplace.target_group_by_code.load(
-            relations.primary_target_group
-        )
-        return TargetGroup.of(row) if row else None
+        code = (await self._relations(info)).primary_target_group
+        loader = info.context.marketplace.target_group_by_code
+        return await load_one(loader, code, TargetGroup.of) if code is not None else None
 
     @strawberry.field(description="Methods and approaches (faglig tilgang og metode).")
     async def methods(self, info: Info) -> list[str]:

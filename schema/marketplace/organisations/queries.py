@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 
 import strawberry
 
@@ -14,10 +13,9 @@ from marketplace.organisations import service as organisations
 from marketplace.organisations.models import ProviderFilter
 from schema.context import Info
 from schema.convert import input_data
-from schema.ids import decode_global_id
 from schema.marketplace.organisations.inputs import ProviderFilterInput
 from schema.marketplace.organisations.types import Municipality, Provider, Region, Viewer
-from schema.relay import Connection
+from schema.relay import Connection, node_by_id
 
 
 def _code(value: str, pattern: str, kind: str) -> str:
@@ -67,15 +65,7 @@ class OrganisationQuery:
 
     @strawberry.field(description="A provider by its ID; null when there is none.")
     async def provider(self, info: Info, id: strawberry.ID) -> Provider | None:
-        global_id = decode_global_id(id)
-        if global_id.type_name != "Provider":
-            return None
-        try:
-            provider_id = uuid.UUID(global_id.node_id)
-        except ValueError:
-            return None
-        view = await info.context.marketplace.provider_by_id.load(provider_id)
-        return Provider.of(view) if view else None
+        return await node_by_id(info, id, Provider)
 
     @strawberry.field(description="The signed-in caller; null for anonymous requests.")
     def me(self, info: Info) -> Viewer | None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import strawberry
 from strawberry import relay
 
@@ -14,7 +12,7 @@ from marketplace.organisations.models import MunicipalityView, ProviderView, Reg
 from marketplace.organisations.tables import OwnerType as DomainOwnerType
 from schema.context import Info
 from schema.convert import FromView, from_view
-from schema.relay import load_by_uuid
+from schema.relay import load_held, load_one, nodes_by_key
 
 OwnerType = strawberry.enum(
     DomainOwnerType, name="OwnerType", description="Who runs a provider (driftsherre)."
@@ -41,6 +39,7 @@ class Region(relay.Node):
     node_id: relay.NodeID[str]
     code: str = strawberry.field(description="Region code, 1081-1085.")
     name: str
+    resolve_nodes = nodes_by_key(lambda info: info.context.marketplace.region_by_code, str)
 
     @classmethod
     def of(cls, view: RegionView) -> Region:
@@ -51,13 +50,6 @@ class Region(relay.Node):
         count = await info.context.marketplace.municipality_count_by_region.load(self.code)
         return count or 0
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Region | None]:
-        views = await info.context.marketplace.region_by_code.load_many(list(node_ids))
-        return [cls.of(v) if v else None for v in views]
-
 
 @strawberry.type(description="One of the 98 Danish municipalities (kommuner).")
 class Municipality(relay.Node):
@@ -67,6 +59,7 @@ class Municipality(relay.Node):
     seat: str = strawberry.field(description="The town that seats the municipality.")
     coordinates: Coordinates = strawberry.field(description="The seat's approximate position.")
     region_code: strawberry.Private[str]
+    resolve_nodes = nodes_by_key(lambda info: info.context.marketplace.municipality_by_code, str)
 
     @classmethod
     def of(cls, view: MunicipalityView) -> Municipality:
@@ -74,16 +67,7 @@ class Municipality(relay.Node):
 
     @strawberry.field
     async def region(self, info: Info) -> Region:
-        view = await info.context.marketplace.region_by_code.load(self.region_code)
-        assert view is not None  # enforced by the foreign key
-        return Region.of(view)
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Municipality | None]:
-        views = await info.context.marketplace.municipality_by_code.load_many(list(node_ids))
-        return [cls.of(v) if v else None for v in views]
+        return await load_held(info.context.marketplace.region_by_code, self.region_code, Region.of)
 
 
 @strawberry.type(
@@ -108,6 +92,7 @@ class Provider(relay.Node):
     description: str
     is_demo: bool = strawberry.field(description="True for fictitious demo data.")
     municipality_code: strawberry.Private[str]
+    resolve_nodes = nodes_by_key(lambda info: info.context.marketplace.provider_by_id)
 
     @classmethod
     def of(cls, view: ProviderView) -> Provider:
@@ -115,20 +100,14 @@ class Provider(relay.Node):
 
     @strawberry.field(description="The municipality the provider lies in (beliggenhedskommune).")
     async def municipality(self, info: Info) -> Municipality:
-        view = await info.context.marketplace.municipality_by_code.load(self.municipality_code)
-        assert view is not None  # enforced by the foreign key
-        return Municipality.of(view)
+        return await load_held(
+            info.context.marketplace.municipality_by_code, self.municipality_code, Municipality.of
+        )
 
     @strawberry.field(description="The region the provider lies in.")
     async def region(self, info: Info) -> Region:
         municipality = await self.municipality(info)
         return await municipality.region(info)
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Provider | None]:
-        return await load_by_uuid(info.context.marketplace.provider_by_id, node_ids, cls.of)
 
 
 @strawberry.type(description="The signed-in caller.")
@@ -142,15 +121,15 @@ class Viewer:
     async def municipality(self, info: Info) -> Municipality | None:
         if self.organisation_kind is not DomainOrgKind.MUNICIPALITY:
             return None
-        view = await info.context.marketplace.municipality_by_code.load(self.organisation_code)
-        return Municipality.of(view) if view else None
+        loader = info.context.marketplace.municipality_by_code
+        return await load_one(loader, self.organisation_code, Municipality.of)
 
     @strawberry.field(description="The caller's region, when it is one.")
     async def region(self, info: Info) -> Region | None:
         if self.organisation_kind is not DomainOrgKind.REGION:
             return None
-        view = await info.context.marketplace.region_by_code.load(self.organisation_code)
-        return Region.of(view) if view else None
+        loader = info.context.marketplace.region_by_code
+        return await load_one(loader, self.organisation_code, Region.of)
 
     @strawberry.field(description="The provider record the caller's organisation runs, if any.")
     async def provider(self) -> Provider | None:
