@@ -31,6 +31,8 @@ from schema.agreements.announcements.types import CentralAnnouncement, RegionalR
 from schema.agreements.frameworks.mutations import AgreementMutation
 from schema.agreements.frameworks.queries import AgreementQuery
 from schema.agreements.frameworks.types import Agreement, SpecialConditionApproval
+from schema.agreements.gaps.mutations import GapMutation
+from schema.agreements.gaps.queries import GapQuery
 from schema.audit import AuditQuery
 from schema.context import Info
 from schema.errors import extensions, should_mask_error
@@ -77,6 +79,7 @@ class Query(
     ContractQuery,
     AgreementQuery,
     AnnouncementQuery,
+    GapQuery,
     AuditQuery,
 ):
     @strawberry.field(description="Any object by its global ID; null when there is none.")
@@ -88,7 +91,12 @@ class Query(
 
 @strawberry.type
 class Mutation(
-    OrganisationMutation, OfferMutation, ContractMutation, AgreementMutation, AnnouncementMutation
+    OrganisationMutation,
+    OfferMutation,
+    ContractMutation,
+    AgreementMutation,
+    AnnouncementMutation,
+    GapMutation,
 ):
     pass
 

@@ -1,22 +1,16 @@
-"""Read side of central announcements, reports, forecasts and the gap analysis."""
+"""Read side of central announcements and the regions' reports on them."""
 
 from __future__ import annotations
-
-import datetime
 
 import strawberry
 
 from agreements.announcements import service as announcements
-from agreements.gaps import report as gap_report
-from agreements.gaps import service as gaps
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.pagination import PageRequest
 from schema.agreements.announcements.types import (
     AnnouncementStatus,
     CentralAnnouncement,
-    DemandForecastReport,
     RegionalReport,
-    SupplyGapReport,
 )
 from schema.context import Info
 from schema.ids import node_uuid
@@ -74,28 +68,3 @@ class AnnouncementQuery:
             region_code=region_code,
         )
         return Connection.of(page, RegionalReport.of)
-
-    @strawberry.field(description="The region's demand forecasts for a year.")
-    async def demand_forecasts(
-        self, info: Info, region_code: str, year: int
-    ) -> DemandForecastReport:
-        found = await gaps.forecasts(info.context.principal, region_code, year)
-        return DemandForecastReport.of(found)
-
-    @strawberry.field(
-        description=(
-            "Supply and demand per target group in a region on a day (today when left out), "
-            "every target group unless some are named; each figure with what is behind it."
-        )
-    )
-    async def supply_gaps(
-        self,
-        info: Info,
-        region_code: str,
-        target_group_codes: list[str] | None = None,
-        as_of: datetime.date | None = None,
-    ) -> SupplyGapReport:
-        report = await gaps.supply_gaps(
-            info.context.principal, region_code, target_group_codes, as_of
-        )
-        return SupplyGapReport.of(report, gap_report.present(report, info.context.principal))
