@@ -5,7 +5,6 @@ from __future__ import annotations
 import strawberry
 
 from agreements.announcements import service as announcements
-from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.pagination import PageRequest
 from schema.agreements.announcements.types import (
     AnnouncementStatus,
@@ -13,7 +12,7 @@ from schema.agreements.announcements.types import (
     RegionalReport,
 )
 from schema.context import Info
-from schema.ids import node_uuid
+from schema.ids import require_uuid
 from schema.relay import Connection, node_by_id
 
 
@@ -52,15 +51,13 @@ class AnnouncementQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[RegionalReport]:
-        announcement = None
-        if announcement_id is not None:
-            announcement = node_uuid(announcement_id, "CentralAnnouncement", ("announcementId",))
-            if announcement is None:
-                raise DomainError(
-                    ErrorCode.NOT_FOUND,
-                    "There is no such central announcement.",
-                    ["announcementId"],
-                )
+        announcement = (
+            require_uuid(
+                announcement_id, "CentralAnnouncement", "central announcement", "announcementId"
+            )
+            if announcement_id is not None
+            else None
+        )
         page = await announcements.list_reports(
             info.context.principal,
             PageRequest.of(first, after),
