@@ -99,8 +99,13 @@ async def load_node(info: Info, node_type: type[N], node_id: str) -> N | None:
     return next(iter(nodes))
 
 
-async def load_one(loader: DataLoader[K, V | None], key: K, convert: Callable[[V], T]) -> T | None:
-    """What ``loader`` finds under ``key``, converted; None when it finds nothing."""
+async def load_one(
+    loader: DataLoader[K, V | None], key: K | None, convert: Callable[[V], T]
+) -> T | None:
+    """What ``loader`` finds under ``key``, converted; None without a key, or when it finds
+    nothing."""
+    if key is None:
+        return None
     view = await loader.load(key)
     return convert(view) if view is not None else None
 

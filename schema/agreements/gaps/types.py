@@ -161,9 +161,8 @@ class SupplyGap:
 
     @strawberry.field(description="The central announcement that names the group, if any.")
     async def announcement(self, info: Info) -> CentralAnnouncement | None:
-        found = self.view.announcement_id
         loader = info.context.agreements.announcement_by_id
-        return await load_one(loader, found, CentralAnnouncement.of) if found is not None else None
+        return await load_one(loader, self.view.announcement_id, CentralAnnouncement.of)
 
 
 @strawberry.type(description="The gap analysis of a region on a day, per target group.")

@@ -147,9 +147,8 @@ class PlacementRequest(FromView, Placement, relay.Node):
 
     @strawberry.field(description="The contract the request became, once accepted.")
     async def contract(self, info: Info) -> Contract | None:
-        found = self.view.contract_id
         loader = info.context.marketplace.contract_by_id
-        return await load_one(loader, found, Contract.of) if found is not None else None
+        return await load_one(loader, self.view.contract_id, Contract.of)
 
     @strawberry.field(description="Every change of state: who, for which organisation, when.")
     async def history(self, info: Info) -> list[PlacementEvent]:
@@ -320,9 +319,8 @@ class BillingStatement:
 
     @strawberry.field(description="The provider, for a provider's statement.")
     async def provider(self, info: Info) -> Provider | None:
-        org = self.view.provider_org
         loader = info.context.marketplace.provider_by_org
-        return await load_one(loader, org, Provider.of) if org is not None else None
+        return await load_one(loader, self.view.provider_org, Provider.of)
 
     @strawberry.field(description="One line per contract with billed days in the month.")
     def lines(self, first: int | None = None, after: str | None = None) -> Connection[BillingLine]:

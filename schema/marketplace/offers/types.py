@@ -265,9 +265,8 @@ class Offer(relay.Node):
 
     @strawberry.field(description="The municipality the offer lies in (beliggenhedskommune).")
     async def municipality(self, info: Info) -> Municipality | None:
-        code = self.view.municipality_code
         loader = info.context.marketplace.municipality_by_code
-        return await load_one(loader, code, Municipality.of) if code is not None else None
+        return await load_one(loader, self.view.municipality_code, Municipality.of)
 
     @strawberry.field
     async def legal_bases(self, info: Info) -> list[LegalBasisInfo]:
@@ -294,8 +293,7 @@ class Offer(relay.Node):
     @strawberry.field
     async def primary_target_group(self, info: Info) -> TargetGroup | None:
         code = (await self._relations(info)).primary_target_group
-        loader = info.context.marketplace.target_group_by_code
-        return await load_one(loader, code, TargetGroup.of) if code is not None else None
+        return await load_one(info.context.marketplace.target_group_by_code, code, TargetGroup.of)
 
     @strawberry.field(description="Methods and approaches (faglig tilgang og metode).")
     async def methods(self, info: Info) -> list[str]:
