@@ -30,7 +30,7 @@ from marketplace.offers.service import load_taxonomies
 from marketplace.offers.tables import Offer
 from marketplace.organisations.reference import load_reference_data
 from marketplace.organisations.tables import Municipality, Provider
-from schema.agreements.frameworks.loaders import AgreementLoaders
+from schema.agreements.loaders import AgreementLoaders
 from schema.context import Context
 from schema.graphql import build_schema
 from schema.marketplace.loaders import MarketplaceLoaders

@@ -16,6 +16,7 @@ from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import Role
 from marketplace.core.pagination import PageRequest
 from schema.context import Info
+from schema.convert import from_view
 from schema.ids import decode_global_id
 from schema.relay import Connection
 
@@ -46,19 +47,13 @@ class AuditEntry:
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> AuditEntry:
-        return cls(
-            at=row["at"],
+        return from_view(
+            cls,
+            row,
             organisation=row["org"],
             sequence=int(row["seq"]),
-            subject=row["subject"],
-            role=row["role"],
-            operation=row["operation"],
-            object_type=row["object_type"],
             object_id=strawberry.ID(relay.to_base64(row["object_type"], row["object_id"])),
-            before_digest=row["before_digest"],
-            after_digest=row["after_digest"],
             previous_hash=row["prev_hash"],
-            hash=row["hash"],
         )
 
 

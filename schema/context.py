@@ -9,7 +9,7 @@ from litestar import Request
 from strawberry.litestar import BaseContext
 
 from marketplace.core.identity import Principal
-from schema.agreements.frameworks.loaders import AgreementLoaders
+from schema.agreements.loaders import AgreementLoaders
 from schema.marketplace.loaders import MarketplaceLoaders
 
 

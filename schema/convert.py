@@ -10,7 +10,8 @@ differs:
 - an enum field takes the view's value (the enum itself, or its value);
 - a field of a GraphQL object type (or a list of them) converts the view's value with the
   type's ``of`` (or, without one, the same way);
-- a private field named ``view`` keeps the view itself, for the type's resolvers.
+- a private field named ``view`` keeps the view itself, for the type's resolvers (any other
+  private field takes the view's value of its name, as a public one does).
 
 The plan of each type (which field reads what) is worked out once and kept.
 """
@@ -118,7 +119,7 @@ def from_view(cls: type[T], view: Any, /, **values: Any) -> T:
 
 def as_type(cls: type[T], view: Any) -> T:
     """The GraphQL type for a view: the type's own ``of`` where it has one."""
-    convert = getattr(cls, "of", None) or getattr(cls, "from_view", None)
+    convert = getattr(cls, "of", None)
     return convert(view) if callable(convert) else from_view(cls, view)
 
 

@@ -21,7 +21,6 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.types import ExecutionContext
-from strawberry.utils.await_maybe import await_maybe
 
 from marketplace.core.cpr import redact
 from marketplace.core.errors import DomainError
@@ -32,6 +31,8 @@ from schema.agreements.announcements.types import CentralAnnouncement, RegionalR
 from schema.agreements.frameworks.mutations import AgreementMutation
 from schema.agreements.frameworks.queries import AgreementQuery
 from schema.agreements.frameworks.types import Agreement, SpecialConditionApproval
+from schema.agreements.gaps.mutations import GapMutation
+from schema.agreements.gaps.queries import GapQuery
 from schema.audit import AuditQuery
 from schema.context import Info
 from schema.errors import extensions, should_mask_error
@@ -47,6 +48,7 @@ from schema.marketplace.organisations.mutations import OrganisationMutation
 from schema.marketplace.organisations.queries import OrganisationQuery
 from schema.marketplace.organisations.types import Municipality, Provider, Region
 from schema.marketplace.search.queries import SearchQuery
+from schema.relay import load_node
 
 # Distinct document texts whose parse and validation results are kept (bounded, so unique
 # documents from a client cannot grow memory).
@@ -77,21 +79,24 @@ class Query(
     ContractQuery,
     AgreementQuery,
     AnnouncementQuery,
+    GapQuery,
     AuditQuery,
 ):
     @strawberry.field(description="Any object by its global ID; null when there is none.")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
         global_id = decode_global_id(id)
         node_type = NODE_TYPES.get(global_id.type_name)
-        if node_type is None:
-            return None
-        nodes = await await_maybe(node_type.resolve_nodes(info=info, node_ids=[global_id.node_id]))
-        return next(iter(nodes))
+        return await load_node(info, node_type, global_id.node_id) if node_type else None
 
 
 @strawberry.type
 class Mutation(
-    OrganisationMutation, OfferMutation, ContractMutation, AgreementMutation, AnnouncementMutation
+    OrganisationMutation,
+    OfferMutation,
+    ContractMutation,
+    AgreementMutation,
+    AnnouncementMutation,
+    GapMutation,
 ):
     pass
 

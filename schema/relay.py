@@ -1,19 +1,27 @@
-"""Relay connections with a total count, built from a domain Page."""
+"""Relay connections with a total count, built from a domain Page; nodes and the objects
+around them, read through the request's loaders."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
 import strawberry
 from strawberry import relay
 from strawberry.dataloader import DataLoader
+from strawberry.types.base import get_object_definition
+from strawberry.utils.await_maybe import await_maybe
 
 from marketplace.core.pagination import Page
+from schema.context import Info
+from schema.ids import decode_global_id
 
 NodeT = TypeVar("NodeT")
+N = TypeVar("N", bound=relay.Node)
+K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+T = TypeVar("T")
 
 
 @strawberry.type(description="An edge in a connection: a node and the cursor to page after it.")
@@ -50,21 +58,74 @@ def page_info(cursors: Sequence[str], has_next: bool, has_previous: bool) -> rel
     )
 
 
-async def load_by_uuid(
-    loader: DataLoader[uuid.UUID, V | None],
-    node_ids: Iterable[str],
-    convert: Callable[[V], NodeT],
-) -> list[NodeT | None]:
-    """Nodes for ``resolve_nodes`` whose IDs are UUIDs; a malformed ID resolves to None."""
-    ids: list[uuid.UUID | None] = []
-    for node_id in node_ids:
-        try:
-            ids.append(uuid.UUID(node_id))
-        except ValueError:
-            ids.append(None)
-    views = iter(await loader.load_many([i for i in ids if i is not None]))
-    results: list[NodeT | None] = []
-    for wanted in ids:
-        view = next(views) if wanted is not None else None
-        results.append(convert(view) if view is not None else None)
-    return results
+def nodes_by_key(
+    loader: Callable[[Info], DataLoader[Any, Any]], key: Callable[[str], Any] = uuid.UUID
+) -> Any:
+    """A node type's ``resolve_nodes``: each node ID made a ``key`` (a UUID unless told),
+    read through the request's ``loader`` and built with the type's ``of``; an ID that is no
+    key, or that the loader finds nothing under, resolves to None.
+
+        resolve_nodes = nodes_by_key(lambda info: info.context.marketplace.offer_by_id)
+    """
+
+    async def resolve_nodes(
+        cls: Any, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        keys: list[Any] = []
+        for node_id in node_ids:
+            try:
+                keys.append(key(node_id))
+            except ValueError:
+                keys.append(None)
+        views = iter(await loader(info).load_many([k for k in keys if k is not None]))
+        found = [next(views) if k is not None else None for k in keys]
+        return [cls.of(view) if view is not None else None for view in found]
+
+    return classmethod(resolve_nodes)
+
+
+async def node_by_id(info: Info, id: str, node_type: type[N]) -> N | None:
+    """The node of ``node_type`` a client's global ID names; None when it names another
+    type, or nothing the caller may see."""
+    global_id = decode_global_id(id)
+    if global_id.type_name != get_object_definition(node_type, strict=True).name:
+        return None
+    return await load_node(info, node_type, global_id.node_id)
+
+
+async def load_node(info: Info, node_type: type[N], node_id: str) -> N | None:
+    """The node of ``node_type`` with ``node_id``, or None."""
+    nodes = await await_maybe(node_type.resolve_nodes(info=info, node_ids=[node_id]))
+    return next(iter(nodes))
+
+
+async def load_one(
+    loader: DataLoader[K, V | None], key: K | None, convert: Callable[[V], T]
+) -> T | None:
+    """What ``loader`` finds under ``key``, converted; None without a key, or when it finds
+    nothing."""
+    if key is None:
+        return None
+    view = await loader.load(key)
+    return convert(view) if view is not None else None
+
+
+async def load_held(loader: DataLoader[K, V | None], key: K, convert: Callable[[V], T]) -> T:
+    """What ``loader`` finds under a key the database holds to exist (a foreign key)."""
+    view = await loader.load(key)
+    assert view is not None  # enforced by the foreign key
+    return convert(view)
+
+
+async def load_each(
+    loader: DataLoader[K, V | None], keys: Sequence[K], convert: Callable[[V], T]
+) -> list[T]:
+    """What ``loader`` finds under each of ``keys``, converted; keys without any left out."""
+    return [convert(view) for view in await loader.load_many(keys) if view is not None]
+
+
+async def load_list(
+    loader: DataLoader[K, list[V] | None], key: K, convert: Callable[[V], T]
+) -> list[T]:
+    """The list ``loader`` finds under ``key``, each item converted."""
+    return [convert(view) for view in await loader.load(key) or []]

@@ -1,26 +1,19 @@
-"""Read side of central announcements, reports, forecasts and the gap analysis."""
+"""Read side of central announcements and the regions' reports on them."""
 
 from __future__ import annotations
-
-import datetime
 
 import strawberry
 
 from agreements.announcements import service as announcements
-from agreements.gaps import report as gap_report
-from agreements.gaps import service as gaps
-from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.pagination import PageRequest
 from schema.agreements.announcements.types import (
     AnnouncementStatus,
     CentralAnnouncement,
-    DemandForecastReport,
     RegionalReport,
-    SupplyGapReport,
 )
 from schema.context import Info
-from schema.ids import node_uuid
-from schema.relay import Connection
+from schema.ids import require_uuid
+from schema.relay import Connection, node_by_id
 
 
 @strawberry.type
@@ -42,11 +35,7 @@ class AnnouncementQuery:
     async def central_announcement(
         self, info: Info, id: strawberry.ID
     ) -> CentralAnnouncement | None:
-        found = node_uuid(id, "CentralAnnouncement", ("id",))
-        if found is None:
-            return None
-        view = await info.context.agreements.announcement_by_id.load(found)
-        return CentralAnnouncement.of(view) if view else None
+        return await node_by_id(info, id, CentralAnnouncement)
 
     @strawberry.field(
         description=(
@@ -62,15 +51,13 @@ class AnnouncementQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[RegionalReport]:
-        announcement = None
-        if announcement_id is not None:
-            announcement = node_uuid(announcement_id, "CentralAnnouncement", ("announcementId",))
-            if announcement is None:
-                raise DomainError(
-                    ErrorCode.NOT_FOUND,
-                    "There is no such central announcement.",
-                    ["announcementId"],
-                )
+        announcement = (
+            require_uuid(
+                announcement_id, "CentralAnnouncement", "central announcement", "announcementId"
+            )
+            if announcement_id is not None
+            else None
+        )
         page = await announcements.list_reports(
             info.context.principal,
             PageRequest.of(first, after),
@@ -78,28 +65,3 @@ class AnnouncementQuery:
             region_code=region_code,
         )
         return Connection.of(page, RegionalReport.of)
-
-    @strawberry.field(description="The region's demand forecasts for a year.")
-    async def demand_forecasts(
-        self, info: Info, region_code: str, year: int
-    ) -> DemandForecastReport:
-        found = await gaps.forecasts(info.context.principal, region_code, year)
-        return DemandForecastReport.of(found)
-
-    @strawberry.field(
-        description=(
-            "Supply and demand per target group in a region on a day (today when left out), "
-            "every target group unless some are named; each figure with what is behind it."
-        )
-    )
-    async def supply_gaps(
-        self,
-        info: Info,
-        region_code: str,
-        target_group_codes: list[str] | None = None,
-        as_of: datetime.date | None = None,
-    ) -> SupplyGapReport:
-        report = await gaps.supply_gaps(
-            info.context.principal, region_code, target_group_codes, as_of
-        )
-        return SupplyGapReport.of(report, gap_report.present(report, info.context.principal))

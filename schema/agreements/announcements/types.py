@@ -1,24 +1,19 @@
-"""GraphQL types of central announcements, the regions' reports, forecasts and the gaps."""
+"""GraphQL types of central announcements and the regions' reports on them."""
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
-from decimal import Decimal
 
 import strawberry
 from strawberry import relay
 
 from agreements.announcements import models as am
-from agreements.gaps import report as gap_report
-from agreements.gaps import service as gaps
-from marketplace.core.pagination import PageRequest, page_of
-from schema.agreements.frameworks.types import AgreementDocument, Party
+from schema.agreements.frameworks.types import AgreementDocument
 from schema.context import Info
-from schema.convert import from_view
+from schema.convert import FromView, from_view
 from schema.marketplace.offers.types import Offer, TargetGroup
 from schema.marketplace.organisations.types import Region
-from schema.relay import Connection, load_by_uuid
+from schema.relay import load_each, load_held, load_list, load_one, nodes_by_key
 
 AnnouncementStatus = strawberry.enum(
     am.AnnouncementStatus,
@@ -27,17 +22,6 @@ AnnouncementStatus = strawberry.enum(
 )
 Assessment = strawberry.enum(am.Assessment, name="SupplyAssessment")
 ReportStatus = strawberry.enum(am.ReportStatus, name="RegionalReportStatus")
-
-
-async def _groups(info: Info, codes: list[str]) -> list[TargetGroup]:
-    rows = await info.context.marketplace.target_group_by_code.load_many(codes)
-    return [TargetGroup.of(r) for r in rows if r]
-
-
-async def _region(info: Info, code: str) -> Region:
-    view = await info.context.marketplace.region_by_code.load(code)
-    assert view is not None
-    return Region.from_view(view)
 
 
 @strawberry.type(description="The national estimate of a target group's size, where known.")
@@ -68,50 +52,32 @@ class CentralAnnouncement(relay.Node):
     documents: list[AgreementDocument]
     is_demo: bool
     view: strawberry.Private[am.AnnouncementView]
+    resolve_nodes = nodes_by_key(lambda info: info.context.agreements.announcement_by_id)
 
     @classmethod
     def of(cls, view: am.AnnouncementView) -> CentralAnnouncement:
-        return cls(
-            id=str(view.id),
-            issuer=view.issuer,
-            issued_on=view.issued_on,
-            title=view.title,
-            small_group=view.small_group,
-            complex_needs=view.complex_needs,
-            description=view.description,
-            national_estimate=NationalEstimate(
-                low=view.estimate_low, high=view.estimate_high, note=view.estimate_note
-            ),
-            report_deadline=view.report_deadline,
-            status=view.status,
-            outcome=view.outcome,
-            documents=[AgreementDocument(title=d.title, url=d.url) for d in view.documents],
-            is_demo=view.is_demo,
-            view=view,
+        estimate = NationalEstimate(
+            low=view.estimate_low, high=view.estimate_high, note=view.estimate_note
         )
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[CentralAnnouncement | None]:
-        return await load_by_uuid(info.context.agreements.announcement_by_id, node_ids, cls.of)
+        return from_view(cls, view, national_estimate=estimate)
 
     @strawberry.field
     async def target_groups(self, info: Info) -> list[TargetGroup]:
-        return await _groups(info, self.view.target_groups)
+        loader = info.context.marketplace.target_group_by_code
+        return await load_each(loader, self.view.target_groups, TargetGroup.of)
 
     @strawberry.field(
         description="The regions' reports the caller reads (see regionalReports), by region."
     )
     async def reports(self, info: Info) -> list[RegionalReport]:
-        found = await info.context.agreements.reports_by_announcement.load(self.view.id)
-        return [RegionalReport.of(r) for r in found or []]
+        loader = info.context.agreements.reports_by_announcement
+        return await load_list(loader, self.view.id, RegionalReport.of)
 
 
 @strawberry.type(
     description="A region's coordinated report on a central announcement (afrapportering)."
 )
-class RegionalReport(relay.Node):
+class RegionalReport(FromView, relay.Node):
     id: relay.NodeID[str]
     assessment: Assessment | None  # type: ignore[valid-type]
     challenges: str
@@ -125,255 +91,20 @@ class RegionalReport(relay.Node):
     )
     overdue: bool
     view: strawberry.Private[am.ReportView]
-
-    @classmethod
-    def of(cls, view: am.ReportView) -> RegionalReport:
-        return cls(
-            id=str(view.id),
-            assessment=view.assessment,
-            challenges=view.challenges,
-            coordination_model=view.coordination_model,
-            planned_initiatives=view.planned_initiatives,
-            status=view.status,
-            submitted_on=view.submitted_on,
-            deadline=view.deadline,
-            days_to_deadline=view.days_to_deadline,
-            overdue=view.overdue,
-            view=view,
-        )
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[RegionalReport | None]:
-        return await load_by_uuid(info.context.agreements.report_by_id, node_ids, cls.of)
+    resolve_nodes = nodes_by_key(lambda info: info.context.agreements.report_by_id)
 
     @strawberry.field
     async def region(self, info: Info) -> Region:
-        return await _region(info, self.view.region_code)
+        return await load_held(
+            info.context.marketplace.region_by_code, self.view.region_code, Region.of
+        )
 
     @strawberry.field
     async def announcement(self, info: Info) -> CentralAnnouncement | None:
-        view = await info.context.agreements.announcement_by_id.load(self.view.announcement_id)
-        return CentralAnnouncement.of(view) if view else None
+        loader = info.context.agreements.announcement_by_id
+        return await load_one(loader, self.view.announcement_id, CentralAnnouncement.of)
 
     @strawberry.field(description="The offers that serve the group, with their capacity.")
     async def offers(self, info: Info) -> list[Offer]:
-        views = await info.context.marketplace.offer_by_id.load_many(self.view.offer_ids)
-        return [Offer.of(v) for v in views if v]
-
-
-@strawberry.type(description="A municipality's forecast of the places it will need.")
-class DemandForecast:
-    municipality: Party
-    target_group_code: strawberry.Private[str]
-    year: int
-    places: int
-    note: str
-
-    @classmethod
-    def of(cls, view: am.ForecastView) -> DemandForecast:
-        return from_view(
-            cls,
-            view,
-            municipality=Party.of(view.municipality),
-            target_group_code=view.target_group,
-        )
-
-    @strawberry.field
-    async def target_group(self, info: Info) -> TargetGroup | None:
-        found = await _groups(info, [self.target_group_code])
-        return found[0] if found else None
-
-
-@strawberry.type(description="The places forecast for a target group, summed over the region.")
-class ForecastTotal:
-    target_group_code: strawberry.Private[str]
-    places: int
-
-    @strawberry.field
-    async def target_group(self, info: Info) -> TargetGroup | None:
-        found = await _groups(info, [self.target_group_code])
-        return found[0] if found else None
-
-
-@strawberry.type(description="The region's demand forecasts for a year.")
-class DemandForecastReport:
-    year: int
-    totals: list[ForecastTotal]
-    municipalities: list[DemandForecast] = strawberry.field(
-        description="The municipalities' own figures: for the region's steering group, and a purchaser's own."
-    )
-    region_code: strawberry.Private[str]
-
-    @classmethod
-    def of(cls, found: gaps.ForecastReport) -> DemandForecastReport:
-        return cls(
-            year=found.year,
-            totals=[
-                ForecastTotal(target_group_code=code, places=places)
-                for code, places in sorted(found.totals.items())
-            ],
-            municipalities=[DemandForecast.of(r) for r in found.rows],
-            region_code=found.region,
-        )
-
-    @strawberry.field
-    async def region(self, info: Info) -> Region:
-        return await _region(info, self.region_code)
-
-
-@strawberry.type(description='A count of people: `value` is null where it is shown as "< 3".')
-class GapCount:
-    value: int | None
-    display: str
-
-    @classmethod
-    def of(cls, figure: gap_report.Figure) -> GapCount:
-        return cls(value=figure.value, display=figure.display)
-
-
-@strawberry.type(description="An offer behind a gap figure, with its counts.")
-class GapOffer:
-    places: int
-    in_use: GapCount
-    free: GapCount
-    occupancy_percent: Decimal | None
-    risks: list[str] = strawberry.field(description="Why the offer is at risk, if it is.")
-    offer_id: strawberry.Private[object]
-    name: str
-
-    @classmethod
-    def of(cls, line: gap_report.OfferLine) -> GapOffer:
-        return cls(
-            places=line.places,
-            in_use=GapCount.of(line.in_use),
-            free=GapCount.of(line.free),
-            occupancy_percent=line.occupancy_percent,
-            risks=line.risks,
-            offer_id=line.offer_id,
-            name=line.name,
-        )
-
-    @strawberry.field
-    async def offer(self, info: Info) -> Offer | None:
-        view = await info.context.marketplace.offer_by_id.load(self.offer_id)  # type: ignore[arg-type]
-        return Offer.of(view) if view else None
-
-
-@strawberry.type(description="The headline figures of one day.")
-class GapFigures:
-    places: int
-    in_use: GapCount
-    free: GapCount
-    occupancy_percent: Decimal | None
-    forecast_demand: int | None
-    demand: GapCount
-    gap: GapCount = strawberry.field(description="Demand minus places: above 0 is a shortfall.")
-
-    @classmethod
-    def of(cls, side: gap_report.Side) -> GapFigures:
-        return cls(
-            places=side.places,
-            in_use=GapCount.of(side.in_use),
-            free=GapCount.of(side.free),
-            occupancy_percent=side.occupancy_percent,
-            forecast_demand=side.forecast,
-            demand=GapCount.of(side.demand),
-            gap=GapCount.of(side.gap),
-        )
-
-
-@strawberry.type(description="Supply and demand for one target group in the region.")
-class SupplyGap:
-    label: str
-    now: GapFigures
-    contracts_inside: GapCount = strawberry.field(
-        description="Contracts bought from inside the region."
-    )
-    contracts_outside: GapCount
-    searches_no_result: GapCount
-    searches_few_results: GapCount
-    declined_no_capacity: GapCount
-    declined_fit: GapCount
-    severity: str = strawberry.field(description="critical, high, medium or low (see the README).")
-    year_earlier: GapFigures
-    change_places: int
-    change_in_use: GapCount
-    change_gap: GapCount
-    explanation: list[str]
-    target_group_code: strawberry.Private[str]
-    announcement_id: strawberry.Private[object]
-    line: strawberry.Private[gap_report.GapLine]
-
-    @classmethod
-    def of(cls, line: gap_report.GapLine) -> SupplyGap:
-        return cls(
-            label=line.label,
-            now=GapFigures.of(line.now),
-            contracts_inside=GapCount.of(line.contracts_inside),
-            contracts_outside=GapCount.of(line.contracts_outside),
-            searches_no_result=GapCount.of(line.searches_none),
-            searches_few_results=GapCount.of(line.searches_few),
-            declined_no_capacity=GapCount.of(line.declined_capacity),
-            declined_fit=GapCount.of(line.declined_fit),
-            severity=line.severity,
-            year_earlier=GapFigures.of(line.year_earlier),
-            change_places=line.change_places,
-            change_in_use=GapCount.of(line.change_in_use),
-            change_gap=GapCount.of(line.change_gap),
-            explanation=line.explanation,
-            target_group_code=line.target_group,
-            announcement_id=line.announcement_id,
-            line=line,
-        )
-
-    @strawberry.field(description="The offers behind the figures, by name.")
-    def offers(self, first: int | None = None, after: str | None = None) -> Connection[GapOffer]:
-        return Connection.of(page_of(self.line.offers, PageRequest.of(first, after)), GapOffer.of)
-
-    @strawberry.field(
-        description="The offers at risk: occupancy below the agreement's band at the last "
-        "month-ends, unique offers, offers in the emergency track (see the README)."
-    )
-    def offers_at_risk(
-        self, first: int | None = None, after: str | None = None
-    ) -> Connection[GapOffer]:
-        return Connection.of(page_of(self.line.at_risk, PageRequest.of(first, after)), GapOffer.of)
-
-    @strawberry.field
-    async def target_group(self, info: Info) -> TargetGroup | None:
-        found = await _groups(info, [self.target_group_code])
-        return found[0] if found else None
-
-    @strawberry.field(description="The central announcement that names the group, if any.")
-    async def announcement(self, info: Info) -> CentralAnnouncement | None:
-        if self.announcement_id is None:
-            return None
-        view = await info.context.agreements.announcement_by_id.load(self.announcement_id)  # type: ignore[arg-type]
-        return CentralAnnouncement.of(view) if view else None
-
-
-@strawberry.type(description="The gap analysis of a region on a day, per target group.")
-class SupplyGapReport:
-    as_of: datetime.date
-    occupancy_band_min_percent: Decimal | None = strawberry.field(
-        description="The agreement's lower occupancy bound used for offers at risk."
-    )
-    rows: list[SupplyGap] = strawberry.field(description="One per target group asked for (of 45).")
-    region_code: strawberry.Private[str]
-
-    @classmethod
-    def of(cls, report: gaps.GapReport, lines: list[gap_report.GapLine]) -> SupplyGapReport:
-        return cls(
-            as_of=report.as_of,
-            occupancy_band_min_percent=(
-                Decimal(report.band_min_bp) / 100 if report.band_min_bp is not None else None
-            ),
-            rows=[SupplyGap.of(line) for line in lines],
-            region_code=report.region,
-        )
-
-    @strawberry.field
-    async def region(self, info: Info) -> Region:
-        return await _region(info, self.region_code)
+        loader = info.context.marketplace.offer_by_id
+        return await load_each(loader, self.view.offer_ids, Offer.of)

@@ -1,4 +1,4 @@
-"""DataLoaders of the agreement registry, created per request."""
+"""DataLoaders of the framework agreements, created per request."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from collections.abc import Sequence
 from functools import partial
 from typing import TypeVar
 
-from agreements.announcements import service as announcements
-from agreements.announcements.models import AnnouncementView, ReportView
 from agreements.frameworks import service
 from agreements.frameworks.models import (
     AgreementView,
@@ -18,7 +16,7 @@ from agreements.frameworks.models import (
     UniqueDecisionView,
 )
 from marketplace.core.identity import Principal
-from schema.marketplace.loaders import KeyedLoader
+from schema.loaders import KeyedLoader
 
 T = TypeVar("T", SpecialConditionView, UniqueDecisionView)
 
@@ -74,33 +72,3 @@ class SpecialConditionByIdLoader(KeyedLoader[uuid.UUID, SpecialConditionView]):
 class UniqueDecisionsByAgreementLoader(KeyedLoader[uuid.UUID, list[UniqueDecisionView]]):
     def __init__(self) -> None:
         super().__init__(_uniques, default=[])
-
-
-class AnnouncementByIdLoader(KeyedLoader[uuid.UUID, AnnouncementView]):
-    def __init__(self, principal: Principal) -> None:
-        super().__init__(partial(announcements.announcements_by_id, principal))
-
-
-class ReportByIdLoader(KeyedLoader[uuid.UUID, ReportView]):
-    def __init__(self, principal: Principal) -> None:
-        super().__init__(partial(announcements.reports_by_id, principal))
-
-
-class ReportsByAnnouncementLoader(KeyedLoader[uuid.UUID, list[ReportView]]):
-    def __init__(self, principal: Principal) -> None:
-        super().__init__(partial(announcements.reports_by_announcement, principal), default=[])
-
-
-class AgreementLoaders:
-    """The registry's loaders for one request."""
-
-    def __init__(self, principal: Principal) -> None:
-        self.agreement_by_id = AgreementByIdLoader(principal)
-        self.rule_sets_by_agreement = RuleSetsByAgreementLoader()
-        self.decisions_by_agreement = DecisionsByAgreementLoader()
-        self.special_conditions_by_agreement = SpecialConditionsByAgreementLoader()
-        self.special_condition_by_id = SpecialConditionByIdLoader(principal)
-        self.unique_decisions_by_agreement = UniqueDecisionsByAgreementLoader()
-        self.announcement_by_id = AnnouncementByIdLoader(principal)
-        self.report_by_id = ReportByIdLoader(principal)
-        self.reports_by_announcement = ReportsByAnnouncementLoader(principal)

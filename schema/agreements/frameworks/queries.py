@@ -8,12 +8,11 @@ import strawberry
 
 from agreements.frameworks import rulebook, service
 from marketplace.core.clock import today
-from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.pagination import PageRequest
 from schema.agreements.frameworks.types import Agreement, AgreementApprovalStatus, ApplicableRules
 from schema.context import Info
-from schema.ids import node_uuid
-from schema.relay import Connection
+from schema.ids import node_uuid, require_uuid
+from schema.relay import Connection, node_by_id
 
 
 @strawberry.type
@@ -42,11 +41,7 @@ class AgreementQuery:
 
     @strawberry.field(description="An agreement by ID; null when there is none.")
     async def agreement(self, info: Info, id: strawberry.ID) -> Agreement | None:
-        agreement_id = node_uuid(id, "Agreement", ("id",))
-        if agreement_id is None:
-            return None
-        view = await info.context.agreements.agreement_by_id.load(agreement_id)
-        return Agreement.of(view) if view else None
+        return await node_by_id(info, id, Agreement)
 
     @strawberry.field(
         description="Who has approved an agreement, who is missing, and the deadline."
@@ -69,8 +64,6 @@ class AgreementQuery:
     async def applicable_rules(
         self, info: Info, offer_id: strawberry.ID, date: datetime.date | None = None
     ) -> ApplicableRules:
-        found = node_uuid(offer_id, "Offer", ("offerId",))
-        if found is None:
-            raise DomainError(ErrorCode.NOT_FOUND, "There is no such offer.", ["offerId"])
+        found = require_uuid(offer_id, "Offer", "offer", "offerId")
         explained = await rulebook.applicable_rules(info.context.principal, found, date or today())
         return ApplicableRules.of(explained)

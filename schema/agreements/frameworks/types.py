@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+import uuid
 from decimal import Decimal
 
 import strawberry
@@ -13,6 +13,7 @@ from agreements.frameworks import models as m
 from agreements.frameworks import rulebook
 from marketplace.organisations.reference import municipality_records, region_records
 from schema.context import Info
+from schema.convert import FromView, from_view
 from schema.marketplace.offers.types import (
     LegalBasis,
     Offer,
@@ -22,7 +23,7 @@ from schema.marketplace.offers.types import (
     UniqueOfferStatus,
 )
 from schema.marketplace.organisations.types import Region
-from schema.relay import load_by_uuid
+from schema.relay import load_each, load_held, load_list, load_one, nodes_by_key
 
 AgreementStatus = strawberry.enum(
     m.AgreementStatus,
@@ -56,14 +57,12 @@ class Party:
 class FocusArea:
     title: str
     text: str
-    target_group_codes: strawberry.Private[list[str]]
+    view: strawberry.Private[m.FocusAreaView]
 
     @strawberry.field
     async def target_groups(self, info: Info) -> list[TargetGroup]:
-        rows = await info.context.marketplace.target_group_by_code.load_many(
-            self.target_group_codes
-        )
-        return [TargetGroup.of(r) for r in rows if r]
+        loader = info.context.marketplace.target_group_by_code
+        return await load_each(loader, self.view.target_groups, TargetGroup.of)
 
 
 @strawberry.type(description="A document of the agreement.")
@@ -81,14 +80,10 @@ class Milestone:
 
 
 @strawberry.type(description="A notice period for a category and/or a legal basis.")
-class NoticeRule:
+class NoticeRule(FromView):
     category: OfferCategory | None  # type: ignore[valid-type]
     legal_basis: LegalBasis | None  # type: ignore[valid-type]
     days: int
-
-    @classmethod
-    def of(cls, rule: m.NoticeRule) -> NoticeRule:
-        return cls(category=rule.category, legal_basis=rule.legal_basis, days=rule.days)
 
 
 @strawberry.type
@@ -108,7 +103,7 @@ class OccupancyBand:
 
 
 @strawberry.type(description="The steering part's rules (see the README's agreement section).")
-class AgreementRules:
+class AgreementRules(FromView):
     notice: list[NoticeRule]
     billing: BillingRule
     overhead_cap_percent: Decimal | None
@@ -123,28 +118,9 @@ class AgreementRules:
     small_group_occupancy_percent: Decimal | None
     notes: str
 
-    @classmethod
-    def of(cls, rules: m.AgreementRules) -> AgreementRules:
-        band = rules.occupancy
-        return cls(
-            notice=[NoticeRule.of(r) for r in rules.notice],
-            billing=BillingRule(**rules.billing.model_dump()),
-            overhead_cap_percent=rules.overhead_cap_percent,
-            overhead_cap_advisory=rules.overhead_cap_advisory,
-            occupancy=OccupancyBand(**band.model_dump()) if band else None,
-            budget_regulation_percent=rules.budget_regulation_percent,
-            allowed_budget_deviation_percent=rules.allowed_budget_deviation_percent,
-            carry_over_percent=rules.carry_over_percent,
-            reserve_years=rules.reserve_years,
-            reserve_rules=rules.reserve_rules,
-            new_offer_conditions=list(rules.new_offer_conditions),
-            small_group_occupancy_percent=rules.small_group_occupancy_percent,
-            notes=rules.notes,
-        )
-
 
 @strawberry.type(description="A version of the agreement's rules, in force for a period.")
-class RuleSet:
+class RuleSet(FromView):
     valid_from: datetime.date
     valid_to: datetime.date
     version: int
@@ -153,40 +129,18 @@ class RuleSet:
     set_at: datetime.datetime
     rules: AgreementRules
 
-    @classmethod
-    def of(cls, view: m.RuleSetView) -> RuleSet:
-        return cls(
-            valid_from=view.valid_from,
-            valid_to=view.valid_to,
-            version=view.version,
-            is_example=view.is_example,
-            set_by=view.set_by,
-            set_at=view.set_at,
-            rules=AgreementRules.of(view.rules),
-        )
-
 
 @strawberry.type(description="A party's council decision on the agreement.")
-class CouncilDecision:
+class CouncilDecision(FromView):
     party: Party
     decision: CouncilDecisionKind  # type: ignore[valid-type]
     body: str
     decided_on: datetime.date
     reference: str
 
-    @classmethod
-    def of(cls, view: m.DecisionView) -> CouncilDecision:
-        return cls(
-            party=Party.of(view.party),
-            decision=view.decision,
-            body=view.body,
-            decided_on=view.decided_on,
-            reference=view.reference,
-        )
-
 
 @strawberry.type(description="Where the councils' approval of an agreement stands.")
-class AgreementApprovalStatus:
+class AgreementApprovalStatus(FromView):
     status: AgreementStatus  # type: ignore[valid-type]
     parties: int
     approved: list[Party]
@@ -197,20 +151,6 @@ class AgreementApprovalStatus:
     unanimous: bool
     decisions: list[CouncilDecision]
 
-    @classmethod
-    def of(cls, view: m.ApprovalStatus) -> AgreementApprovalStatus:
-        return cls(
-            status=view.status,
-            parties=view.parties,
-            approved=[Party.of(p) for p in view.approved],
-            rejected=[Party.of(p) for p in view.rejected],
-            missing=[Party.of(p) for p in view.missing],
-            deadline=view.deadline,
-            days_to_deadline=view.days_to_deadline,
-            unanimous=view.unanimous,
-            decisions=[CouncilDecision.of(d) for d in view.decisions],
-        )
-
 
 @strawberry.type(description="A municipality's choice on a special condition.")
 class SpecialConditionChoice:
@@ -219,9 +159,8 @@ class SpecialConditionChoice:
     decided_on: datetime.date
 
 
-async def _offer(info: Info, offer_id: object) -> Offer | None:
-    view = await info.context.marketplace.offer_by_id.load(offer_id)  # type: ignore[arg-type]
-    return Offer.of(view) if view else None
+async def _offer(info: Info, offer_id: uuid.UUID) -> Offer | None:
+    return await load_one(info.context.marketplace.offer_by_id, offer_id, Offer.of)
 
 
 @strawberry.type(
@@ -242,35 +181,14 @@ class SpecialConditionApproval(relay.Node):
     notes: str
     choices: list[SpecialConditionChoice]
     view: strawberry.Private[m.SpecialConditionView]
+    resolve_nodes = nodes_by_key(lambda info: info.context.agreements.special_condition_by_id)
 
     @classmethod
     def of(cls, view: m.SpecialConditionView) -> SpecialConditionApproval:
         percent = view.parameters.get("occupancy_percent")
-        return cls(
-            id=str(view.id),
-            condition=view.condition,
-            approved_by=view.approved_by,
-            approved_on=view.approved_on,
-            valid_from=view.valid_from,
-            valid_to=view.valid_to,
-            occupancy_percent=Decimal(percent) if percent is not None else None,
-            notes=view.notes,
-            choices=[
-                SpecialConditionChoice(
-                    municipality=Party.of(c.municipality),
-                    opted_in=c.opted_in,
-                    decided_on=c.decided_on,
-                )
-                for c in view.choices
-            ],
-            view=view,
+        return from_view(
+            cls, view, occupancy_percent=Decimal(percent) if percent is not None else None
         )
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[SpecialConditionApproval | None]:
-        return await load_by_uuid(info.context.agreements.special_condition_by_id, node_ids, cls.of)
 
     @strawberry.field
     async def offer(self, info: Info) -> Offer | None:
@@ -278,7 +196,7 @@ class SpecialConditionApproval(relay.Node):
 
 
 @strawberry.type(description="A year's decision on a unique offer in the reinforced cooperation.")
-class UniqueOfferDecision:
+class UniqueOfferDecision(FromView):
     year: int
     status: UniqueOfferStatus  # type: ignore[valid-type]
     recommended_by: str = strawberry.field(description="E.g. the expert panel (Ekspertpanelet).")
@@ -288,18 +206,6 @@ class UniqueOfferDecision:
     progress: str
     decided_on: datetime.date
     view: strawberry.Private[m.UniqueDecisionView]
-
-    @classmethod
-    def of(cls, view: m.UniqueDecisionView) -> UniqueOfferDecision:
-        return cls(
-            year=view.year,
-            status=view.status,
-            recommended_by=view.recommended_by,
-            working_group=view.working_group,
-            progress=view.progress,
-            decided_on=view.decided_on,
-            view=view,
-        )
 
     @strawberry.field
     async def offer(self, info: Info) -> Offer | None:
@@ -312,7 +218,7 @@ class UniqueOfferDecision:
         "part, documents, process dates, rules (the steering part), and the councils' approval."
     )
 )
-class Agreement(relay.Node):
+class Agreement(FromView, relay.Node):
     id: relay.NodeID[str]
     name: str
     valid_from: datetime.date
@@ -327,53 +233,17 @@ class Agreement(relay.Node):
     documents: list[AgreementDocument]
     milestones: list[Milestone]
     view: strawberry.Private[m.AgreementView]
-
-    @classmethod
-    def of(cls, view: m.AgreementView) -> Agreement:
-        return cls(
-            id=str(view.id),
-            name=view.name,
-            valid_from=view.valid_from,
-            valid_to=view.valid_to,
-            status=view.status,
-            steering_group=view.steering_group,
-            vision=view.vision,
-            approval_deadline=view.approval_deadline,
-            is_demo=view.is_demo,
-            parties=[Party.of(p) for p in view.parties],
-            focus_areas=[
-                FocusArea(title=f.title, text=f.text, target_group_codes=f.target_groups)
-                for f in view.focus_areas
-            ],
-            documents=[AgreementDocument(title=d.title, url=d.url) for d in view.documents],
-            milestones=[
-                Milestone(
-                    title=s.title,
-                    starts_on=s.starts_on,
-                    ends_on=s.ends_on,
-                    description=s.description,
-                )
-                for s in view.milestones
-            ],
-            view=view,
-        )
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Agreement | None]:
-        return await load_by_uuid(info.context.agreements.agreement_by_id, node_ids, cls.of)
+    resolve_nodes = nodes_by_key(lambda info: info.context.agreements.agreement_by_id)
 
     @strawberry.field
     async def region(self, info: Info) -> Region:
-        view = await info.context.marketplace.region_by_code.load(self.view.region_code)
-        assert view is not None
-        return Region.from_view(view)
+        loader = info.context.marketplace.region_by_code
+        return await load_held(loader, self.view.region_code, Region.of)
 
     @strawberry.field(description="Every version of the rules, in force order.")
     async def rule_sets(self, info: Info) -> list[RuleSet]:
-        found = await info.context.agreements.rule_sets_by_agreement.load(self.view.id)
-        return [RuleSet.of(r) for r in found or []]
+        loader = info.context.agreements.rule_sets_by_agreement
+        return await load_list(loader, self.view.id, RuleSet.of)
 
     @strawberry.field(description="The rules in force on a day.")
     async def rules_on(self, info: Info, date: datetime.date) -> RuleSet | None:
@@ -383,18 +253,18 @@ class Agreement(relay.Node):
 
     @strawberry.field(description="The parties' council decisions.")
     async def decisions(self, info: Info) -> list[CouncilDecision]:
-        found = await info.context.agreements.decisions_by_agreement.load(self.view.id)
-        return [CouncilDecision.of(d) for d in found or []]
+        loader = info.context.agreements.decisions_by_agreement
+        return await load_list(loader, self.view.id, CouncilDecision.of)
 
     @strawberry.field
     async def special_conditions(self, info: Info) -> list[SpecialConditionApproval]:
-        found = await info.context.agreements.special_conditions_by_agreement.load(self.view.id)
-        return [SpecialConditionApproval.of(c) for c in found or []]
+        loader = info.context.agreements.special_conditions_by_agreement
+        return await load_list(loader, self.view.id, SpecialConditionApproval.of)
 
     @strawberry.field(description="Decisions on unique offers, by year.")
     async def unique_offers(self, info: Info) -> list[UniqueOfferDecision]:
-        found = await info.context.agreements.unique_decisions_by_agreement.load(self.view.id)
-        return [UniqueOfferDecision.of(d) for d in found or []]
+        loader = info.context.agreements.unique_decisions_by_agreement
+        return await load_list(loader, self.view.id, UniqueOfferDecision.of)
 
 
 @strawberry.type(description="Which agreement and rules apply to an offer on a day, and why.")
@@ -410,25 +280,20 @@ class ApplicableRules:
     special_conditions: list[SpecialConditionApproval]
     unique_offer: UniqueOfferDecision | None
     explanation: list[str]
-    offer_id: strawberry.Private[object]
+    offer_id: strawberry.Private[uuid.UUID]
 
     @classmethod
-    def of(cls, found: rulebook.ApplicableRules) -> ApplicableRules:
-        return cls(
-            date=found.on,
-            agreement=Agreement.of(found.agreement) if found.agreement else None,
-            rule_set=RuleSet.of(found.rule_set) if found.rule_set else None,
-            notice_period_days=found.contract_rules.notice_days,
-            bill_first_day=found.contract_rules.bill_first_day,
-            bill_last_day=found.contract_rules.bill_last_day,
-            source=found.contract_rules.source,
-            notice_rule=NoticeRule.of(found.notice_rule) if found.notice_rule else None,
-            special_conditions=[SpecialConditionApproval.of(c) for c in found.special_conditions],
-            unique_offer=UniqueOfferDecision.of(found.unique_decision)
-            if found.unique_decision
-            else None,
-            explanation=found.explanation,
-            offer_id=found.offer_id,
+    def of(cls, view: rulebook.ApplicableRules) -> ApplicableRules:
+        rules, unique = view.contract_rules, view.unique_decision
+        return from_view(
+            cls,
+            view,
+            date=view.on,
+            notice_period_days=rules.notice_days,
+            bill_first_day=rules.bill_first_day,
+            bill_last_day=rules.bill_last_day,
+            source=rules.source,
+            unique_offer=UniqueOfferDecision.of(unique) if unique else None,
         )
 
     @strawberry.field

@@ -4,7 +4,7 @@ history, and the monthly billing statement."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -16,10 +16,11 @@ from marketplace.contracts import models as m
 from marketplace.core.clock import today
 from marketplace.core.pagination import PageRequest, page_of
 from schema.context import Info
+from schema.convert import FromView, from_view
 from schema.marketplace.offers.types import LegalBasis, Offer, PriceUnit
 from schema.marketplace.organisations.types import Municipality, Provider
 from schema.money import Money
-from schema.relay import Connection, load_by_uuid
+from schema.relay import Connection, load_held, load_list, load_one, nodes_by_key
 
 RequestStatus = strawberry.enum(
     m.RequestStatus,
@@ -70,27 +71,17 @@ class PlacementEvent:
 
     @classmethod
     def of(cls, view: m.EventView) -> PlacementEvent:
-        return cls(
-            at=view.at,
-            kind=view.kind,
-            from_status=view.from_status,
-            to_status=view.to_status,
-            actor=view.actor,
-            actor_organisation=view.actor_org,
-            actor_role=view.actor_role,
-            detail=view.detail,
-        )
+        return from_view(cls, view, actor_organisation=view.actor_org)
 
 
-async def _history(info: Info, request_id: object) -> list[PlacementEvent]:
-    events = await info.context.marketplace.placement_history_by_request.load(request_id)  # type: ignore[arg-type]
-    return [PlacementEvent.of(e) for e in events or []]
+async def _history(info: Info, request_id: uuid.UUID) -> list[PlacementEvent]:
+    loader = info.context.marketplace.placement_history_by_request
+    return await load_list(loader, request_id, PlacementEvent.of)
 
 
 async def _municipality(info: Info, code: str) -> Municipality:
-    view = await info.context.marketplace.municipality_by_code.load(code)
-    assert view is not None  # codes are checked when the request is made
-    return Municipality.from_view(view)
+    # codes are checked when the request is made
+    return await load_held(info.context.marketplace.municipality_by_code, code, Municipality.of)
 
 
 @strawberry.interface(
@@ -104,13 +95,12 @@ class Placement:
 
     @strawberry.field(description="The offer; null if it is no longer yours to see.")
     async def offer(self, info: Info) -> Offer | None:
-        view = await info.context.marketplace.offer_by_id.load(self.view.offer_id)
-        return Offer.of(view) if view else None
+        return await load_one(info.context.marketplace.offer_by_id, self.view.offer_id, Offer.of)
 
     @strawberry.field(description="The offer's provider (driftsherre).")
     async def provider(self, info: Info) -> Provider | None:
-        view = await info.context.marketplace.provider_by_org.load(self.view.provider_org)
-        return Provider.from_view(view) if view else None
+        loader = info.context.marketplace.provider_by_org
+        return await load_one(loader, self.view.provider_org, Provider.of)
 
     @strawberry.field(description="The acting municipality (handlekommune).")
     async def buyer(self, info: Info) -> Municipality:
@@ -127,7 +117,7 @@ class Placement:
         "the buying municipality and the offer's provider see it."
     )
 )
-class PlacementRequest(Placement, relay.Node):
+class PlacementRequest(FromView, Placement, relay.Node):
     id: relay.NodeID[str]
     citizen_ref: str | None = strawberry.field(
         description="The buying municipality's case reference (the two parties only)."
@@ -153,45 +143,12 @@ class PlacementRequest(Placement, relay.Node):
     created_at: datetime.datetime
     answered_at: datetime.datetime | None
     view: strawberry.Private[m.RequestView]
-
-    @classmethod
-    def of(cls, view: m.RequestView) -> PlacementRequest:
-        return cls(
-            id=str(view.id),
-            citizen_ref=view.citizen_ref,
-            cpr_masked=view.cpr_masked,
-            legal_basis=view.legal_basis,
-            desired_start=view.desired_start,
-            price_level=view.price_level,
-            hours_per_month=view.hours_per_month,
-            add_ons=[RequestedAddOn(name=a.name, quantity=a.quantity) for a in view.add_ons],
-            urgency=view.urgency,
-            message=view.message,
-            individual_plan_ref=view.individual_plan_ref,
-            follow_up_on=view.follow_up_on,
-            status=view.status,
-            decline_reason=view.decline_reason,
-            decline_text=view.decline_text,
-            expires_on=view.expires_on,
-            created_at=view.created_at,
-            answered_at=view.answered_at,
-            view=view,
-        )
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[PlacementRequest | None]:
-        return await load_by_uuid(
-            info.context.marketplace.placement_request_by_id, node_ids, cls.of
-        )
+    resolve_nodes = nodes_by_key(lambda info: info.context.marketplace.placement_request_by_id)
 
     @strawberry.field(description="The contract the request became, once accepted.")
     async def contract(self, info: Info) -> Contract | None:
-        if self.view.contract_id is None:
-            return None
-        view = await info.context.marketplace.contract_by_id.load(self.view.contract_id)
-        return Contract.of(view) if view else None
+        loader = info.context.marketplace.contract_by_id
+        return await load_one(loader, self.view.contract_id, Contract.of)
 
     @strawberry.field(description="Every change of state: who, for which organisation, when.")
     async def history(self, info: Info) -> list[PlacementEvent]:
@@ -199,7 +156,7 @@ class PlacementRequest(Placement, relay.Node):
 
 
 @strawberry.type(description="The agreed price from a day on, and the agreed add-ons.")
-class ContractTerm:
+class ContractTerm(FromView):
     valid_from: datetime.date
     price_level: str | None = strawberry.field(description="null: the base price.")
     special_arrangement: bool = strawberry.field(
@@ -212,24 +169,6 @@ class ContractTerm:
     quantity: Decimal = strawberry.field(description="Hours a month for an hourly price, else 1.")
     vat_included: bool
     add_ons: list[AgreedAddOn]
-
-    @classmethod
-    def of(cls, view: m.TermView) -> ContractTerm:
-        return cls(
-            valid_from=view.valid_from,
-            price_level=view.price_level,
-            special_arrangement=view.special_arrangement,
-            unit=view.unit,
-            price=Money.from_ore(view.price_ore),
-            quantity=view.quantity,
-            vat_included=view.vat_included,
-            add_ons=[
-                AgreedAddOn(
-                    name=a.name, unit=a.unit, price=Money.from_ore(a.price_ore), quantity=a.quantity
-                )
-                for a in view.add_ons
-            ],
-        )
 
 
 @strawberry.type(description="A change one party proposed after signing.")
@@ -248,34 +187,16 @@ class ContractChange(relay.Node):
     responded_at: datetime.datetime | None
     response_reason: str
     view: strawberry.Private[m.ChangeView]
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[ContractChange | None]:
-        return await load_by_uuid(info.context.marketplace.change_by_id, node_ids, cls.of)
+    resolve_nodes = nodes_by_key(lambda info: info.context.marketplace.change_by_id)
 
     @classmethod
     def of(cls, view: m.ChangeView) -> ContractChange:
-        return cls(
-            id=str(view.id),
-            status=view.status,
-            effective_from=view.effective_from,
+        return from_view(
+            cls,
+            view,
             changes_price_level=view.changes_level,
-            price_level=view.price_level,
-            add_ons=(
-                [RequestedAddOn(name=a.name, quantity=a.quantity) for a in view.add_ons]
-                if view.add_ons is not None
-                else None
-            ),
-            end_date=view.end_date,
-            reason=view.reason,
             proposed_by=view.proposed_by_org,
-            proposed_at=view.proposed_at,
             responded_by=view.responded_by_org,
-            responded_at=view.responded_at,
-            response_reason=view.response_reason,
-            view=view,
         )
 
 
@@ -306,35 +227,11 @@ class Contract(Placement, relay.Node):
     terms: list[ContractTerm] = strawberry.field(description="The agreed terms, oldest first.")
     created_at: datetime.datetime
     view: strawberry.Private[m.ContractView]
+    resolve_nodes = nodes_by_key(lambda info: info.context.marketplace.contract_by_id)
 
     @classmethod
     def of(cls, view: m.ContractView) -> Contract:
-        return cls(
-            id=str(view.id),
-            citizen_ref=view.citizen_ref,
-            cpr_masked=view.cpr_masked,
-            legal_basis=view.legal_basis,
-            start_date=view.start_date,
-            end_date=view.end_date,
-            status=view.status,
-            notice_period_days=view.notice_days,
-            bill_first_day=view.bill_first_day,
-            bill_last_day=view.bill_last_day,
-            rules_source=view.rules_source,
-            notice_given_on=view.notice_given_on,
-            notice_given_by=view.notice_given_by,
-            individual_plan_ref=view.individual_plan_ref,
-            follow_up_on=view.follow_up_on,
-            terms=[ContractTerm.of(t) for t in view.terms],
-            created_at=view.created_at,
-            view=view,
-        )
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Contract | None]:
-        return await load_by_uuid(info.context.marketplace.contract_by_id, node_ids, cls.of)
+        return from_view(cls, view, notice_period_days=view.notice_days)
 
     @strawberry.field(description="The term in force on a day (today when left out).")
     def term_on(self, date: datetime.date | None = None) -> ContractTerm | None:
@@ -344,13 +241,13 @@ class Contract(Placement, relay.Node):
 
     @strawberry.field(description="The request the contract came from.")
     async def request(self, info: Info) -> PlacementRequest | None:
-        view = await info.context.marketplace.placement_request_by_id.load(self.view.request_id)
-        return PlacementRequest.of(view) if view else None
+        loader = info.context.marketplace.placement_request_by_id
+        return await load_one(loader, self.view.request_id, PlacementRequest.of)
 
     @strawberry.field(description="Changes proposed after signing, oldest first.")
     async def changes(self, info: Info) -> list[ContractChange]:
-        found = await info.context.marketplace.changes_by_contract.load(self.view.id)
-        return [ContractChange.of(c) for c in found or []]
+        loader = info.context.marketplace.changes_by_contract
+        return await load_list(loader, self.view.id, ContractChange.of)
 
     @strawberry.field(description="Every change of state of the request and the contract.")
     async def history(self, info: Info) -> list[PlacementEvent]:
@@ -368,7 +265,7 @@ class BillingCharge:
 
 
 @strawberry.type(description="What one contract costs in the month.")
-class BillingLine:
+class BillingLine(FromView):
     citizen_ref: str | None
     cpr_masked: str | None
     legal_basis: LegalBasis  # type: ignore[valid-type]
@@ -380,44 +277,16 @@ class BillingLine:
     base: Money
     add_ons: Money
     total: Money
-    line: strawberry.Private[billing.BillingLine]
-
-    @classmethod
-    def of(cls, line: billing.BillingLine) -> BillingLine:
-        return cls(
-            citizen_ref=line.citizen_ref,
-            cpr_masked=line.cpr_masked,
-            legal_basis=m.LegalBasis(line.legal_basis),
-            period_start=line.period_start,
-            period_end=line.period_end,
-            days=line.days,
-            vat_included=line.vat_included,
-            charges=[
-                BillingCharge(
-                    name=c.name,
-                    unit=c.unit,
-                    quantity=c.quantity,
-                    unit_price=Money.from_ore(c.unit_price_ore),
-                    days=c.days,
-                    amount=Money.from_ore(c.amount_ore),
-                )
-                for c in line.charges
-            ],
-            base=Money.from_ore(line.base_ore),
-            add_ons=Money.from_ore(line.add_ons_ore),
-            total=Money.from_ore(line.total_ore),
-            line=line,
-        )
+    view: strawberry.Private[billing.BillingLine]
 
     @strawberry.field
     async def contract(self, info: Info) -> Contract | None:
-        view = await info.context.marketplace.contract_by_id.load(self.line.contract_id)
-        return Contract.of(view) if view else None
+        loader = info.context.marketplace.contract_by_id
+        return await load_one(loader, self.view.contract_id, Contract.of)
 
     @strawberry.field
     async def offer(self, info: Info) -> Offer | None:
-        view = await info.context.marketplace.offer_by_id.load(self.line.offer_id)
-        return Offer.of(view) if view else None
+        return await load_one(info.context.marketplace.offer_by_id, self.view.offer_id, Offer.of)
 
 
 @strawberry.type(description="The lines of one legal basis, summed.")
@@ -437,38 +306,23 @@ class BillingStatement:
     month: str = strawberry.field(description="YYYY-MM")
     total: Money
     subtotals: list[BillingSubtotal] = strawberry.field(description="Per legal basis.")
-    statement: strawberry.Private[billing.BillingStatement]
+    view: strawberry.Private[billing.BillingStatement]
 
     @classmethod
-    def of(cls, statement: billing.BillingStatement) -> BillingStatement:
-        return cls(
-            month=statement.month.strftime("%Y-%m"),
-            total=Money.from_ore(statement.total_ore),
-            subtotals=[
-                BillingSubtotal(
-                    legal_basis=m.LegalBasis(s.legal_basis),
-                    lines=s.lines,
-                    total=Money.from_ore(s.total_ore),
-                )
-                for s in statement.subtotals
-            ],
-            statement=statement,
-        )
+    def of(cls, view: billing.BillingStatement) -> BillingStatement:
+        return from_view(cls, view, month=view.month.strftime("%Y-%m"))
 
     @strawberry.field(description="The paying municipality, for a municipality's statement.")
     async def municipality(self, info: Info) -> Municipality | None:
-        code = self.statement.municipality_code
+        code = self.view.municipality_code
         return await _municipality(info, code) if code else None
 
     @strawberry.field(description="The provider, for a provider's statement.")
     async def provider(self, info: Info) -> Provider | None:
-        org = self.statement.provider_org
-        if org is None:
-            return None
-        view = await info.context.marketplace.provider_by_org.load(org)
-        return Provider.from_view(view) if view else None
+        loader = info.context.marketplace.provider_by_org
+        return await load_one(loader, self.view.provider_org, Provider.of)
 
     @strawberry.field(description="One line per contract with billed days in the month.")
     def lines(self, first: int | None = None, after: str | None = None) -> Connection[BillingLine]:
-        page = page_of(self.statement.lines, PageRequest.of(first, after))
+        page = page_of(self.view.lines, PageRequest.of(first, after))
         return Connection.of(page, BillingLine.of)

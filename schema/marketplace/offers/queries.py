@@ -10,10 +10,10 @@ from marketplace.offers import service as offers
 from marketplace.offers.taxonomy import legal_bases
 from schema.context import Info
 from schema.errors import arguments
-from schema.ids import filter_uuid, node_uuid
+from schema.ids import filter_uuid
 from schema.marketplace.offers.inputs import OfferFilterInput
 from schema.marketplace.offers.types import LegalBasisInfo, Offer, ServiceType, TargetGroup
-from schema.relay import Connection
+from schema.relay import Connection, node_by_id
 
 MAX_SUGGESTIONS = 50
 
@@ -24,11 +24,7 @@ class OfferQuery:
         description="An offer by ID; null when there is none or it is not yours to see."
     )
     async def offer(self, info: Info, id: strawberry.ID) -> Offer | None:
-        offer_id = node_uuid(id, "Offer", ("id",))
-        if offer_id is None:
-            return None
-        view = await info.context.marketplace.offer_by_id.load(offer_id)
-        return Offer.of(view) if view else None
+        return await node_by_id(info, id, Offer)
 
     @strawberry.field(description="Offers by name: the published ones, and your own in any status.")
     async def offers(

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -19,9 +17,10 @@ from marketplace.offers.taxonomy import LegalBasisInfo as DomainLegalBasisInfo
 from marketplace.offers.taxonomy import SupervisingAuthority as DomainAuthority
 from marketplace.offers.taxonomy import legal_bases
 from schema.context import Info
+from schema.convert import FromView, from_view
 from schema.marketplace.organisations.types import Address, Coordinates, Municipality, Provider
 from schema.money import Money
-from schema.relay import Connection, load_by_uuid
+from schema.relay import Connection, load_each, load_held, load_one, nodes_by_key
 
 OfferCategory = strawberry.enum(m.OfferCategory, name="OfferCategory")
 AgeSegment = strawberry.enum(m.AgeSegment, name="AgeSegment")
@@ -52,7 +51,7 @@ SupervisingAuthority = strawberry.enum(
 
 
 @strawberry.type(description="A legal basis with its paragraph, title and supervising authority.")
-class LegalBasisInfo:
+class LegalBasisInfo(FromView):
     code: LegalBasis  # type: ignore[valid-type]
     law: str
     paragraph: str
@@ -66,46 +65,23 @@ class LegalBasisInfo:
     historical: bool = strawberry.field(description="Repealed or replaced; not for new offers.")
 
     @classmethod
-    def of(cls, info: DomainLegalBasisInfo) -> LegalBasisInfo:
-        return cls(
-            code=info.basis,
-            law=info.law,
-            paragraph=info.paragraph,
-            title_da=info.title_da,
-            title_en=info.title_en,
-            kind=info.kind,
-            supervising_authority=info.authority,
-            socialtilsyn_when_residential=info.socialtilsyn_when_residential,
-            historical=info.historical,
-        )
+    def of(cls, view: DomainLegalBasisInfo) -> LegalBasisInfo:
+        return from_view(cls, view, code=view.basis, supervising_authority=view.authority)
 
 
 @strawberry.type(description="A target group (målgruppe) from KL's FFB terminology.")
-class TargetGroup:
+class TargetGroup(FromView):
     code: str = strawberry.field(description="The FFB concept code (a UUID).")
     label_da: str
     label_en: str = strawberry.field(description="English gloss.")
     group_da: str = strawberry.field(description="Its group: physical, mental, social ...")
 
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> TargetGroup:
-        return cls(
-            code=row["code"],
-            label_da=row["label_da"],
-            label_en=row["label_en"],
-            group_da=row["group_da"],
-        )
-
 
 @strawberry.type(description="A service type (ydelsestype) from Tilbudsportalen's list of 12.")
-class ServiceType:
+class ServiceType(FromView):
     code: str
     label_da: str
     label_en: str
-
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> ServiceType:
-        return cls(code=row["code"], label_da=row["label_da"], label_en=row["label_en"])
 
 
 @strawberry.type(description="The socialtilsyn's approval of the offer.")
@@ -113,6 +89,10 @@ class Approval:
     status: ApprovalStatus  # type: ignore[valid-type]
     approved_places: int | None
     approved_on: datetime.date | None
+
+    @classmethod
+    def of(cls, view: m.OfferView) -> Approval:
+        return from_view(cls, view, status=view.approval_status)
 
 
 @strawberry.type(description="Places: capacity, places in use today and free places.")
@@ -156,7 +136,7 @@ def _percent(bp: int | None) -> Decimal | None:
         "edited: a correction is a new version with a reason."
     )
 )
-class PriceList:
+class PriceList(FromView):
     year: int
     version: int
     valid_from: datetime.date = strawberry.field(description="First day this version is in force.")
@@ -181,40 +161,17 @@ class PriceList:
 
     @classmethod
     def of(cls, view: m.PriceListView) -> PriceList:
-        return cls(
-            year=view.year,
-            version=view.version,
-            valid_from=view.valid_from,
-            unit=view.unit,
-            base_price=Money.from_ore(view.base_price_ore),
-            levels=[
-                PriceLevel(name=lv.name, covers=lv.covers, price=Money.from_ore(lv.price_ore))
-                for lv in view.levels
-            ],
-            add_ons=[
-                AddOn(
-                    name=a.name,
-                    description=a.description,
-                    unit=a.unit,
-                    price=Money.from_ore(a.price_ore),
-                )
-                for a in view.add_ons
-            ],
-            accepts_special_arrangements=view.accepts_special_arrangements,
-            vat_included=view.vat_included,
+        return from_view(
+            cls,
+            view,
             overhead_percent=_percent(view.overhead_bp),
             budgeted_occupancy_percent=_percent(view.budgeted_occupancy_bp),
-            notice_days=view.notice_days,
-            bill_first_day=view.bill_first_day,
-            bill_last_day=view.bill_last_day,
-            reason=view.reason,
-            published_at=view.published_at,
             in_use=view.locked_at is not None,
         )
 
 
 @strawberry.type(description="The price in force on a day.")
-class Price:
+class Price(FromView):
     amount: Money
     unit: PriceUnit  # type: ignore[valid-type]
     level: str | None = strawberry.field(description="The price level; null for the base price.")
@@ -223,7 +180,7 @@ class Price:
 
 
 @strawberry.type(description="A change in an offer's history.")
-class OfferEvent:
+class OfferEvent(FromView):
     at: datetime.datetime
     kind: str = strawberry.field(
         description=(
@@ -242,19 +199,6 @@ class OfferEvent:
         )
     )
     fields: list[str] = strawberry.field(description="Fields an update changed.")
-
-    @classmethod
-    def of(cls, view: m.OfferEventView) -> OfferEvent:
-        return cls(
-            at=view.at,
-            kind=view.kind,
-            from_status=view.from_status,
-            to_status=view.to_status,
-            reason=view.reason,
-            detail=view.detail,
-            actor=view.actor,
-            fields=view.fields,
-        )
 
 
 @strawberry.type(
@@ -282,51 +226,19 @@ class Offer(relay.Node):
     created_at: datetime.datetime
     updated_at: datetime.datetime
     view: strawberry.Private[m.OfferView]
+    resolve_nodes = nodes_by_key(lambda info: info.context.marketplace.offer_by_id)
 
     @classmethod
     def of(cls, view: m.OfferView) -> Offer:
-        address = (
-            Address(
-                street_address=view.street_address, postal_code=view.postal_code, city=view.city
-            )
-            if view.street_address and view.postal_code and view.city
-            else None
+        whole_address = view.street_address and view.postal_code and view.city
+        placed = view.latitude is not None and view.longitude is not None
+        return from_view(
+            cls,
+            view,
+            approval=Approval.of(view),
+            address=Address.of(view) if whole_address else None,
+            coordinates=Coordinates.of(view) if placed else None,
         )
-        coordinates = (
-            Coordinates(latitude=view.latitude, longitude=view.longitude)
-            if view.latitude is not None and view.longitude is not None
-            else None
-        )
-        return cls(
-            id=str(view.id),
-            name=view.name,
-            description=view.description,
-            category=view.category,
-            age_segment=view.age_segment,
-            min_age=view.min_age,
-            max_age=view.max_age,
-            status=view.status,
-            is_demo=view.is_demo,
-            approval=Approval(
-                status=view.approval_status,
-                approved_places=view.approved_places,
-                approved_on=view.approved_on,
-            ),
-            unique_status=view.unique_status,
-            special_conditions=view.special_conditions,
-            address=address,
-            coordinates=coordinates,
-            published_at=view.published_at,
-            created_at=view.created_at,
-            updated_at=view.updated_at,
-            view=view,
-        )
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Offer | None]:
-        return await load_by_uuid(info.context.marketplace.offer_by_id, node_ids, cls.of)
 
     async def _relations(self, info: Info) -> m.OfferRelations:
         relations = await info.context.marketplace.offer_relations.load(self.view.id)
@@ -348,16 +260,13 @@ class Offer(relay.Node):
 
     @strawberry.field
     async def provider(self, info: Info) -> Provider:
-        view = await info.context.marketplace.provider_by_id.load(self.view.provider_id)
-        assert view is not None  # enforced by the foreign key
-        return Provider.from_view(view)
+        loader = info.context.marketplace.provider_by_id
+        return await load_held(loader, self.view.provider_id, Provider.of)
 
     @strawberry.field(description="The municipality the offer lies in (beliggenhedskommune).")
     async def municipality(self, info: Info) -> Municipality | None:
-        if self.view.municipality_code is None:
-            return None
-        view = await info.context.marketplace.municipality_by_code.load(self.view.municipality_code)
-        return Municipality.from_view(view) if view else None
+        loader = info.context.marketplace.municipality_by_code
+        return await load_one(loader, self.view.municipality_code, Municipality.of)
 
     @strawberry.field
     async def legal_bases(self, info: Info) -> list[LegalBasisInfo]:
@@ -372,28 +281,19 @@ class Offer(relay.Node):
     @strawberry.field
     async def service_types(self, info: Info) -> list[ServiceType]:
         relations = await self._relations(info)
-        rows = await info.context.marketplace.service_type_by_code.load_many(
-            relations.service_types
-        )
-        return [ServiceType.of(r) for r in rows if r]
+        loader = info.context.marketplace.service_type_by_code
+        return await load_each(loader, relations.service_types, ServiceType.of)
 
     @strawberry.field(description="Target groups, the primary one first.")
     async def target_groups(self, info: Info) -> list[TargetGroup]:
         relations = await self._relations(info)
-        rows = await info.context.marketplace.target_group_by_code.load_many(
-            relations.target_groups
-        )
-        return [TargetGroup.of(r) for r in rows if r]
+        loader = info.context.marketplace.target_group_by_code
+        return await load_each(loader, relations.target_groups, TargetGroup.of)
 
     @strawberry.field
     async def primary_target_group(self, info: Info) -> TargetGroup | None:
-        relations = await self._relations(info)
-        if relations.primary_target_group is None:
-            return None
-        row = await info.context.marketplace.target_group_by_code.load(
-            relations.primary_target_group
-        )
-        return TargetGroup.of(row) if row else None
+        code = (await self._relations(info)).primary_target_group
+        return await load_one(info.context.marketplace.target_group_by_code, code, TargetGroup.of)
 
     @strawberry.field(description="Methods and approaches (faglig tilgang og metode).")
     async def methods(self, info: Info) -> list[str]:
@@ -427,15 +327,7 @@ class Offer(relay.Node):
         self, info: Info, date: datetime.date, level: str | None = None
     ) -> Price | None:
         found = pricing.quote(await self._versions(info, date.year), date, level)
-        if found is None:
-            return None
-        return Price(
-            amount=Money.from_ore(found.amount_ore),
-            unit=found.unit,
-            level=found.level,
-            vat_included=found.vat_included,
-            price_list=PriceList.of(found.price_list),
-        )
+        return Price.of(found) if found else None
 
     @strawberry.field(description="Every change to the offer, oldest first.")
     async def history(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 
 import strawberry
 
@@ -14,10 +13,9 @@ from marketplace.organisations import service as organisations
 from marketplace.organisations.models import ProviderFilter
 from schema.context import Info
 from schema.convert import input_data
-from schema.ids import decode_global_id
 from schema.marketplace.organisations.inputs import ProviderFilterInput
 from schema.marketplace.organisations.types import Municipality, Provider, Region, Viewer
-from schema.relay import Connection
+from schema.relay import Connection, node_by_id
 
 
 def _code(value: str, pattern: str, kind: str) -> str:
@@ -30,13 +28,13 @@ def _code(value: str, pattern: str, kind: str) -> str:
 class OrganisationQuery:
     @strawberry.field(description="The five regions, by code. A closed set, so not paged.")
     async def regions(self) -> list[Region]:
-        return [Region.from_view(v) for v in await organisations.list_regions()]
+        return [Region.of(v) for v in await organisations.list_regions()]
 
     @strawberry.field(description="A region by its code (1081-1085).")
     async def region(self, code: str) -> Region | None:
         _code(code, r"108[1-5]", "region code (1081-1085)")
         view = await organisations.require_region(code, ["code"])
-        return Region.from_view(view)
+        return Region.of(view)
 
     @strawberry.field(description="Municipalities by code, optionally those of one region.")
     async def municipalities(
@@ -46,13 +44,13 @@ class OrganisationQuery:
         after: str | None = None,
     ) -> Connection[Municipality]:
         page = await organisations.list_municipalities(region_code, PageRequest.of(first, after))
-        return Connection.of(page, Municipality.from_view)
+        return Connection.of(page, Municipality.of)
 
     @strawberry.field(description="A municipality by its 3-digit code.")
     async def municipality(self, code: str) -> Municipality | None:
         _code(code, r"\d{3}", "municipality code (3 digits)")
         view = await organisations.require_municipality(code, ["code"])
-        return Municipality.from_view(view)
+        return Municipality.of(view)
 
     @strawberry.field(description="Providers (driftsherrer) by name.")
     async def providers(
@@ -63,19 +61,11 @@ class OrganisationQuery:
     ) -> Connection[Provider]:
         criteria = parse(ProviderFilter, input_data(filter) if filter else {}, ["filter"])
         page = await organisations.list_providers(criteria, PageRequest.of(first, after))
-        return Connection.of(page, Provider.from_view)
+        return Connection.of(page, Provider.of)
 
     @strawberry.field(description="A provider by its ID; null when there is none.")
     async def provider(self, info: Info, id: strawberry.ID) -> Provider | None:
-        global_id = decode_global_id(id)
-        if global_id.type_name != "Provider":
-            return None
-        try:
-            provider_id = uuid.UUID(global_id.node_id)
-        except ValueError:
-            return None
-        view = await info.context.marketplace.provider_by_id.load(provider_id)
-        return Provider.from_view(view) if view else None
+        return await node_by_id(info, id, Provider)
 
     @strawberry.field(description="The signed-in caller; null for anonymous requests.")
     def me(self, info: Info) -> Viewer | None:

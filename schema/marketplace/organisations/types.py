@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import strawberry
 from strawberry import relay
 
@@ -13,7 +11,8 @@ from marketplace.organisations import service as organisations
 from marketplace.organisations.models import MunicipalityView, ProviderView, RegionView
 from marketplace.organisations.tables import OwnerType as DomainOwnerType
 from schema.context import Info
-from schema.relay import load_by_uuid
+from schema.convert import FromView, from_view
+from schema.relay import load_held, load_one, nodes_by_key
 
 OwnerType = strawberry.enum(
     DomainOwnerType, name="OwnerType", description="Who runs a provider (driftsherre)."
@@ -23,13 +22,13 @@ OrgKind = strawberry.enum(DomainOrgKind, name="OrgKind", description="Kind of or
 
 
 @strawberry.type(description="Geographic coordinates in WGS 84 degrees.")
-class Coordinates:
+class Coordinates(FromView):
     latitude: float
     longitude: float
 
 
 @strawberry.type(description="A Danish postal address.")
-class Address:
+class Address(FromView):
     street_address: str
     postal_code: str
     city: str
@@ -40,22 +39,16 @@ class Region(relay.Node):
     node_id: relay.NodeID[str]
     code: str = strawberry.field(description="Region code, 1081-1085.")
     name: str
+    resolve_nodes = nodes_by_key(lambda info: info.context.marketplace.region_by_code, str)
 
     @classmethod
-    def from_view(cls, view: RegionView) -> Region:
-        return cls(node_id=view.code, code=view.code, name=view.name)
+    def of(cls, view: RegionView) -> Region:
+        return from_view(cls, view, node_id=view.code)
 
     @strawberry.field(description="How many municipalities the region has.")
     async def municipality_count(self, info: Info) -> int:
         count = await info.context.marketplace.municipality_count_by_region.load(self.code)
         return count or 0
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Region | None]:
-        views = await info.context.marketplace.region_by_code.load_many(list(node_ids))
-        return [cls.from_view(v) if v else None for v in views]
 
 
 @strawberry.type(description="One of the 98 Danish municipalities (kommuner).")
@@ -66,30 +59,15 @@ class Municipality(relay.Node):
     seat: str = strawberry.field(description="The town that seats the municipality.")
     coordinates: Coordinates = strawberry.field(description="The seat's approximate position.")
     region_code: strawberry.Private[str]
+    resolve_nodes = nodes_by_key(lambda info: info.context.marketplace.municipality_by_code, str)
 
     @classmethod
-    def from_view(cls, view: MunicipalityView) -> Municipality:
-        return cls(
-            node_id=view.code,
-            code=view.code,
-            name=view.name,
-            seat=view.seat,
-            coordinates=Coordinates(latitude=view.latitude, longitude=view.longitude),
-            region_code=view.region_code,
-        )
+    def of(cls, view: MunicipalityView) -> Municipality:
+        return from_view(cls, view, node_id=view.code, coordinates=Coordinates.of(view))
 
     @strawberry.field
     async def region(self, info: Info) -> Region:
-        view = await info.context.marketplace.region_by_code.load(self.region_code)
-        assert view is not None  # enforced by the foreign key
-        return Region.from_view(view)
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Municipality | None]:
-        views = await info.context.marketplace.municipality_by_code.load_many(list(node_ids))
-        return [cls.from_view(v) if v else None for v in views]
+        return await load_held(info.context.marketplace.region_by_code, self.region_code, Region.of)
 
 
 @strawberry.type(
@@ -114,43 +92,22 @@ class Provider(relay.Node):
     description: str
     is_demo: bool = strawberry.field(description="True for fictitious demo data.")
     municipality_code: strawberry.Private[str]
+    resolve_nodes = nodes_by_key(lambda info: info.context.marketplace.provider_by_id)
 
     @classmethod
-    def from_view(cls, view: ProviderView) -> Provider:
-        return cls(
-            id=str(view.id),
-            org_code=view.org_code,
-            name=view.name,
-            owner_type=view.owner_type,
-            cvr=view.cvr,
-            address=Address(
-                street_address=view.street_address, postal_code=view.postal_code, city=view.city
-            ),
-            coordinates=Coordinates(latitude=view.latitude, longitude=view.longitude),
-            email=view.email,
-            phone=view.phone,
-            website=view.website,
-            description=view.description,
-            is_demo=view.is_demo,
-            municipality_code=view.municipality_code,
-        )
+    def of(cls, view: ProviderView) -> Provider:
+        return from_view(cls, view, address=Address.of(view), coordinates=Coordinates.of(view))
 
     @strawberry.field(description="The municipality the provider lies in (beliggenhedskommune).")
     async def municipality(self, info: Info) -> Municipality:
-        view = await info.context.marketplace.municipality_by_code.load(self.municipality_code)
-        assert view is not None  # enforced by the foreign key
-        return Municipality.from_view(view)
+        return await load_held(
+            info.context.marketplace.municipality_by_code, self.municipality_code, Municipality.of
+        )
 
     @strawberry.field(description="The region the provider lies in.")
     async def region(self, info: Info) -> Region:
         municipality = await self.municipality(info)
         return await municipality.region(info)
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Provider | None]:
-        return await load_by_uuid(info.context.marketplace.provider_by_id, node_ids, cls.from_view)
 
 
 @strawberry.type(description="The signed-in caller.")
@@ -164,17 +121,17 @@ class Viewer:
     async def municipality(self, info: Info) -> Municipality | None:
         if self.organisation_kind is not DomainOrgKind.MUNICIPALITY:
             return None
-        view = await info.context.marketplace.municipality_by_code.load(self.organisation_code)
-        return Municipality.from_view(view) if view else None
+        loader = info.context.marketplace.municipality_by_code
+        return await load_one(loader, self.organisation_code, Municipality.of)
 
     @strawberry.field(description="The caller's region, when it is one.")
     async def region(self, info: Info) -> Region | None:
         if self.organisation_kind is not DomainOrgKind.REGION:
             return None
-        view = await info.context.marketplace.region_by_code.load(self.organisation_code)
-        return Region.from_view(view) if view else None
+        loader = info.context.marketplace.region_by_code
+        return await load_one(loader, self.organisation_code, Region.of)
 
     @strawberry.field(description="The provider record the caller's organisation runs, if any.")
     async def provider(self) -> Provider | None:
         view = await organisations.provider_for_org(self.organisation_code)
-        return Provider.from_view(view) if view else None
+        return Provider.of(view) if view else None

@@ -1,0 +1,51 @@
+"""DataLoaders of contracting, created per request."""
+
+from __future__ import annotations
+
+import uuid
+from functools import partial
+
+from marketplace.contracts import capacity, parties, requests
+from marketplace.contracts import service as contract_service
+from marketplace.contracts.models import ChangeView, ContractView, EventView, RequestView
+from marketplace.core.clock import today
+from marketplace.core.identity import Principal
+from schema.loaders import KeyedLoader
+
+
+class ContractedPlacesByOfferLoader(KeyedLoader[uuid.UUID, int]):
+    """Places under contract today."""
+
+    def __init__(self) -> None:
+        super().__init__(lambda ids: capacity.contracted_on(ids, today()), default=0)
+
+
+class PlacementRequestByIdLoader(KeyedLoader[uuid.UUID, RequestView]):
+    """Requests the caller may read; others load as None ("not found")."""
+
+    def __init__(self, principal: Principal) -> None:
+        super().__init__(partial(requests.requests_by_id, principal))
+
+
+class ContractByIdLoader(KeyedLoader[uuid.UUID, ContractView]):
+    """Contracts the caller may read; others load as None ("not found")."""
+
+    def __init__(self, principal: Principal) -> None:
+        super().__init__(partial(parties.contracts_by_id, principal))
+
+
+class PlacementHistoryByRequestLoader(KeyedLoader[uuid.UUID, list[EventView]]):
+    """The history of a request and its contract (asked only for requests already seen)."""
+
+    def __init__(self) -> None:
+        super().__init__(parties.history, default=[])
+
+
+class ChangeByIdLoader(KeyedLoader[uuid.UUID, ChangeView]):
+    def __init__(self, principal: Principal) -> None:
+        super().__init__(partial(contract_service.changes_by_id, principal))
+
+
+class ChangesByContractLoader(KeyedLoader[uuid.UUID, list[ChangeView]]):
+    def __init__(self) -> None:
+        super().__init__(contract_service.changes_by_contract, default=[])
