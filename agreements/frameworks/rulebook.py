@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
 
 from agreements.frameworks import service
 from agreements.frameworks.models import (
@@ -19,6 +18,7 @@ from agreements.frameworks.models import (
     SpecialConditionView,
     UniqueDecisionView,
 )
+from agreements.frameworks.rows import AgreementRow
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import Principal
 from marketplace.core.rules import (
@@ -42,7 +42,7 @@ ACUTE_OR_RESPITE = frozenset({"SEL-84", "SEL-109", "SEL-110"})
 class Applicable:
     """Which agreement and rules apply to an offer on a day, and why."""
 
-    agreement: dict[str, Any] | None
+    agreement: AgreementRow | None
     rule_set: RuleSetView | None
     why: str
 
@@ -52,7 +52,7 @@ class Applicable:
             return self.why
         example = " (example values)" if self.rule_set.is_example else ""
         return (
-            f"{self.agreement['name']}, rules from {self.rule_set.valid_from.isoformat()} "
+            f"{self.agreement.name}, rules from {self.rule_set.valid_from.isoformat()} "
             f"(version {self.rule_set.version}){example}"
         )
 
@@ -72,7 +72,7 @@ async def applicable(offer: OfferFacts, on: datetime.date) -> Applicable:
     rules = await service.rules_on(agreement, on)
     if rules is None:
         return Applicable(
-            agreement, None, f"{agreement['name']} has no rules set for {on.isoformat()}"
+            agreement, None, f"{agreement.name} has no rules set for {on.isoformat()}"
         )
     return Applicable(agreement, rules, "the agreement in force for the offer's region")
 
@@ -210,20 +210,20 @@ async def applicable_rules(
     conditions: list[SpecialConditionView] = []
     unique = None
     if found.agreement is not None:
-        agreement_view = await service.get_agreement(principal, found.agreement["id"])
+        agreement_view = await service.get_agreement(principal, found.agreement.id)
         explanation.append(
-            f"{found.agreement['name']} ({found.agreement['valid_from']} to "
-            f"{found.agreement['valid_to']}) is {found.why}."
+            f"{found.agreement.name} ({found.agreement.valid_from} to "
+            f"{found.agreement.valid_to}) is {found.why}."
         )
         conditions = [
             c
             for c in await service.special_conditions(offer_ids=[offer.id])
-            if c.agreement_id == found.agreement["id"] and c.valid_from <= on <= c.valid_to
+            if c.agreement_id == found.agreement.id and c.valid_from <= on <= c.valid_to
         ]
         decisions = [
             d
             for d in await service.unique_decisions(
-                agreement_ids=[found.agreement["id"]], offer_ids=[offer.id]
+                agreement_ids=[found.agreement.id], offer_ids=[offer.id]
             )
             if d.year == on.year
         ]
