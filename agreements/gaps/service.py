@@ -438,56 +438,113 @@ async def figures(
 ) -> dict[str, GroupFigures]:
     """Every figure of the region's supply and demand for the groups on a day."""
     result = {code: GroupFigures(code) for code in groups}
-    wanted = set(groups)
-    # supply: the region's offers published by then, per target group
-    offers: dict[uuid.UUID, OfferFigures] = {}
-    groups_of: dict[uuid.UUID, list[str]] = defaultdict(list)
-    for supply in await _rows(SupplyRow, _offers_sql(region, on)):
-        offer_id = _uuid(supply.id)
-        if offer_id not in offers:
-            offers[offer_id] = OfferFigures(
+    supply = await _published_offers(region, on, result)
+    await _count_contracts(supply, result, region, on)
+    _list_offers(supply, result, month_ends(on), band_min_bp)
+    # demand: forecasts, and the signals from the region's municipalities in the year to ``on``
+    await _count_forecasts(result, region, on.year)
+    since, until = _end_of(on - datetime.timedelta(days=365)), _end_of(on)
+    await _count_declines(result, region, since, until)
+    await _count_searches(result, region, since, until)
+    return result
+
+
+@dataclass
+class _Supply:
+    """The region's offers published by the day, and each offer's target groups among those
+    asked for."""
+
+    offers: dict[uuid.UUID, OfferFigures] = field(default_factory=dict)
+    groups_of: defaultdict[uuid.UUID, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+
+async def _published_offers(
+    region: str, on: datetime.date, result: dict[str, GroupFigures]
+) -> _Supply:
+    supply = _Supply()
+    for row in await _rows(SupplyRow, _offers_sql(region, on)):
+        offer_id = _uuid(row.id)
+        if offer_id not in supply.offers:
+            supply.offers[offer_id] = OfferFigures(
                 offer_id,
-                supply.name,
-                supply.org,
-                supply.capacity_places,
-                supply.occupied_places,
-                unique_status=supply.unique_status,
+                row.name,
+                row.org,
+                row.capacity_places,
+                row.occupied_places,
+                unique_status=row.unique_status,
             )
-        if supply.target_group in wanted:
-            groups_of[offer_id].append(supply.target_group)
+        if row.target_group in result:
+            supply.groups_of[offer_id].append(row.target_group)
+    return supply
+
+
+async def _count_contracts(
+    supply: _Supply, result: dict[str, GroupFigures], region: str, on: datetime.date
+) -> None:
+    """Each offer's contracts on the day and at the last month-ends; each group's contracts
+    bought from inside and from outside the region."""
     ends = month_ends(on)
     keys = [f"m{i}" for i in range(len(ends))]
     for row in await _raw(_contracts_sql(region, on)):
         counts = row_as(ContractCounts, row)
-        offer = offers.get(_uuid(counts.offer))
+        offer = supply.offers.get(_uuid(counts.offer))
         if offer is None:
             continue
         inside, outside = int(counts.inside or 0), int(counts.outside or 0)
         offer.contracted = inside + outside
         offer.month_ends = [(end, int(row[key] or 0)) for key, end in zip(keys, ends, strict=True)]
-        for code in groups_of[offer.offer_id]:
+        for code in supply.groups_of[offer.offer_id]:
             result[code].contracts_inside += inside
             result[code].contracts_outside += outside
-    for offer in offers.values():
+
+
+def _list_offers(
+    supply: _Supply,
+    result: dict[str, GroupFigures],
+    ends: list[datetime.date],
+    band_min_bp: int | None,
+) -> None:
+    """Judge each offer's risks (an offer without contracts had none at the month-ends) and
+    list it under its groups."""
+    for offer in supply.offers.values():
         if not offer.month_ends:
             offer.month_ends = [(end, 0) for end in ends]
         _risks(offer, band_min_bp)
-        for code in groups_of[offer.offer_id]:
+        for code in supply.groups_of[offer.offer_id]:
             result[code].offers.append(offer)
-    # demand: forecasts, and the signals from the region's municipalities in the year to ``on``
-    for forecast in await _rows(ForecastSum, _forecast_sql(region, on.year)):
-        if forecast.target_group in wanted:
-            result[forecast.target_group].forecast = int(forecast.places)
-    since, until = _end_of(on - datetime.timedelta(days=365)), _end_of(on)
-    for declined in await _rows(DeclineCounts, _declined_sql(region, since, until)):
-        if declined.target_group in wanted:
-            result[declined.target_group].declined_capacity = int(declined.capacity or 0)
-            result[declined.target_group].declined_fit = int(declined.fit or 0)
-    for searched in await _rows(SearchCounts, _searches_sql(region, since, until)):
-        if searched.target_group in wanted:
-            result[searched.target_group].searches_none = int(searched.found_none or 0)
-            result[searched.target_group].searches_few = int(searched.few or 0)
-    return result
+
+
+async def _count_forecasts(result: dict[str, GroupFigures], region: str, year: int) -> None:
+    for row in await _rows(ForecastSum, _forecast_sql(region, year)):
+        group = result.get(row.target_group)
+        if group is not None:
+            group.forecast = int(row.places)
+
+
+async def _count_declines(
+    result: dict[str, GroupFigures],
+    region: str,
+    since: datetime.datetime,
+    until: datetime.datetime,
+) -> None:
+    for row in await _rows(DeclineCounts, _declined_sql(region, since, until)):
+        group = result.get(row.target_group)
+        if group is not None:
+            group.declined_capacity = int(row.capacity or 0)
+            group.declined_fit = int(row.fit or 0)
+
+
+async def _count_searches(
+    result: dict[str, GroupFigures],
+    region: str,
+    since: datetime.datetime,
+    until: datetime.datetime,
+) -> None:
+    for row in await _rows(SearchCounts, _searches_sql(region, since, until)):
+        group = result.get(row.target_group)
+        if group is not None:
+            group.searches_none = int(row.found_none or 0)
+            group.searches_few = int(row.few or 0)
 
 
 def _uuid(value: Any) -> uuid.UUID:
