@@ -629,79 +629,92 @@ async def record_decision(
             agreement_id,
             partial(approval_status, principal, agreement_id),
         )
-        if agreement.status != AgreementStatus.SENT_FOR_APPROVAL.value:
-            raise DomainError(
-                ErrorCode.INVALID_STATE,
-                f"Decisions are recorded while the agreement is sent for approval; it is "
-                f"{agreement.status}.",
-                ["agreement_id"],
-            )
-        parties = (
-            await AgreementParty.select(AgreementParty.party)
-            .where(AgreementParty.agreement == agreement_id)
-            .output(as_list=True)
-            .run()
-        )
-        if command.party_code not in parties:
-            raise DomainError(
-                ErrorCode.INVALID,
-                f"{command.party_code} is not a party to the agreement.",
-                ["party_code"],
-            )
-        exists = (
-            await CouncilDecision.exists()
-            .where(
-                (CouncilDecision.agreement == agreement_id)
-                & (CouncilDecision.party == command.party_code)
-            )
-            .run()
-        )
-        if exists:
-            raise DomainError(
-                ErrorCode.DUPLICATE,
-                f"{command.party_code}'s decision is already recorded.",
-                ["party_code"],
-            )
-        await CouncilDecision.insert(
-            CouncilDecision(
-                id=uuid.uuid4(),
-                agreement=agreement_id,
-                party=command.party_code,
-                decision=command.decision.value,
-                body=command.body,
-                decided_on=command.decided_on,
-                reference=command.reference,
-                recorded_by=principal.subject or "",
-                recorded_at=utcnow(),
-            )
-        ).run()
-        await _record(
-            agreement_id,
-            principal,
-            "council_decision",
-            f"{command.party_code}: {command.decision.value}",
-        )
-        approvals = (
-            await CouncilDecision.count()
-            .where(
-                (CouncilDecision.agreement == agreement_id)
-                & (CouncilDecision.decision == Decision.APPROVED.value)
-            )
-            .run()
-        )
-        if approvals == len(parties):
-            await (
-                Agreement.update(
-                    {
-                        Agreement.status: AgreementStatus.IN_FORCE.value,
-                        Agreement.updated_at: utcnow(),
-                    }
-                )
-                .where(Agreement.id == agreement_id)
-                .run()
-            )
-            await _record(agreement_id, principal, "status", "in force: approved by every party")
+        parties = await _decision_may_be_recorded(agreement, command.party_code)
+        await _record_council_decision(principal, agreement_id, command)
+        if await _approvals(agreement_id) == len(parties):
+            await _put_in_force(principal, agreement_id)
     return status.result
+
+
+async def _decision_may_be_recorded(agreement: AgreementRow, party_code: str) -> list[str]:
+    """The agreement is sent for approval, the party is one of its parties and has no
+    decision recorded yet; answer the parties."""
+    if agreement.status != AgreementStatus.SENT_FOR_APPROVAL.value:
+        raise DomainError(
+            ErrorCode.INVALID_STATE,
+            f"Decisions are recorded while the agreement is sent for approval; it is "
+            f"{agreement.status}.",
+            ["agreement_id"],
+        )
+    parties: list[str] = (
+        await AgreementParty.select(AgreementParty.party)
+        .where(AgreementParty.agreement == agreement.id)
+        .output(as_list=True)
+        .run()
+    )
+    if party_code not in parties:
+        raise DomainError(
+            ErrorCode.INVALID, f"{party_code} is not a party to the agreement.", ["party_code"]
+        )
+    recorded = (
+        await CouncilDecision.exists()
+        .where((CouncilDecision.agreement == agreement.id) & (CouncilDecision.party == party_code))
+        .run()
+    )
+    if recorded:
+        raise DomainError(
+            ErrorCode.DUPLICATE, f"{party_code}'s decision is already recorded.", ["party_code"]
+        )
+    return parties
+
+
+async def _record_council_decision(
+    principal: Principal, agreement_id: uuid.UUID, command: CouncilDecisionRecord
+) -> None:
+    await CouncilDecision.insert(
+        CouncilDecision(
+            id=uuid.uuid4(),
+            agreement=agreement_id,
+            party=command.party_code,
+            decision=command.decision.value,
+            body=command.body,
+            decided_on=command.decided_on,
+            reference=command.reference,
+            recorded_by=principal.subject or "",
+            recorded_at=utcnow(),
+        )
+    ).run()
+    await _record(
+        agreement_id,
+        principal,
+        "council_decision",
+        f"{command.party_code}: {command.decision.value}",
+    )
+
+
+async def _approvals(agreement_id: uuid.UUID) -> int:
+    """How many parties' councils have approved the agreement."""
+    approvals: int = (
+        await CouncilDecision.count()
+        .where(
+            (CouncilDecision.agreement == agreement_id)
+            & (CouncilDecision.decision == Decision.APPROVED.value)
+        )
+        .run()
+    )
+    return approvals
+
+
+async def _put_in_force(principal: Principal, agreement_id: uuid.UUID) -> None:
+    """Every party approved: the agreement is in force."""
+    await (
+        Agreement.update(
+            {Agreement.status: AgreementStatus.IN_FORCE.value, Agreement.updated_at: utcnow()}
+        )
+        .where(Agreement.id == agreement_id)
+        .run()
+    )
+    await _record(agreement_id, principal, "status", "in force: approved by every party")
 
 
 async def _offer_in_region(principal: Principal, offer_id: uuid.UUID, region: str) -> OfferView:
@@ -769,55 +782,9 @@ async def approve_special_condition(
     async with write_transaction(principal, "specialConditionApprove") as unit:
         agreement = await _managed(principal, agreement_id)
         offer = await _offer_in_region(principal, command.offer_id, agreement.region)
-        if not (
-            agreement.valid_from <= command.valid_from and command.valid_to <= agreement.valid_to
-        ):
-            raise DomainError(
-                ErrorCode.INVALID,
-                "The period lies within the agreement's period.",
-                ["valid_from"],
-            )
-        rules = await rules_on(agreement, command.valid_from)
-        if rules is not None and command.condition not in rules.rules.new_offer_conditions:
-            raise DomainError(
-                ErrorCode.INVALID,
-                f"The agreement's rules do not allow {command.condition.value} for new offers.",
-                ["condition"],
-            )
-        approval_id = uuid.uuid4()
-        parameters = (
-            {"occupancy_percent": str(command.occupancy_percent)}
-            if command.occupancy_percent is not None
-            else {}
-        )
-        await SpecialConditionApproval.insert(
-            SpecialConditionApproval(
-                id=approval_id,
-                agreement=agreement_id,
-                offer=offer.id,
-                condition=command.condition.value,
-                approved_by=command.approved_by,
-                approved_on=command.approved_on,
-                valid_from=command.valid_from,
-                valid_to=command.valid_to,
-                parameters=parameters,
-                notes=command.notes,
-                recorded_by=principal.subject or "",
-            )
-        ).run()
-        conditions = sorted({*(c.value for c in offer.special_conditions), command.condition.value})
-        await (
-            Offer.update({Offer.special_conditions: conditions, Offer.updated_at: utcnow()})
-            .where(Offer.id == offer.id)
-            .run()
-        )
-        await offers.record_event(
-            offer.id,
-            principal,
-            "special_condition_approved",
-            reason=command.notes,
-            detail=f"{command.condition.value} by {command.approved_by}",
-        )
+        await _agreement_allows(agreement, command)
+        approval_id = await _record_approval(principal, agreement_id, offer.id, command)
+        await _offer_starts_on_condition(principal, offer, command)
         await _record(
             agreement_id, principal, "special_condition", f"{offer.name}: {command.condition.value}"
         )
@@ -828,6 +795,75 @@ async def approve_special_condition(
             new=True,
         )
     return made.result
+
+
+async def _agreement_allows(agreement: AgreementRow, command: SpecialConditionApprove) -> None:
+    """The period lies within the agreement's, and the agreement's rules on its first day
+    allow the condition for new offers (or it has none)."""
+    if not (agreement.valid_from <= command.valid_from and command.valid_to <= agreement.valid_to):
+        raise DomainError(
+            ErrorCode.INVALID,
+            "The period lies within the agreement's period.",
+            ["valid_from"],
+        )
+    rules = await rules_on(agreement, command.valid_from)
+    if rules is not None and command.condition not in rules.rules.new_offer_conditions:
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"The agreement's rules do not allow {command.condition.value} for new offers.",
+            ["condition"],
+        )
+
+
+async def _record_approval(
+    principal: Principal,
+    agreement_id: uuid.UUID,
+    offer_id: uuid.UUID,
+    command: SpecialConditionApprove,
+) -> uuid.UUID:
+    """Store the steering group's approval; answer its ID."""
+    approval_id = uuid.uuid4()
+    parameters = (
+        {"occupancy_percent": str(command.occupancy_percent)}
+        if command.occupancy_percent is not None
+        else {}
+    )
+    await SpecialConditionApproval.insert(
+        SpecialConditionApproval(
+            id=approval_id,
+            agreement=agreement_id,
+            offer=offer_id,
+            condition=command.condition.value,
+            approved_by=command.approved_by,
+            approved_on=command.approved_on,
+            valid_from=command.valid_from,
+            valid_to=command.valid_to,
+            parameters=parameters,
+            notes=command.notes,
+            recorded_by=principal.subject or "",
+        )
+    ).run()
+    return approval_id
+
+
+async def _offer_starts_on_condition(
+    principal: Principal, offer: OfferView, command: SpecialConditionApprove
+) -> None:
+    """The condition joins the offer's special conditions in the catalogue, and the offer's
+    history says who approved it."""
+    conditions = sorted({*(c.value for c in offer.special_conditions), command.condition.value})
+    await (
+        Offer.update({Offer.special_conditions: conditions, Offer.updated_at: utcnow()})
+        .where(Offer.id == offer.id)
+        .run()
+    )
+    await offers.record_event(
+        offer.id,
+        principal,
+        "special_condition_approved",
+        reason=command.notes,
+        detail=f"{command.condition.value} by {command.approved_by}",
+    )
 
 
 async def _special_condition(
@@ -843,60 +879,14 @@ async def opt_in(
     """A municipality joins a special condition or stays out of it (its purchasers for
     itself, or the region's steering group for it); a later choice replaces an earlier one."""
     async with write_transaction(principal, "specialConditionOptIn") as unit:
-        row = (
-            await SpecialConditionApproval.select(
-                SpecialConditionApproval.id,
-                SpecialConditionApproval.agreement,
-                SpecialConditionApproval.agreement._.region.as_alias("region"),
-            )
-            .where(SpecialConditionApproval.id == approval_id)
-            .first()
-            .run()
-        )
-        if row is None:
-            raise DomainError(ErrorCode.NOT_FOUND, "There is no such special condition.", ["id"])
-        approval = row_as(ApprovalOfRegion, row)
+        approval = await _approval_of_region(approval_id)
         chosen = await unit.track(
             "SpecialConditionApproval",
             approval_id,
             partial(_special_condition, approval.agreement, approval_id),
         )
-        acting_for_itself = (
-            principal.role is Role.PURCHASER and principal.org_code == command.municipality_code
-        )
-        if not acting_for_itself:
-            require_steering(principal, approval.region, ["municipality_code"])
-        party = (
-            await AgreementParty.exists()
-            .where(
-                (AgreementParty.agreement == approval.agreement)
-                & (AgreementParty.party == command.municipality_code)
-            )
-            .run()
-        )
-        if not party:
-            raise DomainError(
-                ErrorCode.INVALID,
-                f"{command.municipality_code} is not a party to the agreement.",
-                ["municipality_code"],
-            )
-        await (
-            SpecialConditionChoice.delete()
-            .where(
-                (SpecialConditionChoice.approval == approval_id)
-                & (SpecialConditionChoice.municipality == command.municipality_code)
-            )
-            .run()
-        )
-        await SpecialConditionChoice.insert(
-            SpecialConditionChoice(
-                approval=approval_id,
-                municipality=command.municipality_code,
-                opted_in=command.opted_in,
-                decided_on=command.decided_on,
-                recorded_by=principal.subject or "",
-            )
-        ).run()
+        await _may_choose_for(principal, approval, command.municipality_code)
+        await _replace_choice(principal, approval_id, command)
         await _record(
             approval.agreement,
             principal,
@@ -904,6 +894,70 @@ async def opt_in(
             f"{command.municipality_code}: {'in' if command.opted_in else 'out'}",
         )
     return chosen.result
+
+
+async def _approval_of_region(approval_id: uuid.UUID) -> ApprovalOfRegion:
+    """The special condition with its agreement and the agreement's region."""
+    row = (
+        await SpecialConditionApproval.select(
+            SpecialConditionApproval.id,
+            SpecialConditionApproval.agreement,
+            SpecialConditionApproval.agreement._.region.as_alias("region"),
+        )
+        .where(SpecialConditionApproval.id == approval_id)
+        .first()
+        .run()
+    )
+    if row is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "There is no such special condition.", ["id"])
+    return row_as(ApprovalOfRegion, row)
+
+
+async def _may_choose_for(
+    principal: Principal, approval: ApprovalOfRegion, municipality_code: str
+) -> None:
+    """The municipality's purchasers choose for it, or its region's steering group; the
+    municipality is a party to the agreement."""
+    acting_for_itself = principal.role is Role.PURCHASER and principal.org_code == municipality_code
+    if not acting_for_itself:
+        require_steering(principal, approval.region, ["municipality_code"])
+    party = (
+        await AgreementParty.exists()
+        .where(
+            (AgreementParty.agreement == approval.agreement)
+            & (AgreementParty.party == municipality_code)
+        )
+        .run()
+    )
+    if not party:
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"{municipality_code} is not a party to the agreement.",
+            ["municipality_code"],
+        )
+
+
+async def _replace_choice(
+    principal: Principal, approval_id: uuid.UUID, command: SpecialConditionOptIn
+) -> None:
+    """The municipality's choice, in place of any it made before."""
+    await (
+        SpecialConditionChoice.delete()
+        .where(
+            (SpecialConditionChoice.approval == approval_id)
+            & (SpecialConditionChoice.municipality == command.municipality_code)
+        )
+        .run()
+    )
+    await SpecialConditionChoice.insert(
+        SpecialConditionChoice(
+            approval=approval_id,
+            municipality=command.municipality_code,
+            opted_in=command.opted_in,
+            decided_on=command.decided_on,
+            recorded_by=principal.subject or "",
+        )
+    ).run()
 
 
 async def unique_decisions(
@@ -944,45 +998,9 @@ async def set_unique_status(
             raise DomainError(
                 ErrorCode.INVALID, "The year lies within the agreement's period.", ["year"]
             )
-        await (
-            UniqueOfferDecision.delete()
-            .where(
-                (UniqueOfferDecision.agreement == agreement_id)
-                & (UniqueOfferDecision.offer == offer.id)
-                & (UniqueOfferDecision.year == command.year)
-            )
-            .run()
-        )
-        decision_id = uuid.uuid4()
-        await UniqueOfferDecision.insert(
-            UniqueOfferDecision(
-                id=decision_id,
-                agreement=agreement_id,
-                offer=offer.id,
-                year=command.year,
-                status=command.status.value,
-                recommended_by=command.recommended_by,
-                working_group=command.working_group,
-                progress=command.progress,
-                decided_on=command.decided_on,
-                recorded_by=principal.subject or "",
-            )
-        ).run()
+        decision_id = await _replace_unique_decision(principal, agreement_id, offer.id, command)
         if command.year == today().year and offer.unique_status is not command.status:
-            await (
-                Offer.update(
-                    {Offer.unique_status: command.status.value, Offer.updated_at: utcnow()}
-                )
-                .where(Offer.id == offer.id)
-                .run()
-            )
-            await offers.record_event(
-                offer.id,
-                principal,
-                "unique_status",
-                reason=command.progress,
-                detail=f"{offer.unique_status.value} -> {command.status.value} ({agreement.name})",
-            )
+            await _set_catalogue_status(principal, agreement, offer, command)
             unit.touch_offer(offer.id)
         await _record(
             agreement_id,
@@ -997,6 +1015,62 @@ async def set_unique_status(
             new=True,
         )
     return made.result
+
+
+async def _replace_unique_decision(
+    principal: Principal,
+    agreement_id: uuid.UUID,
+    offer_id: uuid.UUID,
+    command: UniqueOfferStatusSet,
+) -> uuid.UUID:
+    """The decision for the offer and year, in place of any made before; answer its ID."""
+    await (
+        UniqueOfferDecision.delete()
+        .where(
+            (UniqueOfferDecision.agreement == agreement_id)
+            & (UniqueOfferDecision.offer == offer_id)
+            & (UniqueOfferDecision.year == command.year)
+        )
+        .run()
+    )
+    decision_id = uuid.uuid4()
+    await UniqueOfferDecision.insert(
+        UniqueOfferDecision(
+            id=decision_id,
+            agreement=agreement_id,
+            offer=offer_id,
+            year=command.year,
+            status=command.status.value,
+            recommended_by=command.recommended_by,
+            working_group=command.working_group,
+            progress=command.progress,
+            decided_on=command.decided_on,
+            recorded_by=principal.subject or "",
+        )
+    ).run()
+    return decision_id
+
+
+async def _set_catalogue_status(
+    principal: Principal,
+    agreement: AgreementRow,
+    offer: OfferView,
+    command: UniqueOfferStatusSet,
+) -> None:
+    """This year's decision is the offer's unique status in the catalogue; the offer's
+    history says so."""
+    await (
+        Offer.update({Offer.unique_status: command.status.value, Offer.updated_at: utcnow()})
+        .where(Offer.id == offer.id)
+        .run()
+    )
+    await offers.record_event(
+        offer.id,
+        principal,
+        "unique_status",
+        reason=command.progress,
+        detail=f"{offer.unique_status.value} -> {command.status.value} ({agreement.name})",
+    )
 
 
 async def _unique_decision(
