@@ -6,9 +6,10 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from functools import partial
 from typing import Any
 
-from litestar import Litestar
+from litestar import Controller, Litestar
 from litestar.config.cors import CORSConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
@@ -52,50 +53,9 @@ MAX_REQUEST_BYTES = 1_000_000
 def create_app(settings: Settings | None = None, *, check_schema: bool = True) -> Litestar:
     settings = settings or get_settings()
     compose()
-
-    @asynccontextmanager
-    async def database(app: Litestar) -> AsyncIterator[None]:
-        await prepare_engine()
-        try:
-            if check_schema:
-                await ensure_schema_current()
-            yield
-        finally:
-            await release_engine()
-
-    @asynccontextmanager
-    async def calendar_task(app: Litestar) -> AsyncIterator[None]:
-        if settings.tick_interval_seconds <= 0:
-            yield
-            return
-        task = asyncio.create_task(run_calendar(settings.tick_interval_seconds))
-        try:
-            yield
-        finally:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
-
-    graphql = make_graphql_controller(
-        build_schema(settings),
-        path="/graphql",
-        graphql_ide=None if settings.is_production else "graphiql",
-        allow_queries_via_get=False,  # no GET: a link or an <img> cannot run an operation
-        context_getter=context_getter,
-    )
-
-    time_limit = settings.request_timeout_seconds
-
-    class GraphQLController(graphql):  # type: ignore[valid-type,misc]
-        include_in_schema = False
-        request_max_body_size = MAX_REQUEST_BYTES
-
-        async def execute_single(self, *args: Any, **kwargs: Any) -> Any:
-            return await within_time_limit(time_limit, super().execute_single(*args, **kwargs))
-
     app = Litestar(
         route_handlers=[
-            GraphQLController,
+            _graphql_controller(settings),
             health,
             ready,
             token_endpoint,
@@ -107,14 +67,11 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
             DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema", "^/oauth/token$"]),
             RateLimit(settings.rate_limit_per_minute),
         ],
-        cors_config=CORSConfig(
-            allow_origins=settings.cors_allow_origins,
-            allow_methods=["GET", "POST"],
-            allow_headers=["Authorization", "Content-Type"],
-        )
-        if settings.cors_allow_origins
-        else None,
-        lifespan=[database, calendar_task],
+        cors_config=_cors(settings),
+        lifespan=[
+            partial(_database, check_schema=check_schema),
+            partial(_calendar_task, settings=settings),
+        ],
         # A domain rule a REST route did not expect to meet is still the client's mistake.
         exception_handlers={DomainError: lambda _request, error: error_response(error)},
         before_send=[add_security_headers(settings)],
@@ -134,3 +91,65 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
     )
     app.state.settings = settings
     return app
+
+
+@asynccontextmanager
+async def _database(app: Litestar, *, check_schema: bool) -> AsyncIterator[None]:
+    """The database engine for the app's life; with ``check_schema``, the schema must be
+    migrated to the code's version."""
+    await prepare_engine()
+    try:
+        if check_schema:
+            await ensure_schema_current()
+        yield
+    finally:
+        await release_engine()
+
+
+@asynccontextmanager
+async def _calendar_task(app: Litestar, *, settings: Settings) -> AsyncIterator[None]:
+    """The calendar's work in the background, unless its interval is 0."""
+    if settings.tick_interval_seconds <= 0:
+        yield
+        return
+    task = asyncio.create_task(run_calendar(settings.tick_interval_seconds))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+
+
+def _graphql_controller(settings: Settings) -> type[Controller]:
+    """GraphQL at /graphql: POST only, a body of at most MAX_REQUEST_BYTES, and an operation
+    cut off after the settings' request timeout."""
+    graphql = make_graphql_controller(
+        build_schema(settings),
+        path="/graphql",
+        graphql_ide=None if settings.is_production else "graphiql",
+        allow_queries_via_get=False,  # no GET: a link or an <img> cannot run an operation
+        context_getter=context_getter,
+    )
+
+    time_limit = settings.request_timeout_seconds
+
+    class GraphQLController(graphql):  # type: ignore[valid-type,misc]
+        include_in_schema = False
+        request_max_body_size = MAX_REQUEST_BYTES
+
+        async def execute_single(self, *args: Any, **kwargs: Any) -> Any:
+            return await within_time_limit(time_limit, super().execute_single(*args, **kwargs))
+
+    return GraphQLController
+
+
+def _cors(settings: Settings) -> CORSConfig | None:
+    """Cross-origin calls from the origins the settings name, if any."""
+    if not settings.cors_allow_origins:
+        return None
+    return CORSConfig(
+        allow_origins=settings.cors_allow_origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type"],
+    )

@@ -5,9 +5,11 @@ group and the registry administrator. A report is due by the announcement's dead
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from functools import partial
 from typing import Any
 
@@ -24,6 +26,7 @@ from agreements.announcements.models import (
 )
 from agreements.announcements.tables import CentralAnnouncement, RegionalReport, ReportOffer
 from agreements.frameworks.service import require_steering
+from agreements.rows import row_as
 from marketplace.core.clock import today, utcnow
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import Principal, Role
@@ -33,6 +36,40 @@ from marketplace.offers import service as offers
 from marketplace.organisations.reference import region_of, region_records
 
 _NOT_FOUND = "There is no such central announcement."
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    """A region's report as stored."""
+
+    id: uuid.UUID
+    announcement: uuid.UUID
+    region: str
+    assessment: str | None
+    challenges: str
+    coordination_model: str
+    planned_initiatives: str
+    status: str
+    submitted_on: datetime.date | None
+    submitted_by: str | None
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReportOfferRow:
+    """An offer a report names."""
+
+    report: uuid.UUID
+    offer: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineRow:
+    """An announcement's deadline for the regions' reports."""
+
+    id: uuid.UUID
+    report_deadline: datetime.date | None
 
 
 def _signed_in(principal: Principal) -> None:
@@ -55,7 +92,7 @@ async def announcements_by_id(
         .output(load_json=True)
         .run()
     )
-    return {row["id"]: _announcement_view(row) for row in rows}
+    return {view.id: view for view in map(_announcement_view, rows)}
 
 
 async def list_announcements(
@@ -83,10 +120,10 @@ async def announcements_for_groups(codes: Sequence[str]) -> dict[str, Announceme
         .run()
     )
     wanted = set(codes)
-    for row in rows:
-        for code in row["target_groups"]:
+    for view in map(_announcement_view, rows):
+        for code in view.target_groups:
             if code in wanted:
-                found[code] = _announcement_view(row)
+                found[code] = view
     return found
 
 
@@ -128,33 +165,40 @@ async def _announcement(
 
 
 async def _report_views(rows: list[dict[str, Any]]) -> list[ReportView]:
-    ids = [row["id"] for row in rows]
+    reports = [row_as(ReportRow, row) for row in rows]
+    ids = [report.id for report in reports]
     offer_ids: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     if ids:
         for row in await ReportOffer.select().where(ReportOffer.report.is_in(ids)).run():
-            offer_ids[row["report"]].append(row["offer"])
+            named = row_as(ReportOfferRow, row)
+            offer_ids[named.report].append(named.offer)
     deadlines = {
-        row["id"]: row["report_deadline"]
-        for row in await CentralAnnouncement.select(
-            CentralAnnouncement.id, CentralAnnouncement.report_deadline
+        found.id: found.report_deadline
+        for found in (
+            row_as(DeadlineRow, row)
+            for row in await CentralAnnouncement.select(
+                CentralAnnouncement.id, CentralAnnouncement.report_deadline
+            )
+            .where(
+                CentralAnnouncement.id.is_in(
+                    list({r.announcement for r in reports}) or [uuid.uuid4()]
+                )
+            )
+            .run()
         )
-        .where(
-            CentralAnnouncement.id.is_in(list({r["announcement"] for r in rows}) or [uuid.uuid4()])
-        )
-        .run()
     }
     day = today()
     views = []
-    for row in rows:
-        deadline = deadlines.get(row["announcement"])
-        open_ = row["status"] != ReportStatus.SUBMITTED.value
+    for report in reports:
+        deadline = deadlines.get(report.announcement)
+        open_ = report.status != ReportStatus.SUBMITTED.value
         views.append(
             ReportView.model_validate(
                 {
-                    **row,
-                    "announcement_id": row["announcement"],
-                    "region_code": row["region"],
-                    "offer_ids": offer_ids[row["id"]],
+                    **asdict(report),
+                    "announcement_id": report.announcement,
+                    "region_code": report.region,
+                    "offer_ids": offer_ids[report.id],
                     "deadline": deadline,
                     "days_to_deadline": (deadline - day).days if deadline and open_ else None,
                     "overdue": bool(deadline and open_ and day > deadline),
@@ -313,7 +357,8 @@ async def _report(principal: Principal, report_id: uuid.UUID) -> ReportView | No
     return (await reports_by_id(principal, [report_id])).get(report_id)
 
 
-async def _own_draft(principal: Principal, report_id: uuid.UUID) -> dict[str, Any]:
+async def _own_draft(principal: Principal, report_id: uuid.UUID) -> ReportRow:
+    """The report, a draft of the caller's region (or any, for the registry administrator)."""
     principal.require(Role.STEERING, Role.REGISTRY_ADMIN)
     row = (
         await RegionalReport.select()
@@ -323,21 +368,22 @@ async def _own_draft(principal: Principal, report_id: uuid.UUID) -> dict[str, An
     )
     if row is None:
         raise DomainError(ErrorCode.NOT_FOUND, "There is no such report.", ["id"])
-    require_steering(principal, row["region"], ["id"])
-    if row["status"] == ReportStatus.SUBMITTED.value:
+    report = row_as(ReportRow, row)
+    require_steering(principal, report.region, ["id"])
+    if report.status == ReportStatus.SUBMITTED.value:
         raise DomainError(
             ErrorCode.INVALID_STATE,
-            f"The report was submitted on {row['submitted_on']}; it no longer changes.",
+            f"The report was submitted on {report.submitted_on}; it no longer changes.",
             ["id"],
         )
-    return row
+    return report
 
 
 async def update_report(
     principal: Principal, report_id: uuid.UUID, command: ReportFields
 ) -> ReportView:
     async with write_transaction(principal, "regionalReportUpdate") as unit:
-        row = await _own_draft(principal, report_id)
+        report = await _own_draft(principal, report_id)
         updated = await unit.track(
             "RegionalReport", report_id, partial(_report, principal, report_id)
         )
@@ -352,7 +398,7 @@ async def update_report(
                 values[RegionalReport._meta.get_column_by_name(field)] = getattr(command, field)
         await RegionalReport.update(values).where(RegionalReport.id == report_id).run()
         if command.offer_ids is not None:
-            await _offers_of_region(principal, command.offer_ids, row["region"])
+            await _offers_of_region(principal, command.offer_ids, report.region)
             await _write_offers(report_id, command.offer_ids)
     return updated.result
 
@@ -361,11 +407,11 @@ async def submit_report(principal: Principal, report_id: uuid.UUID) -> ReportVie
     """Submit the region's report (once); when every region has, the announcement has its
     reports."""
     async with write_transaction(principal, "regionalReportSubmit") as unit:
-        row = await _own_draft(principal, report_id)
+        report = await _own_draft(principal, report_id)
         submitted_report = await unit.track(
             "RegionalReport", report_id, partial(_report, principal, report_id)
         )
-        if row["assessment"] is None:
+        if report.assessment is None:
             raise DomainError(
                 ErrorCode.REQUIRED,
                 "Give the region's assessment before submitting.",
@@ -386,7 +432,7 @@ async def submit_report(principal: Principal, report_id: uuid.UUID) -> ReportVie
         submitted = (
             await RegionalReport.count()
             .where(
-                (RegionalReport.announcement == row["announcement"])
+                (RegionalReport.announcement == report.announcement)
                 & (RegionalReport.status == ReportStatus.SUBMITTED.value)
             )
             .run()
@@ -397,7 +443,7 @@ async def submit_report(principal: Principal, report_id: uuid.UUID) -> ReportVie
                     {CentralAnnouncement.status: AnnouncementStatus.REPORTS_RECEIVED.value}
                 )
                 .where(
-                    (CentralAnnouncement.id == row["announcement"])
+                    (CentralAnnouncement.id == report.announcement)
                     & (CentralAnnouncement.status == AnnouncementStatus.OPEN.value)
                 )
                 .run()

@@ -9,16 +9,18 @@ from __future__ import annotations
 import datetime
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
 
 from agreements.frameworks import service
 from agreements.frameworks.models import (
+    AgreementRules,
     AgreementView,
     NoticeRule,
+    OccupancyBand,
     RuleSetView,
     SpecialConditionView,
     UniqueDecisionView,
 )
+from agreements.frameworks.rows import AgreementRow
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import Principal
 from marketplace.core.rules import (
@@ -30,6 +32,7 @@ from marketplace.core.rules import (
 )
 from marketplace.offers import pricing
 from marketplace.offers import service as offers
+from marketplace.offers.models import OfferView
 from marketplace.offers.validity import in_force
 from marketplace.organisations.tables import OwnerType
 
@@ -42,7 +45,7 @@ ACUTE_OR_RESPITE = frozenset({"SEL-84", "SEL-109", "SEL-110"})
 class Applicable:
     """Which agreement and rules apply to an offer on a day, and why."""
 
-    agreement: dict[str, Any] | None
+    agreement: AgreementRow | None
     rule_set: RuleSetView | None
     why: str
 
@@ -52,7 +55,7 @@ class Applicable:
             return self.why
         example = " (example values)" if self.rule_set.is_example else ""
         return (
-            f"{self.agreement['name']}, rules from {self.rule_set.valid_from.isoformat()} "
+            f"{self.agreement.name}, rules from {self.rule_set.valid_from.isoformat()} "
             f"(version {self.rule_set.version}){example}"
         )
 
@@ -72,7 +75,7 @@ async def applicable(offer: OfferFacts, on: datetime.date) -> Applicable:
     rules = await service.rules_on(agreement, on)
     if rules is None:
         return Applicable(
-            agreement, None, f"{agreement['name']} has no rules set for {on.isoformat()}"
+            agreement, None, f"{agreement.name} has no rules set for {on.isoformat()}"
         )
     return Applicable(agreement, rules, "the agreement in force for the offer's region")
 
@@ -110,61 +113,67 @@ class AgreementRuleBook:
         found = await applicable(offer, on)
         if found.rule_set is None:
             return []
-        rules, findings = found.rule_set.rules, []
-        if rules.overhead_cap_percent is not None:
-            cap = int(rules.overhead_cap_percent * 100)
-            if overhead_bp is None:
-                findings.append(
-                    RuleFinding(
-                        "overhead_percent",
-                        f"State the overhead: the agreement caps it at {_percent(cap)}.",
-                        True,
-                        found.source,
-                    )
-                )
-            elif overhead_bp > cap:
-                findings.append(
-                    RuleFinding(
-                        "overhead_percent",
-                        f"Overhead {_percent(overhead_bp)} is above the agreement's cap of {_percent(cap)}.",
-                        rules.overhead_cap_advisory,
-                        found.source,
-                    )
-                )
-        band = rules.occupancy
-        if band is not None:
-            acute = bool(ACUTE_OR_RESPITE & set(offer.legal_bases))
-            low = (
-                band.min_percent_acute_respite
-                if acute and band.min_percent_acute_respite
-                else band.min_percent
-            )
-            low_bp, high_bp = int(low * 100), int(band.max_percent * 100)
-            what = (
-                "acute and respite places"
-                if acute and band.min_percent_acute_respite
-                else "the price calculation"
-            )
-            if budgeted_occupancy_bp is None:
-                findings.append(
-                    RuleFinding(
-                        "budgeted_occupancy_percent",
-                        f"State the budgeted occupancy: the agreement asks {_percent(low_bp)} to {_percent(high_bp)}.",
-                        True,
-                        found.source,
-                    )
-                )
-            elif not low_bp <= budgeted_occupancy_bp <= high_bp:
-                findings.append(
-                    RuleFinding(
-                        "budgeted_occupancy_percent",
-                        f"Budgeted occupancy {_percent(budgeted_occupancy_bp)} is outside the "
-                        f"agreement's band for {what}: {_percent(low_bp)} to {_percent(high_bp)}.",
-                        band.advisory,
-                        found.source,
-                    )
-                )
-        return findings
+        rules = found.rule_set.rules
+        findings = [
+            _overhead_finding(rules, overhead_bp, found.source),
+            _occupancy_finding(rules.occupancy, offer, budgeted_occupancy_bp, found.source),
+        ]
+        return [finding for finding in findings if finding is not None]
+
+
+def _overhead_finding(
+    rules: AgreementRules, overhead_bp: int | None, source: str
+) -> RuleFinding | None:
+    """The overhead must be stated and within the agreement's cap, if it has one."""
+    if rules.overhead_cap_percent is None:
+        return None
+    cap = int(rules.overhead_cap_percent * 100)
+    if overhead_bp is None:
+        return RuleFinding(
+            "overhead_percent",
+            f"State the overhead: the agreement caps it at {_percent(cap)}.",
+            True,
+            source,
+        )
+    if overhead_bp > cap:
+        return RuleFinding(
+            "overhead_percent",
+            f"Overhead {_percent(overhead_bp)} is above the agreement's cap of {_percent(cap)}.",
+            rules.overhead_cap_advisory,
+            source,
+        )
+    return None
+
+
+def _occupancy_finding(
+    band: OccupancyBand | None, offer: OfferFacts, budgeted_occupancy_bp: int | None, source: str
+) -> RuleFinding | None:
+    """The budgeted occupancy must be stated and within the agreement's band, if it has one
+    (for acute and respite places, the band's lower minimum when it names one)."""
+    if band is None:
+        return None
+    acute_minimum = (
+        band.min_percent_acute_respite if ACUTE_OR_RESPITE & set(offer.legal_bases) else None
+    )
+    low_bp = int((acute_minimum or band.min_percent) * 100)
+    high_bp = int(band.max_percent * 100)
+    what = "acute and respite places" if acute_minimum else "the price calculation"
+    if budgeted_occupancy_bp is None:
+        return RuleFinding(
+            "budgeted_occupancy_percent",
+            f"State the budgeted occupancy: the agreement asks {_percent(low_bp)} to {_percent(high_bp)}.",
+            True,
+            source,
+        )
+    if not low_bp <= budgeted_occupancy_bp <= high_bp:
+        return RuleFinding(
+            "budgeted_occupancy_percent",
+            f"Budgeted occupancy {_percent(budgeted_occupancy_bp)} is outside the "
+            f"agreement's band for {what}: {_percent(low_bp)} to {_percent(high_bp)}.",
+            band.advisory,
+            source,
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -191,6 +200,26 @@ async def applicable_rules(
     offer = await offers.get_offer(principal, offer_id)
     if offer is None:
         raise DomainError(ErrorCode.NOT_FOUND, "There is no such offer.", ["offer_id"])
+    facts = await _facts_on(offer, on)
+    found = await applicable(facts, on)
+    rules = await AgreementRuleBook().contract_rules(facts, on)
+    decisions = await _decisions_on(principal, found.agreement, offer.id, on)
+    notice = None if found.rule_set is None else _notice(found.rule_set, facts)
+    return ApplicableRules(
+        offer_id=offer.id,
+        on=on,
+        agreement=decisions.agreement,
+        rule_set=found.rule_set,
+        contract_rules=rules,
+        notice_rule=notice,
+        special_conditions=decisions.special_conditions,
+        unique_decision=decisions.unique_decision,
+        explanation=_explanation(facts, on, found, rules, notice, decisions),
+    )
+
+
+async def _facts_on(offer: OfferView, on: datetime.date) -> OfferFacts:
+    """What the rules ask of the offer, with the terms its price list in force states."""
     bases = (await offers.legal_bases_by_offer([offer.id]))[offer.id]
     versions = (await pricing.price_lists_by_offer([offer.id], on.year))[offer.id]
     price_list = in_force(versions, on)
@@ -199,76 +228,97 @@ async def applicable_rules(
         if price_list
         else StatedTerms()
     )
-    facts = offers.rule_facts(offer, bases, stated=stated)
-    found = await applicable(facts, on)
-    rules = await AgreementRuleBook().contract_rules(facts, on)
-    explanation = [
-        f"The offer lies in region {facts.region_code}; its provider is {facts.owner_type}."
+    return offers.rule_facts(offer, bases, stated=stated)
+
+
+@dataclass(frozen=True)
+class _Decisions:
+    """The agreement that applies, and its steering group's decisions on the offer that hold
+    on the day."""
+
+    agreement: AgreementView | None = None
+    special_conditions: list[SpecialConditionView] = field(default_factory=list)
+    unique_decision: UniqueDecisionView | None = None
+
+
+async def _decisions_on(
+    principal: Principal, agreement: AgreementRow | None, offer_id: uuid.UUID, on: datetime.date
+) -> _Decisions:
+    if agreement is None:
+        return _Decisions()
+    view = await service.get_agreement(principal, agreement.id)
+    conditions = [
+        c
+        for c in await service.special_conditions(offer_ids=[offer_id])
+        if c.agreement_id == agreement.id and c.valid_from <= on <= c.valid_to
     ]
-    notice = None
-    agreement_view = None
-    conditions: list[SpecialConditionView] = []
-    unique = None
-    if found.agreement is not None:
-        agreement_view = await service.get_agreement(principal, found.agreement["id"])
-        explanation.append(
-            f"{found.agreement['name']} ({found.agreement['valid_from']} to "
-            f"{found.agreement['valid_to']}) is {found.why}."
-        )
-        conditions = [
-            c
-            for c in await service.special_conditions(offer_ids=[offer.id])
-            if c.agreement_id == found.agreement["id"] and c.valid_from <= on <= c.valid_to
-        ]
-        decisions = [
-            d
-            for d in await service.unique_decisions(
-                agreement_ids=[found.agreement["id"]], offer_ids=[offer.id]
-            )
-            if d.year == on.year
-        ]
-        unique = decisions[0] if decisions else None
-    else:
-        explanation.append(f"No agreement applies: {found.why}.")
+    unique = [
+        d
+        for d in await service.unique_decisions(agreement_ids=[agreement.id], offer_ids=[offer_id])
+        if d.year == on.year
+    ]
+    return _Decisions(view, conditions, unique[0] if unique else None)
+
+
+def _explanation(
+    facts: OfferFacts,
+    on: datetime.date,
+    found: Applicable,
+    rules: ContractRules,
+    notice: NoticeRule | None,
+    decisions: _Decisions,
+) -> list[str]:
+    """Why these rules apply, for people to read."""
+    explanation = [
+        f"The offer lies in region {facts.region_code}; its provider is {facts.owner_type}.",
+        _agreement_explained(found),
+    ]
     if found.rule_set is not None:
-        notice = _notice(found.rule_set, facts)
-        explanation.append(
-            f"Its rules from {found.rule_set.valid_from} (version {found.rule_set.version}) apply"
-            + (", with example values" if found.rule_set.is_example else "")
-            + "."
-        )
-        if notice is not None:
-            scope = (
-                " and ".join(
-                    part
-                    for part in (
-                        f"category {notice.category.value}" if notice.category else "",
-                        f"legal basis {notice.legal_basis.value}" if notice.legal_basis else "",
-                    )
-                    if part
-                )
-                or "every offer"
-            )
-            explanation.append(f"Notice: {notice.days} days, the rule for {scope}.")
+        explanation += _rule_set_explained(found.rule_set, notice)
     explanation.append(
         f"Contracts made on {on.isoformat()}: {rules.notice_days} days' notice ({rules.source})."
     )
-    for condition in conditions:
-        joined = [c.municipality for c in condition.choices if c.opted_in]
-        explanation.append(
-            f"Special condition {condition.condition.value}, approved by {condition.approved_by} "
-            f"for {condition.valid_from} to {condition.valid_to}; joined by: {', '.join(joined) or 'none yet'}."
-        )
+    explanation += [_condition_explained(c) for c in decisions.special_conditions]
+    unique = decisions.unique_decision
     if unique is not None:
         explanation.append(f"Unique offer in {unique.year}: {unique.status.value}.")
-    return ApplicableRules(
-        offer_id=offer.id,
-        on=on,
-        agreement=agreement_view,
-        rule_set=found.rule_set,
-        contract_rules=rules,
-        notice_rule=notice,
-        special_conditions=conditions,
-        unique_decision=unique,
-        explanation=explanation,
+    return explanation
+
+
+def _agreement_explained(found: Applicable) -> str:
+    if found.agreement is None:
+        return f"No agreement applies: {found.why}."
+    return (
+        f"{found.agreement.name} ({found.agreement.valid_from} to "
+        f"{found.agreement.valid_to}) is {found.why}."
+    )
+
+
+def _rule_set_explained(rule_set: RuleSetView, notice: NoticeRule | None) -> list[str]:
+    explained = [
+        f"Its rules from {rule_set.valid_from} (version {rule_set.version}) apply"
+        + (", with example values" if rule_set.is_example else "")
+        + "."
+    ]
+    if notice is not None:
+        scope = (
+            " and ".join(
+                part
+                for part in (
+                    f"category {notice.category.value}" if notice.category else "",
+                    f"legal basis {notice.legal_basis.value}" if notice.legal_basis else "",
+                )
+                if part
+            )
+            or "every offer"
+        )
+        explained.append(f"Notice: {notice.days} days, the rule for {scope}.")
+    return explained
+
+
+def _condition_explained(condition: SpecialConditionView) -> str:
+    joined = [c.municipality for c in condition.choices if c.opted_in]
+    return (
+        f"Special condition {condition.condition.value}, approved by {condition.approved_by} "
+        f"for {condition.valid_from} to {condition.valid_to}; joined by: {', '.join(joined) or 'none yet'}."
     )

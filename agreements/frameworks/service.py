@@ -8,14 +8,17 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from piccolo.columns.combination import Combinable
+from pydantic import BaseModel
 
 from agreements.frameworks.models import (
     AgreementCreate,
+    AgreementRules,
     AgreementStatus,
     AgreementUpdate,
     AgreementView,
@@ -35,6 +38,17 @@ from agreements.frameworks.models import (
     UniqueDecisionView,
     UniqueOfferStatusSet,
 )
+from agreements.frameworks.rows import (
+    AgreementRow,
+    ApprovalOfRegion,
+    ChoiceRow,
+    CouncilDecisionRow,
+    OfAgreement,
+    PartyRow,
+    RuleSetRow,
+    SpecialConditionRow,
+    UniqueDecisionRow,
+)
 from agreements.frameworks.tables import (
     Agreement,
     AgreementDocument,
@@ -48,6 +62,7 @@ from agreements.frameworks.tables import (
     SpecialConditionChoice,
     UniqueOfferDecision,
 )
+from agreements.rows import row_as
 from marketplace.core.clock import today, utcnow
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import SYSTEM, Principal, Role
@@ -76,6 +91,7 @@ TRANSITIONS: dict[AgreementStatus, frozenset[AgreementStatus]] = {
 # agreements that were made (in force in their period, or expired after it)
 MADE = (AgreementStatus.IN_FORCE.value, AgreementStatus.EXPIRED.value)
 _NOT_FOUND = "There is no such agreement."
+ViewT = TypeVar("ViewT", bound=BaseModel)
 
 
 def region_parties(region_code: str) -> list[str]:
@@ -113,18 +129,21 @@ async def expire_due(day: datetime.date) -> int:
     expired; return how many."""
     due = (Agreement.status == AgreementStatus.IN_FORCE.value) & (Agreement.valid_to < day)
     moved = 0
-    for row in await Agreement.select(Agreement.id).where(due).run():
+    for agreement_id in await Agreement.select(Agreement.id).where(due).output(as_list=True).run():
         async with write_transaction(SYSTEM, "agreementExpire") as unit:
-            before = await get_agreement(SYSTEM, row["id"])
+            before = await get_agreement(SYSTEM, agreement_id)
             changed = (
                 await Agreement.update({Agreement.status: AgreementStatus.EXPIRED.value})
-                .where((Agreement.id == row["id"]) & due)
+                .where((Agreement.id == agreement_id) & due)
                 .returning(Agreement.id)
                 .run()
             )
             if changed:
                 await unit.track(
-                    "Agreement", row["id"], partial(get_agreement, SYSTEM, row["id"]), before=before
+                    "Agreement",
+                    agreement_id,
+                    partial(get_agreement, SYSTEM, agreement_id),
+                    before=before,
                 )
                 moved += 1
     return moved
@@ -133,52 +152,59 @@ async def expire_due(day: datetime.date) -> int:
 # --- reading ----------------------------------------------------------------------------------
 
 
+def _by_agreement(rows: list[dict[str, Any]], view: type[ViewT]) -> dict[uuid.UUID, list[ViewT]]:
+    """Rows of a table that belongs to agreements, each as ``view``, by their agreement."""
+    found: dict[uuid.UUID, list[ViewT]] = defaultdict(list)
+    for row in rows:
+        found[row_as(OfAgreement, row).agreement].append(view.model_validate(row))
+    return found
+
+
 async def _views(rows: list[dict[str, Any]]) -> list[AgreementView]:
-    ids = [row["id"] for row in rows]
+    agreements = [row_as(AgreementRow, row) for row in rows]
+    ids = [agreement.id for agreement in agreements]
     if not ids:
         return []
     parties: dict[uuid.UUID, list[str]] = defaultdict(list)
     for row in await AgreementParty.select().where(AgreementParty.agreement.is_in(ids)).run():
-        parties[row["agreement"]].append(row["party"])
-    focus: dict[uuid.UUID, list[FocusAreaView]] = defaultdict(list)
-    for row in (
+        party = row_as(PartyRow, row)
+        parties[party.agreement].append(party.party)
+    focus = _by_agreement(
         await FocusArea.select()
         .where(FocusArea.agreement.is_in(ids))
         .order_by(FocusArea.position)
         .output(load_json=True)
-        .run()
-    ):
-        focus[row["agreement"]].append(FocusAreaView.model_validate(row))
-    documents: dict[uuid.UUID, list[DocumentView]] = defaultdict(list)
-    for row in (
+        .run(),
+        FocusAreaView,
+    )
+    documents = _by_agreement(
         await AgreementDocument.select()
         .where(AgreementDocument.agreement.is_in(ids))
         .order_by(AgreementDocument.position)
-        .run()
-    ):
-        documents[row["agreement"]].append(DocumentView.model_validate(row))
-    milestones: dict[uuid.UUID, list[MilestoneView]] = defaultdict(list)
-    for row in (
+        .run(),
+        DocumentView,
+    )
+    milestones = _by_agreement(
         await Milestone.select()
         .where(Milestone.agreement.is_in(ids))
         .order_by(Milestone.starts_on, Milestone.position)
-        .run()
-    ):
-        milestones[row["agreement"]].append(MilestoneView.model_validate(row))
+        .run(),
+        MilestoneView,
+    )
     day = today()
     return [
         AgreementView.model_validate(
             {
-                **row,
-                "status": agreement_status(row["status"], row["valid_to"], day),
-                "region_code": row["region"],
-                "parties": sorted(parties[row["id"]], key=lambda p: (len(p), p)),
-                "focus_areas": focus[row["id"]],
-                "documents": documents[row["id"]],
-                "milestones": milestones[row["id"]],
+                **asdict(agreement),
+                "status": agreement_status(agreement.status, agreement.valid_to, day),
+                "region_code": agreement.region,
+                "parties": sorted(parties[agreement.id], key=lambda p: (len(p), p)),
+                "focus_areas": focus[agreement.id],
+                "documents": documents[agreement.id],
+                "milestones": milestones[agreement.id],
             }
         )
-        for row in rows
+        for agreement in agreements
     ]
 
 
@@ -226,11 +252,11 @@ async def list_agreements(
     return rows.with_items(await _views(rows.items))
 
 
-async def agreement_in_force(region_code: str | None, on: datetime.date) -> dict[str, Any] | None:
+async def agreement_in_force(region_code: str | None, on: datetime.date) -> AgreementRow | None:
     """The agreement made for the region whose period holds ``on``, if any."""
     if region_code is None:
         return None
-    return (
+    row = (
         await Agreement.select()
         .where(
             (Agreement.region == region_code)
@@ -241,26 +267,38 @@ async def agreement_in_force(region_code: str | None, on: datetime.date) -> dict
         .first()
         .run()
     )
+    return None if row is None else row_as(AgreementRow, row)
 
 
-def _rule_set_views(agreement: dict[str, Any], rows: list[dict[str, Any]]) -> list[RuleSetView]:
+def _rule_set_view(row: RuleSetRow, valid_to: datetime.date) -> RuleSetView:
+    return RuleSetView(
+        id=row.id,
+        agreement_id=row.agreement,
+        valid_from=row.valid_from,
+        valid_to=valid_to,
+        version=row.version,
+        rules=AgreementRules.model_validate(row.rules),
+        is_example=row.is_example,
+        set_by=row.set_by,
+        set_at=row.set_at,
+    )
+
+
+def _rule_set_views(agreement: AgreementRow, rows: list[RuleSetRow]) -> list[RuleSetView]:
     """The latest version of each rule set, each valid until the next one starts."""
-    latest: dict[datetime.date, dict[str, Any]] = {}
+    latest: dict[datetime.date, RuleSetRow] = {}
     for row in rows:
-        if row["valid_from"] not in latest or row["version"] > latest[row["valid_from"]]["version"]:
-            latest[row["valid_from"]] = row
+        if row.valid_from not in latest or row.version > latest[row.valid_from].version:
+            latest[row.valid_from] = row
     starts = sorted(latest)
     views = []
     for i, start in enumerate(starts):
-        row = latest[start]
         end = (
             starts[i + 1] - datetime.timedelta(days=1)
             if i + 1 < len(starts)
-            else agreement["valid_to"]
+            else agreement.valid_to
         )
-        views.append(
-            RuleSetView.model_validate({**row, "agreement_id": row["agreement"], "valid_to": end})
-        )
+        views.append(_rule_set_view(latest[start], end))
     return views
 
 
@@ -272,16 +310,17 @@ async def rule_sets_by_agreement(
     if not ids:
         return found
     agreements = await Agreement.select().where(Agreement.id.is_in(list(ids))).run()
-    rows: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    rows: dict[uuid.UUID, list[RuleSetRow]] = defaultdict(list)
     for row in (
         await RuleSet.select()
         .where(RuleSet.agreement.is_in(list(ids)))
         .output(load_json=True)
         .run()
     ):
-        rows[row["agreement"]].append(row)
-    for agreement in agreements:
-        found[agreement["id"]] = _rule_set_views(agreement, rows[agreement["id"]])
+        rule_set = row_as(RuleSetRow, row)
+        rows[rule_set.agreement].append(rule_set)
+    for agreement in (row_as(AgreementRow, row) for row in agreements):
+        found[agreement.id] = _rule_set_views(agreement, rows[agreement.id])
     return found
 
 
@@ -289,9 +328,13 @@ async def rule_sets(agreement_id: uuid.UUID) -> list[RuleSetView]:
     return (await rule_sets_by_agreement([agreement_id]))[agreement_id]
 
 
-async def rules_on(agreement: dict[str, Any], on: datetime.date) -> RuleSetView | None:
-    """The agreement's rules in force on ``on``."""
-    for view in reversed(await rule_sets(agreement["id"])):
+async def rules_on(
+    agreement: AgreementRow | Mapping[str, Any], on: datetime.date
+) -> RuleSetView | None:
+    """The agreement's rules in force on ``on`` (``agreement``: its row, typed or as read)."""
+    if not isinstance(agreement, AgreementRow):
+        agreement = row_as(AgreementRow, agreement)
+    for view in reversed(await rule_sets(agreement.id)):
         if view.valid_from <= on:
             return view
     return None
@@ -324,11 +367,13 @@ async def _no_overlap(
     )
     if other_than is not None:
         condition = condition & (Agreement.id != other_than)
-    clash = await Agreement.select(Agreement.name).where(condition).first().run()
-    if clash is not None:
+    clashes = (
+        await Agreement.select(Agreement.name).where(condition).limit(1).output(as_list=True).run()
+    )
+    if clashes:
         raise DomainError(
             ErrorCode.INVALID,
-            f"The period overlaps {clash['name']}: a region has one agreement at a time.",
+            f"The period overlaps {clashes[0]}: a region has one agreement at a time.",
             ["valid_from"],
         )
 
@@ -413,13 +458,16 @@ async def create_agreement(
     return created.result
 
 
-async def _managed(principal: Principal, agreement_id: uuid.UUID) -> dict[str, Any]:
+async def _managed(principal: Principal, agreement_id: uuid.UUID) -> AgreementRow:
+    """The agreement, which the caller's steering group (or the registry administrator)
+    keeps."""
     principal.require(Role.STEERING, Role.REGISTRY_ADMIN)
     row = await Agreement.select().where(Agreement.id == agreement_id).first().run()
     if row is None:
         raise DomainError(ErrorCode.NOT_FOUND, _NOT_FOUND, ["id"])
-    require_steering(principal, row["region"], ["id"])
-    return row
+    agreement = row_as(AgreementRow, row)
+    require_steering(principal, agreement.region, ["id"])
+    return agreement
 
 
 async def update_agreement(
@@ -428,11 +476,11 @@ async def update_agreement(
     """Change an agreement's content or move it along its lifecycle. The period is fixed once
     the agreement is made; going in force takes every party's approval."""
     async with write_transaction(principal, "agreementUpdate") as unit:
-        row = await _managed(principal, agreement_id)
+        agreement = await _managed(principal, agreement_id)
         updated = await unit.track(
             "Agreement", agreement_id, partial(get_agreement, principal, agreement_id)
         )
-        current = AgreementStatus(agreement_status(row["status"], row["valid_to"], today()))
+        current = AgreementStatus(agreement_status(agreement.status, agreement.valid_to, today()))
         given = command.model_fields_set
         values: dict[Any, Any] = {}
         for field in ("name", "steering_group", "vision", "approval_deadline"):
@@ -445,15 +493,15 @@ async def update_agreement(
                     "The period of an agreement that has been made does not change.",
                     ["valid_from"],
                 )
-            start = command.valid_from or row["valid_from"]
-            end = command.valid_to or row["valid_to"]
+            start = command.valid_from or agreement.valid_from
+            end = command.valid_to or agreement.valid_to
             if end < start:
                 raise DomainError(
                     ErrorCode.INVALID,
                     "An agreement cannot end before it starts.",
                     ["valid_to"],
                 )
-            await _no_overlap(row["region"], start, end, agreement_id)
+            await _no_overlap(agreement.region, start, end, agreement_id)
             values[Agreement.valid_from] = start
             values[Agreement.valid_to] = end
         if command.status is not None and command.status is not current:
@@ -484,22 +532,23 @@ async def set_rules(
 ) -> RuleSetView:
     """A new version of the rules from a day within the agreement's period."""
     async with write_transaction(principal, "agreementRulesSet") as unit:
-        row = await _managed(principal, agreement_id)
-        if not row["valid_from"] <= command.valid_from <= row["valid_to"]:
+        agreement = await _managed(principal, agreement_id)
+        if not agreement.valid_from <= command.valid_from <= agreement.valid_to:
             raise DomainError(
                 ErrorCode.INVALID,
-                f"Rules apply within the agreement's period ({row['valid_from']} to "
-                f"{row['valid_to']}).",
+                f"Rules apply within the agreement's period ({agreement.valid_from} to "
+                f"{agreement.valid_to}).",
                 ["valid_from"],
             )
         previous = (
             await RuleSet.select(RuleSet.version)
             .where((RuleSet.agreement == agreement_id) & (RuleSet.valid_from == command.valid_from))
             .order_by(RuleSet.version, ascending=False)
-            .first()
+            .limit(1)
+            .output(as_list=True)
             .run()
         )
-        version = 1 if previous is None else previous["version"] + 1
+        version = previous[0] + 1 if previous else 1
         rule_set_id = uuid.uuid4()
         await RuleSet.insert(
             RuleSet(
@@ -541,7 +590,8 @@ async def decisions_by_agreement(ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, li
             .order_by(CouncilDecision.decided_on, CouncilDecision.party)
             .run()
         ):
-            found[row["agreement"]].append(DecisionView.model_validate(row))
+            decision = row_as(CouncilDecisionRow, row)
+            found[decision.agreement].append(DecisionView.model_validate(asdict(decision)))
     return found
 
 
@@ -573,85 +623,98 @@ async def record_decision(
 ) -> ApprovalStatus:
     """Record a party's council decision; the last approval puts the agreement in force."""
     async with write_transaction(principal, "councilDecisionRecord") as unit:
-        row = await _managed(principal, agreement_id)
+        agreement = await _managed(principal, agreement_id)
         status = await unit.track(
             "AgreementApprovalStatus",
             agreement_id,
             partial(approval_status, principal, agreement_id),
         )
-        if row["status"] != AgreementStatus.SENT_FOR_APPROVAL.value:
-            raise DomainError(
-                ErrorCode.INVALID_STATE,
-                f"Decisions are recorded while the agreement is sent for approval; it is "
-                f"{row['status']}.",
-                ["agreement_id"],
-            )
-        parties = [
-            r["party"]
-            for r in await AgreementParty.select(AgreementParty.party)
-            .where(AgreementParty.agreement == agreement_id)
-            .run()
-        ]
-        if command.party_code not in parties:
-            raise DomainError(
-                ErrorCode.INVALID,
-                f"{command.party_code} is not a party to the agreement.",
-                ["party_code"],
-            )
-        exists = (
-            await CouncilDecision.exists()
-            .where(
-                (CouncilDecision.agreement == agreement_id)
-                & (CouncilDecision.party == command.party_code)
-            )
-            .run()
-        )
-        if exists:
-            raise DomainError(
-                ErrorCode.DUPLICATE,
-                f"{command.party_code}'s decision is already recorded.",
-                ["party_code"],
-            )
-        await CouncilDecision.insert(
-            CouncilDecision(
-                id=uuid.uuid4(),
-                agreement=agreement_id,
-                party=command.party_code,
-                decision=command.decision.value,
-                body=command.body,
-                decided_on=command.decided_on,
-                reference=command.reference,
-                recorded_by=principal.subject or "",
-                recorded_at=utcnow(),
-            )
-        ).run()
-        await _record(
-            agreement_id,
-            principal,
-            "council_decision",
-            f"{command.party_code}: {command.decision.value}",
-        )
-        approvals = (
-            await CouncilDecision.count()
-            .where(
-                (CouncilDecision.agreement == agreement_id)
-                & (CouncilDecision.decision == Decision.APPROVED.value)
-            )
-            .run()
-        )
-        if approvals == len(parties):
-            await (
-                Agreement.update(
-                    {
-                        Agreement.status: AgreementStatus.IN_FORCE.value,
-                        Agreement.updated_at: utcnow(),
-                    }
-                )
-                .where(Agreement.id == agreement_id)
-                .run()
-            )
-            await _record(agreement_id, principal, "status", "in force: approved by every party")
+        parties = await _decision_may_be_recorded(agreement, command.party_code)
+        await _record_council_decision(principal, agreement_id, command)
+        if await _approvals(agreement_id) == len(parties):
+            await _put_in_force(principal, agreement_id)
     return status.result
+
+
+async def _decision_may_be_recorded(agreement: AgreementRow, party_code: str) -> list[str]:
+    """The agreement is sent for approval, the party is one of its parties and has no
+    decision recorded yet; answer the parties."""
+    if agreement.status != AgreementStatus.SENT_FOR_APPROVAL.value:
+        raise DomainError(
+            ErrorCode.INVALID_STATE,
+            f"Decisions are recorded while the agreement is sent for approval; it is "
+            f"{agreement.status}.",
+            ["agreement_id"],
+        )
+    parties: list[str] = (
+        await AgreementParty.select(AgreementParty.party)
+        .where(AgreementParty.agreement == agreement.id)
+        .output(as_list=True)
+        .run()
+    )
+    if party_code not in parties:
+        raise DomainError(
+            ErrorCode.INVALID, f"{party_code} is not a party to the agreement.", ["party_code"]
+        )
+    recorded = (
+        await CouncilDecision.exists()
+        .where((CouncilDecision.agreement == agreement.id) & (CouncilDecision.party == party_code))
+        .run()
+    )
+    if recorded:
+        raise DomainError(
+            ErrorCode.DUPLICATE, f"{party_code}'s decision is already recorded.", ["party_code"]
+        )
+    return parties
+
+
+async def _record_council_decision(
+    principal: Principal, agreement_id: uuid.UUID, command: CouncilDecisionRecord
+) -> None:
+    await CouncilDecision.insert(
+        CouncilDecision(
+            id=uuid.uuid4(),
+            agreement=agreement_id,
+            party=command.party_code,
+            decision=command.decision.value,
+            body=command.body,
+            decided_on=command.decided_on,
+            reference=command.reference,
+            recorded_by=principal.subject or "",
+            recorded_at=utcnow(),
+        )
+    ).run()
+    await _record(
+        agreement_id,
+        principal,
+        "council_decision",
+        f"{command.party_code}: {command.decision.value}",
+    )
+
+
+async def _approvals(agreement_id: uuid.UUID) -> int:
+    """How many parties' councils have approved the agreement."""
+    approvals: int = (
+        await CouncilDecision.count()
+        .where(
+            (CouncilDecision.agreement == agreement_id)
+            & (CouncilDecision.decision == Decision.APPROVED.value)
+        )
+        .run()
+    )
+    return approvals
+
+
+async def _put_in_force(principal: Principal, agreement_id: uuid.UUID) -> None:
+    """Every party approved: the agreement is in force."""
+    await (
+        Agreement.update(
+            {Agreement.status: AgreementStatus.IN_FORCE.value, Agreement.updated_at: utcnow()}
+        )
+        .where(Agreement.id == agreement_id)
+        .run()
+    )
+    await _record(agreement_id, principal, "status", "in force: approved by every party")
 
 
 async def _offer_in_region(principal: Principal, offer_id: uuid.UUID, region: str) -> OfferView:
@@ -666,9 +729,9 @@ async def _offer_in_region(principal: Principal, offer_id: uuid.UUID, region: st
     return view
 
 
-def _condition_view(row: dict[str, Any], choices: list[ChoiceView]) -> SpecialConditionView:
+def _condition_view(row: SpecialConditionRow, choices: list[ChoiceView]) -> SpecialConditionView:
     return SpecialConditionView.model_validate(
-        {**row, "agreement_id": row["agreement"], "offer_id": row["offer"], "choices": choices}
+        {**asdict(row), "agreement_id": row.agreement, "offer_id": row.offer, "choices": choices}
     )
 
 
@@ -690,23 +753,25 @@ async def special_conditions(
     )
     if condition is None:
         return []
-    rows = (
-        await SpecialConditionApproval.select()
+    approvals = [
+        row_as(SpecialConditionRow, row)
+        for row in await SpecialConditionApproval.select()
         .where(condition)
         .order_by(SpecialConditionApproval.approved_on)
         .output(load_json=True)
         .run()
-    )
+    ]
     choices: dict[uuid.UUID, list[ChoiceView]] = defaultdict(list)
-    if rows:
+    if approvals:
         for row in (
             await SpecialConditionChoice.select()
-            .where(SpecialConditionChoice.approval.is_in([r["id"] for r in rows]))
+            .where(SpecialConditionChoice.approval.is_in([a.id for a in approvals]))
             .order_by(SpecialConditionChoice.municipality)
             .run()
         ):
-            choices[row["approval"]].append(ChoiceView.model_validate(row))
-    return [_condition_view(row, choices[row["id"]]) for row in rows]
+            choice = row_as(ChoiceRow, row)
+            choices[choice.approval].append(ChoiceView.model_validate(asdict(choice)))
+    return [_condition_view(approval, choices[approval.id]) for approval in approvals]
 
 
 async def approve_special_condition(
@@ -715,55 +780,11 @@ async def approve_special_condition(
     """The steering group lets a new offer for a small target group start on a special
     condition the agreement allows, for a period within the agreement's."""
     async with write_transaction(principal, "specialConditionApprove") as unit:
-        row = await _managed(principal, agreement_id)
-        offer = await _offer_in_region(principal, command.offer_id, row["region"])
-        if not (row["valid_from"] <= command.valid_from and command.valid_to <= row["valid_to"]):
-            raise DomainError(
-                ErrorCode.INVALID,
-                "The period lies within the agreement's period.",
-                ["valid_from"],
-            )
-        rules = await rules_on(row, command.valid_from)
-        if rules is not None and command.condition not in rules.rules.new_offer_conditions:
-            raise DomainError(
-                ErrorCode.INVALID,
-                f"The agreement's rules do not allow {command.condition.value} for new offers.",
-                ["condition"],
-            )
-        approval_id = uuid.uuid4()
-        parameters = (
-            {"occupancy_percent": str(command.occupancy_percent)}
-            if command.occupancy_percent is not None
-            else {}
-        )
-        await SpecialConditionApproval.insert(
-            SpecialConditionApproval(
-                id=approval_id,
-                agreement=agreement_id,
-                offer=offer.id,
-                condition=command.condition.value,
-                approved_by=command.approved_by,
-                approved_on=command.approved_on,
-                valid_from=command.valid_from,
-                valid_to=command.valid_to,
-                parameters=parameters,
-                notes=command.notes,
-                recorded_by=principal.subject or "",
-            )
-        ).run()
-        conditions = sorted({*(c.value for c in offer.special_conditions), command.condition.value})
-        await (
-            Offer.update({Offer.special_conditions: conditions, Offer.updated_at: utcnow()})
-            .where(Offer.id == offer.id)
-            .run()
-        )
-        await offers.record_event(
-            offer.id,
-            principal,
-            "special_condition_approved",
-            reason=command.notes,
-            detail=f"{command.condition.value} by {command.approved_by}",
-        )
+        agreement = await _managed(principal, agreement_id)
+        offer = await _offer_in_region(principal, command.offer_id, agreement.region)
+        await _agreement_allows(agreement, command)
+        approval_id = await _record_approval(principal, agreement_id, offer.id, command)
+        await _offer_starts_on_condition(principal, offer, command)
         await _record(
             agreement_id, principal, "special_condition", f"{offer.name}: {command.condition.value}"
         )
@@ -774,6 +795,75 @@ async def approve_special_condition(
             new=True,
         )
     return made.result
+
+
+async def _agreement_allows(agreement: AgreementRow, command: SpecialConditionApprove) -> None:
+    """The period lies within the agreement's, and the agreement's rules on its first day
+    allow the condition for new offers (or it has none)."""
+    if not (agreement.valid_from <= command.valid_from and command.valid_to <= agreement.valid_to):
+        raise DomainError(
+            ErrorCode.INVALID,
+            "The period lies within the agreement's period.",
+            ["valid_from"],
+        )
+    rules = await rules_on(agreement, command.valid_from)
+    if rules is not None and command.condition not in rules.rules.new_offer_conditions:
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"The agreement's rules do not allow {command.condition.value} for new offers.",
+            ["condition"],
+        )
+
+
+async def _record_approval(
+    principal: Principal,
+    agreement_id: uuid.UUID,
+    offer_id: uuid.UUID,
+    command: SpecialConditionApprove,
+) -> uuid.UUID:
+    """Store the steering group's approval; answer its ID."""
+    approval_id = uuid.uuid4()
+    parameters = (
+        {"occupancy_percent": str(command.occupancy_percent)}
+        if command.occupancy_percent is not None
+        else {}
+    )
+    await SpecialConditionApproval.insert(
+        SpecialConditionApproval(
+            id=approval_id,
+            agreement=agreement_id,
+            offer=offer_id,
+            condition=command.condition.value,
+            approved_by=command.approved_by,
+            approved_on=command.approved_on,
+            valid_from=command.valid_from,
+            valid_to=command.valid_to,
+            parameters=parameters,
+            notes=command.notes,
+            recorded_by=principal.subject or "",
+        )
+    ).run()
+    return approval_id
+
+
+async def _offer_starts_on_condition(
+    principal: Principal, offer: OfferView, command: SpecialConditionApprove
+) -> None:
+    """The condition joins the offer's special conditions in the catalogue, and the offer's
+    history says who approved it."""
+    conditions = sorted({*(c.value for c in offer.special_conditions), command.condition.value})
+    await (
+        Offer.update({Offer.special_conditions: conditions, Offer.updated_at: utcnow()})
+        .where(Offer.id == offer.id)
+        .run()
+    )
+    await offers.record_event(
+        offer.id,
+        principal,
+        "special_condition_approved",
+        reason=command.notes,
+        detail=f"{command.condition.value} by {command.approved_by}",
+    )
 
 
 async def _special_condition(
@@ -789,66 +879,85 @@ async def opt_in(
     """A municipality joins a special condition or stays out of it (its purchasers for
     itself, or the region's steering group for it); a later choice replaces an earlier one."""
     async with write_transaction(principal, "specialConditionOptIn") as unit:
-        approval = (
-            await SpecialConditionApproval.select(
-                SpecialConditionApproval.id,
-                SpecialConditionApproval.agreement,
-                SpecialConditionApproval.agreement._.region.as_alias("region"),
-            )
-            .where(SpecialConditionApproval.id == approval_id)
-            .first()
-            .run()
-        )
-        if approval is None:
-            raise DomainError(ErrorCode.NOT_FOUND, "There is no such special condition.", ["id"])
+        approval = await _approval_of_region(approval_id)
         chosen = await unit.track(
             "SpecialConditionApproval",
             approval_id,
-            partial(_special_condition, approval["agreement"], approval_id),
+            partial(_special_condition, approval.agreement, approval_id),
         )
-        acting_for_itself = (
-            principal.role is Role.PURCHASER and principal.org_code == command.municipality_code
-        )
-        if not acting_for_itself:
-            require_steering(principal, approval["region"], ["municipality_code"])
-        party = (
-            await AgreementParty.exists()
-            .where(
-                (AgreementParty.agreement == approval["agreement"])
-                & (AgreementParty.party == command.municipality_code)
-            )
-            .run()
-        )
-        if not party:
-            raise DomainError(
-                ErrorCode.INVALID,
-                f"{command.municipality_code} is not a party to the agreement.",
-                ["municipality_code"],
-            )
-        await (
-            SpecialConditionChoice.delete()
-            .where(
-                (SpecialConditionChoice.approval == approval_id)
-                & (SpecialConditionChoice.municipality == command.municipality_code)
-            )
-            .run()
-        )
-        await SpecialConditionChoice.insert(
-            SpecialConditionChoice(
-                approval=approval_id,
-                municipality=command.municipality_code,
-                opted_in=command.opted_in,
-                decided_on=command.decided_on,
-                recorded_by=principal.subject or "",
-            )
-        ).run()
+        await _may_choose_for(principal, approval, command.municipality_code)
+        await _replace_choice(principal, approval_id, command)
         await _record(
-            approval["agreement"],
+            approval.agreement,
             principal,
             "special_condition_choice",
             f"{command.municipality_code}: {'in' if command.opted_in else 'out'}",
         )
     return chosen.result
+
+
+async def _approval_of_region(approval_id: uuid.UUID) -> ApprovalOfRegion:
+    """The special condition with its agreement and the agreement's region."""
+    row = (
+        await SpecialConditionApproval.select(
+            SpecialConditionApproval.id,
+            SpecialConditionApproval.agreement,
+            SpecialConditionApproval.agreement._.region.as_alias("region"),
+        )
+        .where(SpecialConditionApproval.id == approval_id)
+        .first()
+        .run()
+    )
+    if row is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "There is no such special condition.", ["id"])
+    return row_as(ApprovalOfRegion, row)
+
+
+async def _may_choose_for(
+    principal: Principal, approval: ApprovalOfRegion, municipality_code: str
+) -> None:
+    """The municipality's purchasers choose for it, or its region's steering group; the
+    municipality is a party to the agreement."""
+    acting_for_itself = principal.role is Role.PURCHASER and principal.org_code == municipality_code
+    if not acting_for_itself:
+        require_steering(principal, approval.region, ["municipality_code"])
+    party = (
+        await AgreementParty.exists()
+        .where(
+            (AgreementParty.agreement == approval.agreement)
+            & (AgreementParty.party == municipality_code)
+        )
+        .run()
+    )
+    if not party:
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"{municipality_code} is not a party to the agreement.",
+            ["municipality_code"],
+        )
+
+
+async def _replace_choice(
+    principal: Principal, approval_id: uuid.UUID, command: SpecialConditionOptIn
+) -> None:
+    """The municipality's choice, in place of any it made before."""
+    await (
+        SpecialConditionChoice.delete()
+        .where(
+            (SpecialConditionChoice.approval == approval_id)
+            & (SpecialConditionChoice.municipality == command.municipality_code)
+        )
+        .run()
+    )
+    await SpecialConditionChoice.insert(
+        SpecialConditionChoice(
+            approval=approval_id,
+            municipality=command.municipality_code,
+            opted_in=command.opted_in,
+            decided_on=command.decided_on,
+            recorded_by=principal.subject or "",
+        )
+    ).run()
 
 
 async def unique_decisions(
@@ -868,12 +977,13 @@ async def unique_decisions(
         .order_by(UniqueOfferDecision.year, UniqueOfferDecision.decided_on)
         .run()
     )
-    return [
-        UniqueDecisionView.model_validate(
-            {**r, "agreement_id": r["agreement"], "offer_id": r["offer"]}
-        )
-        for r in rows
-    ]
+    return [_unique_decision_view(row_as(UniqueDecisionRow, row)) for row in rows]
+
+
+def _unique_decision_view(row: UniqueDecisionRow) -> UniqueDecisionView:
+    return UniqueDecisionView.model_validate(
+        {**asdict(row), "agreement_id": row.agreement, "offer_id": row.offer}
+    )
 
 
 async def set_unique_status(
@@ -882,51 +992,15 @@ async def set_unique_status(
     """The steering group's decision, on the expert panel's recommendation, on a unique
     offer for a year; for the current year it is also the offer's status in the catalogue."""
     async with write_transaction(principal, "uniqueOfferStatusSet") as unit:
-        row = await _managed(principal, agreement_id)
-        offer = await _offer_in_region(principal, command.offer_id, row["region"])
-        if not row["valid_from"].year <= command.year <= row["valid_to"].year:
+        agreement = await _managed(principal, agreement_id)
+        offer = await _offer_in_region(principal, command.offer_id, agreement.region)
+        if not agreement.valid_from.year <= command.year <= agreement.valid_to.year:
             raise DomainError(
                 ErrorCode.INVALID, "The year lies within the agreement's period.", ["year"]
             )
-        await (
-            UniqueOfferDecision.delete()
-            .where(
-                (UniqueOfferDecision.agreement == agreement_id)
-                & (UniqueOfferDecision.offer == offer.id)
-                & (UniqueOfferDecision.year == command.year)
-            )
-            .run()
-        )
-        decision_id = uuid.uuid4()
-        await UniqueOfferDecision.insert(
-            UniqueOfferDecision(
-                id=decision_id,
-                agreement=agreement_id,
-                offer=offer.id,
-                year=command.year,
-                status=command.status.value,
-                recommended_by=command.recommended_by,
-                working_group=command.working_group,
-                progress=command.progress,
-                decided_on=command.decided_on,
-                recorded_by=principal.subject or "",
-            )
-        ).run()
+        decision_id = await _replace_unique_decision(principal, agreement_id, offer.id, command)
         if command.year == today().year and offer.unique_status is not command.status:
-            await (
-                Offer.update(
-                    {Offer.unique_status: command.status.value, Offer.updated_at: utcnow()}
-                )
-                .where(Offer.id == offer.id)
-                .run()
-            )
-            await offers.record_event(
-                offer.id,
-                principal,
-                "unique_status",
-                reason=command.progress,
-                detail=f"{offer.unique_status.value} -> {command.status.value} ({row['name']})",
-            )
+            await _set_catalogue_status(principal, agreement, offer, command)
             unit.touch_offer(offer.id)
         await _record(
             agreement_id,
@@ -941,6 +1015,62 @@ async def set_unique_status(
             new=True,
         )
     return made.result
+
+
+async def _replace_unique_decision(
+    principal: Principal,
+    agreement_id: uuid.UUID,
+    offer_id: uuid.UUID,
+    command: UniqueOfferStatusSet,
+) -> uuid.UUID:
+    """The decision for the offer and year, in place of any made before; answer its ID."""
+    await (
+        UniqueOfferDecision.delete()
+        .where(
+            (UniqueOfferDecision.agreement == agreement_id)
+            & (UniqueOfferDecision.offer == offer_id)
+            & (UniqueOfferDecision.year == command.year)
+        )
+        .run()
+    )
+    decision_id = uuid.uuid4()
+    await UniqueOfferDecision.insert(
+        UniqueOfferDecision(
+            id=decision_id,
+            agreement=agreement_id,
+            offer=offer_id,
+            year=command.year,
+            status=command.status.value,
+            recommended_by=command.recommended_by,
+            working_group=command.working_group,
+            progress=command.progress,
+            decided_on=command.decided_on,
+            recorded_by=principal.subject or "",
+        )
+    ).run()
+    return decision_id
+
+
+async def _set_catalogue_status(
+    principal: Principal,
+    agreement: AgreementRow,
+    offer: OfferView,
+    command: UniqueOfferStatusSet,
+) -> None:
+    """This year's decision is the offer's unique status in the catalogue; the offer's
+    history says so."""
+    await (
+        Offer.update({Offer.unique_status: command.status.value, Offer.updated_at: utcnow()})
+        .where(Offer.id == offer.id)
+        .run()
+    )
+    await offers.record_event(
+        offer.id,
+        principal,
+        "unique_status",
+        reason=command.progress,
+        detail=f"{offer.unique_status.value} -> {command.status.value} ({agreement.name})",
+    )
 
 
 async def _unique_decision(

@@ -37,6 +37,7 @@ from agreements.announcements.models import AnnouncementView, ForecastSet, Forec
 from agreements.announcements.service import announcements_for_groups
 from agreements.frameworks import service as frameworks
 from agreements.gaps.tables import DemandForecast
+from agreements.rows import RowT, row_as
 from marketplace.contracts.models import DeclineReason, RequestStatus
 from marketplace.core.clock import today, utcnow
 from marketplace.core.errors import DomainError, ErrorCode
@@ -155,14 +156,15 @@ async def forecasts(principal: Principal, region: str, year: int) -> ForecastRep
         .order_by(DemandForecast.municipality, DemandForecast.target_group)
         .run()
     )
+    found = [ForecastView.model_validate(row) for row in rows]
     totals: dict[str, int] = defaultdict(int)
-    for row in rows:
-        totals[row["target_group"]] += row["places"]
+    for forecast in found:
+        totals[forecast.target_group] += forecast.places
     visible = [
-        ForecastView.model_validate(row)
-        for row in rows
+        forecast
+        for forecast in found
         if owns_region(principal, region)
-        or (principal.role is Role.PURCHASER and principal.org_code == row["municipality"])
+        or (principal.role is Role.PURCHASER and principal.org_code == forecast.municipality)
     ]
     return ForecastReport(region, year, dict(totals), visible)
 
@@ -372,9 +374,63 @@ def _searches_sql(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class SupplyRow:
+    """One of the region's published offers with one of its target groups (``_offers_sql``).
+    SQLite answers a raw query's UUIDs as text."""
+
+    id: uuid.UUID | str
+    name: str
+    org: str
+    capacity_places: int
+    occupied_places: int
+    unique_status: str
+    target_group: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ContractCounts:
+    """An offer's contracts on the day, bought from inside and from outside the region
+    (``_contracts_sql``; its counts at the month-ends are the columns ``m0``, ``m1``, ...)."""
+
+    offer: uuid.UUID | str
+    inside: int | None
+    outside: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ForecastSum:
+    """The places the region's municipalities forecast for a target group (``_forecast_sql``)."""
+
+    target_group: str
+    places: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeclineCounts:
+    """Requests declined for capacity and for fit, for a target group (``_declined_sql``)."""
+
+    target_group: str
+    capacity: int | None
+    fit: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchCounts:
+    """Searches that found no offer and that found few, for a target group (``_searches_sql``)."""
+
+    target_group: str
+    found_none: int | None
+    few: int | None
+
+
 async def _raw(sql: tuple[str, list[Any]]) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = await Offer.raw(sql[0], *sql[1]).run()
     return rows
+
+
+async def _rows(cls: type[RowT], sql: tuple[str, list[Any]]) -> list[RowT]:
+    return [row_as(cls, row) for row in await _raw(sql)]
 
 
 async def figures(
@@ -382,55 +438,113 @@ async def figures(
 ) -> dict[str, GroupFigures]:
     """Every figure of the region's supply and demand for the groups on a day."""
     result = {code: GroupFigures(code) for code in groups}
-    wanted = set(groups)
-    # supply: the region's offers published by then, per target group
-    offers: dict[uuid.UUID, OfferFigures] = {}
-    groups_of: dict[uuid.UUID, list[str]] = defaultdict(list)
-    for row in await _raw(_offers_sql(region, on)):
-        offer_id = _uuid(row["id"])
-        if offer_id not in offers:
-            offers[offer_id] = OfferFigures(
+    supply = await _published_offers(region, on, result)
+    await _count_contracts(supply, result, region, on)
+    _list_offers(supply, result, month_ends(on), band_min_bp)
+    # demand: forecasts, and the signals from the region's municipalities in the year to ``on``
+    await _count_forecasts(result, region, on.year)
+    since, until = _end_of(on - datetime.timedelta(days=365)), _end_of(on)
+    await _count_declines(result, region, since, until)
+    await _count_searches(result, region, since, until)
+    return result
+
+
+@dataclass
+class _Supply:
+    """The region's offers published by the day, and each offer's target groups among those
+    asked for."""
+
+    offers: dict[uuid.UUID, OfferFigures] = field(default_factory=dict)
+    groups_of: defaultdict[uuid.UUID, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+
+async def _published_offers(
+    region: str, on: datetime.date, result: dict[str, GroupFigures]
+) -> _Supply:
+    supply = _Supply()
+    for row in await _rows(SupplyRow, _offers_sql(region, on)):
+        offer_id = _uuid(row.id)
+        if offer_id not in supply.offers:
+            supply.offers[offer_id] = OfferFigures(
                 offer_id,
-                row["name"],
-                row["org"],
-                row["capacity_places"],
-                row["occupied_places"],
-                unique_status=row["unique_status"],
+                row.name,
+                row.org,
+                row.capacity_places,
+                row.occupied_places,
+                unique_status=row.unique_status,
             )
-        if row["target_group"] in wanted:
-            groups_of[offer_id].append(row["target_group"])
+        if row.target_group in result:
+            supply.groups_of[offer_id].append(row.target_group)
+    return supply
+
+
+async def _count_contracts(
+    supply: _Supply, result: dict[str, GroupFigures], region: str, on: datetime.date
+) -> None:
+    """Each offer's contracts on the day and at the last month-ends; each group's contracts
+    bought from inside and from outside the region."""
     ends = month_ends(on)
     keys = [f"m{i}" for i in range(len(ends))]
     for row in await _raw(_contracts_sql(region, on)):
-        offer = offers.get(_uuid(row["offer"]))
+        counts = row_as(ContractCounts, row)
+        offer = supply.offers.get(_uuid(counts.offer))
         if offer is None:
             continue
-        inside, outside = int(row["inside"] or 0), int(row["outside"] or 0)
+        inside, outside = int(counts.inside or 0), int(counts.outside or 0)
         offer.contracted = inside + outside
         offer.month_ends = [(end, int(row[key] or 0)) for key, end in zip(keys, ends, strict=True)]
-        for code in groups_of[offer.offer_id]:
+        for code in supply.groups_of[offer.offer_id]:
             result[code].contracts_inside += inside
             result[code].contracts_outside += outside
-    for offer in offers.values():
+
+
+def _list_offers(
+    supply: _Supply,
+    result: dict[str, GroupFigures],
+    ends: list[datetime.date],
+    band_min_bp: int | None,
+) -> None:
+    """Judge each offer's risks (an offer without contracts had none at the month-ends) and
+    list it under its groups."""
+    for offer in supply.offers.values():
         if not offer.month_ends:
             offer.month_ends = [(end, 0) for end in ends]
         _risks(offer, band_min_bp)
-        for code in groups_of[offer.offer_id]:
+        for code in supply.groups_of[offer.offer_id]:
             result[code].offers.append(offer)
-    # demand: forecasts, and the signals from the region's municipalities in the year to ``on``
-    for row in await _raw(_forecast_sql(region, on.year)):
-        if row["target_group"] in wanted:
-            result[row["target_group"]].forecast = int(row["places"])
-    since, until = _end_of(on - datetime.timedelta(days=365)), _end_of(on)
-    for row in await _raw(_declined_sql(region, since, until)):
-        if row["target_group"] in wanted:
-            result[row["target_group"]].declined_capacity = int(row["capacity"] or 0)
-            result[row["target_group"]].declined_fit = int(row["fit"] or 0)
-    for row in await _raw(_searches_sql(region, since, until)):
-        if row["target_group"] in wanted:
-            result[row["target_group"]].searches_none = int(row["found_none"] or 0)
-            result[row["target_group"]].searches_few = int(row["few"] or 0)
-    return result
+
+
+async def _count_forecasts(result: dict[str, GroupFigures], region: str, year: int) -> None:
+    for row in await _rows(ForecastSum, _forecast_sql(region, year)):
+        group = result.get(row.target_group)
+        if group is not None:
+            group.forecast = int(row.places)
+
+
+async def _count_declines(
+    result: dict[str, GroupFigures],
+    region: str,
+    since: datetime.datetime,
+    until: datetime.datetime,
+) -> None:
+    for row in await _rows(DeclineCounts, _declined_sql(region, since, until)):
+        group = result.get(row.target_group)
+        if group is not None:
+            group.declined_capacity = int(row.capacity or 0)
+            group.declined_fit = int(row.fit or 0)
+
+
+async def _count_searches(
+    result: dict[str, GroupFigures],
+    region: str,
+    since: datetime.datetime,
+    until: datetime.datetime,
+) -> None:
+    for row in await _rows(SearchCounts, _searches_sql(region, since, until)):
+        group = result.get(row.target_group)
+        if group is not None:
+            group.searches_none = int(row.found_none or 0)
+            group.searches_few = int(row.few or 0)
 
 
 def _uuid(value: Any) -> uuid.UUID:
@@ -488,7 +602,7 @@ async def supply_gaps(
         rules = await frameworks.rules_on(agreement, day)
         if rules is not None and rules.rules.occupancy is not None:
             band_min_bp = int(rules.rules.occupancy.min_percent * 100)
-            band_source = agreement["name"]
+            band_source = agreement.name
     now = await figures(region, groups, day, band_min_bp)
     before = await figures(region, groups, _a_year_before(day), band_min_bp)
     announced = await announcements_for_groups(groups)
