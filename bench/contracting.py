@@ -23,7 +23,8 @@ import subprocess
 import sys
 import time
 import uuid
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from bench.harness import (
     RESULTS,
@@ -46,6 +47,9 @@ FREE = int(os.environ.get("BENCH_FREE_PLACES", "4"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS_PER_OFFER", "25"))
 PLAN = VAR / "contracting-plan.json"
 
+if TYPE_CHECKING:
+    import httpx
+
 ACCEPT = """
 mutation ($input: PlacementRequestAcceptInput!) {
   placementRequestAccept(input: $input) { contract { id } errors { code } }
@@ -61,79 +65,175 @@ def _database_url() -> str:
     return pg_url("socialmarked_bench_contracting")
 
 
-async def _prepare_here() -> None:
-    """Demo catalogue, contested offers and their pending requests; the plan to a file."""
+async def _seed_catalogue() -> None:
+    """The reference data, the taxonomies and the demo providers and offers."""
+    from demo.offers import seed_demo_offers
+    from demo.providers import seed_demo_providers
+    from marketplace.offers.service import load_taxonomies
+    from marketplace.organisations.reference import load_reference_data
+
+    await load_reference_data()
+    await load_taxonomies()
+    await seed_demo_providers()
+    await seed_demo_offers()
+
+
+async def _contest_offers() -> list[dict[str, Any]]:
+    """OFFERS published residential offers priced per day that take a 30-year-old, left with
+    FREE places each (their search documents follow); their IDs and providers' codes."""
+    from marketplace.core.clock import today
+    from marketplace.offers.tables import Offer, PriceList
+    from marketplace.search import index as search_index
+
+    per_day = PriceList.select(PriceList.offer).where(PriceList.unit == "per_day")
+    rows = (
+        await Offer.select(Offer.id, Offer.provider._.org_code.as_alias("org"))
+        .where(
+            (Offer.status == "published")
+            & (Offer.category == "residential")
+            & (Offer.min_age <= 30)
+            & (Offer.max_age >= 30)
+            & Offer.id.is_in(per_day)
+        )
+        .order_by(Offer.id)
+        .limit(OFFERS)
+        .run()
+    )
+    for row in rows:
+        await (
+            Offer.update({Offer.capacity_places: 10, Offer.occupied_places: 10 - FREE})
+            .where(Offer.id == row["id"])
+            .run()
+        )
+    await search_index.refresh([row["id"] for row in rows], today(), text=False)
+    return rows
+
+
+async def _request_places(offers: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """REQUESTS pending placement requests for each offer, from municipalities in turn; the
+    plan of who accepts which."""
     from rich.progress import Progress
     from strawberry.relay import to_base64
 
-    from demo.offers import seed_demo_offers
-    from demo.providers import seed_demo_providers
     from marketplace.contracts.models import PlacementRequestCreate
     from marketplace.contracts.requests import create_request
     from marketplace.core.clock import today
-    from marketplace.core.db import analyze, migrate, prepare_engine, release_engine
     from marketplace.core.identity import Principal, Role
-    from marketplace.offers.service import load_taxonomies
-    from marketplace.offers.tables import Offer, PriceList
-    from marketplace.organisations.reference import load_reference_data, municipality_records
-    from marketplace.search import index as search_index
+    from marketplace.organisations.reference import municipality_records
+
+    buyers = [m.code for m in municipality_records()]
+    plan = []
+    with Progress() as progress:
+        task = progress.add_task("Placement requests", total=len(offers) * REQUESTS)
+        for row in offers:
+            for i in range(REQUESTS):
+                buyer = Principal(
+                    subject="bench", org_code=buyers[(i * 7) % len(buyers)], role=Role.PURCHASER
+                )
+                command = PlacementRequestCreate(
+                    offer_id=row["id"],
+                    citizen_ref=f"BENCH-{uuid.uuid4().hex[:10]}",
+                    desired_start=today() + datetime.timedelta(days=7),
+                )
+                request = await create_request(buyer, command)
+                plan.append(
+                    {
+                        "request": to_base64("PlacementRequest", str(request.id)),
+                        "org": row["org"],
+                        "offer": str(row["id"]),
+                    }
+                )
+                progress.update(task, advance=1)
+    return plan
+
+
+async def _prepare_here() -> None:
+    """Demo catalogue, contested offers and their pending requests; the plan to a file."""
+    from marketplace.core.db import analyze, migrate, prepare_engine, release_engine
 
     with contextlib.redirect_stdout(io.StringIO()):
         await migrate()
     await prepare_engine()
     try:
-        await load_reference_data()
-        await load_taxonomies()
-        await seed_demo_providers()
-        await seed_demo_offers()
-        per_day = PriceList.select(PriceList.offer).where(PriceList.unit == "per_day")
-        rows = (
-            await Offer.select(Offer.id, Offer.provider._.org_code.as_alias("org"))
-            .where(
-                (Offer.status == "published")
-                & (Offer.category == "residential")
-                & (Offer.min_age <= 30)
-                & (Offer.max_age >= 30)
-                & Offer.id.is_in(per_day)
-            )
-            .order_by(Offer.id)
-            .limit(OFFERS)
-            .run()
-        )
-        for row in rows:
-            await (
-                Offer.update({Offer.capacity_places: 10, Offer.occupied_places: 10 - FREE})
-                .where(Offer.id == row["id"])
-                .run()
-            )
-        await search_index.refresh([row["id"] for row in rows], today(), text=False)
-        buyers = [m.code for m in municipality_records()]
-        plan = []
-        with Progress() as progress:
-            task = progress.add_task("Placement requests", total=len(rows) * REQUESTS)
-            for row in rows:
-                for i in range(REQUESTS):
-                    buyer = Principal(
-                        subject="bench", org_code=buyers[(i * 7) % len(buyers)], role=Role.PURCHASER
-                    )
-                    command = PlacementRequestCreate(
-                        offer_id=row["id"],
-                        citizen_ref=f"BENCH-{uuid.uuid4().hex[:10]}",
-                        desired_start=today() + datetime.timedelta(days=7),
-                    )
-                    request = await create_request(buyer, command)
-                    plan.append(
-                        {
-                            "request": to_base64("PlacementRequest", str(request.id)),
-                            "org": row["org"],
-                            "offer": str(row["id"]),
-                        }
-                    )
-                    progress.update(task, advance=1)
+        await _seed_catalogue()
+        offers = await _contest_offers()
+        plan = await _request_places(offers)
         await analyze()
     finally:
         await release_engine()
     PLAN.write_text(json.dumps(plan), encoding="utf-8")
+
+
+@dataclass
+class _Tally:
+    """What the clients saw: every answer's latency, by outcome, and the counts."""
+
+    samples: list[float] = field(default_factory=list)
+    by_outcome: dict[str, list[float]] = field(
+        default_factory=lambda: {"contract": [], "conflict": []}
+    )
+    outcome: dict[str, int] = field(
+        default_factory=lambda: {"contracts": 0, "conflicts": 0, "retries": 0, "errors": 0}
+    )
+
+    def answered(self, took: float, payload: dict[str, Any]) -> None:
+        """Count an answer: a contract, a conflict (no place left) or another error."""
+        self.samples.append(took)
+        codes = [e["code"] for e in payload["errors"]]
+        if payload["contract"] is not None:
+            self.outcome["contracts"] += 1
+            self.by_outcome["contract"].append(took)
+        elif codes == ["CAPACITY_EXHAUSTED"]:
+            self.outcome["conflicts"] += 1
+            self.by_outcome["conflict"].append(took)
+        else:
+            self.outcome["errors"] += 1
+
+
+async def _accept(
+    client: httpx.AsyncClient, item: dict[str, str], bearer: str, tally: _Tally
+) -> None:
+    """Accept one request, with its idempotency key; a transport error or a 5xx is retried
+    with the same key, up to four attempts in all."""
+    import httpx
+
+    body = {
+        "query": ACCEPT,
+        "variables": {
+            "input": {"id": item["request"], "idempotencyKey": f"bench-{item['request']}"}
+        },
+    }
+    headers = {"Authorization": f"Bearer {bearer}"}
+    for _attempt in range(4):
+        start = time.perf_counter()
+        try:
+            response = await client.post("/graphql", json=body, headers=headers)
+        except httpx.TransportError:
+            tally.outcome["retries"] += 1
+            continue
+        if response.status_code >= 500:
+            tally.outcome["retries"] += 1
+            continue
+        took = (time.perf_counter() - start) * 1000
+        tally.answered(took, response.json()["data"]["placementRequestAccept"])
+        return
+    tally.outcome["errors"] += 1
+
+
+def _figures(tally: _Tally, requests: int, elapsed: float) -> dict[str, Any]:
+    return {
+        **tally.outcome,
+        "requests": requests,
+        "p50_ms": statistics.median(tally.samples),
+        "p95_ms": percentile(tally.samples, 0.95),
+        "p99_ms": percentile(tally.samples, 0.99),
+        "accepts_per_s": len(tally.samples) / elapsed,
+        **{
+            f"{kind}_p{q}_ms": percentile(times, q / 100) if times else 0.0
+            for kind, times in tally.by_outcome.items()
+            for q in (50, 95)
+        },
+    }
 
 
 async def _accept_all(port: int, plan: list[dict[str, str]]) -> dict[str, Any]:
@@ -142,45 +242,12 @@ async def _accept_all(port: int, plan: list[dict[str, str]]) -> dict[str, Any]:
     tokens = {org: token(org, "provider_admin") for org in {p["org"] for p in plan}}
     queue = plan[:]
     random.Random(7).shuffle(queue)
-    samples: list[float] = []
-    by_outcome: dict[str, list[float]] = {"contract": [], "conflict": []}
-    outcome = {"contracts": 0, "conflicts": 0, "retries": 0, "errors": 0}
+    tally = _Tally()
 
     async def worker(client: httpx.AsyncClient) -> None:
         while queue:
             item = queue.pop()
-            body = {
-                "query": ACCEPT,
-                "variables": {
-                    "input": {"id": item["request"], "idempotencyKey": f"bench-{item['request']}"}
-                },
-            }
-            headers = {"Authorization": f"Bearer {tokens[item['org']]}"}
-            for _attempt in range(4):
-                start = time.perf_counter()
-                try:
-                    response = await client.post("/graphql", json=body, headers=headers)
-                except httpx.TransportError:
-                    outcome["retries"] += 1
-                    continue
-                if response.status_code >= 500:
-                    outcome["retries"] += 1
-                    continue
-                took = (time.perf_counter() - start) * 1000
-                samples.append(took)
-                payload = response.json()["data"]["placementRequestAccept"]
-                codes = [e["code"] for e in payload["errors"]]
-                if payload["contract"] is not None:
-                    outcome["contracts"] += 1
-                    by_outcome["contract"].append(took)
-                elif codes == ["CAPACITY_EXHAUSTED"]:
-                    outcome["conflicts"] += 1
-                    by_outcome["conflict"].append(took)
-                else:
-                    outcome["errors"] += 1
-                break
-            else:
-                outcome["errors"] += 1
+            await _accept(client, item, tokens[item["org"]], tally)
 
     limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
     async with httpx.AsyncClient(
@@ -189,19 +256,7 @@ async def _accept_all(port: int, plan: list[dict[str, str]]) -> dict[str, Any]:
         began = time.perf_counter()
         await asyncio.gather(*(worker(client) for _ in range(CONCURRENCY)))
         elapsed = time.perf_counter() - began
-    return {
-        **outcome,
-        "requests": len(plan),
-        "p50_ms": statistics.median(samples),
-        "p95_ms": percentile(samples, 0.95),
-        "p99_ms": percentile(samples, 0.99),
-        "accepts_per_s": len(samples) / elapsed,
-        **{
-            f"{kind}_p{q}_ms": percentile(times, q / 100) if times else 0.0
-            for kind, times in by_outcome.items()
-            for q in (50, 95)
-        },
-    }
+    return _figures(tally, len(plan), elapsed)
 
 
 def _overbooked_here() -> None:

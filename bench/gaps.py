@@ -27,6 +27,7 @@ import subprocess
 import sys
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from bench.harness import (
@@ -78,17 +79,62 @@ def _run(*args: str) -> None:
     subprocess.run([sys.executable, "-m", *args], env=env, cwd=ROOT, check=True)
 
 
-async def _activity() -> None:
-    """Add the agreements, announcements and generated activity unless they are there."""
-    import asyncpg
+_REQUEST_COLUMNS = [
+    "id",
+    "offer",
+    "provider_org",
+    "buyer",
+    "payer",
+    "citizen_ref",
+    "legal_basis",
+    "desired_start",
+    "add_ons",
+    "urgency",
+    "message",
+    "status",
+    "decline_text",
+    "expires_on",
+    "created_at",
+    "created_by",
+]
+_CONTRACT_COLUMNS = [
+    "id",
+    "request",
+    "offer",
+    "provider_org",
+    "buyer",
+    "payer",
+    "citizen_ref",
+    "legal_basis",
+    "start_date",
+    "end_date",
+    "status",
+    "notice_days",
+    "bill_first_day",
+    "bill_last_day",
+    "rules_source",
+    "created_at",
+    "updated_at",
+]
+_FORECAST_COLUMNS = ["municipality", "target_group", "year", "places", "note", "set_by", "set_at"]
 
+
+@dataclass
+class _Market:
+    """The generated activity, as rows to copy in (the columns above)."""
+
+    accepted: list[tuple[Any, ...]]  # requests that became contracts
+    declined: list[tuple[Any, ...]]  # requests declined, with the reason and the answer's time
+    contracts: list[tuple[Any, ...]]
+    searches: list[tuple[Any, ...]]  # id, at, municipality, target groups, had query, results
+    forecasts: list[tuple[Any, ...]]
+
+
+async def _seed_agreements() -> None:
+    """The demo agreements and central announcements (the seeds skip what is there)."""
     from demo.agreements import seed_demo_agreements
     from demo.announcements import seed_demo_announcements
-    from marketplace.core.clock import today, utcnow
-    from marketplace.core.db import analyze, prepare_engine, release_engine
-    from marketplace.offers.taxonomy import target_group_records
-    from marketplace.organisations.reference import municipality_records
-    from marketplace.search.index import refresh
+    from marketplace.core.db import prepare_engine, release_engine
 
     await prepare_engine()
     try:
@@ -96,216 +142,225 @@ async def _activity() -> None:
         await seed_demo_announcements()
     finally:
         await release_engine()
-    connection = await asyncpg.connect(URL)
-    try:
-        if await connection.fetchval("SELECT COUNT(*) FROM contract") >= CONTRACTS:
-            return
-        print(f"generating {CONTRACTS:,} contracts and the market's other activity")
-        rng = random.Random("socialmarked-bench-gaps")
-        day, now = today(), utcnow()
-        municipalities = municipality_records()
-        region_of = {m.code: m.region_code for m in municipalities}
-        offers = await connection.fetch(
+
+
+async def _published_offers(connection: Any) -> list[Any]:
+    """The published offers with their provider, places, region and first legal basis."""
+    return list(
+        await connection.fetch(
             "SELECT o.id, p.org_code, o.capacity_places, m.region, "
             "(SELECT MIN(b.legal_basis) FROM offer_legal_basis b WHERE b.offer = o.id) AS basis "
             "FROM offer o JOIN provider p ON p.id = o.provider "
             "JOIN municipality m ON m.code = o.municipality WHERE o.status = 'published' "
             "ORDER BY o.id"
         )
-        running: dict[uuid.UUID, int] = {}
-        request_rows, contract_rows = [], []
-        for n in range(CONTRACTS):
-            offer = offers[n % len(offers)]
-            ended = rng.random() < 0.3 or running.get(offer["id"], 0) >= offer["capacity_places"]
-            if not ended:
-                running[offer["id"]] = running.get(offer["id"], 0) + 1
-            inside = rng.random() < 0.7
-            buyer = rng.choice(
-                [c for c, r in region_of.items() if (r == offer["region"]) == inside]
+    )
+
+
+def _request(
+    request_id: uuid.UUID,
+    offer: Any,
+    buyer: str,
+    ref: str,
+    basis: str,
+    start: datetime.date,
+    status: str,
+    at: datetime.datetime,
+) -> tuple[Any, ...]:
+    """A placement request's row (the request columns), answered by its desired start."""
+    return (
+        request_id,
+        offer["id"],
+        offer["org_code"],
+        buyer,
+        buyer,
+        ref,
+        basis,
+        start,
+        "[]",
+        "planned",
+        "",
+        status,
+        "",
+        start,
+        at,
+        "bench",
+    )
+
+
+def _contracts(
+    rng: random.Random,
+    offers: list[Any],
+    region_of: dict[str, str],
+    day: datetime.date,
+    now: datetime.datetime,
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """CONTRACTS contracts over the offers in turn, each with the request it was made from:
+    about 30% ended (and every one an offer has no place left for), 70% bought inside the
+    offer's region."""
+    running: dict[uuid.UUID, int] = {}
+    requests, contracts = [], []
+    for n in range(CONTRACTS):
+        offer = offers[n % len(offers)]
+        ended = rng.random() < 0.3 or running.get(offer["id"], 0) >= offer["capacity_places"]
+        if not ended:
+            running[offer["id"]] = running.get(offer["id"], 0) + 1
+        inside = rng.random() < 0.7
+        buyer = rng.choice([c for c, r in region_of.items() if (r == offer["region"]) == inside])
+        start = day - datetime.timedelta(days=rng.randint(30, 1500))
+        end = start + datetime.timedelta(days=rng.randint(30, 400)) if ended else None
+        if end is not None and end >= day:
+            end = day - datetime.timedelta(days=1)
+        request_id, basis = uuid.uuid4(), offer["basis"] or "SEL_107"
+        ref = f"BENCH-{n}"
+        requests.append(_request(request_id, offer, buyer, ref, basis, start, "accepted", now))
+        contracts.append(
+            (
+                uuid.uuid4(),
+                request_id,
+                offer["id"],
+                offer["org_code"],
+                buyer,
+                buyer,
+                ref,
+                basis,
+                start,
+                end,
+                "ended" if end else "active",
+                90,
+                True,
+                True,
+                "bench",
+                now,
+                now,
             )
-            start = day - datetime.timedelta(days=rng.randint(30, 1500))
-            end = start + datetime.timedelta(days=rng.randint(30, 400)) if ended else None
-            if end is not None and end >= day:
-                end = day - datetime.timedelta(days=1)
-            request_id, basis = uuid.uuid4(), offer["basis"] or "SEL_107"
-            request_rows.append(
-                (
-                    request_id,
-                    offer["id"],
-                    offer["org_code"],
-                    buyer,
-                    buyer,
-                    f"BENCH-{n}",
-                    basis,
-                    start,
-                    "[]",
-                    "planned",
-                    "",
-                    "accepted",
-                    "",
-                    start,
-                    now,
-                    "bench",
-                )
-            )
-            contract_rows.append(
-                (
-                    uuid.uuid4(),
-                    request_id,
-                    offer["id"],
-                    offer["org_code"],
-                    buyer,
-                    buyer,
-                    f"BENCH-{n}",
-                    basis,
-                    start,
-                    end,
-                    "ended" if end else "active",
-                    90,
-                    True,
-                    True,
-                    "bench",
-                    now,
-                    now,
-                )
-            )
-        for n in range(CONTRACTS // 5):
-            offer = rng.choice(offers)
-            buyer = rng.choice(list(region_of))
-            at = now - datetime.timedelta(days=rng.randint(1, 500))
-            reason = rng.choice(["no_capacity", "target_group_mismatch", "other"])
-            request_rows.append(
-                (
-                    uuid.uuid4(),
-                    offer["id"],
-                    offer["org_code"],
-                    buyer,
-                    buyer,
-                    f"BENCH-D{n}",
-                    offer["basis"] or "SEL_107",
-                    at.date(),
-                    "[]",
-                    "planned",
-                    "",
-                    "declined",
-                    "",
-                    at.date(),
-                    at,
-                    "bench",
-                    reason,
-                    at,
-                )
-            )
-        columns = [
-            "id",
-            "offer",
-            "provider_org",
-            "buyer",
-            "payer",
-            "citizen_ref",
-            "legal_basis",
-            "desired_start",
-            "add_ons",
-            "urgency",
-            "message",
-            "status",
-            "decline_text",
-            "expires_on",
-            "created_at",
-            "created_by",
-        ]
-        accepted = [r for r in request_rows if len(r) == len(columns)]
-        declined = [r for r in request_rows if len(r) > len(columns)]
-        async with connection.transaction():
-            await connection.copy_records_to_table(
-                "placement_request", records=accepted, columns=columns
-            )
-            await connection.copy_records_to_table(
-                "placement_request",
-                records=declined,
-                columns=[*columns, "decline_reason", "answered_at"],
-            )
-            await connection.copy_records_to_table(
-                "contract",
-                records=contract_rows,
-                columns=[
-                    "id",
-                    "request",
-                    "offer",
-                    "provider_org",
-                    "buyer",
-                    "payer",
-                    "citizen_ref",
-                    "legal_basis",
-                    "start_date",
-                    "end_date",
-                    "status",
-                    "notice_days",
-                    "bill_first_day",
-                    "bill_last_day",
-                    "rules_source",
-                    "created_at",
-                    "updated_at",
-                ],
-            )
-            # the contracts take the places the providers had declared in use
-            await connection.execute(
-                "UPDATE offer o SET occupied_places = GREATEST(0, LEAST(o.occupied_places, "
-                "o.capacity_places - c.n)) FROM (SELECT offer, COUNT(*) AS n FROM contract "
-                "WHERE end_date IS NULL GROUP BY offer) c WHERE c.offer = o.id"
-            )
-            groups = [r.code for r in target_group_records()]
-            events = [
-                (
-                    uuid.uuid4(),
-                    now - datetime.timedelta(days=rng.randint(0, 500)),
-                    rng.choice(list(region_of)),
-                    rng.sample(groups, rng.randint(1, 3)),
-                    rng.random() < 0.5,
-                    rng.choice([0, 1, 2, 5, 12, 40]),
-                )
-                for _ in range(SEARCHES)
-            ]
-            await connection.copy_records_to_table(
-                "search_event",
-                records=[
-                    (e[0], e[1], e[2], json.dumps({"any_target_groups": e[3]}), e[4], e[5])
-                    for e in events
-                ],
-                columns=["id", "at", "municipality", "filters", "had_query", "result_count"],
-            )
-            await connection.copy_records_to_table(
-                "search_event_group",
-                records=[(e[0], code) for e in events for code in e[3]],
-                columns=["event", "target_group"],
-            )
-            await connection.copy_records_to_table(
-                "demand_forecast",
-                records=[
-                    (code, group, day.year, rng.randint(0, 12), "", "bench", now)
-                    for code in region_of
-                    for group in groups[:10]
-                ],
-                columns=[
-                    "municipality",
-                    "target_group",
-                    "year",
-                    "places",
-                    "note",
-                    "set_by",
-                    "set_at",
-                ],
-            )
-    finally:
-        await connection.close()
+        )
+    return requests, contracts
+
+
+def _declined(
+    rng: random.Random, offers: list[Any], region_of: dict[str, str], now: datetime.datetime
+) -> list[tuple[Any, ...]]:
+    """A fifth as many requests as contracts, declined at some time in the last 500 days."""
+    declined = []
+    for n in range(CONTRACTS // 5):
+        offer = rng.choice(offers)
+        buyer = rng.choice(list(region_of))
+        at = now - datetime.timedelta(days=rng.randint(1, 500))
+        reason = rng.choice(["no_capacity", "target_group_mismatch", "other"])
+        basis = offer["basis"] or "SEL_107"
+        row = _request(uuid.uuid4(), offer, buyer, f"BENCH-D{n}", basis, at.date(), "declined", at)
+        declined.append((*row, reason, at))
+    return declined
+
+
+def _searches(
+    rng: random.Random, municipalities: list[str], groups: list[str], now: datetime.datetime
+) -> list[tuple[Any, ...]]:
+    """SEARCHES purchaser searches for one to three target groups."""
+    return [
+        (
+            uuid.uuid4(),
+            now - datetime.timedelta(days=rng.randint(0, 500)),
+            rng.choice(municipalities),
+            rng.sample(groups, rng.randint(1, 3)),
+            rng.random() < 0.5,
+            rng.choice([0, 1, 2, 5, 12, 40]),
+        )
+        for _ in range(SEARCHES)
+    ]
+
+
+def _market(offers: list[Any]) -> _Market:
+    """The market's activity, drawn from one seeded generator in a fixed order."""
+    from marketplace.core.clock import today, utcnow
+    from marketplace.offers.taxonomy import target_group_records
+    from marketplace.organisations.reference import municipality_records
+
+    rng = random.Random("socialmarked-bench-gaps")
+    day, now = today(), utcnow()
+    region_of = {m.code: m.region_code for m in municipality_records()}
+    accepted, contracts = _contracts(rng, offers, region_of, day, now)
+    declined = _declined(rng, offers, region_of, now)
+    groups = [r.code for r in target_group_records()]
+    searches = _searches(rng, list(region_of), groups, now)
+    forecasts = [
+        (code, group, day.year, rng.randint(0, 12), "", "bench", now)
+        for code in region_of
+        for group in groups[:10]
+    ]
+    return _Market(accepted, declined, contracts, searches, forecasts)
+
+
+async def _copy(connection: Any, market: _Market) -> None:
+    """Load the activity in one transaction; the contracts take the places the providers
+    had declared in use."""
+    async with connection.transaction():
+        await connection.copy_records_to_table(
+            "placement_request", records=market.accepted, columns=_REQUEST_COLUMNS
+        )
+        await connection.copy_records_to_table(
+            "placement_request",
+            records=market.declined,
+            columns=[*_REQUEST_COLUMNS, "decline_reason", "answered_at"],
+        )
+        await connection.copy_records_to_table(
+            "contract", records=market.contracts, columns=_CONTRACT_COLUMNS
+        )
+        await connection.execute(
+            "UPDATE offer o SET occupied_places = GREATEST(0, LEAST(o.occupied_places, "
+            "o.capacity_places - c.n)) FROM (SELECT offer, COUNT(*) AS n FROM contract "
+            "WHERE end_date IS NULL GROUP BY offer) c WHERE c.offer = o.id"
+        )
+        await connection.copy_records_to_table(
+            "search_event",
+            records=[
+                (e[0], e[1], e[2], json.dumps({"any_target_groups": e[3]}), e[4], e[5])
+                for e in market.searches
+            ],
+            columns=["id", "at", "municipality", "filters", "had_query", "result_count"],
+        )
+        await connection.copy_records_to_table(
+            "search_event_group",
+            records=[(e[0], code) for e in market.searches for code in e[3]],
+            columns=["event", "target_group"],
+        )
+        await connection.copy_records_to_table(
+            "demand_forecast", records=market.forecasts, columns=_FORECAST_COLUMNS
+        )
+
+
+async def _refresh_documents(offers: list[Any]) -> None:
+    """The search documents' places in use, a thousand offers at a time."""
+    from marketplace.core.clock import today
+    from marketplace.core.db import analyze, prepare_engine, release_engine
+    from marketplace.search.index import refresh
+
     await prepare_engine()
     try:
         ids = [row["id"] for row in offers]
-        for i in range(0, len(ids), 1000):  # the search documents' places in use
+        for i in range(0, len(ids), 1000):
             await refresh(ids[i : i + 1000], today(), text=False)
         await analyze()
     finally:
         await release_engine()
+
+
+async def _activity() -> None:
+    """Add the agreements, announcements and generated activity unless they are there."""
+    import asyncpg
+
+    await _seed_agreements()
+    connection = await asyncpg.connect(URL)
+    try:
+        if await connection.fetchval("SELECT COUNT(*) FROM contract") >= CONTRACTS:
+            return
+        print(f"generating {CONTRACTS:,} contracts and the market's other activity")
+        offers = await _published_offers(connection)
+        await _copy(connection, _market(offers))
+    finally:
+        await connection.close()
+    await _refresh_documents(offers)
 
 
 async def _capture() -> list[tuple[str, list[Any]]]:

@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 from urllib.parse import urlparse
 
@@ -186,18 +187,15 @@ async def _http(port: int, bearer: str) -> dict[str, dict[str, float]]:
     return figures
 
 
-async def _raw(url: str) -> dict[str, dict[str, float]]:
-    """Run each search's SQL straight on the driver, as many times as the API was asked."""
-    from marketplace.core.clock import today
-    from marketplace.core.db import SERVER_SETTINGS
-    from marketplace.core.errors import parse
-    from marketplace.core.identity import Principal, Role
-    from marketplace.search import service as search
-    from marketplace.search.models import SearchCriteria
+# SQL written with ``{}`` placeholders and its arguments -> the rows.
+Execute = Callable[[str, list[Any]], Awaitable[list[Any]]]
 
-    principal = Principal(subject="bench", org_code="851", role=Role.PURCHASER)
-    day = today()
-    figures = {}
+
+async def _driver(url: str) -> tuple[Execute, Callable[[], Awaitable[None]]]:
+    """Statements run straight on sqlite3, or on an asyncpg pool set up as the service's
+    connections are; and how to close it."""
+    from marketplace.core.db import SERVER_SETTINGS
+
     if BACKEND == "sqlite":
         import sqlite3
 
@@ -207,66 +205,99 @@ async def _raw(url: str) -> dict[str, dict[str, float]]:
             else urlparse(url).path.lstrip("/")
         )
 
-        async def execute(sql: str, args: list[Any]) -> list[Any]:
+        async def execute_sqlite(sql: str, args: list[Any]) -> list[Any]:
             return connection.execute(
                 sql.replace("{}", "?"),
                 [a.isoformat() if isinstance(a, datetime.date) else a for a in args],
             ).fetchall()
-    else:
-        import asyncpg
 
-        pool = await asyncpg.create_pool(
-            url,
-            min_size=CONCURRENCY,
-            max_size=CONCURRENCY,
-            server_settings=SERVER_SETTINGS,  # as the service does
-        )
+        async def keep_open() -> None:
+            return None
 
-        async def execute(sql: str, args: list[Any]) -> list[Any]:
-            numbered = sql
-            for i in range(1, len(args) + 1):
-                numbered = numbered.replace("{}", f"${i}", 1)
-            async with pool.acquire() as conn:
-                return list(await conn.fetch(numbered, *args))
+        return execute_sqlite, keep_open
+    import asyncpg
 
+    pool = await asyncpg.create_pool(
+        url,
+        min_size=CONCURRENCY,
+        max_size=CONCURRENCY,
+        server_settings=SERVER_SETTINGS,  # as the service does
+    )
+
+    async def execute(sql: str, args: list[Any]) -> list[Any]:
+        numbered = sql
+        for i in range(1, len(args) + 1):
+            numbered = numbered.replace("{}", f"${i}", 1)
+        async with pool.acquire() as conn:
+            return list(await conn.fetch(numbered, *args))
+
+    return execute, pool.close
+
+
+async def _raw_search(
+    execute: Execute,
+    principal: Any,
+    day: datetime.date,
+    criteria: Any,
+    stems: list[str],
+    facets: bool,
+) -> None:
+    """The statements one search makes, in the service's order: the day-facts check, the
+    vocabulary, the page (and the count when it is empty), the page's offers, the facets."""
+    from marketplace.search import service as search
+
+    await execute(  # the day-facts check every search makes first
+        "SELECT offer FROM offer_search WHERE facts_on > {} OR facts_until <= {}",
+        [day, day],
+    )
+    text = None
+    if stems:
+        lookup = search.vocabulary_sql(stems)
+        vocabulary = [row[0] for row in await execute(lookup.text, lookup.args)]
+        text = search.text_match(stems, vocabulary)
+    plan = search.SearchPlan(principal=principal, criteria=criteria, text=text)
+    page, count = search.search_sql(plan, 20, 0)
+    rows = await execute(page.text, page.args)
+    if not rows:  # as the service: the page carries the total unless it is empty
+        await execute(count.text, count.args)
+    ids = [row[0] for row in rows]
+    if ids:
+        marks = ", ".join("{}" for _ in ids)
+        await execute(f"SELECT * FROM offer WHERE id IN ({marks})", ids)
+    if facets:
+        statement = search.facet_sql(plan)
+        await execute(statement.text, statement.args)
+
+
+async def _raw(url: str) -> dict[str, dict[str, float]]:
+    """Run each search's SQL straight on the driver, as many times as the API was asked."""
+    from marketplace.core.clock import today
+    from marketplace.core.errors import parse
+    from marketplace.core.identity import Principal, Role
+    from marketplace.search import service as search
+    from marketplace.search.models import SearchCriteria
+
+    principal = Principal(subject="bench", org_code="851", role=Role.PURCHASER)
+    day = today()
+    figures = {}
+    execute, close = await _driver(url)
     for name, case in MIX.items():
         criteria = parse(
             SearchCriteria, {**case["filter"], "query": case["query"], "sort": case.get("sort")}
         )
-        stems = search.query_stems(criteria.query)
-
-        async def run(
-            criteria: SearchCriteria = criteria,
-            stems: list[str] = stems,
-            facets: bool = bool(case.get("facets")),
-        ) -> None:
-            await execute(  # the day-facts check every search makes first
-                "SELECT offer FROM offer_search WHERE facts_on > {} OR facts_until <= {}",
-                [day, day],
-            )
-            text = None
-            if stems:
-                lookup = search.vocabulary_sql(stems)
-                vocabulary = [row[0] for row in await execute(lookup.text, lookup.args)]
-                text = search.text_match(stems, vocabulary)
-            plan = search.SearchPlan(principal=principal, criteria=criteria, text=text)
-            page, count = search.search_sql(plan, 20, 0)
-            rows = await execute(page.text, page.args)
-            if not rows:  # as the service: the page carries the total unless it is empty
-                await execute(count.text, count.args)
-            ids = [row[0] for row in rows]
-            if ids:
-                marks = ", ".join("{}" for _ in ids)
-                await execute(f"SELECT * FROM offer WHERE id IN ({marks})", ids)
-            if facets:
-                statement = search.facet_sql(plan)
-                await execute(statement.text, statement.args)
-
+        run = partial(
+            _raw_search,
+            execute,
+            principal,
+            day,
+            criteria,
+            search.query_stems(criteria.query),
+            bool(case.get("facets")),
+        )
         await _timed(run, WARMUP, CONCURRENCY)
         samples, _ = await _timed(run, REQUESTS, CONCURRENCY)
         figures[name] = {"p50_ms": statistics.median(samples), "p95_ms": percentile(samples, 0.95)}
-    if BACKEND != "sqlite":
-        await pool.close()
+    await close()
     return figures
 
 

@@ -17,11 +17,13 @@ import calendar
 import datetime
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
+
+from piccolo.columns.combination import Combinable
 
 from marketplace.contracts import parties
 from marketplace.contracts.capacity import FOREVER
@@ -30,6 +32,7 @@ from marketplace.contracts.pricing import yearly_prices
 from marketplace.contracts.tables import Contract
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import Principal, Role
+from marketplace.core.rows import row_as, rows_as
 from marketplace.offers import pricing
 from marketplace.offers.models import PriceUnit
 from marketplace.organisations import service as organisations
@@ -150,17 +153,43 @@ def billed_days(
     return days
 
 
+@dataclass(frozen=True, slots=True)
+class BilledStay:
+    """What billing needs to know of a contract to count its billed days."""
+
+    start_date: datetime.date
+    end_date: datetime.date | None
+    bill_first_day: bool
+    bill_last_day: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BilledContract(BilledStay):
+    """A contract as a statement reads it (a row)."""
+
+    id: uuid.UUID
+    offer: uuid.UUID
+    provider_org: str
+    buyer: str
+    payer: str
+    citizen_ref: str
+    cpr_masked: str | None
+    legal_basis: str
+
+
 def contract_charges(
-    contract: dict[str, Any],
+    contract: BilledStay | Mapping[str, Any],
     terms: Sequence[TermView],
     month: datetime.date,
     versions: Sequence[Any],
 ) -> tuple[int, list[Charge]]:
-    """The billed days and charges of one contract in one month."""
+    """The billed days and charges of one contract in one month (the contract as a
+    ``BilledStay``, or a mapping with its fields)."""
+    stay = contract if isinstance(contract, BilledStay) else row_as(BilledStay, contract)
     days_in_month = calendar.monthrange(month.year, month.month)[1]
     month_end = month.replace(day=days_in_month)
-    start, end = contract["start_date"], contract["end_date"] or FOREVER
-    first, last = contract["bill_first_day"], contract["bill_last_day"]
+    start, end = stay.start_date, stay.end_date or FOREVER
+    first, last = stay.bill_first_day, stay.bill_last_day
     total_days = billed_days(start, end, first, last, month, month_end)
     charges: list[Charge] = []
     for i, term in enumerate(terms):
@@ -201,22 +230,19 @@ def contract_charges(
     return total_days, charges
 
 
-async def billing_statement(
-    principal: Principal,
-    month: datetime.date,
-    *,
-    municipality_code: str | None = None,
-    provider_id: uuid.UUID | None = None,
-) -> BillingStatement:
-    """A month's statement: what a municipality pays (the contracts it is the paying
-    municipality of), or what a provider bills (its contracts)."""
-    if (municipality_code is None) == (provider_id is None):
-        raise DomainError(
-            ErrorCode.INVALID,
-            "Give either a municipality code or a provider ID.",
-            ["municipality_code"],
-        )
-    principal.require(Role.PURCHASER, Role.PROVIDER_ADMIN, Role.REGISTRY_ADMIN)
+@dataclass(frozen=True, slots=True)
+class _Scope:
+    """Whose statement: the contracts it covers, and the provider's organisation code."""
+
+    condition: Combinable
+    provider_org: str | None
+
+
+async def _scope(
+    principal: Principal, municipality_code: str | None, provider_id: uuid.UUID | None
+) -> _Scope:
+    """The contracts of the paying municipality or of the provider, if the caller may read
+    their statement."""
     provider_org = None
     if municipality_code is not None:
         await organisations.require_municipality(municipality_code, ["municipality_code"])
@@ -236,7 +262,13 @@ async def billing_statement(
             "A statement is for the paying municipality's purchasers or the provider's administrators.",
             ["municipalityCode" if municipality_code else "providerId"],
         )
-    month_end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    return _Scope(condition, provider_org)
+
+
+async def _billed_contracts(
+    condition: Combinable, month: datetime.date, month_end: datetime.date
+) -> list[BilledContract]:
+    """The contracts that run on some day of the month, by legal basis and start."""
     rows = (
         await Contract.select()
         .where(
@@ -248,32 +280,66 @@ async def billing_statement(
         .order_by(Contract.legal_basis, Contract.start_date, Contract.id)
         .run()
     )
-    terms = await parties.terms_by_contract([row["id"] for row in rows])
-    versions = await pricing.price_lists_by_offer(list({row["offer"] for row in rows}), month.year)
-    lines = []
-    for row in rows:
-        days, charges = contract_charges(row, terms[row["id"]], month, versions[row["offer"]])
-        shown = parties.is_party(principal, row["buyer"], row["provider_org"])
-        lines.append(
-            BillingLine(
-                contract_id=row["id"],
-                offer_id=row["offer"],
-                provider_org=row["provider_org"],
-                buyer=row["buyer"],
-                payer=row["payer"],
-                citizen_ref=row["citizen_ref"] if shown else None,
-                cpr_masked=row["cpr_masked"] if shown else None,
-                legal_basis=row["legal_basis"],
-                period_start=max(row["start_date"], month),
-                period_end=min(row["end_date"] or FOREVER, month_end),
-                days=days,
-                vat_included=any(t.vat_included for t in terms[row["id"]]),
-                charges=charges,
-            )
-        )
+    return rows_as(BilledContract, rows)
+
+
+def _line(
+    principal: Principal,
+    contract: BilledContract,
+    terms: Sequence[TermView],
+    month: datetime.date,
+    versions: Sequence[Any],
+) -> BillingLine:
+    """One contract's line; the citizen is shown to the contract's parties only."""
+    month_end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    days, charges = contract_charges(contract, terms, month, versions)
+    shown = parties.is_party(principal, contract.buyer, contract.provider_org)
+    return BillingLine(
+        contract_id=contract.id,
+        offer_id=contract.offer,
+        provider_org=contract.provider_org,
+        buyer=contract.buyer,
+        payer=contract.payer,
+        citizen_ref=contract.citizen_ref if shown else None,
+        cpr_masked=contract.cpr_masked if shown else None,
+        legal_basis=contract.legal_basis,
+        period_start=max(contract.start_date, month),
+        period_end=min(contract.end_date or FOREVER, month_end),
+        days=days,
+        vat_included=any(t.vat_included for t in terms),
+        charges=charges,
+    )
+
+
+def _subtotals(lines: Sequence[BillingLine]) -> list[Subtotal]:
+    """The number of lines and their total per legal basis."""
     sums: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for line in lines:
         sums[line.legal_basis][0] += 1
         sums[line.legal_basis][1] += line.total_ore
-    subtotals = [Subtotal(basis, n, total) for basis, (n, total) in sorted(sums.items())]
-    return BillingStatement(month, municipality_code, provider_org, lines, subtotals)
+    return [Subtotal(basis, n, total) for basis, (n, total) in sorted(sums.items())]
+
+
+async def billing_statement(
+    principal: Principal,
+    month: datetime.date,
+    *,
+    municipality_code: str | None = None,
+    provider_id: uuid.UUID | None = None,
+) -> BillingStatement:
+    """A month's statement: what a municipality pays (the contracts it is the paying
+    municipality of), or what a provider bills (its contracts)."""
+    if (municipality_code is None) == (provider_id is None):
+        raise DomainError(
+            ErrorCode.INVALID,
+            "Give either a municipality code or a provider ID.",
+            ["municipality_code"],
+        )
+    principal.require(Role.PURCHASER, Role.PROVIDER_ADMIN, Role.REGISTRY_ADMIN)
+    scope = await _scope(principal, municipality_code, provider_id)
+    month_end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    contracts = await _billed_contracts(scope.condition, month, month_end)
+    terms = await parties.terms_by_contract([c.id for c in contracts])
+    versions = await pricing.price_lists_by_offer(list({c.offer for c in contracts}), month.year)
+    lines = [_line(principal, c, terms[c.id], month, versions[c.offer]) for c in contracts]
+    return BillingStatement(month, municipality_code, scope.provider_org, lines, _subtotals(lines))

@@ -13,10 +13,14 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from marketplace.contracts.models import ContractStatus
 from marketplace.contracts.tables import Contract
+from marketplace.core.db import lock_row
 from marketplace.core.errors import DomainError, ErrorCode
+from marketplace.core.rows import columns_of, row_as, rows_as
+from marketplace.offers.tables import Offer
 
 FOREVER = datetime.date.max
 
@@ -27,6 +31,52 @@ class Stay:
 
     start: datetime.date
     end: datetime.date  # FOREVER while no end is agreed
+
+
+@dataclass(frozen=True, slots=True)
+class _OfferStay:
+    """The days of a contract of an offer (a row)."""
+
+    offer: uuid.UUID
+    start_date: datetime.date
+    end_date: datetime.date | None
+
+
+@dataclass(frozen=True, slots=True)
+class _ContractStay:
+    """The days of one contract (a row)."""
+
+    id: uuid.UUID
+    start_date: datetime.date
+    end_date: datetime.date | None
+
+
+@dataclass(frozen=True, slots=True)
+class OfferPlaces:
+    """An offer's places and those its provider declares in use outside the market."""
+
+    capacity_places: int
+    occupied_places: int
+
+
+@dataclass(frozen=True, slots=True)
+class OfferIntake:
+    """Whether an offer takes people in now (its status), and its places."""
+
+    status: str
+    capacity_places: int
+    occupied_places: int
+
+
+PlacesT = TypeVar("PlacesT", OfferPlaces, OfferIntake)
+
+
+async def lock_offer(kind: type[PlacesT], offer_id: uuid.UUID) -> PlacesT:
+    """The offer's columns that ``kind`` names, read and held until the transaction ends, so
+    acceptances and changes competing for its places take turns (see the module doc)."""
+    row = await lock_row(Offer, offer_id, *columns_of(Offer, kind))
+    assert row is not None  # offers are never deleted
+    return row_as(kind, row)
 
 
 def _overlaps(start: datetime.date, end: datetime.date):  # type: ignore[no-untyped-def]
@@ -49,8 +99,8 @@ async def stays_by_offer(
         .where(Contract.offer.is_in(list(offer_ids)) & _overlaps(start, end))
         .run()
     )
-    for row in rows:
-        stays[row["offer"]].append(Stay(row["start_date"], row["end_date"] or FOREVER))
+    for row in rows_as(_OfferStay, rows):
+        stays[row.offer].append(Stay(row.start_date, row.end_date or FOREVER))
     return stays
 
 
@@ -118,9 +168,9 @@ async def check_capacity(
         (Contract.offer == offer_id) & _overlaps(start, end)
     )
     stays = [
-        Stay(row["start_date"], row["end_date"] or FOREVER)
-        for row in await query.run()
-        if row["id"] != ignore
+        Stay(row.start_date, row.end_date or FOREVER)
+        for row in rows_as(_ContractStay, await query.run())
+        if row.id != ignore
     ]
     if declared + peak(stays, start, end) + 1 > places:
         raise DomainError(

@@ -8,6 +8,7 @@ import datetime
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -25,10 +26,12 @@ from marketplace.contracts.models import (
     RequestView,
     TermView,
 )
+from marketplace.contracts.rows import ContractRow, EventRow, RequestOfContract, RequestRow, TermRow
 from marketplace.contracts.tables import Contract, ContractTerm, PlacementEvent, PlacementRequest
 from marketplace.core.clock import today, utcnow
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import SYSTEM, Principal, Role
+from marketplace.core.rows import fields_of, rows_as
 from marketplace.core.unit_of_work import write_transaction
 
 READERS = (Role.PURCHASER, Role.PROVIDER_ADMIN, Role.REGISTRY_ADMIN)
@@ -117,36 +120,36 @@ def contract_status_is(status: ContractStatus, day: datetime.date) -> Combinable
     return stored
 
 
-def _citizen(principal: Principal, row: Mapping[str, Any]) -> dict[str, Any]:
-    if is_party(principal, row["buyer"], row["provider_org"]):
-        return {"citizen_ref": row["citizen_ref"], "cpr_masked": row["cpr_masked"]}
+def _citizen(principal: Principal, row: RequestRow | ContractRow) -> dict[str, Any]:
+    if is_party(principal, row.buyer, row.provider_org):
+        return {"citizen_ref": row.citizen_ref, "cpr_masked": row.cpr_masked}
     return {"citizen_ref": None, "cpr_masked": None}
 
 
 def request_view(
-    principal: Principal, row: Mapping[str, Any], contract_id: uuid.UUID | None
+    principal: Principal, row: RequestRow, contract_id: uuid.UUID | None
 ) -> RequestView:
-    hours = row["hours_per_month"]
+    hours = row.hours_per_month
     return RequestView.model_validate(
         {
-            **row,
+            **fields_of(row),
             **_citizen(principal, row),
-            "status": request_status(row["status"], row["expires_on"], today()),
-            "offer_id": row["offer"],
+            "status": request_status(row.status, row.expires_on, today()),
+            "offer_id": row.offer,
             "hours_per_month": from_hundredths(hours) if hours is not None else None,
-            "add_ons": [AddOnRequest.model_validate(a) for a in row["add_ons"]],
+            "add_ons": [AddOnRequest.model_validate(a) for a in row.add_ons],
             "contract_id": contract_id,
         }
     )
 
 
-def term_view(row: Mapping[str, Any]) -> TermView:
+def term_view(row: TermRow) -> TermView:
     return TermView.model_validate(
         {
-            **row,
-            "quantity": from_hundredths(row["quantity"]),
-            "price_list_id": row["price_list"],
-            "add_ons": [AgreedAddOn.model_validate(a) for a in row["add_ons"]],
+            **fields_of(row),
+            "quantity": from_hundredths(row.quantity),
+            "price_list_id": row.price_list,
+            "add_ons": [AgreedAddOn.model_validate(a) for a in row.add_ons],
         }
     )
 
@@ -161,25 +164,23 @@ async def terms_by_contract(ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Te
             .output(load_json=True)
             .run()
         )
-        for row in rows:
-            terms[row["contract"]].append(term_view(row))
+        for row in rows_as(TermRow, rows):
+            terms[row.contract].append(term_view(row))
     return terms
 
 
-async def contract_views(
-    principal: Principal, rows: Sequence[Mapping[str, Any]]
-) -> list[ContractView]:
-    terms = await terms_by_contract([row["id"] for row in rows])
+async def contract_views(principal: Principal, rows: Sequence[ContractRow]) -> list[ContractView]:
+    terms = await terms_by_contract([row.id for row in rows])
     day = today()
     return [
         ContractView.model_validate(
             {
-                **row,
+                **fields_of(row),
                 **_citizen(principal, row),
-                "status": contract_status(row["status"], row["end_date"], day),
-                "request_id": row["request"],
-                "offer_id": row["offer"],
-                "terms": terms[row["id"]],
+                "status": contract_status(row.status, row.end_date, day),
+                "request_id": row.request,
+                "offer_id": row.offer,
+                "terms": terms[row.id],
             }
         )
         for row in rows
@@ -192,8 +193,8 @@ async def contracts_by_id(
     """The contracts the caller may read, by ID (two statements for any number)."""
     if not ids or not principal.is_authenticated:
         return {}
-    rows = await Contract.select().where(Contract.id.is_in(list(ids))).run()
-    readable = [r for r in rows if can_read(principal, r["buyer"], r["provider_org"])]
+    rows = rows_as(ContractRow, await Contract.select().where(Contract.id.is_in(list(ids))).run())
+    readable = [r for r in rows if can_read(principal, r.buyer, r.provider_org)]
     return {view.id: view for view in await contract_views(principal, readable)}
 
 
@@ -230,6 +231,12 @@ async def record(
     ).run()
 
 
+@dataclass(frozen=True, slots=True)
+class _Due:
+    id: uuid.UUID
+    status: str
+
+
 async def settle_due(
     table: type[PlacementRequest] | type[Contract],
     due: Combinable,
@@ -244,26 +251,26 @@ async def settle_due(
     their history, as the service itself (an answer that never came, a last day that has
     passed): the calendar's work, audited as ``operation``. Rows another transaction moved
     meanwhile are left alone. Returns how many moved."""
-    rows = await table.select(table.id, table.status).where(due).run()
+    rows = rows_as(_Due, await table.select(table.id, table.status).where(due).run())
     moved = 0
     for row in rows:
         async with write_transaction(SYSTEM, operation) as unit:
-            before = await load(row["id"])
+            before = await load(row.id)
             changed = (
                 await table.update({table.status: to_status})
-                .where((table.id == row["id"]) & due)
+                .where((table.id == row.id) & due)
                 .returning(table.id)
                 .run()
             )
             if not changed:
                 continue
-            await unit.track(table.__name__, row["id"], partial(load, row["id"]), before=before)
+            await unit.track(table.__name__, row.id, partial(load, row.id), before=before)
             key = "request" if table is PlacementRequest else "contract"
             await record(
                 SYSTEM,
                 kind,
-                **{key: row["id"]},
-                from_status=row["status"],
+                **{key: row.id},
+                from_status=row.status,
                 to_status=to_status,
                 detail=detail,
             )
@@ -276,12 +283,12 @@ async def history(request_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Even
     result: dict[uuid.UUID, list[EventView]] = {i: [] for i in request_ids}
     if not request_ids:
         return result
-    contracts = {
-        row["id"]: row["request"]
-        for row in await Contract.select(Contract.id, Contract.request)
+    made = (
+        await Contract.select(Contract.id, Contract.request)
         .where(Contract.request.is_in(list(request_ids)))
         .run()
-    }
+    )
+    contracts = {row.id: row.request for row in rows_as(RequestOfContract, made)}
     condition: Combinable = PlacementEvent.request.is_in(list(request_ids))
     if contracts:
         condition = condition | PlacementEvent.contract.is_in(list(contracts))
@@ -291,7 +298,14 @@ async def history(request_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Even
         .order_by(PlacementEvent.at, PlacementEvent.id)
         .run()
     )
-    for row in rows:
-        owner = row["request"] or contracts[row["contract"]]
-        result[owner].append(EventView.model_validate(row))
+    for row in rows_as(EventRow, rows):
+        result[_owner(row, contracts)].append(EventView.model_validate(fields_of(row)))
     return result
+
+
+def _owner(event: EventRow, requests_of: Mapping[uuid.UUID, uuid.UUID]) -> uuid.UUID:
+    """The request an entry of the history belongs to, itself or through its contract."""
+    if event.request is not None:
+        return event.request
+    assert event.contract is not None  # an entry is of a request or of a contract
+    return requests_of[event.contract]

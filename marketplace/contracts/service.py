@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any
 
 from marketplace.contracts import parties
-from marketplace.contracts.capacity import check_capacity
+from marketplace.contracts.capacity import OfferPlaces, check_capacity, lock_offer
 from marketplace.contracts.models import (
     AddOnRequest,
     ChangeStatus,
@@ -17,6 +17,7 @@ from marketplace.contracts.models import (
     ContractChangeProposal,
     ContractStatus,
     ContractView,
+    TermView,
 )
 from marketplace.contracts.pricing import (
     agreed_add_ons,
@@ -24,16 +25,17 @@ from marketplace.contracts.pricing import (
     price_list_on,
     require_level,
 )
+from marketplace.contracts.rows import ChangeOfContract, ChangeRow, ContractRow
 from marketplace.contracts.tables import Contract, ContractChange, ContractTerm
 from marketplace.core import cpr
 from marketplace.core.clock import today, utcnow
-from marketplace.core.db import is_unique_violation, lock_row
+from marketplace.core.db import is_unique_violation
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import SYSTEM, Principal
 from marketplace.core.pagination import Page, PageRequest, all_of, paginate
+from marketplace.core.rows import fields_of, row_or_none, rows_as
 from marketplace.core.unit_of_work import UnitOfWork, write_transaction
 from marketplace.offers.pricing import lock_price_list
-from marketplace.offers.tables import Offer
 
 _CONTRACT = "contract"
 
@@ -88,15 +90,20 @@ async def list_contracts(
         order_by=[Contract.created_at, Contract.id],
         page=page,
     )
-    return rows.with_items(await parties.contract_views(principal, rows.items))
+    return rows.with_items(
+        await parties.contract_views(principal, rows_as(ContractRow, rows.items))
+    )
 
 
-async def _party_contract(principal: Principal, contract_id: uuid.UUID) -> dict[str, Any]:
+async def _party_contract(principal: Principal, contract_id: uuid.UUID) -> ContractRow:
+    """The contract, if the caller is its party and it is running."""
     principal.require(*parties.READERS)
-    row = await Contract.select().where(Contract.id == contract_id).first().run()
-    if row is None or not parties.is_party(principal, row["buyer"], row["provider_org"]):
+    row = row_or_none(
+        ContractRow, await Contract.select().where(Contract.id == contract_id).first().run()
+    )
+    if row is None or not parties.is_party(principal, row.buyer, row.provider_org):
         raise parties.not_found(_CONTRACT)
-    status = parties.contract_status(row["status"], row["end_date"], today())
+    status = parties.contract_status(row.status, row.end_date, today())
     if status not in parties.RUNNING:
         raise DomainError(ErrorCode.INVALID_STATE, f"The contract is {status}.", ["id"])
     return row
@@ -107,20 +114,20 @@ async def give_notice(principal: Principal, contract_id: uuid.UUID, reason: str)
     from today. Notice that runs out before the start cancels the contract."""
     day = today()
     async with write_transaction(principal, "contractGiveNotice") as unit:
-        row = await _party_contract(principal, contract_id)
+        contract = await _party_contract(principal, contract_id)
         found = await unit.track(
             "Contract", contract_id, partial(parties.contract_by_id, principal, contract_id)
         )
-        if row["status"] == ContractStatus.NOTICE_GIVEN.value:
+        if contract.status == ContractStatus.NOTICE_GIVEN.value:
             raise DomainError(ErrorCode.INVALID_STATE, "Notice has already been given.", ["id"])
-        end = day + datetime.timedelta(days=row["notice_days"])
-        if row["end_date"] is not None and row["end_date"] <= end:
+        end = day + datetime.timedelta(days=contract.notice_days)
+        if contract.end_date is not None and contract.end_date <= end:
             raise DomainError(
                 ErrorCode.INVALID_STATE,
-                f"The contract already ends on {row['end_date'].isoformat()}.",
+                f"The contract already ends on {contract.end_date.isoformat()}.",
                 ["id"],
             )
-        cancelled = end < row["start_date"]
+        cancelled = end < contract.start_date
         to = ContractStatus.CANCELLED if cancelled else ContractStatus.NOTICE_GIVEN
         await (
             Contract.update(
@@ -138,30 +145,27 @@ async def give_notice(principal: Principal, contract_id: uuid.UUID, reason: str)
         detail = (
             "cancelled before the start"
             if cancelled
-            else f"{row['notice_days']} days' notice: last day {end.isoformat()}"
+            else f"{contract.notice_days} days' notice: last day {end.isoformat()}"
         )
         await parties.record(
             principal,
             "notice_given" if not cancelled else "cancelled",
             contract=contract_id,
-            from_status=row["status"],
+            from_status=contract.status,
             to_status=to.value,
             detail=f"{detail}. {reason.strip()}".strip(),
         )
-        unit.touch_offer(row["offer"])
+        unit.touch_offer(contract.offer)
     return found.result
 
 
-def _change_view(row: dict[str, Any]) -> ChangeView:
-    add_ons = row["add_ons"]
+def _add_ons(stored: list[dict[str, Any]] | None) -> list[AddOnRequest] | None:
+    return [AddOnRequest.model_validate(a) for a in stored] if stored is not None else None
+
+
+def _change_view(row: ChangeRow) -> ChangeView:
     return ChangeView.model_validate(
-        {
-            **row,
-            "contract_id": row["contract"],
-            "add_ons": [AddOnRequest.model_validate(a) for a in add_ons]
-            if add_ons is not None
-            else None,
-        }
+        {**fields_of(row), "contract_id": row.contract, "add_ons": _add_ons(row.add_ons)}
     )
 
 
@@ -180,9 +184,9 @@ async def changes_by_id(principal: Principal, ids: list[uuid.UUID]) -> dict[uuid
         .run()
     )
     return {
-        row["id"]: _change_view(row)
-        for row in rows
-        if parties.can_read(principal, row["buyer"], row["provider_org"])
+        row.id: _change_view(row)
+        for row in rows_as(ChangeOfContract, rows)
+        if parties.can_read(principal, row.buyer, row.provider_org)
     }
 
 
@@ -201,9 +205,82 @@ async def changes_by_contract(ids: list[uuid.UUID]) -> dict[uuid.UUID, list[Chan
             .output(load_json=True)
             .run()
         )
-        for row in rows:
-            result[row["contract"]].append(_change_view(row))
+        for row in rows_as(ChangeRow, rows):
+            result[row.contract].append(_change_view(row))
     return result
+
+
+async def _validate_new_terms(
+    contract: ContractRow, proposal: ContractChangeProposal, day: datetime.date
+) -> None:
+    """A change of level or add-ons applies from a running day of the contract, and the price
+    list in force then has the level and add-ons."""
+    assert proposal.effective_from is not None
+    if proposal.effective_from < max(day, contract.start_date):
+        raise DomainError(
+            ErrorCode.INVALID,
+            "A change applies from today or later, and not before the start.",
+            ["effective_from"],
+        )
+    if contract.end_date is not None and proposal.effective_from > contract.end_date:
+        raise DomainError(
+            ErrorCode.INVALID,
+            "The contract has ended by then.",
+            ["effective_from"],
+        )
+    version = await price_list_on(contract.offer, proposal.effective_from, ["effective_from"])
+    if proposal.changes_level:
+        require_level(version, proposal.price_level)
+    if proposal.add_ons is not None:
+        agreed_add_ons(version, proposal.add_ons)
+
+
+def _validate_new_end(
+    contract: ContractRow, proposal: ContractChangeProposal, day: datetime.date
+) -> None:
+    if proposal.end_date is not None and proposal.end_date < max(day, contract.start_date):
+        raise DomainError(
+            ErrorCode.INVALID,
+            "An end date lies today or later, and not before the start.",
+            ["end_date"],
+        )
+
+
+async def _write_proposal(
+    principal: Principal, contract_id: uuid.UUID, proposal: ContractChangeProposal
+) -> uuid.UUID:
+    """Store the proposed change; a contract waits for one answer at a time."""
+    change_id = uuid.uuid4()
+    try:
+        await ContractChange.insert(
+            ContractChange(
+                id=change_id,
+                contract=contract_id,
+                status=ChangeStatus.PROPOSED.value,
+                effective_from=proposal.effective_from,
+                changes_level=proposal.changes_level,
+                price_level=proposal.price_level,
+                add_ons=(
+                    [a.model_dump(mode="json") for a in proposal.add_ons]
+                    if proposal.add_ons is not None
+                    else None
+                ),
+                end_date=proposal.end_date,
+                reason=proposal.reason,
+                proposed_by_org=principal.org_code or "",
+                proposed_by=principal.subject or "",
+                proposed_at=utcnow(),
+            )
+        ).run()
+    except Exception as exc:
+        if is_unique_violation(exc):
+            raise DomainError(
+                ErrorCode.INVALID_STATE,
+                "A proposed change is already waiting for an answer.",
+                ["contract_id"],
+            ) from None
+        raise
+    return change_id
 
 
 async def propose_change(
@@ -212,62 +289,11 @@ async def propose_change(
     """One party proposes a change; nothing changes until the other party accepts it."""
     day = today()
     async with write_transaction(principal, "contractChangePropose") as unit:
-        row = await _party_contract(principal, contract_id)
-        start = row["start_date"]
+        contract = await _party_contract(principal, contract_id)
         if proposal.effective_from is not None:
-            if proposal.effective_from < max(day, start):
-                raise DomainError(
-                    ErrorCode.INVALID,
-                    "A change applies from today or later, and not before the start.",
-                    ["effective_from"],
-                )
-            if row["end_date"] is not None and proposal.effective_from > row["end_date"]:
-                raise DomainError(
-                    ErrorCode.INVALID,
-                    "The contract has ended by then.",
-                    ["effective_from"],
-                )
-            version = await price_list_on(row["offer"], proposal.effective_from, ["effective_from"])
-            if proposal.changes_level:
-                require_level(version, proposal.price_level)
-            if proposal.add_ons is not None:
-                agreed_add_ons(version, proposal.add_ons)
-        if proposal.end_date is not None and proposal.end_date < max(day, start):
-            raise DomainError(
-                ErrorCode.INVALID,
-                "An end date lies today or later, and not before the start.",
-                ["end_date"],
-            )
-        change_id = uuid.uuid4()
-        try:
-            await ContractChange.insert(
-                ContractChange(
-                    id=change_id,
-                    contract=contract_id,
-                    status=ChangeStatus.PROPOSED.value,
-                    effective_from=proposal.effective_from,
-                    changes_level=proposal.changes_level,
-                    price_level=proposal.price_level,
-                    add_ons=(
-                        [a.model_dump(mode="json") for a in proposal.add_ons]
-                        if proposal.add_ons is not None
-                        else None
-                    ),
-                    end_date=proposal.end_date,
-                    reason=proposal.reason,
-                    proposed_by_org=principal.org_code or "",
-                    proposed_by=principal.subject or "",
-                    proposed_at=utcnow(),
-                )
-            ).run()
-        except Exception as exc:
-            if is_unique_violation(exc):
-                raise DomainError(
-                    ErrorCode.INVALID_STATE,
-                    "A proposed change is already waiting for an answer.",
-                    ["contract_id"],
-                ) from None
-            raise
+            await _validate_new_terms(contract, proposal, day)
+        _validate_new_end(contract, proposal, day)
+        change_id = await _write_proposal(principal, contract_id, proposal)
         await parties.record(
             principal, "change_proposed", contract=contract_id, detail=proposal.reason
         )
@@ -277,69 +303,115 @@ async def propose_change(
     return made.result
 
 
-async def _apply(unit: UnitOfWork, contract: dict[str, Any], change: dict[str, Any]) -> None:
+def _kept_price(current: TermView) -> dict[str, Any]:
+    """The price columns of a term that keeps the current term's price."""
+    return {
+        "price_level": current.price_level,
+        "special_arrangement": current.special_arrangement,
+        "unit": current.unit.value,
+        "price_ore": current.price_ore,
+        "quantity": parties.hundredths(current.quantity),
+        "price_list": current.price_list_id,
+        "vat_included": current.vat_included,
+    }
+
+
+async def _start_term(contract: ContractRow, change: ChangeRow, effective: datetime.date) -> None:
+    """Begin a new term on ``effective``: the new level priced by the price list in force
+    then (which is then in use), or the current price; the new add-ons or the current ones.
+    A term that began on the same day is replaced."""
+    terms = await parties.terms_by_contract([contract.id])
+    current = [t for t in terms[contract.id] if t.valid_from <= effective][-1]
+    version = await price_list_on(contract.offer, effective, ["id"])
+    if change.changes_level:
+        price = agreed_price(version, change.price_level, current.quantity)
+        await lock_price_list(version.id)
+    else:
+        price = _kept_price(current)
+    wanted = _add_ons(change.add_ons)
+    add_ons = (
+        agreed_add_ons(version, wanted)
+        if wanted is not None
+        else [a.model_dump(mode="json") for a in current.add_ons]
+    )
+    await (
+        ContractTerm.delete()
+        .where((ContractTerm.contract == contract.id) & (ContractTerm.valid_from == effective))
+        .run()
+    )
+    await ContractTerm.insert(
+        ContractTerm(
+            id=uuid.uuid4(),
+            contract=contract.id,
+            valid_from=effective,
+            **price,
+            add_ons=add_ons,
+        )
+    ).run()
+
+
+async def _move_end(contract: ContractRow, new_end: datetime.date) -> None:
+    """Move the last day; a later one needs a place on the extra days, decided under the
+    offer's row lock (held to the commit)."""
+    old_end = contract.end_date
+    if old_end is not None and new_end > old_end:  # longer: the extra days need a place
+        places = await lock_offer(OfferPlaces, contract.offer)
+        await check_capacity(
+            contract.offer,
+            places.capacity_places,
+            places.occupied_places,
+            old_end + datetime.timedelta(days=1),
+            new_end,
+            ignore=contract.id,
+        )
+    await (
+        Contract.update({Contract.end_date: new_end, Contract.updated_at: utcnow()})
+        .where(Contract.id == contract.id)
+        .run()
+    )
+
+
+async def _apply(unit: UnitOfWork, contract: ContractRow, change: ChangeRow) -> None:
     """Make an accepted change part of the contract."""
-    if change["effective_from"] is not None:
-        effective = change["effective_from"]
-        terms = await parties.terms_by_contract([contract["id"]])
-        current = [t for t in terms[contract["id"]] if t.valid_from <= effective][-1]
-        version = await price_list_on(contract["offer"], effective, ["id"])
-        if change["changes_level"]:
-            price = agreed_price(version, change["price_level"], current.quantity)
-            await lock_price_list(version.id)
-        else:
-            price = {
-                "price_level": current.price_level,
-                "special_arrangement": current.special_arrangement,
-                "unit": current.unit.value,
-                "price_ore": current.price_ore,
-                "quantity": parties.hundredths(current.quantity),
-                "price_list": current.price_list_id,
-                "vat_included": current.vat_included,
-            }
-        add_ons = (
-            agreed_add_ons(version, [AddOnRequest.model_validate(a) for a in change["add_ons"]])
-            if change["add_ons"] is not None
-            else [a.model_dump(mode="json") for a in current.add_ons]
+    if change.effective_from is not None:
+        await _start_term(contract, change, change.effective_from)
+    if change.end_date is not None:
+        await _move_end(contract, change.end_date)
+    unit.touch_offer(contract.offer)
+
+
+async def _open_change(principal: Principal, change_id: uuid.UUID) -> tuple[ChangeRow, ContractRow]:
+    """The proposed change and its running contract, if the caller is the party that did not
+    propose it and it awaits an answer."""
+    change = row_or_none(
+        ChangeRow,
+        await ContractChange.select()
+        .where(ContractChange.id == change_id)
+        .output(load_json=True)
+        .first()
+        .run(),
+    )
+    if change is None:
+        raise parties.not_found("proposed change")
+    try:
+        contract = await _party_contract(principal, change.contract)
+    except DomainError as error:
+        if error.code is ErrorCode.NOT_FOUND:
+            raise parties.not_found("proposed change") from None
+        raise
+    if change.status != ChangeStatus.PROPOSED.value:
+        raise DomainError(
+            ErrorCode.INVALID_STATE,
+            f"The change is already {change.status}.",
+            ["id"],
         )
-        await (
-            ContractTerm.delete()
-            .where(
-                (ContractTerm.contract == contract["id"]) & (ContractTerm.valid_from == effective)
-            )
-            .run()
+    if change.proposed_by_org == principal.org_code:
+        raise DomainError(
+            ErrorCode.PERMISSION_DENIED,
+            "The other party answers a proposed change.",
+            ["id"],
         )
-        await ContractTerm.insert(
-            ContractTerm(
-                id=uuid.uuid4(),
-                contract=contract["id"],
-                valid_from=effective,
-                **price,
-                add_ons=add_ons,
-            )
-        ).run()
-    if change["end_date"] is not None:
-        new_end = change["end_date"]
-        old_end = contract["end_date"]
-        if old_end is not None and new_end > old_end:  # longer: the extra days need a place
-            offer = await lock_row(
-                Offer, contract["offer"], Offer.capacity_places, Offer.occupied_places
-            )
-            assert offer is not None
-            await check_capacity(
-                contract["offer"],
-                offer["capacity_places"],
-                offer["occupied_places"],
-                old_end + datetime.timedelta(days=1),
-                new_end,
-                ignore=contract["id"],
-            )
-        await (
-            Contract.update({Contract.end_date: new_end, Contract.updated_at: utcnow()})
-            .where(Contract.id == contract["id"])
-            .run()
-        )
-    unit.touch_offer(contract["offer"])
+    return change, contract
 
 
 async def respond_to_change(
@@ -347,33 +419,7 @@ async def respond_to_change(
 ) -> ChangeView:
     """The other party accepts or rejects a proposed change."""
     async with write_transaction(principal, "contractChangeRespond") as unit:
-        change = (
-            await ContractChange.select()
-            .where(ContractChange.id == change_id)
-            .output(load_json=True)
-            .first()
-            .run()
-        )
-        if change is None:
-            raise parties.not_found("proposed change")
-        try:
-            contract = await _party_contract(principal, change["contract"])
-        except DomainError as error:
-            if error.code is ErrorCode.NOT_FOUND:
-                raise parties.not_found("proposed change") from None
-            raise
-        if change["status"] != ChangeStatus.PROPOSED.value:
-            raise DomainError(
-                ErrorCode.INVALID_STATE,
-                f"The change is already {change['status']}.",
-                ["id"],
-            )
-        if change["proposed_by_org"] == principal.org_code:
-            raise DomainError(
-                ErrorCode.PERMISSION_DENIED,
-                "The other party answers a proposed change.",
-                ["id"],
-            )
+        change, contract = await _open_change(principal, change_id)
         to = ChangeStatus.ACCEPTED if accept else ChangeStatus.REJECTED
         answered = await unit.track(
             "ContractChange", change_id, partial(change_by_id, principal, change_id)
@@ -394,6 +440,6 @@ async def respond_to_change(
             .run()
         )
         await parties.record(
-            principal, f"change_{to.value}", contract=change["contract"], detail=reason.strip()
+            principal, f"change_{to.value}", contract=change.contract, detail=reason.strip()
         )
     return answered.result

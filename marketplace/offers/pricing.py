@@ -23,12 +23,14 @@ from marketplace.core.clock import today, utcnow
 from marketplace.core.errors import DomainError, DomainErrors, ErrorCode
 from marketplace.core.identity import Principal
 from marketplace.core.money import to_ore
+from marketplace.core.rows import fields_of, rows_as
 from marketplace.core.rules import RuleFinding, rule_book
 from marketplace.core.unit_of_work import write_transaction
 from marketplace.offers import service as offers
 from marketplace.offers.models import (
     AddOnView,
     OfferStatus,
+    OfferView,
     PriceLevelView,
     PriceListPublish,
     PriceListView,
@@ -50,6 +52,45 @@ class PriceListPublished:
     warnings: list[RuleFinding]
 
 
+@dataclass(frozen=True, slots=True)
+class _PriceListRow:
+    id: uuid.UUID
+    offer: uuid.UUID
+    year: int
+    version: int
+    valid_from: datetime.date
+    unit: str
+    base_price_ore: int
+    vat_included: bool
+    accepts_special_arrangements: bool
+    overhead_bp: int | None
+    budgeted_occupancy_bp: int | None
+    notice_days: int | None
+    bill_first_day: bool | None
+    bill_last_day: bool | None
+    reason: str
+    published_at: datetime.datetime
+    published_by: str
+    locked_at: datetime.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class _LevelRow:
+    price_list: uuid.UUID
+    name: str
+    covers: str
+    price_ore: int
+
+
+@dataclass(frozen=True, slots=True)
+class _AddOnRow:
+    price_list: uuid.UUID
+    name: str
+    description: str
+    unit: str
+    price_ore: int
+
+
 def _bp(percent: Decimal | None) -> int | None:
     return None if percent is None else int((percent * 100).to_integral_value())
 
@@ -68,36 +109,39 @@ async def price_lists_by_offer(
     condition: Combinable = PriceList.offer.is_in(ids)
     if year is not None:
         condition = condition & (PriceList.year == year)
-    lists = (
-        await PriceList.select().where(condition).order_by(PriceList.year, PriceList.version).run()
+    lists = rows_as(
+        _PriceListRow,
+        await PriceList.select().where(condition).order_by(PriceList.year, PriceList.version).run(),
     )
     if not lists:
         return result
-    list_ids = [row["id"] for row in lists]
+    list_ids = [row.id for row in lists]
     levels: dict[uuid.UUID, list[PriceLevelView]] = defaultdict(list)
-    for row in (
+    for level in rows_as(
+        _LevelRow,
         await PriceLevel.select()
         .where(PriceLevel.price_list.is_in(list_ids))
         .order_by(PriceLevel.position)
-        .run()
+        .run(),
     ):
-        levels[row["price_list"]].append(PriceLevelView.model_validate(row))
+        levels[level.price_list].append(PriceLevelView.model_validate(fields_of(level)))
     add_ons: dict[uuid.UUID, list[AddOnView]] = defaultdict(list)
-    for row in (
+    for add_on in rows_as(
+        _AddOnRow,
         await PriceAddOn.select()
         .where(PriceAddOn.price_list.is_in(list_ids))
         .order_by(PriceAddOn.position)
-        .run()
+        .run(),
     ):
-        add_ons[row["price_list"]].append(AddOnView.model_validate(row))
+        add_ons[add_on.price_list].append(AddOnView.model_validate(fields_of(add_on)))
     for row in lists:
-        result[row["offer"]].append(
+        result[row.offer].append(
             PriceListView.model_validate(
                 {
-                    **row,
-                    "offer_id": row["offer"],
-                    "levels": levels[row["id"]],
-                    "add_ons": add_ons[row["id"]],
+                    **fields_of(row),
+                    "offer_id": row.offer,
+                    "levels": levels[row.id],
+                    "add_ons": add_ons[row.id],
                 }
             )
         )
@@ -135,6 +179,126 @@ def quote(
     )
 
 
+def _takes_prices(offer: OfferView) -> None:
+    if offer.status is OfferStatus.CLOSED:
+        raise DomainError(ErrorCode.INVALID, "A closed offer takes no new prices.", ["offer_id"])
+
+
+def _validate_year(year: int, day: datetime.date) -> None:
+    if not day.year <= year <= day.year + MAX_YEARS_AHEAD:
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"Price lists are published for {day.year} to {day.year + MAX_YEARS_AHEAD}.",
+            ["year"],
+        )
+
+
+async def _validate_vat(offer: OfferView) -> None:
+    """Only a private provider's prices include VAT."""
+    provider = await organisations.get_provider(offer.provider_id)
+    if provider is None or provider.owner_type is not OwnerType.PRIVATE:
+        raise DomainError(
+            ErrorCode.INVALID,
+            "Only private providers charge VAT; public prices are without VAT.",
+            ["vat_included"],
+        )
+
+
+def _validate_correction(
+    command: PriceListPublish,
+    previous: PriceListView,
+    valid_from: datetime.date,
+    day: datetime.date,
+) -> None:
+    """A new version of a list in force or in use says why; it changes no day already past,
+    and takes effect no earlier than the version it follows."""
+    under_way = day >= datetime.date(command.year, 1, 1)
+    if (under_way or previous.locked_at is not None) and len(command.reason) < 3:
+        raise DomainError(
+            ErrorCode.REQUIRED,
+            "A price list already in force or in use changes only as a new version with a reason.",
+            ["reason"],
+        )
+    if under_way and valid_from < day:
+        raise DomainError(
+            ErrorCode.INVALID,
+            "A correction cannot take effect before today; days already past keep their price.",
+            ["valid_from"],
+        )
+    if valid_from < previous.valid_from:
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"A new version cannot take effect before version {previous.version} "
+            f"({previous.valid_from.isoformat()}).",
+            ["valid_from"],
+        )
+
+
+def _first_day(
+    command: PriceListPublish, previous: PriceListView | None, day: datetime.date
+) -> datetime.date:
+    """The version's first day in force: the one given; else 1 January for a year's first
+    version, and for a new version today at the earliest."""
+    new_year = datetime.date(command.year, 1, 1)
+    if previous is None:
+        return command.valid_from or new_year
+    valid_from = command.valid_from or max(day, new_year)
+    _validate_correction(command, previous, valid_from, day)
+    return valid_from
+
+
+async def _rule_findings(
+    offer: OfferView, command: PriceListPublish, valid_from: datetime.date
+) -> list[RuleFinding]:
+    """The agreement's findings on the overhead and budgeted occupancy: a binding rule
+    broken is an error; the advisory findings are answered."""
+    findings = await rule_book().price_list_findings(
+        offers.rule_facts(offer, (await offers.legal_bases_by_offer([offer.id]))[offer.id]),
+        valid_from,
+        _bp(command.overhead_percent),
+        _bp(command.budgeted_occupancy_percent),
+    )
+    errors = [f for f in findings if not f.advisory]
+    if errors:
+        raise DomainErrors(
+            [DomainError(ErrorCode.RULE_BROKEN, f.message, [f.field]) for f in errors]
+        )
+    return [f for f in findings if f.advisory]
+
+
+async def _write_version(
+    principal: Principal,
+    offer_id: uuid.UUID,
+    command: PriceListPublish,
+    *,
+    version: int,
+    valid_from: datetime.date,
+) -> uuid.UUID:
+    """Store the version with its levels and add-ons, and the entry in the offer's history."""
+    list_id = uuid.uuid4()
+    head, levels, add_ons = price_list_rows(
+        list_id,
+        offer_id,
+        command,
+        version=version,
+        valid_from=valid_from,
+        published_by=principal.subject or "",
+    )
+    await PriceList.insert(head).run()
+    if levels:
+        await PriceLevel.insert(*levels).run()
+    if add_ons:
+        await PriceAddOn.insert(*add_ons).run()
+    await offers.record_event(
+        offer_id,
+        principal,
+        "price_list_published",
+        reason=command.reason,
+        detail=f"{command.year} version {version}, in force from {valid_from.isoformat()}",
+    )
+    return list_id
+
+
 async def publish_price_list(
     principal: Principal,
     offer_id: uuid.UUID,
@@ -150,90 +314,23 @@ async def publish_price_list(
     day = on or today()
     async with write_transaction(principal, "priceListPublish") as unit:
         offer = await offers.managed_offer(principal, offer_id)
-        if offer.status is OfferStatus.CLOSED:
-            raise DomainError(
-                ErrorCode.INVALID, "A closed offer takes no new prices.", ["offer_id"]
-            )
-        if not day.year <= command.year <= day.year + MAX_YEARS_AHEAD:
-            raise DomainError(
-                ErrorCode.INVALID,
-                f"Price lists are published for {day.year} to {day.year + MAX_YEARS_AHEAD}.",
-                ["year"],
-            )
+        _takes_prices(offer)
+        _validate_year(command.year, day)
         if command.vat_included:
-            provider = await organisations.get_provider(offer.provider_id)
-            if provider is None or provider.owner_type is not OwnerType.PRIVATE:
-                raise DomainError(
-                    ErrorCode.INVALID,
-                    "Only private providers charge VAT; public prices are without VAT.",
-                    ["vat_included"],
-                )
+            await _validate_vat(offer)
         existing = (await price_lists_by_offer([offer_id], command.year))[offer_id]
         previous = latest(existing, command.year)
-        under_way = day >= datetime.date(command.year, 1, 1)
-        valid_from = command.valid_from or max(day, datetime.date(command.year, 1, 1))
-        if previous is not None:
-            if (under_way or previous.locked_at is not None) and len(command.reason) < 3:
-                raise DomainError(
-                    ErrorCode.REQUIRED,
-                    "A price list already in force or in use changes only as a new version "
-                    "with a reason.",
-                    ["reason"],
-                )
-            if under_way and valid_from < day:
-                raise DomainError(
-                    ErrorCode.INVALID,
-                    "A correction cannot take effect before today; days already past keep "
-                    "their price.",
-                    ["valid_from"],
-                )
-            if valid_from < previous.valid_from:
-                raise DomainError(
-                    ErrorCode.INVALID,
-                    f"A new version cannot take effect before version {previous.version} "
-                    f"({previous.valid_from.isoformat()}).",
-                    ["valid_from"],
-                )
-        elif command.valid_from is None:
-            valid_from = datetime.date(command.year, 1, 1)
-        findings = await rule_book().price_list_findings(
-            offers.rule_facts(offer, (await offers.legal_bases_by_offer([offer_id]))[offer_id]),
-            valid_from,
-            _bp(command.overhead_percent),
-            _bp(command.budgeted_occupancy_percent),
-        )
-        errors = [f for f in findings if not f.advisory]
-        if errors:
-            raise DomainErrors(
-                [DomainError(ErrorCode.RULE_BROKEN, f.message, [f.field]) for f in errors]
-            )
+        valid_from = _first_day(command, previous, day)
+        warnings = await _rule_findings(offer, command, valid_from)
         version = 1 if previous is None else previous.version + 1
-        list_id = uuid.uuid4()
-        head, levels, add_ons = price_list_rows(
-            list_id,
-            offer_id,
-            command,
-            version=version,
-            valid_from=valid_from,
-            published_by=principal.subject or "",
-        )
-        await PriceList.insert(head).run()
-        if levels:
-            await PriceLevel.insert(*levels).run()
-        if add_ons:
-            await PriceAddOn.insert(*add_ons).run()
-        await offers.record_event(
-            offer_id,
-            principal,
-            "price_list_published",
-            reason=command.reason,
-            detail=f"{command.year} version {version}, in force from {valid_from.isoformat()}",
+        list_id = await _write_version(
+            principal, offer_id, command, version=version, valid_from=valid_from
         )
         unit.touch_offer(offer_id)
         published = await unit.track(
             "PriceList", list_id, partial(_version, offer_id, command.year, version), new=True
         )
-    return PriceListPublished(published.result, [f for f in findings if f.advisory])
+    return PriceListPublished(published.result, warnings)
 
 
 async def _version(offer_id: uuid.UUID, year: int, version: int) -> PriceListView | None:

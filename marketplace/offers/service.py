@@ -6,6 +6,7 @@ import datetime
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -17,6 +18,7 @@ from marketplace.core.db import like_text, lock_row, sync_reference_rows
 from marketplace.core.errors import DomainError, DomainErrors, ErrorCode, parse
 from marketplace.core.identity import OrgKind, Principal, Role, org_kind
 from marketplace.core.pagination import Page, PageRequest, all_of, encode_cursor, paginate
+from marketplace.core.rows import rows_as
 from marketplace.core.rules import OfferFacts, StatedTerms
 from marketplace.core.unit_of_work import write_transaction
 from marketplace.offers.models import (
@@ -209,7 +211,7 @@ async def offers_by_id(
     if visibility is not None:
         condition = condition & visibility
     rows = await Offer.select(*_OFFER_COLUMNS).where(condition).output(load_json=True).run()
-    return {row["id"]: _view(row) for row in rows}
+    return {view.id: view for view in map(_view, rows)}
 
 
 async def get_offer(principal: Principal, offer_id: uuid.UUID) -> OfferView | None:
@@ -243,15 +245,43 @@ async def list_offers(
     return page_rows.map(_view)
 
 
+@dataclass(frozen=True, slots=True)
+class _LegalBasisLink:
+    offer: uuid.UUID
+    legal_basis: str
+
+
+@dataclass(frozen=True, slots=True)
+class _ServiceTypeLink:
+    offer: uuid.UUID
+    service_type: str
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class _TargetGroupLink:
+    offer: uuid.UUID
+    target_group: str
+    is_primary: bool
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class _MethodLink:
+    offer: uuid.UUID
+    term: str
+
+
 async def legal_bases_by_offer(offer_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[LegalBasis]]:
     bases: dict[uuid.UUID, list[LegalBasis]] = defaultdict(list)
-    for row in (
+    for link in rows_as(
+        _LegalBasisLink,
         await OfferLegalBasis.select()
         .where(OfferLegalBasis.offer.is_in(list(offer_ids)))
         .order_by(OfferLegalBasis.legal_basis)
-        .run()
+        .run(),
     ):
-        bases[row["offer"]].append(LegalBasis(row["legal_basis"]))
+        bases[link.offer].append(LegalBasis(link.legal_basis))
     return bases
 
 
@@ -262,18 +292,20 @@ async def relations_by_offer(offer_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, 
         return {}
     bases = await legal_bases_by_offer(ids)
     types: dict[uuid.UUID, list[tuple[int, str]]] = defaultdict(list)
-    for row in (
+    for service_type in rows_as(
+        _ServiceTypeLink,
         await OfferServiceType.select(
             OfferServiceType.offer,
             OfferServiceType.service_type,
             OfferServiceType.service_type._.position.as_alias("position"),
         )
         .where(OfferServiceType.offer.is_in(ids))
-        .run()
+        .run(),
     ):
-        types[row["offer"]].append((row["position"], row["service_type"]))
+        types[service_type.offer].append((service_type.position, service_type.service_type))
     groups: dict[uuid.UUID, list[tuple[bool, int, str]]] = defaultdict(list)
-    for row in (
+    for group in rows_as(
+        _TargetGroupLink,
         await OfferTargetGroup.select(
             OfferTargetGroup.offer,
             OfferTargetGroup.target_group,
@@ -281,17 +313,18 @@ async def relations_by_offer(offer_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, 
             OfferTargetGroup.target_group._.position.as_alias("position"),
         )
         .where(OfferTargetGroup.offer.is_in(ids))
-        .run()
+        .run(),
     ):
-        groups[row["offer"]].append((not row["is_primary"], row["position"], row["target_group"]))
+        groups[group.offer].append((not group.is_primary, group.position, group.target_group))
     methods: dict[uuid.UUID, list[str]] = defaultdict(list)
-    for row in (
+    for method in rows_as(
+        _MethodLink,
         await OfferMethod.select()
         .where(OfferMethod.offer.is_in(ids))
         .order_by(OfferMethod.term_key)
-        .run()
+        .run(),
     ):
-        methods[row["offer"]].append(row["term"])
+        methods[method.offer].append(method.term)
     result = {}
     for offer_id in ids:
         ordered_groups = sorted(groups[offer_id])

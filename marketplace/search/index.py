@@ -20,11 +20,11 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from marketplace.contracts import capacity
 from marketplace.core.clock import today
 from marketplace.core.identity import SYSTEM
+from marketplace.core.rows import columns_of, rows_as
 from marketplace.core.unit_of_work import UnitOfWork, write_transaction
 from marketplace.offers.tables import Offer, OfferMethod, OfferTargetGroup, PriceList
 from marketplace.offers.validity import in_force, in_force_until
@@ -81,33 +81,58 @@ async def write_terms(index: dict[uuid.UUID, dict[str, int]]) -> None:
         await OfferTerm.insert(*rows[start : start + 1000]).run()
 
 
+@dataclass(frozen=True, slots=True)
+class _OfferText:
+    id: uuid.UUID
+    name: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class _GroupLabel:
+    offer: uuid.UUID
+    label_da: str
+
+
+@dataclass(frozen=True, slots=True)
+class _MethodTerm:
+    offer: uuid.UUID
+    term: str
+
+
 async def _index_text(ids: list[uuid.UUID]) -> None:
-    offers = (
-        await Offer.select(Offer.id, Offer.name, Offer.description).where(Offer.id.is_in(ids)).run()
+    offers = rows_as(
+        _OfferText,
+        await Offer.select(Offer.id, Offer.name, Offer.description)
+        .where(Offer.id.is_in(ids))
+        .run(),
     )
     groups: dict[uuid.UUID, list[str]] = defaultdict(list)
-    for row in (
+    for group in rows_as(
+        _GroupLabel,
         await OfferTargetGroup.select(
             OfferTargetGroup.offer,
             OfferTargetGroup.target_group._.label_da.as_alias("label_da"),
         )
         .where(OfferTargetGroup.offer.is_in(ids))
-        .run()
+        .run(),
     ):
-        groups[row["offer"]].append(row["label_da"])
+        groups[group.offer].append(group.label_da)
     methods: dict[uuid.UUID, list[str]] = defaultdict(list)
-    for row in await OfferMethod.select().where(OfferMethod.offer.is_in(ids)).run():
-        methods[row["offer"]].append(row["term"])
+    for method in rows_as(
+        _MethodTerm, await OfferMethod.select().where(OfferMethod.offer.is_in(ids)).run()
+    ):
+        methods[method.offer].append(method.term)
     await write_terms(
-        {
-            o["id"]: offer_terms(o["name"], o["description"], groups[o["id"]], methods[o["id"]])
-            for o in offers
-        }
+        {o.id: offer_terms(o.name, o.description, groups[o.id], methods[o.id]) for o in offers}
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Version:
+    """A version of an offer's price list, as the day facts need it."""
+
+    offer: uuid.UUID
     year: int
     version: int
     valid_from: datetime.date
@@ -115,52 +140,97 @@ class _Version:
     base_price_ore: int
 
 
+@dataclass(frozen=True, slots=True)
+class _Places:
+    """An offer's places, those declared in use, and the day the provider expects one free."""
+
+    id: uuid.UUID
+    capacity_places: int
+    occupied_places: int
+    expected_free_from: datetime.date | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Offer(_Places):
+    """What an offer's search document holds besides the day facts."""
+
+    status: str
+    owner_org: str
+    name_key: str
+    category: str
+    region: str | None
+    municipality: str | None
+    latitude: float | None
+    longitude: float | None
+    min_age: int
+    max_age: int
+    unique_status: str
+
+
+@dataclass(frozen=True)
+class DayFacts:
+    """What a search document says about one day: the places in use, the first day a place
+    is free, and the price in force."""
+
+    occupied: int
+    free_from: datetime.date | None
+    price_unit: str | None
+    price_ore: int | None
+
+
+@dataclass(frozen=True)
+class _DocumentFacts(DayFacts):
+    """The day facts, and the days they hold for (from ``facts_on`` to before
+    ``facts_until``)."""
+
+    facts_on: datetime.date
+    facts_until: datetime.date
+
+
+async def _versions(ids: list[uuid.UUID], year: int) -> dict[uuid.UUID, list[_Version]]:
+    versions: dict[uuid.UUID, list[_Version]] = defaultdict(list)
+    for version in rows_as(
+        _Version,
+        await PriceList.select(*columns_of(PriceList, _Version))
+        .where(PriceList.offer.is_in(ids) & (PriceList.year == year))
+        .run(),
+    ):
+        versions[version.offer].append(version)
+    return versions
+
+
 async def _day_facts(
-    offers: list[dict[str, Any]], day: datetime.date
-) -> dict[uuid.UUID, dict[str, Any]]:
+    offers: Sequence[_Places], day: datetime.date
+) -> dict[uuid.UUID, _DocumentFacts]:
     """Per offer, on ``day``: the price in force, the places in use, the first day a place is
     free, and the first day any of these may differ."""
-    ids = [offer["id"] for offer in offers]
-    versions: dict[uuid.UUID, list[_Version]] = defaultdict(list)
-    for row in (
-        await PriceList.select(
-            PriceList.offer,
-            PriceList.year,
-            PriceList.version,
-            PriceList.valid_from,
-            PriceList.unit,
-            PriceList.base_price_ore,
-        )
-        .where(PriceList.offer.is_in(ids) & (PriceList.year == day.year))
-        .run()
-    ):
-        offer = row.pop("offer")
-        versions[offer].append(_Version(**row))
+    ids = [offer.id for offer in offers]
+    versions = await _versions(ids, day.year)
     stays = await capacity.stays_by_offer(ids, day)
     facts = {}
     for offer in offers:
-        offer_id = offer["id"]
+        offer_id = offer.id
         current = in_force(versions[offer_id], day)
-        places, declared = offer["capacity_places"], offer["occupied_places"]
+        places, declared = offer.capacity_places, offer.occupied_places
         candidates = [
             capacity.free_from(stays[offer_id], places, declared, day),
-            offer["expected_free_from"],
+            offer.expected_free_from,
         ]
-        facts[offer_id] = {
-            "occupied": declared + capacity.in_use_on(stays[offer_id], day),
-            "free_from": min((d for d in candidates if d is not None), default=None),
-            "price_unit": current.unit if current else None,
-            "price_ore": current.base_price_ore if current else None,
-            "facts_on": day,
-            "facts_until": min(
+        facts[offer_id] = _DocumentFacts(
+            occupied=declared + capacity.in_use_on(stays[offer_id], day),
+            free_from=min((d for d in candidates if d is not None), default=None),
+            price_unit=current.unit if current else None,
+            price_ore=current.base_price_ore if current else None,
+            facts_on=day,
+            facts_until=min(
                 in_force_until(versions[offer_id], day), capacity.next_change(stays[offer_id], day)
             ),
-        }
+        )
     return facts
 
 
 async def _index_documents(ids: list[uuid.UUID], day: datetime.date) -> None:
-    rows = (
+    found = (
         await Offer.select(
             Offer.id,
             Offer.status,
@@ -181,37 +251,42 @@ async def _index_documents(ids: list[uuid.UUID], day: datetime.date) -> None:
         .where(Offer.id.is_in(ids))
         .run()
     )
-    if not rows:
+    if not found:
         return
-    facts = await _day_facts(rows, day)
-    documents = OfferSearch.insert(
-        *(
-            OfferSearch(
-                offer=row["id"],
-                status=row["status"],
-                owner_org=row["owner_org"],
-                name_key=row["name_key"],
-                category=row["category"],
-                region=row["region"],
-                municipality=row["municipality"],
-                latitude=row["latitude"],
-                longitude=row["longitude"],
-                min_age=row["min_age"],
-                max_age=row["max_age"],
-                capacity=row["capacity_places"],
-                expected_free_from=row["expected_free_from"],
-                unique_status=row["unique_status"],
-                **facts[row["id"]],
-            )
-            for row in rows
-        )
-    )
+    offers = rows_as(_Offer, found)
+    facts = await _day_facts(offers, day)
+    documents = OfferSearch.insert(*(_document(offer, facts[offer.id]) for offer in offers))
     # an upsert, so two transactions refreshing the same offer never collide on its key
     await documents.on_conflict(
         target=OfferSearch.offer,
         action="DO UPDATE",
         values=[c for c in OfferSearch._meta.columns if c is not OfferSearch.offer],
     ).run()
+
+
+def _document(offer: _Offer, facts: _DocumentFacts) -> OfferSearch:
+    return OfferSearch(
+        offer=offer.id,
+        status=offer.status,
+        owner_org=offer.owner_org,
+        name_key=offer.name_key,
+        category=offer.category,
+        region=offer.region,
+        municipality=offer.municipality,
+        latitude=offer.latitude,
+        longitude=offer.longitude,
+        min_age=offer.min_age,
+        max_age=offer.max_age,
+        capacity=offer.capacity_places,
+        expected_free_from=offer.expected_free_from,
+        unique_status=offer.unique_status,
+        occupied=facts.occupied,
+        free_from=facts.free_from,
+        price_unit=facts.price_unit,
+        price_ore=facts.price_ore,
+        facts_on=facts.facts_on,
+        facts_until=facts.facts_until,
+    )
 
 
 async def refresh(offer_ids: Sequence[uuid.UUID], day: datetime.date, *, text: bool = True) -> None:
@@ -237,6 +312,11 @@ async def refresh_touched(unit: UnitOfWork) -> None:
         await refresh(facts, day, text=False)
 
 
+@dataclass(frozen=True, slots=True)
+class _Document:
+    offer: uuid.UUID
+
+
 async def stale_documents(day: datetime.date) -> list[uuid.UUID]:
     """Offers whose day facts were worked out for a window that does not hold ``day``."""
     rows = (
@@ -244,7 +324,7 @@ async def stale_documents(day: datetime.date) -> list[uuid.UUID]:
         .where((OfferSearch.facts_on > day) | (OfferSearch.facts_until <= day))
         .run()
     )
-    return [row["offer"] for row in rows]
+    return [row.offer for row in rows_as(_Document, rows)]
 
 
 async def refresh_stale(day: datetime.date) -> int:
@@ -263,38 +343,26 @@ async def day_facts(ids: Sequence[uuid.UUID], day: datetime.date) -> dict[uuid.U
     """The facts the documents of these offers would hold on ``day``, read without writing."""
     if not ids:
         return {}
-    rows = (
-        await Offer.select(
-            Offer.id, Offer.capacity_places, Offer.occupied_places, Offer.expected_free_from
-        )
-        .where(Offer.id.is_in(list(ids)))
-        .run()
-    )
+    rows = await Offer.select(*columns_of(Offer, _Places)).where(Offer.id.is_in(list(ids))).run()
     return {
         offer_id: DayFacts(
-            occupied=facts["occupied"],
-            free_from=facts["free_from"],
-            price_unit=facts["price_unit"],
-            price_ore=facts["price_ore"],
+            occupied=facts.occupied,
+            free_from=facts.free_from,
+            price_unit=facts.price_unit,
+            price_ore=facts.price_ore,
         )
-        for offer_id, facts in (await _day_facts(rows, day)).items()
+        for offer_id, facts in (await _day_facts(rows_as(_Places, rows), day)).items()
     }
 
 
-@dataclass(frozen=True)
-class DayFacts:
-    """What a search document says about one day: the places in use, the first day a place
-    is free, and the price in force."""
-
-    occupied: int
-    free_from: datetime.date | None
-    price_unit: str | None
-    price_ore: int | None
+@dataclass(frozen=True, slots=True)
+class _Id:
+    id: uuid.UUID
 
 
 async def reindex_all(day: datetime.date) -> int:
     """Rebuild the terms and documents of every offer, a transaction per batch."""
-    ids = [row["id"] for row in await Offer.select(Offer.id).order_by(Offer.id).run()]
+    ids = [row.id for row in rows_as(_Id, await Offer.select(Offer.id).order_by(Offer.id).run())]
     for start in range(0, len(ids), _BATCH):
         async with write_transaction(SYSTEM, "searchReindex"):
             await refresh(ids[start : start + _BATCH], day)

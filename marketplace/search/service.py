@@ -15,6 +15,7 @@ import datetime
 import json
 import math
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -152,132 +153,170 @@ def _distance_sql(criteria: SearchCriteria) -> Sql:
     )
 
 
-def _clauses(principal: Principal, criteria: SearchCriteria) -> list[Clause]:
-    clauses: list[Clause] = []
-    if not principal.is_registry_admin:
-        if principal.role is Role.PROVIDER_ADMIN and principal.org_code:
-            clauses.append(
-                Clause(
-                    None,
-                    Sql(
-                        "(s.status = {} OR s.owner_org = {})",
-                        [OfferStatus.PUBLISHED.value, principal.org_code],
-                    ),
-                )
-            )
-        else:
-            clauses.append(Clause(None, Sql("s.status = {}", [OfferStatus.PUBLISHED.value])))
-    if criteria.any_target_groups:
-        codes = criteria.any_target_groups
-        clauses.append(
-            Clause(
-                "target_group",
-                Sql(
-                    f"s.offer IN (SELECT offer FROM offer_target_group WHERE target_group IN ({_marks(codes)}))",
-                    list(codes),
-                ),
-            )
-        )
-    for code in criteria.all_target_groups:
-        clauses.append(
-            Clause(
-                "target_group",
-                Sql(
-                    "s.offer IN (SELECT offer FROM offer_target_group WHERE target_group = {})",
-                    [code],
-                ),
-            )
-        )
-    if criteria.legal_bases:
-        codes = [b.value for b in criteria.legal_bases]
-        clauses.append(
-            Clause(
-                "legal_basis",
-                Sql(
-                    f"s.offer IN (SELECT offer FROM offer_legal_basis WHERE legal_basis IN ({_marks(codes)}))",
-                    codes,
-                ),
-            )
-        )
-    if criteria.categories:
-        values = [c.value for c in criteria.categories]
-        clauses.append(Clause("category", Sql(f"s.category IN ({_marks(values)})", values)))
-    if criteria.service_types:
-        codes = criteria.service_types
-        clauses.append(
+def _visibility(principal: Principal) -> list[Clause]:
+    """Published offers; a provider also sees its own in any status, the registry all."""
+    if principal.is_registry_admin:
+        return []
+    if principal.role is Role.PROVIDER_ADMIN and principal.org_code:
+        return [
             Clause(
                 None,
                 Sql(
-                    f"s.offer IN (SELECT offer FROM offer_service_type WHERE service_type IN ({_marks(codes)}))",
-                    list(codes),
+                    "(s.status = {} OR s.owner_org = {})",
+                    [OfferStatus.PUBLISHED.value, principal.org_code],
                 ),
             )
+        ]
+    return [Clause(None, Sql("s.status = {}", [OfferStatus.PUBLISHED.value]))]
+
+
+def _one_of(dimension: str | None, column: str, values: Sequence[Any]) -> list[Clause]:
+    """The documents whose ``column`` is one of ``values`` (no condition when there are none)."""
+    if not values:
+        return []
+    return [Clause(dimension, Sql(f"{column} IN ({_marks(list(values))})", list(values)))]
+
+
+def _linked_to_one_of(
+    dimension: str | None, table: str, column: str, values: Sequence[Any]
+) -> list[Clause]:
+    """The offers linked in ``table`` to one of ``values`` (no condition when there are none)."""
+    if not values:
+        return []
+    return [
+        Clause(
+            dimension,
+            Sql(
+                f"s.offer IN (SELECT offer FROM {table} WHERE {column} IN ({_marks(list(values))}))",
+                list(values),
+            ),
         )
-    if criteria.region_codes:
-        codes = criteria.region_codes
-        clauses.append(Clause("region", Sql(f"s.region IN ({_marks(codes)})", list(codes))))
-    if criteria.municipality_codes:
-        codes = criteria.municipality_codes
-        clauses.append(Clause(None, Sql(f"s.municipality IN ({_marks(codes)})", list(codes))))
-    if criteria.near is not None and criteria.near.radius_km is not None:
-        lat, lon = criteria.near.point()
-        degrees = criteria.near.radius_km / KM_PER_DEGREE
-        wide = degrees / math.cos(math.radians(lat))
-        # a box first (the latitude index narrows it), then the circle
-        clauses.append(
-            Clause(
-                None,
-                Sql(
-                    "s.latitude BETWEEN {} AND {} AND s.longitude BETWEEN {} AND {} AND ",
-                    [lat - degrees, lat + degrees, lon - wide, lon + wide],
-                )
-                + _distance_sql(criteria)
-                + Sql(" <= {}", [degrees**2]),
-            )
+    ]
+
+
+def _any_target_groups(criteria: SearchCriteria) -> list[Clause]:
+    return _linked_to_one_of(
+        "target_group", "offer_target_group", "target_group", criteria.any_target_groups
+    )
+
+
+def _all_target_groups(criteria: SearchCriteria) -> list[Clause]:
+    return [
+        Clause(
+            "target_group",
+            Sql(
+                "s.offer IN (SELECT offer FROM offer_target_group WHERE target_group = {})",
+                [code],
+            ),
         )
-    if criteria.near is not None:
-        clauses.append(Clause(None, Sql("s.latitude IS NOT NULL")))
-    if criteria.age is not None:
-        clauses.append(
-            Clause(None, Sql("s.min_age <= {} AND s.max_age >= {}", [criteria.age, criteria.age]))
+        for code in criteria.all_target_groups
+    ]
+
+
+def _legal_bases(criteria: SearchCriteria) -> list[Clause]:
+    codes = [b.value for b in criteria.legal_bases]
+    return _linked_to_one_of("legal_basis", "offer_legal_basis", "legal_basis", codes)
+
+
+def _categories(criteria: SearchCriteria) -> list[Clause]:
+    return _one_of("category", "s.category", [c.value for c in criteria.categories])
+
+
+def _service_types(criteria: SearchCriteria) -> list[Clause]:
+    return _linked_to_one_of(None, "offer_service_type", "service_type", criteria.service_types)
+
+
+def _regions(criteria: SearchCriteria) -> list[Clause]:
+    return _one_of("region", "s.region", criteria.region_codes)
+
+
+def _municipalities(criteria: SearchCriteria) -> list[Clause]:
+    return _one_of(None, "s.municipality", criteria.municipality_codes)
+
+
+def _within_radius(criteria: SearchCriteria) -> list[Clause]:
+    """A box first (the latitude index narrows it), then the circle."""
+    if criteria.near is None or criteria.near.radius_km is None:
+        return []
+    lat, lon = criteria.near.point()
+    degrees = criteria.near.radius_km / KM_PER_DEGREE
+    wide = degrees / math.cos(math.radians(lat))
+    box = Sql(
+        "s.latitude BETWEEN {} AND {} AND s.longitude BETWEEN {} AND {} AND ",
+        [lat - degrees, lat + degrees, lon - wide, lon + wide],
+    )
+    return [Clause(None, box + _distance_sql(criteria) + Sql(" <= {}", [degrees**2]))]
+
+
+def _located(criteria: SearchCriteria) -> list[Clause]:
+    """A search near a place finds only offers whose place is known."""
+    if criteria.near is None:
+        return []
+    return [Clause(None, Sql("s.latitude IS NOT NULL"))]
+
+
+def _age(criteria: SearchCriteria) -> list[Clause]:
+    if criteria.age is None:
+        return []
+    return [Clause(None, Sql("s.min_age <= {} AND s.max_age >= {}", [criteria.age, criteria.age]))]
+
+
+def _max_price(criteria: SearchCriteria) -> list[Clause]:
+    if criteria.max_price_per_day is None:
+        return []
+    return [
+        Clause(
+            "price_band",
+            Sql(
+                "s.price_unit = {} AND s.price_ore <= {}",
+                ["per_day", to_ore(criteria.max_price_per_day)],
+            ),
         )
-    if criteria.max_price_per_day is not None:
-        clauses.append(
-            Clause(
-                "price_band",
-                Sql(
-                    "s.price_unit = {} AND s.price_ore <= {}",
-                    ["per_day", to_ore(criteria.max_price_per_day)],
-                ),
-            )
-        )
+    ]
+
+
+def _free(criteria: SearchCriteria) -> list[Clause]:
+    """A place free by a day, or (without a day) free now."""
     if criteria.free_from is not None:
-        clauses.append(
-            Clause(
-                None,
-                Sql(
-                    "s.free_from <= {}",
-                    [criteria.free_from],
-                ),
-            )
-        )
-    elif criteria.free_places:
-        clauses.append(Clause(None, Sql("s.capacity > s.occupied")))
-    if criteria.methods:
-        keys = [m.casefold() for m in criteria.methods]
-        clauses.append(
-            Clause(
-                None,
-                Sql(
-                    f"s.offer IN (SELECT offer FROM offer_method WHERE term_key IN ({_marks(keys)}))",
-                    keys,
-                ),
-            )
-        )
-    if criteria.unique_statuses:
-        values = [s.value for s in criteria.unique_statuses]
-        clauses.append(Clause(None, Sql(f"s.unique_status IN ({_marks(values)})", values)))
-    return clauses
+        return [Clause(None, Sql("s.free_from <= {}", [criteria.free_from]))]
+    if criteria.free_places:
+        return [Clause(None, Sql("s.capacity > s.occupied"))]
+    return []
+
+
+def _methods(criteria: SearchCriteria) -> list[Clause]:
+    keys = [m.casefold() for m in criteria.methods]
+    return _linked_to_one_of(None, "offer_method", "term_key", keys)
+
+
+def _unique_statuses(criteria: SearchCriteria) -> list[Clause]:
+    return _one_of(None, "s.unique_status", [s.value for s in criteria.unique_statuses])
+
+
+# The clauses of each criterion, in the order they appear in the statement.
+_CRITERIA: tuple[Callable[[SearchCriteria], list[Clause]], ...] = (
+    _any_target_groups,
+    _all_target_groups,
+    _legal_bases,
+    _categories,
+    _service_types,
+    _regions,
+    _municipalities,
+    _within_radius,
+    _located,
+    _age,
+    _max_price,
+    _free,
+    _methods,
+    _unique_statuses,
+)
+
+
+def _clauses(principal: Principal, criteria: SearchCriteria) -> list[Clause]:
+    """What the caller may see, and every criterion's conditions."""
+    return _visibility(principal) + [
+        clause for criterion in _CRITERIA for clause in criterion(criteria)
+    ]
 
 
 # The columns of a search document that hold for one day (see ``OfferSearch``).

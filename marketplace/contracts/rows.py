@@ -1,0 +1,135 @@
+"""Contracting's stored rows as the services read them (see ``marketplace.core.rows``): a
+request, a contract, its terms, a proposed change and an entry of the history."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Parties:
+    """Who a request or contract is between: the buying municipality and the provider."""
+
+    buyer: str
+    provider_org: str
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRow(Parties):
+    id: uuid.UUID
+    offer: uuid.UUID
+    payer: str
+    citizen_ref: str
+    cpr_hash: str | None
+    cpr_masked: str | None
+    legal_basis: str
+    desired_start: datetime.date
+    price_level: str | None
+    hours_per_month: int | None  # in hundredths
+    add_ons: list[dict[str, Any]]  # AddOnRequest, as JSON
+    urgency: str
+    message: str
+    individual_plan_ref: str | None
+    follow_up_on: datetime.date | None
+    status: str
+    decline_reason: str | None
+    decline_text: str
+    expires_on: datetime.date
+    created_at: datetime.datetime
+    created_by: str
+    answered_at: datetime.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ContractRow(Parties):
+    id: uuid.UUID
+    request: uuid.UUID
+    offer: uuid.UUID
+    payer: str
+    citizen_ref: str
+    cpr_hash: str | None
+    cpr_masked: str | None
+    legal_basis: str
+    start_date: datetime.date
+    end_date: datetime.date | None
+    status: str
+    notice_days: int
+    bill_first_day: bool
+    bill_last_day: bool
+    rules_source: str
+    notice_given_on: datetime.date | None
+    notice_given_by: str | None
+    individual_plan_ref: str | None
+    follow_up_on: datetime.date | None
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TermRow:
+    id: uuid.UUID
+    contract: uuid.UUID
+    valid_from: datetime.date
+    price_level: str | None
+    special_arrangement: bool
+    unit: str
+    price_ore: int
+    quantity: int  # in hundredths
+    price_list: uuid.UUID | None
+    vat_included: bool
+    add_ons: list[dict[str, Any]]  # AgreedAddOn, as JSON
+    created_at: datetime.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRow:
+    id: uuid.UUID
+    contract: uuid.UUID
+    status: str
+    effective_from: datetime.date | None
+    changes_level: bool
+    price_level: str | None
+    add_ons: list[dict[str, Any]] | None  # AddOnRequest, as JSON; None keeps them
+    end_date: datetime.date | None
+    reason: str
+    proposed_by_org: str
+    proposed_by: str
+    proposed_at: datetime.datetime
+    responded_by_org: str | None
+    responded_by: str | None
+    responded_at: datetime.datetime | None
+    response_reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeOfContract(ChangeRow):
+    """A proposed change with the parties of its contract (joined)."""
+
+    buyer: str
+    provider_org: str
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    id: uuid.UUID
+    request: uuid.UUID | None
+    contract: uuid.UUID | None
+    at: datetime.datetime
+    kind: str
+    from_status: str | None
+    to_status: str | None
+    actor: str
+    actor_org: str | None
+    actor_role: str | None
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class RequestOfContract:
+    """Which request a contract was made from."""
+
+    id: uuid.UUID
+    request: uuid.UUID
