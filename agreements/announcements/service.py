@@ -26,11 +26,11 @@ from agreements.announcements.models import (
 )
 from agreements.announcements.tables import CentralAnnouncement, RegionalReport, ReportOffer
 from agreements.frameworks.service import require_steering
-from agreements.rows import row_as
 from marketplace.core.clock import today, utcnow
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import Principal, Role
 from marketplace.core.pagination import Page, PageRequest, all_of, paginate
+from marketplace.core.rows import row_as
 from marketplace.core.unit_of_work import write_transaction
 from marketplace.offers import service as offers
 from marketplace.organisations.reference import region_of, region_records

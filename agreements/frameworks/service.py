@@ -62,11 +62,11 @@ from agreements.frameworks.tables import (
     SpecialConditionChoice,
     UniqueOfferDecision,
 )
-from agreements.rows import row_as
 from marketplace.core.clock import today, utcnow
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import SYSTEM, Principal, Role
 from marketplace.core.pagination import Page, PageRequest, all_of, paginate
+from marketplace.core.rows import row_as
 from marketplace.core.unit_of_work import write_transaction
 from marketplace.offers import service as offers
 from marketplace.offers.models import OfferView

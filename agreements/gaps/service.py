@@ -37,11 +37,11 @@ from agreements.announcements.models import AnnouncementView, ForecastSet, Forec
 from agreements.announcements.service import announcements_for_groups
 from agreements.frameworks import service as frameworks
 from agreements.gaps.tables import DemandForecast
-from agreements.rows import RowT, row_as
 from marketplace.contracts.models import DeclineReason, RequestStatus
 from marketplace.core.clock import today, utcnow
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import Principal, Role
+from marketplace.core.rows import RowT, row_as
 from marketplace.core.unit_of_work import write_transaction
 from marketplace.offers.models import OfferStatus, UniqueOfferStatus
 from marketplace.offers.tables import Offer

@@ -260,7 +260,7 @@ async def _scope(
         raise DomainError(
             ErrorCode.PERMISSION_DENIED,
             "A statement is for the paying municipality's purchasers or the provider's administrators.",
-            ["municipalityCode" if municipality_code else "providerId"],
+            ["municipality_code" if municipality_code else "provider_id"],
         )
     return _Scope(condition, provider_org)
 
