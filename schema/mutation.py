@@ -1,9 +1,16 @@
 """The one way a GraphQL mutation runs.
 
-A resolver states its payload type and, in one call, how its input becomes a service call:
+A mutation is declared by its payload, its input and how the input becomes one service
+call, in a few lines:
 
-    return await mutate(info, ContractPayload, input, lambda who, given: contracts.give_notice(
-        who, given.id("id", "Contract", "contract"), given.text("reason")))
+    contract_give_notice = mutation(
+        ContractPayload,
+        ContractGiveNoticeInput,
+        lambda who, given: contracts.give_notice(
+            who, given.id("id", "Contract", "contract"), given.text("reason")
+        ),
+        description="Give notice (either party): ...",
+    )
 
 ``mutate`` checks the token's scope, runs the call (the service opens its unit of work: the
 transaction, the search index and the audit record, see ``marketplace.core.unit_of_work``),
@@ -19,6 +26,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import strawberry
 from pydantic import BaseModel
 
 from marketplace.core.errors import DomainError, ErrorCode, parse
@@ -69,7 +77,7 @@ class Given:
 
 
 Call = Callable[[Principal, Given], Awaitable[Any]]
-Build = Callable[[Any], Awaitable[dict[str, Any]]]
+Build = Callable[[Info, Any], Awaitable[dict[str, Any]]]
 
 
 def _object_field(payload: type) -> tuple[str, type]:
@@ -104,7 +112,7 @@ async def mutate(
         return _failed(payload, user_errors(error))
     info.context.renew_loaders()
     if build is not None:
-        fields = await build(result)
+        fields = await build(info, result)
     else:
         name, kind = _object_field(payload)
         fields = {name: as_type(kind, result)}
@@ -120,3 +128,21 @@ def _failed(payload: type[P], errors: list[Any]) -> P:
         elif name != "errors" and field.base_resolver is None:
             fields[name] = None
     return payload(**fields)
+
+
+def mutation(
+    payload: type[P],
+    input_type: type,
+    call: Call,
+    *,
+    description: str,
+    build: Build | None = None,
+) -> Any:
+    """A GraphQL mutation field: ``input: <input_type>!`` in, ``<payload>`` out, run by
+    ``mutate`` with ``call`` (and ``build`` where the payload holds more than its object)."""
+
+    async def resolver(info: Info, input: Any) -> Any:
+        return await mutate(info, payload, input, call, build=build)
+
+    resolver.__annotations__ = {"info": Info, "input": input_type, "return": payload}
+    return strawberry.mutation(resolver, description=description)

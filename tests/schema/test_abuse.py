@@ -18,7 +18,6 @@ from marketplace.core.settings import get_settings
 from marketplace.core.tables import RateLimitWindow
 from marketplace.organisations import service as organisations
 from tests.conftest import serve, token
-from tests.schema.test_dataloaders import statements  # noqa: F401  (fixture)
 
 CIRCULAR_INTROSPECTION = (
     "query { __schema { types { fields { type { fields { type { fields { type { fields "
@@ -73,7 +72,7 @@ def _refused(response: httpx.Response) -> bool:
 async def test_each_graphql_cop_attack_is_refused_before_any_work(
     attack: str,
     environment: str,
-    statements: list[str],  # noqa: F811
+    statements: list[str],
 ) -> None:
     settings = get_settings().model_copy(update={"environment": environment})
     case = dict(ATTACKS[attack])

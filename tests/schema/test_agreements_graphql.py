@@ -13,7 +13,6 @@ from marketplace.core.clock import today
 from marketplace.core.identity import Role
 from tests.conftest import GraphQL
 from tests.marketplace.contracts.world import AALBORG_PROVIDER_ADMIN, build_market, contract_for
-from tests.schema.test_dataloaders import statements  # noqa: F401  (fixture)
 
 STEERING = ("1081", Role.STEERING)
 YEAR = today().year
@@ -223,7 +222,7 @@ query ($first: Int) {
 
 async def test_agreement_lists_cost_the_same_statements_for_any_page(
     gql: GraphQL,
-    statements: list[str],  # noqa: F811
+    statements: list[str],
 ) -> None:
     for region, name in (
         ("1081", "Nord"),

@@ -14,7 +14,6 @@ from marketplace.core.identity import Role
 from marketplace.offers import service as offers
 from tests.conftest import GraphQL
 from tests.marketplace.contracts.world import CPR, Market, build_market, contract_for
-from tests.schema.test_dataloaders import statements  # noqa: F401  (fixture)
 
 PURCHASER = ("851", Role.PURCHASER)
 PROVIDER = ("43389424", Role.PROVIDER_ADMIN)
@@ -216,7 +215,7 @@ query ($first: Int) {
 async def test_contract_lists_cost_the_same_statements_for_any_page(
     gql: GraphQL,
     market: Market,
-    statements: list[str],  # noqa: F811
+    statements: list[str],
 ) -> None:
     for i in range(2):
         await contract_for(market.offer_id, citizen_ref=f"SAG-{i}")

@@ -20,7 +20,6 @@ from tests.marketplace.contracts.world import (
     build_market,
     contract_for,
 )
-from tests.schema.test_dataloaders import statements  # noqa: F401  (fixture)
 
 STEERING = ("1081", Role.STEERING)
 ADMIN = ("1084", Role.REGISTRY_ADMIN)
@@ -192,7 +191,7 @@ async def test_bad_gap_questions_are_typed_errors(gql: GraphQL) -> None:
 
 async def test_the_gap_analysis_costs_the_same_statements_for_any_number_of_groups(
     gql: GraphQL,
-    statements: list[str],  # noqa: F811
+    statements: list[str],
 ) -> None:
     await build_market()
     statements.clear()

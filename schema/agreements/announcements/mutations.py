@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 
 from agreements.announcements import service as announcements
@@ -11,6 +9,7 @@ from agreements.announcements.models import (
     AnnouncementCreate,
     ReportCreate,
     ReportFields,
+    ReportView,
 )
 from marketplace.core.identity import Principal
 from schema.agreements.announcements.inputs import (
@@ -20,9 +19,8 @@ from schema.agreements.announcements.inputs import (
     RegionalReportUpdateInput,
 )
 from schema.agreements.announcements.types import CentralAnnouncement, RegionalReport
-from schema.context import Info
 from schema.errors import UserError
-from schema.mutation import Given, mutate
+from schema.mutation import Given, mutation
 
 
 @strawberry.type
@@ -37,62 +35,48 @@ class RegionalReportPayload:
     errors: list[UserError]
 
 
-def _report_offers(given: Given) -> None:
+async def _create_report(who: Principal, given: Given) -> ReportView:
     given.ids("offer_ids", "Offer", "offer")
+    announcement_id = given.id("announcement_id", "CentralAnnouncement", "central announcement")
+    command = given.command(ReportCreate, nulls="all")
+    return await announcements.create_report(who, announcement_id, command)
+
+
+async def _update_report(who: Principal, given: Given) -> ReportView:
+    given.ids("offer_ids", "Offer", "offer")
+    report_id = given.id("id", "RegionalReport", "report")
+    return await announcements.update_report(
+        who, report_id, given.command(ReportFields, nulls="all")
+    )
 
 
 @strawberry.type
 class AnnouncementMutation:
-    @strawberry.mutation(description="Record a central announcement (registry administrator).")
-    async def central_announcement_create(
-        self, info: Info, input: CentralAnnouncementCreateInput
-    ) -> CentralAnnouncementPayload:
-        return await mutate(
-            info,
-            CentralAnnouncementPayload,
-            input,
-            lambda who, given: announcements.create_announcement(
-                who, given.command(AnnouncementCreate, nulls="all")
-            ),
-        )
-
-    @strawberry.mutation(
-        description="Draft the region's report on an announcement (steering group)."
+    central_announcement_create = mutation(
+        CentralAnnouncementPayload,
+        CentralAnnouncementCreateInput,
+        lambda who, given: announcements.create_announcement(
+            who, given.command(AnnouncementCreate, nulls="all")
+        ),
+        description="Record a central announcement (registry administrator).",
     )
-    async def regional_report_create(
-        self, info: Info, input: RegionalReportCreateInput
-    ) -> RegionalReportPayload:
-        async def call(who: Principal, given: Given) -> Any:
-            _report_offers(given)
-            announcement_id = given.id(
-                "announcement_id", "CentralAnnouncement", "central announcement"
-            )
-            command = given.command(ReportCreate, nulls="all")
-            return await announcements.create_report(who, announcement_id, command)
-
-        return await mutate(info, RegionalReportPayload, input, call)
-
-    @strawberry.mutation(description="Change a draft report.")
-    async def regional_report_update(
-        self, info: Info, input: RegionalReportUpdateInput
-    ) -> RegionalReportPayload:
-        async def call(who: Principal, given: Given) -> Any:
-            _report_offers(given)
-            report_id = given.id("id", "RegionalReport", "report")
-            command = given.command(ReportFields, nulls="all")
-            return await announcements.update_report(who, report_id, command)
-
-        return await mutate(info, RegionalReportPayload, input, call)
-
-    @strawberry.mutation(description="Submit the region's report (once).")
-    async def regional_report_submit(
-        self, info: Info, input: RegionalReportSubmitInput
-    ) -> RegionalReportPayload:
-        return await mutate(
-            info,
-            RegionalReportPayload,
-            input,
-            lambda who, given: announcements.submit_report(
-                who, given.id("id", "RegionalReport", "report")
-            ),
-        )
+    regional_report_create = mutation(
+        RegionalReportPayload,
+        RegionalReportCreateInput,
+        _create_report,
+        description="Draft the region's report on an announcement (steering group).",
+    )
+    regional_report_update = mutation(
+        RegionalReportPayload,
+        RegionalReportUpdateInput,
+        _update_report,
+        description="Change a draft report.",
+    )
+    regional_report_submit = mutation(
+        RegionalReportPayload,
+        RegionalReportSubmitInput,
+        lambda who, given: announcements.submit_report(
+            who, given.id("id", "RegionalReport", "report")
+        ),
+        description="Submit the region's report (once).",
+    )

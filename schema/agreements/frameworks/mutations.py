@@ -36,7 +36,7 @@ from schema.agreements.frameworks.types import (
 )
 from schema.context import Info
 from schema.errors import UserError
-from schema.mutation import Given, mutate
+from schema.mutation import Given, mutation
 
 _AGREEMENT = ("Agreement", "agreement")
 _OFFER = ("Offer", "offer")
@@ -48,6 +48,44 @@ async def _with_agreement(
     """A payload's object and the agreement it belongs to, as the caller now reads it."""
     agreement = await service.get_agreement(info.context.principal, agreement_id)
     return {field: kind.of(view), "agreement": Agreement.of(agreement) if agreement else None}
+
+
+async def _update(who: Principal, given: Given) -> Any:
+    agreement_id = given.id("id", *_AGREEMENT)
+    return await service.update_agreement(
+        who, agreement_id, given.command(AgreementUpdate, nulls="all")
+    )
+
+
+async def _set_rules(who: Principal, given: Given) -> Any:
+    agreement_id = given.id("agreement_id", *_AGREEMENT)
+    command = given.command(RuleSetInput, nulls="all")
+    return agreement_id, await service.set_rules(who, agreement_id, command)
+
+
+async def _record_decision(who: Principal, given: Given) -> Any:
+    agreement_id = given.id("agreement_id", *_AGREEMENT)
+    command = given.command(CouncilDecisionRecord, nulls="all")
+    return agreement_id, await service.record_decision(who, agreement_id, command)
+
+
+async def _approve_special_condition(who: Principal, given: Given) -> Any:
+    agreement_id = given.id("agreement_id", *_AGREEMENT)
+    given.data["offer_id"] = given.id("offer_id", *_OFFER)
+    command = given.command(SpecialConditionApprove, nulls="all")
+    return await service.approve_special_condition(who, agreement_id, command)
+
+
+async def _opt_in(who: Principal, given: Given) -> Any:
+    approval_id = given.id("id", "SpecialConditionApproval", "special condition")
+    return await service.opt_in(who, approval_id, given.command(SpecialConditionOptIn, nulls="all"))
+
+
+async def _set_unique_status(who: Principal, given: Given) -> Any:
+    agreement_id = given.id("agreement_id", *_AGREEMENT)
+    given.data["offer_id"] = given.id("offer_id", *_OFFER)
+    command = given.command(UniqueOfferStatusSet, nulls="all")
+    return await service.set_unique_status(who, agreement_id, command)
 
 
 @strawberry.type
@@ -84,105 +122,54 @@ class UniqueOfferDecisionPayload:
 
 @strawberry.type
 class AgreementMutation:
-    @strawberry.mutation(description="Create a draft agreement for your region (steering group).")
-    async def agreement_create(self, info: Info, input: AgreementCreateInput) -> AgreementPayload:
-        return await mutate(
-            info,
-            AgreementPayload,
-            input,
-            lambda who, given: service.create_agreement(
-                who, given.command(AgreementCreate, nulls="all")
-            ),
-        )
-
-    @strawberry.mutation(description="Change an agreement or move it along its lifecycle.")
-    async def agreement_update(self, info: Info, input: AgreementUpdateInput) -> AgreementPayload:
-        async def call(who: Principal, given: Given) -> Any:
-            agreement_id = given.id("id", *_AGREEMENT)
-            return await service.update_agreement(
-                who, agreement_id, given.command(AgreementUpdate, nulls="all")
-            )
-
-        return await mutate(info, AgreementPayload, input, call)
-
-    @strawberry.mutation(description="Set a new version of an agreement's rules from a day.")
-    async def agreement_rules_set(
-        self, info: Info, input: AgreementRulesSetInput
-    ) -> RuleSetPayload:
-        async def call(who: Principal, given: Given) -> Any:
-            agreement_id = given.id("agreement_id", *_AGREEMENT)
-            command = given.command(RuleSetInput, nulls="all")
-            return agreement_id, await service.set_rules(who, agreement_id, command)
-
-        return await mutate(
-            info,
-            RuleSetPayload,
-            input,
-            call,
-            build=lambda made: _with_agreement(info, "rule_set", RuleSet, *made),
-        )
-
-    @strawberry.mutation(
+    agreement_create = mutation(
+        AgreementPayload,
+        AgreementCreateInput,
+        lambda who, given: service.create_agreement(
+            who, given.command(AgreementCreate, nulls="all")
+        ),
+        description="Create a draft agreement for your region (steering group).",
+    )
+    agreement_update = mutation(
+        AgreementPayload,
+        AgreementUpdateInput,
+        _update,
+        description="Change an agreement or move it along its lifecycle.",
+    )
+    agreement_rules_set = mutation(
+        RuleSetPayload,
+        AgreementRulesSetInput,
+        _set_rules,
+        build=lambda info, made: _with_agreement(info, "rule_set", RuleSet, *made),
+        description="Set a new version of an agreement's rules from a day.",
+    )
+    council_decision_record = mutation(
+        CouncilDecisionRecordPayload,
+        CouncilDecisionRecordInput,
+        _record_decision,
+        build=lambda info, made: _with_agreement(
+            info, "approval_status", AgreementApprovalStatus, *made
+        ),
         description=(
             "Record a party's council decision; with the last approval the agreement goes in "
             "force (unanimity)."
-        )
+        ),
     )
-    async def council_decision_record(
-        self, info: Info, input: CouncilDecisionRecordInput
-    ) -> CouncilDecisionRecordPayload:
-        async def call(who: Principal, given: Given) -> Any:
-            agreement_id = given.id("agreement_id", *_AGREEMENT)
-            command = given.command(CouncilDecisionRecord, nulls="all")
-            return agreement_id, await service.record_decision(who, agreement_id, command)
-
-        return await mutate(
-            info,
-            CouncilDecisionRecordPayload,
-            input,
-            call,
-            build=lambda made: _with_agreement(
-                info, "approval_status", AgreementApprovalStatus, *made
-            ),
-        )
-
-    @strawberry.mutation(
-        description="Approve a special condition for a new offer (steering group)."
+    special_condition_approve = mutation(
+        SpecialConditionPayload,
+        SpecialConditionApproveInput,
+        _approve_special_condition,
+        description="Approve a special condition for a new offer (steering group).",
     )
-    async def special_condition_approve(
-        self, info: Info, input: SpecialConditionApproveInput
-    ) -> SpecialConditionPayload:
-        async def call(who: Principal, given: Given) -> Any:
-            agreement_id = given.id("agreement_id", *_AGREEMENT)
-            given.data["offer_id"] = given.id("offer_id", *_OFFER)
-            command = given.command(SpecialConditionApprove, nulls="all")
-            return await service.approve_special_condition(who, agreement_id, command)
-
-        return await mutate(info, SpecialConditionPayload, input, call)
-
-    @strawberry.mutation(
-        description="A municipality joins or leaves a special condition (itself, or its steering group)."
+    special_condition_opt_in = mutation(
+        SpecialConditionPayload,
+        SpecialConditionOptInInput,
+        _opt_in,
+        description="A municipality joins or leaves a special condition (itself, or its steering group).",
     )
-    async def special_condition_opt_in(
-        self, info: Info, input: SpecialConditionOptInInput
-    ) -> SpecialConditionPayload:
-        async def call(who: Principal, given: Given) -> Any:
-            approval_id = given.id("id", "SpecialConditionApproval", "special condition")
-            command = given.command(SpecialConditionOptIn, nulls="all")
-            return await service.opt_in(who, approval_id, command)
-
-        return await mutate(info, SpecialConditionPayload, input, call)
-
-    @strawberry.mutation(
-        description="Set a unique offer's status for a year (reinforced cooperation, emergency track)."
+    unique_offer_status_set = mutation(
+        UniqueOfferDecisionPayload,
+        UniqueOfferStatusSetInput,
+        _set_unique_status,
+        description="Set a unique offer's status for a year (reinforced cooperation, emergency track).",
     )
-    async def unique_offer_status_set(
-        self, info: Info, input: UniqueOfferStatusSetInput
-    ) -> UniqueOfferDecisionPayload:
-        async def call(who: Principal, given: Given) -> Any:
-            agreement_id = given.id("agreement_id", *_AGREEMENT)
-            given.data["offer_id"] = given.id("offer_id", *_OFFER)
-            command = given.command(UniqueOfferStatusSet, nulls="all")
-            return await service.set_unique_status(who, agreement_id, command)
-
-        return await mutate(info, UniqueOfferDecisionPayload, input, call)

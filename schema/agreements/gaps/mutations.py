@@ -8,9 +8,8 @@ from agreements.announcements.models import ForecastSet
 from agreements.gaps import service as gaps
 from schema.agreements.gaps.inputs import DemandForecastSetInput
 from schema.agreements.gaps.types import DemandForecast
-from schema.context import Info
 from schema.errors import UserError
-from schema.mutation import mutate
+from schema.mutation import mutation
 
 
 @strawberry.type
@@ -21,15 +20,9 @@ class DemandForecastPayload:
 
 @strawberry.type
 class GapMutation:
-    @strawberry.mutation(
-        description="Record the places a municipality expects to need (itself, or its steering group)."
+    demand_forecast_set = mutation(
+        DemandForecastPayload,
+        DemandForecastSetInput,
+        lambda who, given: gaps.set_forecast(who, given.command(ForecastSet, nulls="all")),
+        description="Record the places a municipality expects to need (itself, or its steering group).",
     )
-    async def demand_forecast_set(
-        self, info: Info, input: DemandForecastSetInput
-    ) -> DemandForecastPayload:
-        return await mutate(
-            info,
-            DemandForecastPayload,
-            input,
-            lambda who, given: gaps.set_forecast(who, given.command(ForecastSet, nulls="all")),
-        )

@@ -28,7 +28,7 @@ from schema.marketplace.contracts.inputs import (
     PlacementRequestWithdrawInput,
 )
 from schema.marketplace.contracts.types import Contract, ContractChange, PlacementRequest
-from schema.mutation import Given, mutate
+from schema.mutation import Given, mutation
 
 _REQUEST = ("PlacementRequest", "placement request")
 
@@ -70,107 +70,86 @@ async def _change_and_contract(info: Info, change: ChangeView) -> dict[str, Any]
     }
 
 
+async def _create_request(who: Principal, given: Given) -> Any:
+    key = given.pop("idempotency_key")
+    given.data["offer_id"] = given.id("offer_id", "Offer", "offer")
+    command = given.command(PlacementRequestCreate, nulls="top")
+    return await requests.create_request(who, command, key)
+
+
+async def _accept_request(who: Principal, given: Given) -> Any:
+    key = given.pop("idempotency_key")
+    request_id = given.id("id", *_REQUEST)
+    command = given.command(PlacementRequestAccept, nulls="top")
+    return await requests.accept_request(who, request_id, command, key)
+
+
+async def _decline_request(who: Principal, given: Given) -> Any:
+    request_id = given.id("id", *_REQUEST)
+    command = given.command(PlacementRequestDecline, nulls="top")
+    return await requests.decline_request(who, request_id, command)
+
+
+async def _propose_change(who: Principal, given: Given) -> Any:
+    contract_id = given.id("contract_id", "Contract", "contract")
+    return await contracts.propose_change(who, contract_id, given.command(ContractChangeProposal))
+
+
 @strawberry.type
 class ContractMutation:
-    @strawberry.mutation(description="Ask an offer for a place for a citizen (purchasers).")
-    async def placement_request_create(
-        self, info: Info, input: PlacementRequestCreateInput
-    ) -> PlacementRequestPayload:
-        async def call(who: Principal, given: Given) -> Any:
-            key = given.pop("idempotency_key")
-            given.data["offer_id"] = given.id("offer_id", "Offer", "offer")
-            command = given.command(PlacementRequestCreate, nulls="top")
-            return await requests.create_request(who, command, key)
-
-        return await mutate(info, PlacementRequestPayload, input, call)
-
-    @strawberry.mutation(
+    placement_request_create = mutation(
+        PlacementRequestPayload,
+        PlacementRequestCreateInput,
+        _create_request,
+        description="Ask an offer for a place for a citizen (purchasers).",
+    )
+    placement_request_accept = mutation(
+        PlacementRequestAcceptPayload,
+        PlacementRequestAcceptInput,
+        _accept_request,
         description=(
             "Accept a request on your offer: the contract is made if a place is free on every "
             "day from the start; otherwise CAPACITY_EXHAUSTED."
-        )
+        ),
     )
-    async def placement_request_accept(
-        self, info: Info, input: PlacementRequestAcceptInput
-    ) -> PlacementRequestAcceptPayload:
-        async def call(who: Principal, given: Given) -> Any:
-            key = given.pop("idempotency_key")
-            request_id = given.id("id", *_REQUEST)
-            command = given.command(PlacementRequestAccept, nulls="top")
-            return await requests.accept_request(who, request_id, command, key)
-
-        return await mutate(info, PlacementRequestAcceptPayload, input, call)
-
-    @strawberry.mutation(description="Decline a request on your offer, with a reason.")
-    async def placement_request_decline(
-        self, info: Info, input: PlacementRequestDeclineInput
-    ) -> PlacementRequestPayload:
-        async def call(who: Principal, given: Given) -> Any:
-            request_id = given.id("id", *_REQUEST)
-            command = given.command(PlacementRequestDecline, nulls="top")
-            return await requests.decline_request(who, request_id, command)
-
-        return await mutate(info, PlacementRequestPayload, input, call)
-
-    @strawberry.mutation(description="Withdraw your municipality's request while it is pending.")
-    async def placement_request_withdraw(
-        self, info: Info, input: PlacementRequestWithdrawInput
-    ) -> PlacementRequestPayload:
-        return await mutate(
-            info,
-            PlacementRequestPayload,
-            input,
-            lambda who, given: requests.withdraw_request(
-                who, given.id("id", *_REQUEST), given.text("reason")
-            ),
-        )
-
-    @strawberry.mutation(
-        description="Give notice (either party): the contract ends when the notice period has run."
+    placement_request_decline = mutation(
+        PlacementRequestPayload,
+        PlacementRequestDeclineInput,
+        _decline_request,
+        description="Decline a request on your offer, with a reason.",
     )
-    async def contract_give_notice(
-        self, info: Info, input: ContractGiveNoticeInput
-    ) -> ContractPayload:
-        return await mutate(
-            info,
-            ContractPayload,
-            input,
-            lambda who, given: contracts.give_notice(
-                who, given.id("id", "Contract", "contract"), given.text("reason")
-            ),
-        )
-
-    @strawberry.mutation(description="Propose a change after signing; the other party answers.")
-    async def contract_change_propose(
-        self, info: Info, input: ContractChangeProposeInput
-    ) -> ContractChangePayload:
-        async def call(who: Principal, given: Given) -> Any:
-            contract_id = given.id("contract_id", "Contract", "contract")
-            return await contracts.propose_change(
-                who, contract_id, given.command(ContractChangeProposal)
-            )
-
-        return await mutate(
-            info,
-            ContractChangePayload,
-            input,
-            call,
-            build=lambda change: _change_and_contract(info, change),
-        )
-
-    @strawberry.mutation(description="Accept or reject a change the other party proposed.")
-    async def contract_change_respond(
-        self, info: Info, input: ContractChangeRespondInput
-    ) -> ContractChangePayload:
-        return await mutate(
-            info,
-            ContractChangePayload,
-            input,
-            lambda who, given: contracts.respond_to_change(
-                who,
-                given.id("id", "ContractChange", "proposed change"),
-                bool(given.pop("accept")),
-                given.text("reason"),
-            ),
-            build=lambda change: _change_and_contract(info, change),
-        )
+    placement_request_withdraw = mutation(
+        PlacementRequestPayload,
+        PlacementRequestWithdrawInput,
+        lambda who, given: requests.withdraw_request(
+            who, given.id("id", *_REQUEST), given.text("reason")
+        ),
+        description="Withdraw your municipality's request while it is pending.",
+    )
+    contract_give_notice = mutation(
+        ContractPayload,
+        ContractGiveNoticeInput,
+        lambda who, given: contracts.give_notice(
+            who, given.id("id", "Contract", "contract"), given.text("reason")
+        ),
+        description="Give notice (either party): the contract ends when the notice period has run.",
+    )
+    contract_change_propose = mutation(
+        ContractChangePayload,
+        ContractChangeProposeInput,
+        _propose_change,
+        build=_change_and_contract,
+        description="Propose a change after signing; the other party answers.",
+    )
+    contract_change_respond = mutation(
+        ContractChangePayload,
+        ContractChangeRespondInput,
+        lambda who, given: contracts.respond_to_change(
+            who,
+            given.id("id", "ContractChange", "proposed change"),
+            bool(given.pop("accept")),
+            given.text("reason"),
+        ),
+        build=_change_and_contract,
+        description="Accept or reject a change the other party proposed.",
+    )

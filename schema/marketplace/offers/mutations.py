@@ -19,7 +19,7 @@ from schema.marketplace.offers.inputs import (
     PriceListPublishInput,
 )
 from schema.marketplace.offers.types import Offer, PriceList
-from schema.mutation import Given, mutate
+from schema.mutation import Call, Given, mutation
 
 _OFFER = ("Offer", "offer")
 
@@ -50,78 +50,77 @@ class PriceListPublishPayload:
     warnings: list[RuleWarning]
 
 
-async def _change_status(
-    info: Info, input: OfferStatusChangeInput, to: OfferStatus
-) -> OfferStatusChangePayload:
-    return await mutate(
-        info,
-        OfferStatusChangePayload,
-        input,
-        lambda who, given: offers.change_status(
-            who, given.id("id", *_OFFER), to, given.text("reason")
-        ),
+def _change_status(to: OfferStatus) -> Call:
+    return lambda who, given: offers.change_status(
+        who, given.id("id", *_OFFER), to, given.text("reason")
     )
+
+
+async def _create(who: Principal, given: Given) -> Any:
+    provider_id = given.id("provider_id", "Provider", "provider")
+    return await offers.create_offer(who, provider_id, given.command(OfferContent, nulls="top"))
+
+
+async def _update(who: Principal, given: Given) -> Any:
+    offer_id = given.id("id", *_OFFER)
+    return await offers.update_offer(who, offer_id, given.data)
+
+
+async def _publish_prices(who: Principal, given: Given) -> Any:
+    offer_id = given.id("offer_id", *_OFFER)
+    command = given.command(PriceListPublish, nulls="top")
+    return offer_id, await pricing.publish_price_list(who, offer_id, command)
+
+
+async def _prices_and_offer(info: Info, result: Any) -> dict[str, Any]:
+    offer_id, published = result
+    offer = await offers.get_offer(info.context.principal, offer_id)
+    return {
+        "price_list": PriceList.of(published.price_list),
+        "offer": Offer.of(offer) if offer is not None else None,
+        "warnings": [
+            RuleWarning(field=["input", camel(w.field)], message=w.message, source=w.source)
+            for w in published.warnings
+        ],
+    }
 
 
 @strawberry.type
 class OfferMutation:
-    @strawberry.mutation(description="Create a draft offer for a provider you administer.")
-    async def offer_create(self, info: Info, input: OfferCreateInput) -> OfferCreatePayload:
-        async def call(who: Principal, given: Given) -> Any:
-            provider_id = given.id("provider_id", "Provider", "provider")
-            return await offers.create_offer(
-                who, provider_id, given.command(OfferContent, nulls="top")
-            )
-
-        return await mutate(info, OfferCreatePayload, input, call)
-
-    @strawberry.mutation(description="Change an offer's content (its owner's provider admins).")
-    async def offer_update(self, info: Info, input: OfferUpdateInput) -> OfferUpdatePayload:
-        async def call(who: Principal, given: Given) -> Any:
-            offer_id = given.id("id", *_OFFER)
-            return await offers.update_offer(who, offer_id, given.data)
-
-        return await mutate(info, OfferUpdatePayload, input, call)
-
-    @strawberry.mutation(description="Publish an offer: it must meet the publishing rules.")
-    async def offer_publish(
-        self, info: Info, input: OfferStatusChangeInput
-    ) -> OfferStatusChangePayload:
-        return await _change_status(info, input, OfferStatus.PUBLISHED)
-
-    @strawberry.mutation(description="Suspend a published offer (hidden from purchasers).")
-    async def offer_suspend(
-        self, info: Info, input: OfferStatusChangeInput
-    ) -> OfferStatusChangePayload:
-        return await _change_status(info, input, OfferStatus.SUSPENDED)
-
-    @strawberry.mutation(description="Close an offer for good.")
-    async def offer_close(
-        self, info: Info, input: OfferStatusChangeInput
-    ) -> OfferStatusChangePayload:
-        return await _change_status(info, input, OfferStatus.CLOSED)
-
-    @strawberry.mutation(
-        description="Publish a price list (takster) for a year, or a new version of one."
+    offer_create = mutation(
+        OfferCreatePayload,
+        OfferCreateInput,
+        _create,
+        description="Create a draft offer for a provider you administer.",
     )
-    async def price_list_publish(
-        self, info: Info, input: PriceListPublishInput
-    ) -> PriceListPublishPayload:
-        async def call(who: Principal, given: Given) -> Any:
-            offer_id = given.id("offer_id", *_OFFER)
-            command = given.command(PriceListPublish, nulls="top")
-            return offer_id, await pricing.publish_price_list(who, offer_id, command)
-
-        async def build(result: Any) -> dict[str, Any]:
-            offer_id, published = result
-            offer = await offers.get_offer(info.context.principal, offer_id)
-            return {
-                "price_list": PriceList.of(published.price_list),
-                "offer": Offer.of(offer) if offer is not None else None,
-                "warnings": [
-                    RuleWarning(field=["input", camel(w.field)], message=w.message, source=w.source)
-                    for w in published.warnings
-                ],
-            }
-
-        return await mutate(info, PriceListPublishPayload, input, call, build=build)
+    offer_update = mutation(
+        OfferUpdatePayload,
+        OfferUpdateInput,
+        _update,
+        description="Change an offer's content (its owner's provider admins).",
+    )
+    offer_publish = mutation(
+        OfferStatusChangePayload,
+        OfferStatusChangeInput,
+        _change_status(OfferStatus.PUBLISHED),
+        description="Publish an offer: it must meet the publishing rules.",
+    )
+    offer_suspend = mutation(
+        OfferStatusChangePayload,
+        OfferStatusChangeInput,
+        _change_status(OfferStatus.SUSPENDED),
+        description="Suspend a published offer (hidden from purchasers).",
+    )
+    offer_close = mutation(
+        OfferStatusChangePayload,
+        OfferStatusChangeInput,
+        _change_status(OfferStatus.CLOSED),
+        description="Close an offer for good.",
+    )
+    price_list_publish = mutation(
+        PriceListPublishPayload,
+        PriceListPublishInput,
+        _publish_prices,
+        build=_prices_and_offer,
+        description="Publish a price list (takster) for a year, or a new version of one.",
+    )
