@@ -173,6 +173,7 @@ async def _north_lacks_treatment_for_pregnant_women(rng: random.Random) -> None:
         await Offer.select(Offer.id, Offer.provider._.org_code.as_alias("org"))
         .where(
             (Offer.status == OfferStatus.PUBLISHED.value)
+            & (Offer.takes_acute == True)  # noqa: E712 - a column, not a truth value
             & Offer.id.is_in(
                 OfferTargetGroup.select(OfferTargetGroup.offer).where(
                     OfferTargetGroup.target_group == drugs

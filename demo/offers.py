@@ -112,6 +112,10 @@ _PLACES = (
     "Sandbakken",
 )
 
+# Temporary stays, shelters, treatment and children's placements take acute placements in the
+# demo (by legal basis, so the demo's random choices stay as they were).
+_ACUTE_BASES = {"SEL-107", "SEL-109", "SEL-110", "SEL-101", "SEL-101a", "BL-33", "BL-43-1-6"}
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -802,6 +806,7 @@ async def seed_demo_offers(
                 "latitude": round(place.latitude + rng.uniform(-0.04, 0.04), 5),
                 "longitude": round(place.longitude + rng.uniform(-0.06, 0.06), 5),
                 "unique_status": special.unique if special else "none",
+                "takes_acute": bool(_ACUTE_BASES & set(bases)),
                 "capacity_places": places,
                 "occupied_places": _occupied(rng, places),
             }

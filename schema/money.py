@@ -17,3 +17,7 @@ class Money:
     @classmethod
     def from_ore(cls, ore: int) -> Money:
         return cls(amount=to_dkk(ore), currency=CURRENCY)
+
+    @classmethod
+    def of_dkk(cls, amount: Decimal) -> Money:
+        return cls(amount=amount.quantize(Decimal("0.01")), currency=CURRENCY)

@@ -192,6 +192,7 @@ class AgreementRules(BaseModel):
     reserve_rules: Text = ""
     new_offer_conditions: list[SpecialCondition] = Field(default_factory=list, max_length=3)
     small_group_occupancy_percent: Percent | None = None
+    acute_response_hours: Annotated[int, Field(ge=1, le=168)] | None = None
     notes: Text = ""
 
     @field_validator("notice")

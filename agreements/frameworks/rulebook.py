@@ -100,8 +100,11 @@ class AgreementRuleBook:
             days, source = fallback.notice_days, f"{found.source}; notice: {fallback.source}"
         else:
             days, source = notice.days, found.source
-        billing = found.rule_set.rules.billing
-        return ContractRules(days, billing.bill_first_day, billing.bill_last_day, source)
+        rules = found.rule_set.rules
+        billing = rules.billing
+        return ContractRules(
+            days, billing.bill_first_day, billing.bill_last_day, source, rules.acute_response_hours
+        )
 
     async def price_list_findings(
         self,

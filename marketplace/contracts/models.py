@@ -26,9 +26,23 @@ from marketplace.organisations.models import MunicipalityCode
 
 class RequestStatus(StrEnum):
     PENDING = "pending"
+    PROPOSED = "proposed"  # the provider proposed other terms; the buyer answers
     ACCEPTED = "accepted"
     DECLINED = "declined"
+    REJECTED = "rejected"  # the buyer rejected the provider's proposal
     WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+
+
+# A request waits for an answer in these (the provider's to a pending one, the buyer's to a
+# proposal); past its deadline it is expired.
+OPEN_REQUEST = (RequestStatus.PENDING.value, RequestStatus.PROPOSED.value)
+
+
+class ProposalStatus(StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
     EXPIRED = "expired"
 
 
@@ -114,11 +128,82 @@ class PlacementRequestCreate(BaseModel):
 
 
 class PlacementRequestAccept(BaseModel):
+    """Accepting a request as asked: from the desired start (today, if that has passed), at
+    the level, hours and add-ons asked for. Other terms are a proposal."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    message: Text = ""
+
+
+Hours = Annotated[Decimal, Field(gt=0, le=168, decimal_places=2)]
+Percent = Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)]
+
+
+class StaffCost(BaseModel):
+    """Staff a special arrangement needs: hours a week at an hourly rate (DKK)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    role: Name
+    hours_per_week: Hours
+    hourly_rate: Annotated[DKKAmount, Field(gt=0)]
+
+
+class SpecialArrangementCost(BaseModel):
+    """How a special arrangement's (særforanstaltning) price per day is built: the staff's
+    hours a week at their rates, other direct costs a day, and overhead on both. The price is
+    worked out from these, never set on its own."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    staff: list[StaffCost] = Field(min_length=1, max_length=20)
+    other_costs_per_day: DKKAmount = Decimal(0)
+    overhead_percent: Percent = Decimal(0)
+
+    @property
+    def direct_ore_per_day(self) -> Decimal:
+        """Staff and other direct costs a day, in øre (unrounded)."""
+        weekly = sum((s.hours_per_week * s.hourly_rate for s in self.staff), Decimal(0))
+        return (weekly / 7 + self.other_costs_per_day) * 100
+
+    @property
+    def price_ore(self) -> int:
+        """The price per day, in whole øre (half up)."""
+        total = self.direct_ore_per_day * (1 + self.overhead_percent / 100)
+        return int(total.quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+
+
+class PlacementProposal(BaseModel):
+    """The provider's answer with other terms than asked: any of the start, the level (null
+    for the base price), the hours, the add-ons, or a special arrangement priced from its
+    costs with a review date. What is left out stays as asked."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     start_date: datetime.date | None = None
-    special_arrangement_price: DKKAmount | None = None
+    price_level: Name | None = None
+    hours_per_month: Quantity | None = None
+    add_ons: list[AddOnRequest] | None = Field(default=None, max_length=10)
+    special_arrangement: SpecialArrangementCost | None = None
+    review_on: datetime.date | None = None
     message: Text = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PlacementProposal:
+        _no_repeated_add_ons(self.add_ons)
+        if self.special_arrangement is not None:
+            if self.review_on is None:
+                raise PydanticCustomError("required", "a special arrangement needs a review date")
+            if "price_level" in self.model_fields_set:
+                raise PydanticCustomError(
+                    "invalid", "a special arrangement is priced from its costs, not a level"
+                )
+        return self
+
+    @property
+    def changes_level(self) -> bool:
+        return "price_level" in self.model_fields_set
 
 
 class PlacementRequestDecline(BaseModel):
@@ -136,20 +221,34 @@ class PlacementRequestDecline(BaseModel):
 
 class ContractChangeProposal(BaseModel):
     """A change after signing. ``price_level`` given as null means the base price; left out,
-    the level stays. ``add_ons`` replaces the agreed add-ons. ``end_date`` moves the end."""
+    the level stays. ``add_ons`` replaces the agreed add-ons. ``special_arrangement`` gives a
+    special arrangement's new costs (and so its price) with ``review_on``. ``end_date`` moves
+    the end."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     effective_from: datetime.date | None = None
     price_level: Name | None = None
     add_ons: list[AddOnRequest] | None = Field(default=None, max_length=10)
+    special_arrangement: SpecialArrangementCost | None = None
+    review_on: datetime.date | None = None
     end_date: datetime.date | None = None
     reason: Reason
 
     @model_validator(mode="after")
     def _something_changes(self) -> ContractChangeProposal:
         _no_repeated_add_ons(self.add_ons)
-        changes_terms = "price_level" in self.model_fields_set or self.add_ons is not None
+        changes_terms = (
+            "price_level" in self.model_fields_set
+            or self.add_ons is not None
+            or self.special_arrangement is not None
+        )
+        if self.special_arrangement is not None and "price_level" in self.model_fields_set:
+            raise PydanticCustomError(
+                "invalid", "a special arrangement is priced from its costs, not a level"
+            )
+        if self.special_arrangement is not None and self.review_on is None:
+            raise PydanticCustomError("required", "a special arrangement needs a review date")
         if not changes_terms and self.end_date is None:
             raise PydanticCustomError("required", "propose a price level, add-ons or an end date")
         if changes_terms and self.effective_from is None:
@@ -200,9 +299,20 @@ class RequestView(BaseModel):
     decline_reason: DeclineReason | None
     decline_text: str
     expires_on: datetime.date
+    respond_by: datetime.datetime | None = None  # an acute request's deadline, to the hour
     created_at: datetime.datetime
     answered_at: datetime.datetime | None
     contract_id: uuid.UUID | None = None
+
+
+class Consent(BaseModel):
+    """One party's agreement to a term: its organisation, who (the token's subject), when."""
+
+    model_config = ConfigDict(frozen=True)
+
+    organisation: str
+    by: str
+    at: datetime.datetime
 
 
 class TermView(BaseModel):
@@ -218,6 +328,32 @@ class TermView(BaseModel):
     price_list_id: uuid.UUID | None
     vat_included: bool
     add_ons: list[AgreedAddOn]
+    cost: SpecialArrangementCost | None = None
+    review_on: datetime.date | None = None
+    buyer_consent: Consent | None = None
+    provider_consent: Consent | None = None
+
+
+class ProposalView(BaseModel):
+    """A provider's proposal on a request, as its parties see it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    request_id: uuid.UUID
+    status: ProposalStatus
+    start_date: datetime.date
+    price_level: str | None
+    hours_per_month: Decimal | None
+    add_ons: list[AddOnRequest]
+    special_arrangement: SpecialArrangementCost | None
+    price_ore: int | None  # a special arrangement's price per day
+    review_on: datetime.date | None
+    message: str
+    proposed_by_org: str
+    proposed_at: datetime.datetime
+    answered_at: datetime.datetime | None
+    answer_reason: str
 
 
 class ContractView(BaseModel):
@@ -258,6 +394,8 @@ class ChangeView(BaseModel):
     changes_level: bool
     price_level: str | None
     add_ons: list[AddOnRequest] | None
+    special_arrangement: SpecialArrangementCost | None = None
+    review_on: datetime.date | None = None
     end_date: datetime.date | None
     reason: str
     proposed_by_org: str

@@ -17,8 +17,10 @@ from piccolo.columns.combination import Combinable
 from piccolo.table import Table
 
 from marketplace.contracts.models import (
+    OPEN_REQUEST,
     AddOnRequest,
     AgreedAddOn,
+    Consent,
     ContractStatus,
     ContractView,
     EventView,
@@ -78,10 +80,21 @@ def from_hundredths(value: int) -> Decimal:
 RUNNING = (ContractStatus.ACTIVE.value, ContractStatus.NOTICE_GIVEN.value)
 
 
-def request_status(status: str, expires_on: datetime.date, day: datetime.date) -> str:
-    if status == RequestStatus.PENDING.value and expires_on < day:
+def moment_of(day: datetime.date) -> datetime.datetime:
+    """The moment the calendar's work for ``day`` looks from: now on today, else the day's
+    start (UTC)."""
+    if day == today():
+        return utcnow()
+    return datetime.datetime.combine(day, datetime.time.min, datetime.UTC)
+
+
+def request_status(row: RequestRow, now: datetime.datetime) -> str:
+    """A request's status at ``now``: one waiting for an answer past its deadline (the end of
+    ``expires_on``, or an acute request's ``respond_by``) is expired."""
+    overdue = row.expires_on < now.date() or (row.respond_by is not None and row.respond_by <= now)
+    if row.status in OPEN_REQUEST and overdue:
         return RequestStatus.EXPIRED.value
-    return status
+    return row.status
 
 
 def contract_status(status: str, end_date: datetime.date | None, day: datetime.date) -> str:
@@ -90,23 +103,27 @@ def contract_status(status: str, end_date: datetime.date | None, day: datetime.d
     return status
 
 
-def overdue_requests(day: datetime.date) -> Combinable:
-    return (PlacementRequest.status == RequestStatus.PENDING.value) & (
-        PlacementRequest.expires_on < day
+def overdue_requests(now: datetime.datetime) -> Combinable:
+    late = (PlacementRequest.expires_on < now.date()) | (
+        PlacementRequest.respond_by.is_not_null() & (PlacementRequest.respond_by <= now)
     )
+    return PlacementRequest.status.is_in(list(OPEN_REQUEST)) & late
 
 
 def past_contracts(day: datetime.date) -> Combinable:
     return Contract.status.is_in(list(RUNNING)) & (Contract.end_date < day)
 
 
-def request_status_is(status: RequestStatus, day: datetime.date) -> Combinable:
-    """The requests whose status on ``day`` is ``status``."""
+def request_status_is(status: RequestStatus, now: datetime.datetime) -> Combinable:
+    """The requests whose status at ``now`` is ``status``."""
     stored = PlacementRequest.status == status.value
     if status is RequestStatus.EXPIRED:
-        return stored | overdue_requests(day)
-    if status is RequestStatus.PENDING:
-        return stored & (PlacementRequest.expires_on >= day)
+        return stored | overdue_requests(now)
+    if status.value in OPEN_REQUEST:
+        in_time = (PlacementRequest.expires_on >= now.date()) & (
+            PlacementRequest.respond_by.is_null() | (PlacementRequest.respond_by > now)
+        )
+        return stored & in_time
     return stored
 
 
@@ -134,13 +151,17 @@ def request_view(
         {
             **fields_of(row),
             **_citizen(principal, row),
-            "status": request_status(row.status, row.expires_on, today()),
+            "status": request_status(row, utcnow()),
             "offer_id": row.offer,
             "hours_per_month": from_hundredths(hours) if hours is not None else None,
             "add_ons": [AddOnRequest.model_validate(a) for a in row.add_ons],
             "contract_id": contract_id,
         }
     )
+
+
+def _consent(org: str | None, by: str | None, at: datetime.datetime | None) -> Consent | None:
+    return Consent(organisation=org or "", by=by or "", at=at) if at is not None else None
 
 
 def term_view(row: TermRow) -> TermView:
@@ -150,6 +171,12 @@ def term_view(row: TermRow) -> TermView:
             "quantity": from_hundredths(row.quantity),
             "price_list_id": row.price_list,
             "add_ons": [AgreedAddOn.model_validate(a) for a in row.add_ons],
+            "buyer_consent": _consent(
+                row.buyer_agreed_org, row.buyer_agreed_by, row.buyer_agreed_at
+            ),
+            "provider_consent": _consent(
+                row.provider_agreed_org, row.provider_agreed_by, row.provider_agreed_at
+            ),
         }
     )
 

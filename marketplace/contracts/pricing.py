@@ -4,7 +4,9 @@ A term's price is a snapshot of the price list in force on the day the term begi
 version of that year's price list does not change it. From the next 1 January the same level
 is priced by that year's price list (the version in force on 1 January), so the new year's
 takster apply to running contracts as the agreements prescribe. A special arrangement
-(særforanstaltning) has an individually agreed price per day and keeps it.
+(særforanstaltning) has an individually agreed price per day, worked out from its costs
+(staff hours and rates, other direct costs, overhead within the agreement's cap) and agreed
+by both parties, and keeps it.
 """
 
 from __future__ import annotations
@@ -15,10 +17,14 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from marketplace.contracts.models import AddOnRequest, AgreedAddOn, TermView
+from marketplace.contracts.models import (
+    AddOnRequest,
+    AgreedAddOn,
+    SpecialArrangementCost,
+    TermView,
+)
 from marketplace.contracts.parties import hundredths
 from marketplace.core.errors import DomainError, ErrorCode
-from marketplace.core.money import to_ore
 from marketplace.offers import pricing
 from marketplace.offers.models import PriceListView, PriceUnit
 from marketplace.offers.validity import in_force
@@ -65,24 +71,26 @@ def agreed_price(
     level: str | None,
     hours_per_month: Decimal | None,
     *,
-    special: Decimal | None = None,
+    special: SpecialArrangementCost | None = None,
 ) -> dict[str, Any]:
-    """The price columns of a term agreed on ``version``."""
+    """The price columns of a term agreed on ``version``: a level's price, or a special
+    arrangement's price per day worked out from its costs."""
     if special is not None:
         if not version.accepts_special_arrangements:
             raise DomainError(
                 ErrorCode.INVALID,
                 "The offer's price list takes no special arrangements.",
-                ["special_arrangement_price"],
+                ["special_arrangement"],
             )
         return {
             "price_level": None,
             "special_arrangement": True,
             "unit": PriceUnit.PER_DAY.value,
-            "price_ore": to_ore(special),
+            "price_ore": special.price_ore,
             "quantity": 100,
             "price_list": version.id,
             "vat_included": version.vat_included,
+            "cost": special.model_dump(mode="json"),
         }
     price = require_level(version, level)
     if version.unit is PriceUnit.PER_HOUR and hours_per_month is None:

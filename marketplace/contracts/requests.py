@@ -11,22 +11,22 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from marketplace.contracts import parties
-from marketplace.contracts.capacity import OfferIntake, check_capacity, lock_offer
+from marketplace.contracts import parties, signing
 from marketplace.contracts.models import (
-    AddOnRequest,
-    ContractStatus,
+    Consent,
     ContractView,
     DeclineReason,
     PlacementRequestAccept,
     PlacementRequestCreate,
     PlacementRequestDecline,
+    ProposalStatus,
     RequestStatus,
     RequestView,
+    Urgency,
 )
 from marketplace.contracts.pricing import agreed_add_ons, agreed_price, price_list_on
 from marketplace.contracts.rows import RequestOfContract, RequestRow
-from marketplace.contracts.tables import Contract, ContractTerm, PlacementRequest
+from marketplace.contracts.tables import Contract, PlacementProposal, PlacementRequest
 from marketplace.core import cpr, idempotency
 from marketplace.core.clock import today, utcnow
 from marketplace.core.db import lock_row
@@ -34,12 +34,11 @@ from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import SYSTEM, Principal, Role
 from marketplace.core.pagination import Page, PageRequest, all_of, paginate
 from marketplace.core.rows import row_or_none, rows_as
-from marketplace.core.rules import ContractRules, StatedTerms, rule_book
+from marketplace.core.rules import rule_book
 from marketplace.core.settings import get_settings
 from marketplace.core.unit_of_work import write_transaction
 from marketplace.offers import service as offers
-from marketplace.offers.models import OWN_KINDS, OfferStatus, OfferView, PriceListView
-from marketplace.offers.pricing import lock_price_list
+from marketplace.offers.models import OWN_KINDS, OfferStatus, OfferView
 from marketplace.offers.taxonomy import LegalBasis, legal_bases
 from marketplace.organisations import service as organisations
 
@@ -94,7 +93,7 @@ async def list_requests(
     """The caller's requests (the buyer's or the provider's), oldest first."""
     conditions = [parties.visible(PlacementRequest, principal)]
     if status is not None:
-        conditions.append(parties.request_status_is(status, today()))
+        conditions.append(parties.request_status_is(status, utcnow()))
     if offer_id is not None:
         conditions.append(PlacementRequest.offer == offer_id)
     rows = await paginate(
@@ -108,17 +107,34 @@ async def list_requests(
 
 
 async def expire_due(day: datetime.date) -> int:
-    """The calendar's work: record pending requests whose answer is overdue as expired;
-    return how many."""
-    return await parties.settle_due(
+    """The calendar's work: record requests whose answer is overdue (the provider's, or the
+    buyer's to a proposal) as expired, and their open proposals with them; return how many."""
+    expired = await parties.settle_due(
         PlacementRequest,
-        parties.overdue_requests(day),
+        parties.overdue_requests(parties.moment_of(day)),
         RequestStatus.EXPIRED.value,
         "expired",
         operation="placementRequestExpire",
         load=partial(get_request, SYSTEM),
         detail="No answer before the deadline.",
     )
+    lapsed = (
+        await PlacementProposal.select(PlacementProposal.id)
+        .where(
+            (PlacementProposal.status == ProposalStatus.OPEN.value)
+            & (PlacementProposal.request._.status == RequestStatus.EXPIRED.value)
+        )
+        .output(as_list=True)
+        .run()
+    )
+    if lapsed:
+        async with write_transaction(SYSTEM, "placementProposalExpire"):
+            await (
+                PlacementProposal.update({PlacementProposal.status: ProposalStatus.EXPIRED.value})
+                .where(PlacementProposal.id.is_in(lapsed))
+                .run()
+            )
+    return expired
 
 
 def _legal_basis(offer_bases: list[LegalBasis], wanted: LegalBasis | None, category: Any) -> str:
@@ -207,6 +223,23 @@ async def _choose_legal_basis(offer: OfferView, command: PlacementRequestCreate)
     return _legal_basis(relations.legal_bases, command.legal_basis, offer.category)
 
 
+async def _acute_deadline(
+    offer: OfferView, command: PlacementRequestCreate, basis: str
+) -> datetime.datetime | None:
+    """An acute request's answer is due within the hours the agreement that covers the offer
+    gives (the setting where none does); only offers that take acute placements take one."""
+    if command.urgency is not Urgency.ACUTE:
+        return None
+    if not offer.takes_acute:
+        raise DomainError(ErrorCode.INVALID, "The offer takes no acute placements.", ["urgency"])
+    legal = (await offers.legal_bases_by_offer([offer.id]))[offer.id]
+    rules = await rule_book().contract_rules(
+        offers.rule_facts(offer, legal, basis=basis), command.desired_start
+    )
+    hours = rules.acute_response_hours or get_settings().acute_response_hours
+    return utcnow() + datetime.timedelta(hours=hours)
+
+
 async def _validate_price(offer_id: uuid.UUID, command: PlacementRequestCreate) -> None:
     """The level, hours and add-ons asked for are priced by the price list in force on the
     desired start."""
@@ -225,9 +258,12 @@ async def _write_request(
     citizen: _Citizen | None,
     basis: str,
     day: datetime.date,
+    respond_by: datetime.datetime | None,
 ) -> uuid.UUID:
-    """Store the pending request and the first entry of its history."""
+    """Store the pending request and the first entry of its history. A planned request
+    waits for an answer to the end of its ``expires_on``; an acute one to ``respond_by``."""
     request_id = uuid.uuid4()
+    expiry = day + datetime.timedelta(days=get_settings().placement_request_expiry_days)
     await PlacementRequest.insert(
         PlacementRequest(
             id=request_id,
@@ -252,7 +288,8 @@ async def _write_request(
             individual_plan_ref=command.individual_plan_ref,
             follow_up_on=command.follow_up_on,
             status=RequestStatus.PENDING.value,
-            expires_on=day + datetime.timedelta(days=get_settings().placement_request_expiry_days),
+            expires_on=respond_by.date() if respond_by is not None else expiry,
+            respond_by=respond_by,
             created_at=utcnow(),
             created_by=principal.subject or "",
         )
@@ -289,6 +326,7 @@ async def create_request(
         _validate_age(citizen, command.desired_start, offer)
         basis = await _choose_legal_basis(offer, command)
         await _validate_price(offer.id, command)
+        respond_by = await _acute_deadline(offer, command, basis)
         request_id = await _write_request(
             principal,
             command,
@@ -298,6 +336,7 @@ async def create_request(
             citizen=citizen,
             basis=basis,
             day=day,
+            respond_by=respond_by,
         )
         if claim is not None:
             await claim.remember(request_id)
@@ -311,20 +350,30 @@ def _age(born: datetime.date, on: datetime.date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-async def _pending_for(principal: Principal, request_id: uuid.UUID, role: Role) -> RequestRow:
-    """The request, if the caller is its party in ``role`` and it awaits an answer; held
-    until the answer commits, so two answers to one request take turns."""
+async def held_request(
+    principal: Principal,
+    request_id: uuid.UUID,
+    role: Role,
+    *waiting: RequestStatus,
+    field: str = "id",
+) -> RequestRow:
+    """The request, if the caller is its party in ``role`` and it is in one of ``waiting``
+    (pending when none is named), held until the answer commits, so two answers to one
+    request take turns."""
     principal.require(role)
     row = row_or_none(RequestRow, await lock_row(PlacementRequest, request_id, load_json=True))
     if row is None or not parties.is_party(principal, row.buyer, row.provider_org):
-        raise parties.not_found(_REQUEST)
-    status = parties.request_status(row.status, row.expires_on, today())
-    if status != RequestStatus.PENDING.value:
-        raise DomainError(ErrorCode.INVALID_STATE, f"The request is {status}, not pending.", ["id"])
+        raise parties.not_found(_REQUEST, [field])
+    status = parties.request_status(row, utcnow())
+    wanted = [s.value for s in waiting or (RequestStatus.PENDING,)]
+    if status not in wanted:
+        raise DomainError(
+            ErrorCode.INVALID_STATE, f"The request is {status}, not {' or '.join(wanted)}.", [field]
+        )
     return row
 
 
-async def _answer(
+async def answer(
     principal: Principal,
     request: RequestRow,
     to: RequestStatus,
@@ -358,11 +407,11 @@ async def decline_request(
     principal: Principal, request_id: uuid.UUID, command: PlacementRequestDecline
 ) -> RequestView:
     async with write_transaction(principal, "placementRequestDecline") as unit:
-        request = await _pending_for(principal, request_id, Role.PROVIDER_ADMIN)
+        request = await held_request(principal, request_id, Role.PROVIDER_ADMIN)
         found = await unit.track(
             "PlacementRequest", request_id, partial(get_request, principal, request_id)
         )
-        await _answer(
+        await answer(
             principal, request, RequestStatus.DECLINED, reason=command.reason, text=command.text
         )
     return found.result
@@ -370,21 +419,14 @@ async def decline_request(
 
 async def withdraw_request(principal: Principal, request_id: uuid.UUID, reason: str) -> RequestView:
     async with write_transaction(principal, "placementRequestWithdraw") as unit:
-        request = await _pending_for(principal, request_id, Role.PURCHASER)
+        request = await held_request(
+            principal, request_id, Role.PURCHASER, RequestStatus.PENDING, RequestStatus.PROPOSED
+        )
         found = await unit.track(
             "PlacementRequest", request_id, partial(get_request, principal, request_id)
         )
-        await _answer(principal, request, RequestStatus.WITHDRAWN, text=reason.strip())
+        await answer(principal, request, RequestStatus.WITHDRAWN, text=reason.strip())
     return found.result
-
-
-def _takes_people_in(status: str) -> None:
-    if status != OfferStatus.PUBLISHED.value:
-        raise DomainError(
-            ErrorCode.INVALID_STATE,
-            f"The offer is {status}: it takes no one in now.",
-            ["id"],
-        )
 
 
 async def _claim_acceptance(
@@ -402,128 +444,15 @@ async def _claim_acceptance(
     )
 
 
-def _start_of(
-    command: PlacementRequestAccept, request: RequestRow, day: datetime.date
-) -> datetime.date:
-    """The contract's first day: the provider's, or the desired start (today at the earliest)."""
-    start = command.start_date or max(request.desired_start, day)
-    if start < day:
-        raise DomainError(ErrorCode.INVALID, "The start cannot lie in the past.", ["start_date"])
-    return start
-
-
-async def _offer_with_room(
-    principal: Principal, request: RequestRow, start: datetime.date
-) -> OfferView:
-    """The offer asked, if it takes people in and has a place from ``start`` on, as far as
-    can be told without its lock (``_claim_place`` decides again, holding it); fails fast."""
-    offer = await offers.get_offer(principal, request.offer)
-    assert offer is not None  # the provider sees its own offers
-    _takes_people_in(offer.status.value)
-    await check_capacity(offer.id, offer.capacity_places, offer.occupied_places, start)
-    return offer
-
-
-@dataclass(frozen=True, slots=True)
-class _Agreed:
-    """What an acceptance agrees: the price list the price is taken from, the first term's
-    price columns and add-ons, and the rules the contract is made under."""
-
-    version: PriceListView
-    price: dict[str, Any]
-    add_ons: list[dict[str, Any]]
-    rules: ContractRules
-
-
-async def _agree_terms(
-    offer: OfferView,
-    request: RequestRow,
-    command: PlacementRequestAccept,
-    start: datetime.date,
-) -> _Agreed:
-    """Price the request by the price list in force on the start, and find the rules (notice,
-    billing) of the agreement that covers the offer then."""
-    version = await price_list_on(offer.id, start, ["start_date"])
-    hours = request.hours_per_month
-    price = agreed_price(
-        version,
-        request.price_level,
-        parties.from_hundredths(hours) if hours is not None else None,
-        special=command.special_arrangement_price,
-    )
-    add_ons = agreed_add_ons(version, [AddOnRequest.model_validate(a) for a in request.add_ons])
-    facts = offers.rule_facts(
-        offer,
-        (await offers.legal_bases_by_offer([offer.id]))[offer.id],
-        stated=StatedTerms(version.notice_days, version.bill_first_day, version.bill_last_day),
-        basis=request.legal_basis,
-    )
-    rules = await rule_book().contract_rules(facts, start)
-    return _Agreed(version, price, add_ons, rules)
-
-
-async def _claim_place(offer_id: uuid.UUID, start: datetime.date) -> None:
-    """Take the offer's row lock, held to the commit, and decide under it that the offer
-    takes people in and has a place on every day from ``start`` on: two acceptances
-    competing for the last place take turns here, and the second sees the first."""
-    places = await lock_offer(OfferIntake, offer_id)
-    _takes_people_in(places.status)
-    await check_capacity(offer_id, places.capacity_places, places.occupied_places, start)
-
-
-async def _write_contract(
-    request: RequestRow, offer_id: uuid.UUID, start: datetime.date, agreed: _Agreed
-) -> uuid.UUID:
-    """Store the contract and its first term, and mark the price list as in use."""
-    contract_id = uuid.uuid4()
-    now = utcnow()
-    rules = agreed.rules
-    await Contract.insert(
-        Contract(
-            id=contract_id,
-            request=request.id,
-            offer=offer_id,
-            provider_org=request.provider_org,
-            buyer=request.buyer,
-            payer=request.payer,
-            citizen_ref=request.citizen_ref,
-            cpr_hash=request.cpr_hash,
-            cpr_masked=request.cpr_masked,
-            legal_basis=request.legal_basis,
-            start_date=start,
-            status=ContractStatus.ACTIVE.value,
-            notice_days=rules.notice_days,
-            bill_first_day=rules.bill_first_day,
-            bill_last_day=rules.bill_last_day,
-            rules_source=rules.source[:200],
-            individual_plan_ref=request.individual_plan_ref,
-            follow_up_on=request.follow_up_on,
-            created_at=now,
-            updated_at=now,
-        )
-    ).run()
-    await ContractTerm.insert(
-        ContractTerm(
-            id=uuid.uuid4(),
-            contract=contract_id,
-            valid_from=start,
-            **agreed.price,
-            add_ons=agreed.add_ons,
-        )
-    ).run()
-    await lock_price_list(agreed.version.id)
-    return contract_id
-
-
 async def accept_request(
     principal: Principal,
     request_id: uuid.UUID,
     command: PlacementRequestAccept,
     idempotency_key: str | None = None,
 ) -> ContractView:
-    """The provider accepts: the contract is made, if a place is free on every day from the
-    start on. Two acceptances competing for the last place take turns on the offer's row,
-    held from the final capacity check to the commit; the work before it runs unlocked."""
+    """The provider accepts the request as asked: the contract is made from the desired start
+    (today, if that has passed), if a place is free on every day from then on (see
+    ``signing``). The buyer agreed by asking; other terms are a proposal (``proposals``)."""
     principal.require(Role.PROVIDER_ADMIN)
     assert principal.org_code is not None
     day = today()
@@ -532,25 +461,15 @@ async def accept_request(
         if claim is not None and claim.previous is not None:
             found = await parties.contracts_by_id(principal, [claim.previous])
             return found[claim.previous]
-        request = await _pending_for(principal, request_id, Role.PROVIDER_ADMIN)
+        request = await held_request(principal, request_id, Role.PROVIDER_ADMIN)
         pending = await get_request(principal, request_id)
-        start = _start_of(command, request, day)
-        offer = await _offer_with_room(principal, request, start)
-        agreed = await _agree_terms(offer, request, command, start)
-        await _claim_place(offer.id, start)
-        contract_id = await _write_contract(request, offer.id, start, agreed)
-        await _answer(principal, request, RequestStatus.ACCEPTED, text=command.message)
-        await parties.record(
-            principal,
-            "signed",
-            contract=contract_id,
-            to_status=ContractStatus.ACTIVE.value,
-            detail=(
-                f"start {start.isoformat()}, notice {agreed.rules.notice_days} days "
-                f"({agreed.rules.source})"
-            ),
+        terms = signing.asked_terms(request, max(request.desired_start, day))
+        buyer = Consent(organisation=request.buyer, by=request.created_by, at=request.created_at)
+        await answer(principal, request, RequestStatus.ACCEPTED, text=command.message)
+        contract_id = await signing.sign(
+            principal, request, terms, (buyer, signing.consent(principal))
         )
-        unit.touch_offer(offer.id)
+        unit.touch_offer(request.offer)
         if claim is not None:
             await claim.remember(contract_id)
         made = await unit.track(

@@ -38,9 +38,31 @@ class RequestRow(Parties):
     decline_reason: str | None
     decline_text: str
     expires_on: datetime.date
+    respond_by: datetime.datetime | None
     created_at: datetime.datetime
     created_by: str
     answered_at: datetime.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalRow:
+    id: uuid.UUID
+    request: uuid.UUID
+    status: str
+    start_date: datetime.date
+    price_level: str | None
+    hours_per_month: int | None  # in hundredths
+    add_ons: list[dict[str, Any]]  # AddOnRequest, as JSON
+    special_arrangement: dict[str, Any] | None  # SpecialArrangementCost, as JSON
+    price_ore: int | None
+    review_on: datetime.date | None
+    message: str
+    proposed_by_org: str
+    proposed_by: str
+    proposed_at: datetime.datetime
+    answered_by: str | None
+    answered_at: datetime.datetime | None
+    answer_reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +103,14 @@ class TermRow:
     price_list: uuid.UUID | None
     vat_included: bool
     add_ons: list[dict[str, Any]]  # AgreedAddOn, as JSON
+    cost: dict[str, Any] | None  # SpecialArrangementCost, as JSON
+    review_on: datetime.date | None
+    buyer_agreed_org: str | None
+    buyer_agreed_by: str | None
+    buyer_agreed_at: datetime.datetime | None
+    provider_agreed_org: str | None
+    provider_agreed_by: str | None
+    provider_agreed_at: datetime.datetime | None
     created_at: datetime.datetime
 
 
@@ -93,6 +123,8 @@ class ChangeRow:
     changes_level: bool
     price_level: str | None
     add_ons: list[dict[str, Any]] | None  # AddOnRequest, as JSON; None keeps them
+    special_arrangement: dict[str, Any] | None  # SpecialArrangementCost, as JSON
+    review_on: datetime.date | None
     end_date: datetime.date | None
     reason: str
     proposed_by_org: str

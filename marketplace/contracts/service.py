@@ -8,15 +8,17 @@ import uuid
 from functools import partial
 from typing import Any
 
-from marketplace.contracts import parties
+from marketplace.contracts import parties, signing
 from marketplace.contracts.capacity import OfferPlaces, check_capacity, lock_offer
 from marketplace.contracts.models import (
     AddOnRequest,
     ChangeStatus,
     ChangeView,
+    Consent,
     ContractChangeProposal,
     ContractStatus,
     ContractView,
+    SpecialArrangementCost,
     TermView,
 )
 from marketplace.contracts.pricing import (
@@ -35,6 +37,8 @@ from marketplace.core.identity import SYSTEM, Principal
 from marketplace.core.pagination import Page, PageRequest, all_of, paginate
 from marketplace.core.rows import fields_of, row_or_none, rows_as
 from marketplace.core.unit_of_work import UnitOfWork, write_transaction
+from marketplace.offers import service as offers
+from marketplace.offers.models import PriceListView
 from marketplace.offers.pricing import lock_price_list
 
 _CONTRACT = "contract"
@@ -233,6 +237,26 @@ async def _validate_new_terms(
         require_level(version, proposal.price_level)
     if proposal.add_ons is not None:
         agreed_add_ons(version, proposal.add_ons)
+    if proposal.special_arrangement is not None:
+        await _validate_special(contract, proposal, version)
+
+
+async def _validate_special(
+    contract: ContractRow, proposal: ContractChangeProposal, version: PriceListView
+) -> None:
+    """A special arrangement's new costs: the price list takes special arrangements, the
+    overhead keeps the agreement's cap, and the review date lies after the change."""
+    assert proposal.effective_from is not None and proposal.special_arrangement is not None
+    agreed_price(version, None, None, special=proposal.special_arrangement)
+    offer = await offers.get_offer(SYSTEM, contract.offer)
+    assert offer is not None  # offers are never deleted
+    await signing.check_special_cost(
+        offer, proposal.special_arrangement, proposal.effective_from, "special_arrangement"
+    )
+    if proposal.review_on is not None and proposal.review_on <= proposal.effective_from:
+        raise DomainError(
+            ErrorCode.INVALID, "The review date lies after the change.", ["review_on"]
+        )
 
 
 def _validate_new_end(
@@ -265,6 +289,12 @@ async def _write_proposal(
                     if proposal.add_ons is not None
                     else None
                 ),
+                special_arrangement=(
+                    proposal.special_arrangement.model_dump(mode="json")
+                    if proposal.special_arrangement is not None
+                    else None
+                ),
+                review_on=proposal.review_on,
                 end_date=proposal.end_date,
                 reason=proposal.reason,
                 proposed_by_org=principal.org_code or "",
@@ -313,18 +343,54 @@ def _kept_price(current: TermView) -> dict[str, Any]:
         "quantity": parties.hundredths(current.quantity),
         "price_list": current.price_list_id,
         "vat_included": current.vat_included,
+        "cost": current.cost.model_dump(mode="json") if current.cost else None,
+        "review_on": current.review_on,
     }
 
 
-async def _start_term(contract: ContractRow, change: ChangeRow, effective: datetime.date) -> None:
-    """Begin a new term on ``effective``: the new level priced by the price list in force
-    then (which is then in use), or the current price; the new add-ons or the current ones.
-    A term that began on the same day is replaced."""
+def _consents(
+    principal: Principal, contract: ContractRow, change: ChangeRow
+) -> tuple[Consent, Consent]:
+    """The buyer's and the provider's agreement to a changed term: the party that proposed
+    it when it did, the other now."""
+    proposer = Consent(
+        organisation=change.proposed_by_org, by=change.proposed_by, at=change.proposed_at
+    )
+    responder = signing.consent(principal)
+    return (
+        (proposer, responder)
+        if change.proposed_by_org == contract.buyer
+        else (
+            responder,
+            proposer,
+        )
+    )
+
+
+def _new_price(
+    change: ChangeRow, current: TermView, version: PriceListView
+) -> dict[str, Any] | None:
+    """The new term's price columns when the change sets a price (None keeps the current)."""
+    if change.special_arrangement is not None:
+        cost = SpecialArrangementCost.model_validate(change.special_arrangement)
+        return {**agreed_price(version, None, None, special=cost), "review_on": change.review_on}
+    if change.changes_level:
+        return agreed_price(version, change.price_level, current.quantity)
+    return None
+
+
+async def _start_term(
+    principal: Principal, contract: ContractRow, change: ChangeRow, effective: datetime.date
+) -> None:
+    """Begin a new term on ``effective``: the new level or special arrangement priced by the
+    price list in force then (which is then in use), or the current price; the new add-ons or
+    the current ones; who agreed it for each party. A term that began the same day is
+    replaced."""
     terms = await parties.terms_by_contract([contract.id])
     current = [t for t in terms[contract.id] if t.valid_from <= effective][-1]
     version = await price_list_on(contract.offer, effective, ["id"])
-    if change.changes_level:
-        price = agreed_price(version, change.price_level, current.quantity)
+    price = _new_price(change, current, version)
+    if price is not None:
         await lock_price_list(version.id)
     else:
         price = _kept_price(current)
@@ -346,6 +412,7 @@ async def _start_term(contract: ContractRow, change: ChangeRow, effective: datet
             valid_from=effective,
             **price,
             add_ons=add_ons,
+            **signing.consent_columns(*_consents(principal, contract, change)),
         )
     ).run()
 
@@ -371,10 +438,12 @@ async def _move_end(contract: ContractRow, new_end: datetime.date) -> None:
     )
 
 
-async def _apply(unit: UnitOfWork, contract: ContractRow, change: ChangeRow) -> None:
+async def _apply(
+    principal: Principal, unit: UnitOfWork, contract: ContractRow, change: ChangeRow
+) -> None:
     """Make an accepted change part of the contract."""
     if change.effective_from is not None:
-        await _start_term(contract, change, change.effective_from)
+        await _start_term(principal, contract, change, change.effective_from)
     if change.end_date is not None:
         await _move_end(contract, change.end_date)
     unit.touch_offer(contract.offer)
@@ -425,7 +494,7 @@ async def respond_to_change(
             "ContractChange", change_id, partial(change_by_id, principal, change_id)
         )
         if accept:
-            await _apply(unit, contract, change)
+            await _apply(principal, unit, contract, change)
         await (
             ContractChange.update(
                 {

@@ -52,9 +52,38 @@ class PlacementRequest(Table, tablename="placement_request"):
     decline_reason = Varchar(length=32, null=True, default=None)
     decline_text = Text(default="")
     expires_on = Date(index=True)
+    # An acute request's answer is due by this moment (hours after it was made); a planned
+    # one's by the end of ``expires_on``.
+    respond_by = Timestamptz(null=True, default=None, index=True)
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
     created_by = Varchar(length=100)
     answered_at = Timestamptz(null=True, default=None)
+
+
+class PlacementProposal(Table, tablename="placement_proposal"):
+    """The provider's answer to a request with other terms than asked (start, level, hours,
+    add-ons, or a special arrangement priced from its costs with a review date); the buyer
+    accepts it, which makes the contract on these terms, or rejects it."""
+
+    id = UUID(primary_key=True)
+    request = ForeignKey(
+        references=PlacementRequest, null=False, index=True, on_delete=OnDelete.cascade
+    )
+    status = Varchar(length=16)
+    start_date = Date()
+    price_level = Varchar(length=100, null=True, default=None)
+    hours_per_month = Integer(null=True, default=None)  # in hundredths
+    add_ons = JSON(default=[])
+    special_arrangement = JSON(null=True, default=None)  # SpecialArrangementCost
+    price_ore = BigInt(null=True, default=None)  # a special arrangement's price per day
+    review_on = Date(null=True, default=None)
+    message = Text(default="")
+    proposed_by_org = Varchar(length=8)
+    proposed_by = Varchar(length=100)
+    proposed_at = Timestamptz(default=TimestamptzNow())
+    answered_by = Varchar(length=100, null=True, default=None)
+    answered_at = Timestamptz(null=True, default=None)
+    answer_reason = Text(default="")
 
 
 class Contract(Table, tablename="contract"):
@@ -110,6 +139,16 @@ class ContractTerm(Table, tablename="contract_term"):
     )
     vat_included = Boolean(default=False)
     add_ons = JSON(default=[])
+    cost = JSON(null=True, default=None)  # a special arrangement's SpecialArrangementCost
+    review_on = Date(null=True, default=None)  # a special arrangement's review date
+    # Who agreed the term for each party, and when: a special arrangement is never agreed by
+    # one side.
+    buyer_agreed_org = Varchar(length=8, null=True, default=None)
+    buyer_agreed_by = Varchar(length=100, null=True, default=None)
+    buyer_agreed_at = Timestamptz(null=True, default=None)
+    provider_agreed_org = Varchar(length=8, null=True, default=None)
+    provider_agreed_by = Varchar(length=100, null=True, default=None)
+    provider_agreed_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
 
 
@@ -124,6 +163,8 @@ class ContractChange(Table, tablename="contract_change"):
     changes_level = Boolean(default=False)
     price_level = Varchar(length=100, null=True, default=None)
     add_ons = JSON(null=True, default=None)
+    special_arrangement = JSON(null=True, default=None)  # new SpecialArrangementCost
+    review_on = Date(null=True, default=None)
     end_date = Date(null=True, default=None)
     reason = Text(default="")
     proposed_by_org = Varchar(length=8)

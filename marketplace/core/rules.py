@@ -49,6 +49,8 @@ class ContractRules:
     bill_first_day: bool
     bill_last_day: bool
     source: str
+    # Hours a provider has to answer an acute request; None where no agreement says.
+    acute_response_hours: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     oauth_token_ttl_seconds: int = Field(
         default=3600, gt=0, le=86400, description="Lifetime of client-credentials tokens."
     )
+    acute_response_hours: int = Field(
+        default=24,
+        ge=1,
+        le=168,
+        description="Hours a provider has to answer an acute request where no agreement says.",
+    )
     tick_interval_seconds: int = Field(
         default=600,
         ge=0,

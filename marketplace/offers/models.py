@@ -154,6 +154,7 @@ class OfferContent(BaseModel):
     approved_on: datetime.date | None = Field(default=None, validate_default=True)
     unique_status: UniqueOfferStatus = UniqueOfferStatus.NONE
     special_conditions: list[SpecialCondition] = Field(default_factory=list, max_length=3)
+    takes_acute: bool = False  # takes acute placements (answers within hours)
     capacity_places: Places = 0
     occupied_places: Places = 0
     expected_free_from: datetime.date | None = None
@@ -287,6 +288,7 @@ class OfferView(BaseModel):
     approved_places: int | None
     approved_on: datetime.date | None
     unique_status: UniqueOfferStatus
+    takes_acute: bool = False
     special_conditions: list[SpecialCondition]
     capacity_places: int
     occupied_places: int

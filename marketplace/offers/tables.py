@@ -68,6 +68,7 @@ class Offer(Table, tablename="offer"):
     approved_on = Date(null=True, default=None)
     unique_status = Varchar(length=32, default="none", index=True)
     special_conditions = JSON(default=[])
+    takes_acute = Boolean(default=False)  # takes acute placements (answers within hours)
     capacity_places = Integer(default=0)
     occupied_places = Integer(default=0)
     expected_free_from = Date(null=True, default=None)

@@ -165,6 +165,7 @@ class _Offer(_Places):
     min_age: int
     max_age: int
     unique_status: str
+    takes_acute: bool
 
 
 @dataclass(frozen=True)
@@ -247,6 +248,7 @@ async def _index_documents(ids: list[uuid.UUID], day: datetime.date) -> None:
             Offer.occupied_places,
             Offer.expected_free_from,
             Offer.unique_status,
+            Offer.takes_acute,
         )
         .where(Offer.id.is_in(ids))
         .run()
@@ -280,6 +282,7 @@ def _document(offer: _Offer, facts: _DocumentFacts) -> OfferSearch:
         capacity=offer.capacity_places,
         expected_free_from=offer.expected_free_from,
         unique_status=offer.unique_status,
+        takes_acute=offer.takes_acute,
         occupied=facts.occupied,
         free_from=facts.free_from,
         price_unit=facts.price_unit,

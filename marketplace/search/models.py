@@ -97,6 +97,7 @@ class SearchCriteria(BaseModel):
         Field(max_length=MAX_CODES),
     ] = []
     unique_statuses: list[UniqueOfferStatus] = []
+    acute: bool = False  # only offers that take acute placements
     sort: OfferSort | None = None
 
     @field_validator("any_target_groups", "all_target_groups")

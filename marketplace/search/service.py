@@ -293,6 +293,10 @@ def _unique_statuses(criteria: SearchCriteria) -> list[Clause]:
     return _one_of(None, "s.unique_status", [s.value for s in criteria.unique_statuses])
 
 
+def _acute(criteria: SearchCriteria) -> list[Clause]:
+    return [Clause(None, Sql("s.takes_acute = {}", [True]))] if criteria.acute else []
+
+
 # The clauses of each criterion, in the order they appear in the statement.
 _CRITERIA: tuple[Callable[[SearchCriteria], list[Clause]], ...] = (
     _any_target_groups,
@@ -309,6 +313,7 @@ _CRITERIA: tuple[Callable[[SearchCriteria], list[Clause]], ...] = (
     _free,
     _methods,
     _unique_statuses,
+    _acute,
 )
 
 

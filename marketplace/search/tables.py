@@ -63,6 +63,7 @@ class OfferSearch(Table, tablename="offer_search"):
     expected_free_from = Date(null=True, default=None)
     free_from = Date(null=True, default=None)
     unique_status = Varchar(length=32)
+    takes_acute = Boolean(default=False)
     price_unit = Varchar(length=16, null=True, default=None)
     price_ore = BigInt(null=True, default=None)
     facts_on = Date(index=True)

@@ -68,8 +68,9 @@ from agreements.announcements import service as announcements
 from agreements.announcements.models import AnnouncementCreate, Assessment, ReportCreate
 from agreements.frameworks import service as frameworks
 from agreements.frameworks.models import SpecialConditionApprove
+from marketplace.contracts import proposals
 from marketplace.contracts import service as contracts
-from marketplace.contracts.models import ContractChangeProposal
+from marketplace.contracts.models import ContractChangeProposal, PlacementProposal
 from marketplace.core import audit
 from marketplace.core.clock import today
 from marketplace.core.identity import Principal, Role
@@ -127,6 +128,7 @@ VISIBILITY: dict[str, Seen] = {
     "PlacementRequest": Seen.PARTIES,
     "Contract": Seen.PARTIES,
     "ContractChange": Seen.PARTIES,
+    "PlacementProposal": Seen.PARTIES,
     "BillingStatement": Seen.PARTIES,
     # README "Regional agreements": every signed-in user reads an agreement, with its approval
     # status, its rules (as applied to an offer) and the steering group's special conditions.
@@ -424,6 +426,8 @@ ENGLY_RUNS = ("43389424", Role.PROVIDER_ADMIN)
 NORD_STEERS = (NORD, Role.STEERING)
 MIDT_STEERS = ("1082", Role.STEERING)
 DRAFT_CHALLENGES = "Udkast: få pladser i nord"
+PROPOSED_REF = "SAG-FORSLAG-7"
+PROPOSAL_NOTE = "Forslag: grundtakst i stedet for niveau 2"
 
 
 async def build_world() -> World:
@@ -452,6 +456,10 @@ async def build_world() -> World:
         AALBORG,
         contract.id,
         ContractChangeProposal(end_date=TODAY + datetime.timedelta(days=60), reason=CHANGE_REASON),
+    )
+    asked = await request_place(market.offer_id, citizen_ref=PROPOSED_REF)
+    proposal = await proposals.propose(
+        ENGLY_ADMIN, asked.id, PlacementProposal(price_level=None, message=PROPOSAL_NOTE)
     )
     agreement = await agreement_in_force()  # after the market: its price lists predate the cap
     condition = await frameworks.approve_special_condition(
@@ -519,6 +527,13 @@ async def build_world() -> World:
             "Aalborg's proposed change",
             placement,
             secrets=(CHANGE_REASON,),
+        ),
+        Thing(
+            "PlacementProposal",
+            str(proposal.id),
+            "Engly's proposal on Aalborg's request",
+            placement,
+            secrets=(PROPOSAL_NOTE,),
         ),
         Thing("Agreement", str(agreement.id), "region 1081's agreement", (NORD_STEERS,)),
         Thing(

@@ -110,6 +110,9 @@ class AgreementRulesInput:
     reserve_rules: str | None = UNSET
     new_offer_conditions: list[SpecialCondition] | None = UNSET  # type: ignore[valid-type]
     small_group_occupancy_percent: Decimal | None = UNSET
+    acute_response_hours: int | None = strawberry.field(
+        default=UNSET, description="Hours a provider has to answer an acute request."
+    )
     notes: str | None = UNSET
 
 

@@ -116,6 +116,9 @@ class AgreementRules(FromView):
     reserve_rules: str
     new_offer_conditions: list[SpecialCondition]  # type: ignore[valid-type]
     small_group_occupancy_percent: Decimal | None
+    acute_response_hours: int | None = strawberry.field(
+        description="Hours a provider has to answer an acute request (the setting when null)."
+    )
     notes: str
 
 

@@ -55,18 +55,69 @@ class PlacementRequestCreateInput:
     idempotency_key: str | None = strawberry.field(default=UNSET, description=IDEMPOTENCY)
 
 
-@strawberry.input(description="Accept a request: the contract is made if a place is free.")
+@strawberry.input(
+    description=(
+        "Accept a request as asked: the contract is made from the desired start (today, if "
+        "that has passed) at the level, hours and add-ons asked for, if a place is free. "
+        "Other terms are a proposal (placementRequestPropose)."
+    )
+)
 class PlacementRequestAcceptInput:
     id: strawberry.ID
-    start_date: datetime.date | None = strawberry.field(
-        default=UNSET, description="Defaults to the desired start (or today, if that has passed)."
-    )
-    special_arrangement_price: Decimal | None = strawberry.field(
-        default=UNSET,
-        description="An individually calculated price per day (særforanstaltning), DKK.",
-    )
     message: str | None = UNSET
     idempotency_key: str | None = strawberry.field(default=UNSET, description=IDEMPOTENCY)
+
+
+@strawberry.input(description="Staff a special arrangement needs: hours a week at an hourly rate.")
+class StaffCostInput:
+    role: str
+    hours_per_week: Decimal
+    hourly_rate: Decimal = strawberry.field(description="DKK an hour.")
+
+
+@strawberry.input(
+    description=(
+        "A special arrangement's (særforanstaltning) costs: its price per day is (the staff's "
+        "weekly cost / 7 + other costs a day) x (1 + overhead), to the øre."
+    )
+)
+class SpecialArrangementCostInput:
+    staff: list[StaffCostInput]
+    other_costs_per_day: Decimal | None = strawberry.field(default=UNSET, description="DKK a day.")
+    overhead_percent: Decimal | None = strawberry.field(
+        default=UNSET, description="Within the cap of the agreement that covers the offer."
+    )
+
+
+@strawberry.input(
+    description=(
+        "Answer a request with other terms: any of the start, the level (null for the base "
+        "price), the hours, the add-ons, or a special arrangement with its costs and a review "
+        "date. What is left out stays as asked. The buyer accepts or rejects the proposal."
+    )
+)
+class PlacementRequestProposeInput:
+    id: strawberry.ID
+    start_date: datetime.date | None = UNSET
+    price_level: str | None = UNSET
+    hours_per_month: Decimal | None = UNSET
+    add_ons: list[AddOnRequestInput] | None = UNSET
+    special_arrangement: SpecialArrangementCostInput | None = UNSET
+    review_on: datetime.date | None = UNSET
+    message: str | None = UNSET
+    idempotency_key: str | None = strawberry.field(default=UNSET, description=IDEMPOTENCY)
+
+
+@strawberry.input(description="Accept the provider's proposal: the contract is made on its terms.")
+class PlacementProposalAcceptInput:
+    id: strawberry.ID
+    idempotency_key: str | None = strawberry.field(default=UNSET, description=IDEMPOTENCY)
+
+
+@strawberry.input(description="Reject the provider's proposal, with a reason: the request ends.")
+class PlacementProposalRejectInput:
+    id: strawberry.ID
+    reason: str
 
 
 @strawberry.input
@@ -99,6 +150,11 @@ class ContractChangeProposeInput:
     effective_from: datetime.date | None = UNSET
     price_level: str | None = UNSET
     add_ons: list[AddOnRequestInput] | None = UNSET
+    special_arrangement: SpecialArrangementCostInput | None = strawberry.field(
+        default=UNSET,
+        description="A special arrangement's new costs (and so its price), with reviewOn.",
+    )
+    review_on: datetime.date | None = UNSET
     end_date: datetime.date | None = UNSET
     reason: str
 

@@ -5,9 +5,15 @@ from __future__ import annotations
 import uuid
 from functools import partial
 
-from marketplace.contracts import capacity, parties, requests
+from marketplace.contracts import capacity, parties, proposals, requests
 from marketplace.contracts import service as contract_service
-from marketplace.contracts.models import ChangeView, ContractView, EventView, RequestView
+from marketplace.contracts.models import (
+    ChangeView,
+    ContractView,
+    EventView,
+    ProposalView,
+    RequestView,
+)
 from marketplace.core.clock import today
 from marketplace.core.identity import Principal
 from schema.loaders import KeyedLoader
@@ -49,3 +55,17 @@ class ChangeByIdLoader(KeyedLoader[uuid.UUID, ChangeView]):
 class ChangesByContractLoader(KeyedLoader[uuid.UUID, list[ChangeView]]):
     def __init__(self) -> None:
         super().__init__(contract_service.changes_by_contract, default=[])
+
+
+class ProposalByIdLoader(KeyedLoader[uuid.UUID, ProposalView]):
+    """Proposals on requests the caller may read; others load as None ("not found")."""
+
+    def __init__(self, principal: Principal) -> None:
+        super().__init__(partial(proposals.proposals_by_id, principal))
+
+
+class ProposalsByRequestLoader(KeyedLoader[uuid.UUID, list[ProposalView]]):
+    """Every proposal on a request (asked only for requests already seen)."""
+
+    def __init__(self) -> None:
+        super().__init__(proposals.proposals_by_request, default=[])

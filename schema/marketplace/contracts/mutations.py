@@ -6,14 +6,16 @@ from typing import Any
 
 import strawberry
 
-from marketplace.contracts import requests
+from marketplace.contracts import proposals, requests
 from marketplace.contracts import service as contracts
 from marketplace.contracts.models import (
     ChangeView,
     ContractChangeProposal,
+    PlacementProposal,
     PlacementRequestAccept,
     PlacementRequestCreate,
     PlacementRequestDecline,
+    ProposalStatus,
 )
 from marketplace.core.identity import Principal
 from schema.context import Info
@@ -22,15 +24,24 @@ from schema.marketplace.contracts.inputs import (
     ContractChangeProposeInput,
     ContractChangeRespondInput,
     ContractGiveNoticeInput,
+    PlacementProposalAcceptInput,
+    PlacementProposalRejectInput,
     PlacementRequestAcceptInput,
     PlacementRequestCreateInput,
     PlacementRequestDeclineInput,
+    PlacementRequestProposeInput,
     PlacementRequestWithdrawInput,
 )
-from schema.marketplace.contracts.types import Contract, ContractChange, PlacementRequest
+from schema.marketplace.contracts.types import (
+    Contract,
+    ContractChange,
+    PlacementRequest,
+)
+from schema.marketplace.contracts.types import PlacementProposal as PlacementProposalType
 from schema.mutation import Given, mutation
 
 _REQUEST = ("PlacementRequest", "placement request")
+_PROPOSAL = ("PlacementProposal", "proposal")
 
 
 @strawberry.type
@@ -47,6 +58,36 @@ class PlacementRequestAcceptPayload:
     @strawberry.field(description="The request, now accepted.")
     async def placement_request(self, info: Info) -> PlacementRequest | None:
         return await self.contract.request(info) if self.contract is not None else None
+
+
+@strawberry.type
+class PlacementProposalAcceptPayload:
+    contract: Contract | None
+    errors: list[UserError]
+
+    @strawberry.field(description="The proposal, now accepted.")
+    async def proposal(self, info: Info) -> PlacementProposalType | None:
+        if self.contract is None:
+            return None
+        found = await info.context.marketplace.proposals_by_request.load(
+            self.contract.view.request_id
+        )
+        accepted = [p for p in found or [] if p.status is ProposalStatus.ACCEPTED]
+        return PlacementProposalType.of(accepted[-1]) if accepted else None
+
+    @strawberry.field(description="The request, now accepted.")
+    async def placement_request(self, info: Info) -> PlacementRequest | None:
+        return await self.contract.request(info) if self.contract is not None else None
+
+
+@strawberry.type
+class PlacementProposalPayload:
+    proposal: PlacementProposalType | None
+    errors: list[UserError]
+
+    @strawberry.field(description="The request the proposal answers, as it now stands.")
+    async def placement_request(self, info: Info) -> PlacementRequest | None:
+        return await self.proposal.request(info) if self.proposal is not None else None
 
 
 @strawberry.type
@@ -84,6 +125,18 @@ async def _accept_request(who: Principal, given: Given) -> Any:
     return await requests.accept_request(who, request_id, command, key)
 
 
+async def _propose(who: Principal, given: Given) -> Any:
+    key = given.pop("idempotency_key")
+    request_id = given.id("id", *_REQUEST)
+    command = given.command(PlacementProposal, nulls="top")
+    return await proposals.propose(who, request_id, command, key)
+
+
+async def _accept_proposal(who: Principal, given: Given) -> Any:
+    key = given.pop("idempotency_key")
+    return await proposals.accept_proposal(who, given.id("id", *_PROPOSAL), key)
+
+
 async def _decline_request(who: Principal, given: Given) -> Any:
     request_id = given.id("id", *_REQUEST)
     command = given.command(PlacementRequestDecline, nulls="top")
@@ -111,6 +164,32 @@ class ContractMutation:
             "Accept a request on your offer: the contract is made if a place is free on every "
             "day from the start; otherwise CAPACITY_EXHAUSTED."
         ),
+    )
+    placement_request_propose = mutation(
+        PlacementProposalPayload,
+        PlacementRequestProposeInput,
+        _propose,
+        description=(
+            "Answer a request on your offer with other terms (start, level, hours, add-ons, or "
+            "a special arrangement priced from its costs); the buyer accepts or rejects them."
+        ),
+    )
+    placement_proposal_accept = mutation(
+        PlacementProposalAcceptPayload,
+        PlacementProposalAcceptInput,
+        _accept_proposal,
+        description=(
+            "Accept the provider's proposal on your request: the contract is made on its terms "
+            "if a place is free on every day from its start; otherwise CAPACITY_EXHAUSTED."
+        ),
+    )
+    placement_proposal_reject = mutation(
+        PlacementProposalPayload,
+        PlacementProposalRejectInput,
+        lambda who, given: proposals.reject_proposal(
+            who, given.id("id", *_PROPOSAL), given.text("reason")
+        ),
+        description="Reject the provider's proposal on your request, with a reason.",
     )
     placement_request_decline = mutation(
         PlacementRequestPayload,

@@ -25,7 +25,15 @@ from schema.relay import Connection, load_held, load_list, load_one, nodes_by_ke
 RequestStatus = strawberry.enum(
     m.RequestStatus,
     name="PlacementRequestStatus",
-    description="pending -> accepted | declined | withdrawn | expired",
+    description=(
+        "pending -> accepted | declined | proposed | withdrawn | expired; proposed (the "
+        "provider proposed other terms) -> accepted | rejected | withdrawn | expired"
+    ),
+)
+ProposalStatus = strawberry.enum(
+    m.ProposalStatus,
+    name="PlacementProposalStatus",
+    description="open -> accepted | rejected | expired",
 )
 Urgency = strawberry.enum(m.Urgency, name="Urgency")
 DeclineReason = strawberry.enum(m.DeclineReason, name="DeclineReason")
@@ -72,6 +80,48 @@ class PlacementEvent:
     @classmethod
     def of(cls, view: m.EventView) -> PlacementEvent:
         return from_view(cls, view, actor_organisation=view.actor_org)
+
+
+@strawberry.type(description="Staff a special arrangement needs: hours a week at an hourly rate.")
+class StaffCost(FromView):
+    role: str
+    hours_per_week: Decimal
+    hourly_rate: Money
+
+    @classmethod
+    def of(cls, view: m.StaffCost) -> StaffCost:
+        return from_view(cls, view, hourly_rate=Money.of_dkk(view.hourly_rate))
+
+
+@strawberry.type(
+    description=(
+        "How a special arrangement's (særforanstaltning) price per day is built: staff hours "
+        "a week at their rates, other direct costs a day, and overhead on both."
+    )
+)
+class SpecialArrangementCost:
+    staff: list[StaffCost]
+    other_costs_per_day: Money
+    overhead_percent: Decimal
+    price_per_day: Money = strawberry.field(
+        description="(staff's weekly cost / 7 + other costs a day) x (1 + overhead), to the øre."
+    )
+
+    @classmethod
+    def of(cls, view: m.SpecialArrangementCost) -> SpecialArrangementCost:
+        return from_view(
+            cls,
+            view,
+            other_costs_per_day=Money.of_dkk(view.other_costs_per_day),
+            price_per_day=Money.from_ore(view.price_ore),
+        )
+
+
+@strawberry.type(description="One party's agreement to terms: its organisation, who and when.")
+class Consent(FromView):
+    organisation: str
+    by: str = strawberry.field(description="Who agreed (the token's subject).")
+    at: datetime.datetime
 
 
 async def _history(info: Info, request_id: uuid.UUID) -> list[PlacementEvent]:
@@ -140,10 +190,21 @@ class PlacementRequest(FromView, Placement, relay.Node):
     expires_on: datetime.date = strawberry.field(
         description="An unanswered request expires after this day."
     )
+    respond_by: datetime.datetime | None = strawberry.field(
+        description=(
+            "An acute request's deadline, to the hour (the hours the offer's agreement gives, "
+            "or the setting); null for a planned request, which waits to the end of expiresOn."
+        )
+    )
     created_at: datetime.datetime
     answered_at: datetime.datetime | None
     view: strawberry.Private[m.RequestView]
     resolve_nodes = nodes_by_key(lambda info: info.context.marketplace.placement_request_by_id)
+
+    @strawberry.field(description="The provider's proposals with other terms, oldest first.")
+    async def proposals(self, info: Info) -> list[PlacementProposal]:
+        loader = info.context.marketplace.proposals_by_request
+        return await load_list(loader, self.view.id, PlacementProposal.of)
 
     @strawberry.field(description="The contract the request became, once accepted.")
     async def contract(self, info: Info) -> Contract | None:
@@ -169,6 +230,55 @@ class ContractTerm(FromView):
     quantity: Decimal = strawberry.field(description="Hours a month for an hourly price, else 1.")
     vat_included: bool
     add_ons: list[AgreedAddOn]
+    cost: SpecialArrangementCost | None = strawberry.field(
+        description="A special arrangement's costs, which its price is worked out from."
+    )
+    review_on: datetime.date | None = strawberry.field(
+        description="When a special arrangement is reviewed."
+    )
+    buyer_consent: Consent | None = strawberry.field(
+        description="Who agreed the term for the buying municipality, and when."
+    )
+    provider_consent: Consent | None = strawberry.field(
+        description="Who agreed the term for the provider, and when."
+    )
+
+
+@strawberry.type(
+    description=(
+        "The provider's answer to a request with other terms than asked; the buyer accepts "
+        "it (the contract is made on these terms) or rejects it. Only the request's parties "
+        "see it."
+    )
+)
+class PlacementProposal(FromView, relay.Node):
+    id: relay.NodeID[str]
+    status: ProposalStatus  # type: ignore[valid-type]
+    start_date: datetime.date
+    price_level: str | None = strawberry.field(description="null: the base price.")
+    hours_per_month: Decimal | None
+    add_ons: list[RequestedAddOn]
+    special_arrangement: SpecialArrangementCost | None = strawberry.field(
+        description="A special arrangement's costs; its price per day follows from them."
+    )
+    price: Money | None = strawberry.field(description="A special arrangement's price per day.")
+    review_on: datetime.date | None
+    message: str
+    proposed_by: str = strawberry.field(description="The proposing organisation's code.")
+    proposed_at: datetime.datetime
+    answered_at: datetime.datetime | None
+    answer_reason: str
+    view: strawberry.Private[m.ProposalView]
+    resolve_nodes = nodes_by_key(lambda info: info.context.marketplace.proposal_by_id)
+
+    @classmethod
+    def of(cls, view: m.ProposalView) -> PlacementProposal:
+        return from_view(cls, view, proposed_by=view.proposed_by_org)
+
+    @strawberry.field(description="The request the proposal answers.")
+    async def request(self, info: Info) -> PlacementRequest | None:
+        loader = info.context.marketplace.placement_request_by_id
+        return await load_one(loader, self.view.request_id, PlacementRequest.of)
 
 
 @strawberry.type(description="A change one party proposed after signing.")
@@ -179,6 +289,10 @@ class ContractChange(relay.Node):
     changes_price_level: bool
     price_level: str | None
     add_ons: list[RequestedAddOn] | None
+    special_arrangement: SpecialArrangementCost | None = strawberry.field(
+        description="A special arrangement's new costs (and so its new price per day)."
+    )
+    review_on: datetime.date | None
     end_date: datetime.date | None
     reason: str
     proposed_by: str = strawberry.field(description="The proposing organisation's code.")

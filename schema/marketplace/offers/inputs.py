@@ -59,6 +59,9 @@ class OfferContentFields:
     approved_on: datetime.date | None = UNSET
     unique_status: UniqueOfferStatus | None = UNSET  # type: ignore[valid-type]
     special_conditions: list[SpecialCondition] | None = UNSET  # type: ignore[valid-type]
+    takes_acute: bool | None = strawberry.field(
+        default=UNSET, description="Takes acute placements (answers within hours)."
+    )
     capacity_places: int | None = UNSET
     occupied_places: int | None = strawberry.field(
         default=UNSET,

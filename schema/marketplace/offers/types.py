@@ -220,6 +220,9 @@ class Offer(relay.Node):
     approval: Approval
     unique_status: UniqueOfferStatus  # type: ignore[valid-type]
     special_conditions: list[SpecialCondition]  # type: ignore[valid-type]
+    takes_acute: bool = strawberry.field(
+        description="Takes acute placements: answers an acute request within hours."
+    )
     address: Address | None
     coordinates: Coordinates | None
     published_at: datetime.datetime | None

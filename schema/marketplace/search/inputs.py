@@ -43,3 +43,6 @@ class OfferSearchFilter:
     )
     methods: list[str] | None = UNSET
     unique_statuses: list[UniqueOfferStatus] | None = UNSET  # type: ignore[valid-type]
+    acute: bool | None = strawberry.field(
+        default=UNSET, description="Only offers that take acute placements."
+    )

@@ -9,10 +9,11 @@ from decimal import Decimal
 
 import pytest
 
-from marketplace.contracts import requests
+from marketplace.contracts import proposals, requests
 from marketplace.contracts.models import (
     ContractStatus,
     DeclineReason,
+    PlacementProposal,
     PlacementRequestAccept,
     PlacementRequestDecline,
     RequestStatus,
@@ -39,6 +40,7 @@ from tests.marketplace.contracts.world import (
 )
 
 SOON = today() + datetime.timedelta(days=7)
+DAY = datetime.timedelta(days=1)
 
 
 async def test_a_purchaser_asks_for_a_place_and_only_the_parties_see_it(market: Market) -> None:
@@ -128,12 +130,22 @@ async def test_accepting_makes_a_contract_at_the_price_in_force(market: Market) 
     assert kinds == ["requested", "accepted", "signed"]
 
 
-async def test_a_special_arrangement_has_its_own_price_per_day(market: Market) -> None:
+async def test_a_special_arrangement_has_its_own_price_per_day_agreed_by_both(
+    market: Market,
+) -> None:
+    """Proposed by the provider with its costs, accepted by the buyer (see test_proposals)."""
     request = await request_place(market.offer_id, price_level=None)
-    accept = PlacementRequestAccept(special_arrangement_price=Decimal("5125.75"))
-    contract = await requests.accept_request(ENGLY_ADMIN, request.id, accept)
+    cost = {"staff": [{"role": "Pædagog", "hours_per_week": 42, "hourly_rate": "350"}]}
+    proposal = await proposals.propose(
+        ENGLY_ADMIN,
+        request.id,
+        PlacementProposal.model_validate(
+            {"special_arrangement": cost, "review_on": today() + 90 * DAY}
+        ),
+    )
+    contract = await proposals.accept_proposal(AALBORG, proposal.id)
     [term] = contract.terms
-    assert (term.special_arrangement, term.price_ore) == (True, 512575)
+    assert (term.special_arrangement, term.price_ore) == (True, 210000)  # 42 x 350 / 7
 
 
 async def test_a_provider_answers_only_on_its_own_offers(market: Market) -> None:
@@ -279,7 +291,7 @@ async def test_a_retried_acceptance_returns_the_same_contract(market: Market) ->
     assert again.id == contract.id and await Contract.count().run() == 1
     with pytest.raises(DomainError) as error:
         await requests.accept_request(
-            ENGLY_ADMIN, request.id, PlacementRequestAccept(start_date=SOON), "accept-key-01"
+            ENGLY_ADMIN, request.id, PlacementRequestAccept(message="Velkommen"), "accept-key-01"
         )
     assert error.value.code is ErrorCode.IDEMPOTENCY_KEY_REUSED
 

@@ -78,7 +78,9 @@ async def publish_offer(owner: Principal, provider_id: uuid.UUID, **content: Any
     await pricing.publish_price_list(
         owner, offer.id, price_list(year, accepts_special_arrangements=True)
     )
-    await pricing.publish_price_list(owner, offer.id, next_year_prices())
+    await pricing.publish_price_list(
+        owner, offer.id, next_year_prices(accepts_special_arrangements=True)
+    )
     await offers.change_status(owner, offer.id, OfferStatus.PUBLISHED, "Klar til salg")
     return offer.id
 
