@@ -74,10 +74,13 @@ from agreements.frameworks.tables import (  # noqa: E402
 )
 from agreements.gaps.tables import DemandForecast  # noqa: E402
 from marketplace.contracts.tables import (  # noqa: E402
+    ApprovalFrame,
+    Approver,
     Contract,
     ContractChange,
     ContractTerm,
     PlacementEvent,
+    PlacementProposal,
     PlacementRequest,
 )
 from marketplace.core import audit  # noqa: E402
@@ -137,7 +140,10 @@ MUTABLE_TABLES = [
     ContractChange,
     ContractTerm,
     Contract,
+    PlacementProposal,
     PlacementRequest,
+    ApprovalFrame,
+    Approver,
     IdempotencyKey,
     RateLimitWindow,
     AuditChain,

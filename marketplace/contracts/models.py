@@ -25,6 +25,8 @@ from marketplace.organisations.models import MunicipalityCode
 
 
 class RequestStatus(StrEnum):
+    AWAITING_APPROVAL = "awaiting_approval"  # above its author's frame: an approver decides
+    REFUSED = "refused"  # the approver said no
     PENDING = "pending"
     PROPOSED = "proposed"  # the provider proposed other terms; the buyer answers
     ACCEPTED = "accepted"
@@ -37,6 +39,17 @@ class RequestStatus(StrEnum):
 # A request waits for an answer in these (the provider's to a pending one, the buyer's to a
 # proposal); past its deadline it is expired.
 OPEN_REQUEST = (RequestStatus.PENDING.value, RequestStatus.PROPOSED.value)
+
+
+# Statuses inside the buying municipality: the provider does not see such a request.
+INTERNAL_REQUEST = (RequestStatus.AWAITING_APPROVAL.value, RequestStatus.REFUSED.value)
+
+
+class FrameBasis(StrEnum):
+    """How a case handler's frame counts a request's expected cost."""
+
+    PER_MONTH = "per_month"  # what a month costs
+    TO_FOLLOW_UP = "to_follow_up"  # what it costs to the follow-up date (a year without one)
 
 
 class ProposalStatus(StrEnum):
@@ -303,6 +316,13 @@ class RequestView(BaseModel):
     created_at: datetime.datetime
     answered_at: datetime.datetime | None
     contract_id: uuid.UUID | None = None
+    expected_monthly_ore: int | None = None
+    expected_to_follow_up_ore: int | None = None
+    frame_ore: int | None = None  # the author's frame when the request was made
+    frame_basis: FrameBasis | None = None
+    approved_by: str | None = None
+    approved_at: datetime.datetime | None = None
+    approval_reason: str = ""
 
 
 class Consent(BaseModel):
@@ -417,3 +437,40 @@ class EventView(BaseModel):
     actor_org: str | None
     actor_role: str | None
     detail: str
+
+
+class FrameSet(BaseModel):
+    """A municipality's approval frame: for one case handler (``subject``, their login) or
+    for every purchaser of the municipality (``subject`` None)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    municipality_code: MunicipalityCode
+    subject: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+        | None
+    ) = None
+    amount: DKKAmount
+    basis: FrameBasis = FrameBasis.PER_MONTH
+
+
+class FrameView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    municipality: str
+    subject: str | None  # None: every purchaser of the municipality
+    amount_ore: int
+    basis: FrameBasis
+    set_by: str
+    set_at: datetime.datetime
+
+
+class ApproverView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    municipality: str
+    subject: str
+    added_by: str
+    added_at: datetime.datetime

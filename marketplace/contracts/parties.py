@@ -17,6 +17,7 @@ from piccolo.columns.combination import Combinable
 from piccolo.table import Table
 
 from marketplace.contracts.models import (
+    INTERNAL_REQUEST,
     OPEN_REQUEST,
     AddOnRequest,
     AgreedAddOn,
@@ -58,6 +59,19 @@ def visible(table: type[Table], principal: Principal) -> Combinable | None:
         return None
     column = "buyer" if principal.role is Role.PURCHASER else "provider_org"
     return table._meta.get_column_by_name(column) == principal.org_code
+
+
+def shown(principal: Principal, status: str) -> bool:
+    """A request held inside the buying municipality (awaiting its approver, or refused) is
+    not the provider's to see."""
+    return not (principal.role is Role.PROVIDER_ADMIN and status in INTERNAL_REQUEST)
+
+
+def shown_requests(principal: Principal) -> Combinable | None:
+    """The condition ``shown`` puts on a list of requests."""
+    if principal.role is Role.PROVIDER_ADMIN:
+        return PlacementRequest.status.not_in(list(INTERNAL_REQUEST))
+    return None
 
 
 def not_found(what: str, field: Sequence[str] = ("id",)) -> DomainError:

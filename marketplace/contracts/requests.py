@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from marketplace.contracts import parties, signing
+from marketplace.contracts import frames, parties, signing
 from marketplace.contracts.models import (
     Consent,
     ContractView,
     DeclineReason,
+    FrameView,
     PlacementRequestAccept,
     PlacementRequestCreate,
     PlacementRequestDecline,
@@ -74,7 +75,10 @@ async def requests_by_id(
         .run()
     )
     readable = [
-        r for r in rows_as(RequestRow, rows) if parties.can_read(principal, r.buyer, r.provider_org)
+        r
+        for r in rows_as(RequestRow, rows)
+        if parties.can_read(principal, r.buyer, r.provider_org)
+        and parties.shown(principal, r.status)
     ]
     return {view.id: view for view in await _views(principal, readable)}
 
@@ -91,7 +95,7 @@ async def list_requests(
     offer_id: uuid.UUID | None = None,
 ) -> Page[RequestView]:
     """The caller's requests (the buyer's or the provider's), oldest first."""
-    conditions = [parties.visible(PlacementRequest, principal)]
+    conditions = [parties.visible(PlacementRequest, principal), parties.shown_requests(principal)]
     if status is not None:
         conditions.append(parties.request_status_is(status, utcnow()))
     if offer_id is not None:
@@ -223,29 +227,55 @@ async def _choose_legal_basis(offer: OfferView, command: PlacementRequestCreate)
     return _legal_basis(relations.legal_bases, command.legal_basis, offer.category)
 
 
-async def _acute_deadline(
-    offer: OfferView, command: PlacementRequestCreate, basis: str
-) -> datetime.datetime | None:
-    """An acute request's answer is due within the hours the agreement that covers the offer
-    gives (the setting where none does); only offers that take acute placements take one."""
-    if command.urgency is not Urgency.ACUTE:
+async def acute_hours(
+    offer: OfferView, urgency: Urgency, desired_start: datetime.date, basis: str
+) -> int | None:
+    """The hours a provider has to answer an acute request: the agreement's that covers the
+    offer (the setting where none does); only offers that take acute placements take one."""
+    if urgency is not Urgency.ACUTE:
         return None
     if not offer.takes_acute:
         raise DomainError(ErrorCode.INVALID, "The offer takes no acute placements.", ["urgency"])
     legal = (await offers.legal_bases_by_offer([offer.id]))[offer.id]
     rules = await rule_book().contract_rules(
-        offers.rule_facts(offer, legal, basis=basis), command.desired_start
+        offers.rule_facts(offer, legal, basis=basis), desired_start
     )
-    hours = rules.acute_response_hours or get_settings().acute_response_hours
-    return utcnow() + datetime.timedelta(hours=hours)
+    return rules.acute_response_hours or get_settings().acute_response_hours
 
 
-async def _validate_price(offer_id: uuid.UUID, command: PlacementRequestCreate) -> None:
-    """The level, hours and add-ons asked for are priced by the price list in force on the
-    desired start."""
+@dataclass(frozen=True, slots=True)
+class _Cost:
+    """What a request is expected to cost, and the frame of its author that it was held to
+    (None: the municipality sets none); ``held`` when it is above the frame."""
+
+    monthly_ore: int
+    to_follow_up_ore: int
+    frame: FrameView | None
+
+    @property
+    def held(self) -> bool:
+        if self.frame is None:
+            return False
+        return frames.counted(self.frame, self.monthly_ore, self.to_follow_up_ore) > (
+            self.frame.amount_ore
+        )
+
+
+async def _expected_cost(
+    principal: Principal, offer_id: uuid.UUID, command: PlacementRequestCreate
+) -> _Cost:
+    """Price the level, hours and add-ons asked for by the price list in force on the desired
+    start, and hold the cost to the author's frame."""
     version = await price_list_on(offer_id, command.desired_start, ["desired_start"])
-    agreed_price(version, command.price_level, command.hours_per_month)
-    agreed_add_ons(version, command.add_ons)
+    price = agreed_price(version, command.price_level, command.hours_per_month)
+    add_ons = agreed_add_ons(version, command.add_ons)
+    monthly = frames.monthly_cost(price, add_ons)
+    assert principal.org_code is not None
+    return _Cost(
+        monthly,
+        frames.cost_to_follow_up(monthly, command.desired_start, command.follow_up_on),
+        await frames.frame_for(principal.org_code, principal.subject or ""),
+    )
 
 
 async def _write_request(
@@ -258,12 +288,16 @@ async def _write_request(
     citizen: _Citizen | None,
     basis: str,
     day: datetime.date,
-    respond_by: datetime.datetime | None,
+    acute: int | None,
+    cost: _Cost,
 ) -> uuid.UUID:
-    """Store the pending request and the first entry of its history. A planned request
-    waits for an answer to the end of its ``expires_on``; an acute one to ``respond_by``."""
+    """Store the request (pending, or awaiting an approver when above its author's frame)
+    and the first entry of its history. A planned request waits for an answer to the end of
+    its ``expires_on``; an acute one ``acute`` hours (from its approval, when it needs one)."""
     request_id = uuid.uuid4()
     expiry = day + datetime.timedelta(days=get_settings().placement_request_expiry_days)
+    status = RequestStatus.AWAITING_APPROVAL if cost.held else RequestStatus.PENDING
+    respond_by = utcnow() + datetime.timedelta(hours=acute) if acute and not cost.held else None
     await PlacementRequest.insert(
         PlacementRequest(
             id=request_id,
@@ -287,9 +321,13 @@ async def _write_request(
             message=command.message,
             individual_plan_ref=command.individual_plan_ref,
             follow_up_on=command.follow_up_on,
-            status=RequestStatus.PENDING.value,
+            status=status.value,
             expires_on=respond_by.date() if respond_by is not None else expiry,
             respond_by=respond_by,
+            expected_monthly_ore=cost.monthly_ore,
+            expected_to_follow_up_ore=cost.to_follow_up_ore,
+            frame_ore=cost.frame.amount_ore if cost.frame else None,
+            frame_basis=cost.frame.basis.value if cost.frame else None,
             created_at=utcnow(),
             created_by=principal.subject or "",
         )
@@ -298,8 +336,9 @@ async def _write_request(
         principal,
         "requested",
         request=request_id,
-        to_status=RequestStatus.PENDING.value,
-        detail=f"{command.urgency.value}, start {command.desired_start.isoformat()}",
+        to_status=status.value,
+        detail=f"{command.urgency.value}, start {command.desired_start.isoformat()}"
+        + (" (above the case handler's frame: waits for an approver)" if cost.held else ""),
     )
     return request_id
 
@@ -325,8 +364,8 @@ async def create_request(
         _validate_desired_start(command.desired_start, day)
         _validate_age(citizen, command.desired_start, offer)
         basis = await _choose_legal_basis(offer, command)
-        await _validate_price(offer.id, command)
-        respond_by = await _acute_deadline(offer, command, basis)
+        cost = await _expected_cost(principal, offer.id, command)
+        acute = await acute_hours(offer, command.urgency, command.desired_start, basis)
         request_id = await _write_request(
             principal,
             command,
@@ -336,7 +375,8 @@ async def create_request(
             citizen=citizen,
             basis=basis,
             day=day,
-            respond_by=respond_by,
+            acute=acute,
+            cost=cost,
         )
         if claim is not None:
             await claim.remember(request_id)
@@ -362,7 +402,11 @@ async def held_request(
     request take turns."""
     principal.require(role)
     row = row_or_none(RequestRow, await lock_row(PlacementRequest, request_id, load_json=True))
-    if row is None or not parties.is_party(principal, row.buyer, row.provider_org):
+    if (
+        row is None
+        or not parties.is_party(principal, row.buyer, row.provider_org)
+        or not parties.shown(principal, row.status)
+    ):
         raise parties.not_found(_REQUEST, [field])
     status = parties.request_status(row, utcnow())
     wanted = [s.value for s in waiting or (RequestStatus.PENDING,)]
@@ -479,3 +523,86 @@ async def accept_request(
             before=pending,
         )
     return made.result
+
+
+# --- the approver's decision --------------------------------------------------------------------
+
+
+async def _decide(
+    principal: Principal, request_id: uuid.UUID, approve: bool, reason: str
+) -> RequestView:
+    """An approver of the buying municipality, not the request's author, lets a request
+    above its author's frame go to the provider (its answer time starts now), or refuses it."""
+    operation = "placementRequestApprove" if approve else "placementRequestRefuse"
+    async with write_transaction(principal, operation) as unit:
+        request = await held_request(
+            principal, request_id, Role.PURCHASER, RequestStatus.AWAITING_APPROVAL
+        )
+        await _may_decide(principal, request)
+        decided = await unit.track(
+            "PlacementRequest", request_id, partial(get_request, principal, request_id)
+        )
+        values: dict[Any, Any] = {
+            PlacementRequest.approved_by: principal.subject or "",
+            PlacementRequest.approved_at: utcnow(),
+            PlacementRequest.approval_reason: reason.strip(),
+        }
+        to = RequestStatus.PENDING if approve else RequestStatus.REFUSED
+        if approve:
+            values.update(await _answer_time(request))
+        await (
+            PlacementRequest.update({PlacementRequest.status: to.value, **values})
+            .where(PlacementRequest.id == request_id)
+            .run()
+        )
+        kind = "approved" if approve else "refused"
+        await parties.record(
+            principal,
+            kind,
+            request=request_id,
+            from_status=request.status,
+            to_status=to.value,
+            detail=reason.strip(),
+        )
+    return decided.result
+
+
+async def _may_decide(principal: Principal, request: RequestRow) -> None:
+    if request.created_by == principal.subject:
+        raise DomainError(
+            ErrorCode.PERMISSION_DENIED,
+            "An approver decides on others' requests, not their own.",
+            ["id"],
+        )
+    if not await frames.is_approver(request.buyer, principal.subject or ""):
+        raise DomainError(
+            ErrorCode.PERMISSION_DENIED, "Only the municipality's approvers decide this.", ["id"]
+        )
+
+
+async def _answer_time(request: RequestRow) -> dict[Any, Any]:
+    """The provider's time to answer, from the approval: the days of a planned request, the
+    hours of an acute one."""
+    offer = await offers.get_offer(SYSTEM, request.offer)
+    assert offer is not None
+    hours = await acute_hours(
+        offer, Urgency(request.urgency), request.desired_start, request.legal_basis
+    )
+    if hours is not None:
+        respond_by = utcnow() + datetime.timedelta(hours=hours)
+        return {
+            PlacementRequest.respond_by: respond_by,
+            PlacementRequest.expires_on: respond_by.date(),
+        }
+    days = datetime.timedelta(days=get_settings().placement_request_expiry_days)
+    return {PlacementRequest.expires_on: today() + days}
+
+
+async def approve_request(principal: Principal, request_id: uuid.UUID, reason: str) -> RequestView:
+    return await _decide(principal, request_id, True, reason)
+
+
+async def refuse_request(principal: Principal, request_id: uuid.UUID, reason: str) -> RequestView:
+    if len(reason.strip()) < 3:
+        raise DomainError(ErrorCode.REQUIRED, "Say why the request is refused.", ["reason"])
+    return await _decide(principal, request_id, False, reason)

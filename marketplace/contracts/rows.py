@@ -42,6 +42,13 @@ class RequestRow(Parties):
     created_at: datetime.datetime
     created_by: str
     answered_at: datetime.datetime | None
+    expected_monthly_ore: int | None
+    expected_to_follow_up_ore: int | None
+    frame_ore: int | None
+    frame_basis: str | None
+    approved_by: str | None
+    approved_at: datetime.datetime | None
+    approval_reason: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,6 +58,16 @@ class PlacementRequest(Table, tablename="placement_request"):
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
     created_by = Varchar(length=100)
     answered_at = Timestamptz(null=True, default=None)
+    # What the request is expected to cost (the price in force x quantity): a month, and to
+    # the follow-up date; the author's frame when it was made; the approver's decision when
+    # the cost was above the frame.
+    expected_monthly_ore = BigInt(null=True, default=None)
+    expected_to_follow_up_ore = BigInt(null=True, default=None)
+    frame_ore = BigInt(null=True, default=None)
+    frame_basis = Varchar(length=16, null=True, default=None)
+    approved_by = Varchar(length=100, null=True, default=None)
+    approved_at = Timestamptz(null=True, default=None)
+    approval_reason = Text(default="")
 
 
 class PlacementProposal(Table, tablename="placement_proposal"):
@@ -195,3 +205,27 @@ class PlacementEvent(Table, tablename="placement_event"):
     actor_org = Varchar(length=8, null=True, default=None)
     actor_role = Varchar(length=20, null=True, default=None)
     detail = Text(default="")
+
+
+class ApprovalFrame(Table, tablename="approval_frame"):
+    """The amount a case handler may commit without an approver (handlingsramme): for one
+    purchaser (``subject``, their login) or every purchaser of the municipality (``subject``
+    empty); counted per month or to the request's follow-up date."""
+
+    id = UUID(primary_key=True)
+    municipality = Varchar(length=3, index=True)
+    subject = Varchar(length=100, default="")
+    amount_ore = BigInt()
+    basis = Varchar(length=16)
+    set_by = Varchar(length=100)
+    set_at = Timestamptz(default=TimestamptzNow())
+
+
+class Approver(Table, tablename="approver"):
+    """A purchaser of a municipality who approves requests above their authors' frames."""
+
+    id = UUID(primary_key=True)
+    municipality = Varchar(length=3, index=True)
+    subject = Varchar(length=100)
+    added_by = Varchar(length=100)
+    added_at = Timestamptz(default=TimestamptzNow())

@@ -8,7 +8,13 @@ from decimal import Decimal
 import strawberry
 from strawberry import UNSET
 
-from schema.marketplace.contracts.types import ContractStatus, DeclineReason, RequestStatus, Urgency
+from schema.marketplace.contracts.types import (
+    ContractStatus,
+    DeclineReason,
+    FrameBasis,
+    RequestStatus,
+    Urgency,
+)
 from schema.marketplace.offers.types import LegalBasis
 
 IDEMPOTENCY = (
@@ -183,3 +189,42 @@ class ContractFilterInput:
             "(the registry administrator is refused)."
         ),
     )
+
+
+@strawberry.input(
+    description=(
+        "Let a request above its author's frame go to the provider (an approver of the buying "
+        "municipality, not the request's author)."
+    )
+)
+class PlacementRequestApproveInput:
+    id: strawberry.ID
+    reason: str | None = UNSET
+
+
+@strawberry.input(description="Refuse a request above its author's frame, with a reason.")
+class PlacementRequestRefuseInput:
+    id: strawberry.ID
+    reason: str
+
+
+@strawberry.input(
+    description=(
+        "Set a case handler's frame: for one purchaser (subject, their login) or, with no "
+        "subject, for every purchaser of the municipality. The municipality's approvers keep "
+        "its frames."
+    )
+)
+class ApprovalFrameSetInput:
+    municipality_code: str
+    subject: str | None = UNSET
+    amount: Decimal = strawberry.field(description="DKK.")
+    basis: FrameBasis | None = strawberry.field(  # type: ignore[valid-type]
+        default=UNSET, description="PER_MONTH (the default) or TO_FOLLOW_UP."
+    )
+
+
+@strawberry.input(description="Name a purchaser (by login) who approves requests above frames.")
+class ApproverInput:
+    municipality_code: str
+    subject: str

@@ -6,11 +6,12 @@ from typing import Any
 
 import strawberry
 
-from marketplace.contracts import proposals, requests
+from marketplace.contracts import frames, proposals, requests
 from marketplace.contracts import service as contracts
 from marketplace.contracts.models import (
     ChangeView,
     ContractChangeProposal,
+    FrameSet,
     PlacementProposal,
     PlacementRequestAccept,
     PlacementRequestCreate,
@@ -21,18 +22,24 @@ from marketplace.core.identity import Principal
 from schema.context import Info
 from schema.errors import UserError
 from schema.marketplace.contracts.inputs import (
+    ApprovalFrameSetInput,
+    ApproverInput,
     ContractChangeProposeInput,
     ContractChangeRespondInput,
     ContractGiveNoticeInput,
     PlacementProposalAcceptInput,
     PlacementProposalRejectInput,
     PlacementRequestAcceptInput,
+    PlacementRequestApproveInput,
     PlacementRequestCreateInput,
     PlacementRequestDeclineInput,
     PlacementRequestProposeInput,
+    PlacementRequestRefuseInput,
     PlacementRequestWithdrawInput,
 )
 from schema.marketplace.contracts.types import (
+    ApprovalFrame,
+    Approver,
     Contract,
     ContractChange,
     PlacementRequest,
@@ -88,6 +95,18 @@ class PlacementProposalPayload:
     @strawberry.field(description="The request the proposal answers, as it now stands.")
     async def placement_request(self, info: Info) -> PlacementRequest | None:
         return await self.proposal.request(info) if self.proposal is not None else None
+
+
+@strawberry.type
+class ApprovalFramePayload:
+    approval_frame: ApprovalFrame | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class ApproverPayload:
+    approver: Approver | None
+    errors: list[UserError]
 
 
 @strawberry.type
@@ -190,6 +209,50 @@ class ContractMutation:
             who, given.id("id", *_PROPOSAL), given.text("reason")
         ),
         description="Reject the provider's proposal on your request, with a reason.",
+    )
+    placement_request_approve = mutation(
+        PlacementRequestPayload,
+        PlacementRequestApproveInput,
+        lambda who, given: requests.approve_request(
+            who, given.id("id", *_REQUEST), given.text("reason")
+        ),
+        description=(
+            "Let a request above its author's frame go to the provider (an approver of your "
+            "municipality; not for your own requests). Its answer time starts now."
+        ),
+    )
+    placement_request_refuse = mutation(
+        PlacementRequestPayload,
+        PlacementRequestRefuseInput,
+        lambda who, given: requests.refuse_request(
+            who, given.id("id", *_REQUEST), given.text("reason")
+        ),
+        description="Refuse a request above its author's frame, with a reason (an approver).",
+    )
+    approval_frame_set = mutation(
+        ApprovalFramePayload,
+        ApprovalFrameSetInput,
+        lambda who, given: frames.set_frame(who, given.command(FrameSet, nulls="top")),
+        description=(
+            "Set a case handler's frame (your municipality's approvers; the registry "
+            "administrator names the first approver)."
+        ),
+    )
+    approver_add = mutation(
+        ApproverPayload,
+        ApproverInput,
+        lambda who, given: frames.add_approver(
+            who, given.text("municipality_code"), given.text("subject")
+        ),
+        description="Name an approver of your municipality (its approvers, or the registry admin).",
+    )
+    approver_remove = mutation(
+        ApproverPayload,
+        ApproverInput,
+        lambda who, given: frames.remove_approver(
+            who, given.text("municipality_code"), given.text("subject")
+        ),
+        description="Remove an approver; the last one stays while the municipality has frames.",
     )
     placement_request_decline = mutation(
         PlacementRequestPayload,

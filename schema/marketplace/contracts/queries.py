@@ -6,14 +6,20 @@ from typing import Any
 
 import strawberry
 
-from marketplace.contracts import billing, requests
+from marketplace.contracts import billing, frames, requests
 from marketplace.contracts import service as contracts
 from marketplace.core.pagination import PageRequest
 from schema.context import Info
 from schema.errors import arguments
 from schema.ids import filter_uuid, node_uuid
 from schema.marketplace.contracts.inputs import ContractFilterInput, PlacementRequestFilterInput
-from schema.marketplace.contracts.types import BillingStatement, Contract, PlacementRequest
+from schema.marketplace.contracts.types import (
+    ApprovalFrame,
+    Approver,
+    BillingStatement,
+    Contract,
+    PlacementRequest,
+)
 from schema.relay import Connection
 
 
@@ -97,3 +103,36 @@ class ContractQuery:
                 provider_id=filter_uuid(provider_id, "Provider", "provider", "provider_id"),
             )
         return BillingStatement.of(statement)
+
+    @strawberry.field(
+        description=(
+            "A municipality's case handlers' frames (its purchasers and the registry "
+            "administrator read them)."
+        )
+    )
+    async def approval_frames(
+        self,
+        info: Info,
+        municipality_code: str,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[ApprovalFrame]:
+        with arguments():
+            page = await frames.frames(
+                info.context.principal, municipality_code, PageRequest.of(first, after)
+            )
+        return Connection.of(page, ApprovalFrame.of)
+
+    @strawberry.field(description="A municipality's approvers (its purchasers read them).")
+    async def approvers(
+        self,
+        info: Info,
+        municipality_code: str,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Approver]:
+        with arguments():
+            page = await frames.approvers(
+                info.context.principal, municipality_code, PageRequest.of(first, after)
+            )
+        return Connection.of(page, Approver.of)

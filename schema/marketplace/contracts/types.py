@@ -43,6 +43,11 @@ ContractStatus = strawberry.enum(
     description="active -> notice_given -> ended; cancelled when notice runs out before the start",
 )
 ChangeStatus = strawberry.enum(m.ChangeStatus, name="ContractChangeStatus")
+FrameBasis = strawberry.enum(
+    m.FrameBasis,
+    name="FrameBasis",
+    description="How a frame counts a request's cost: a month, or to its follow-up date.",
+)
 
 
 @strawberry.type(description="An add-on service asked for, and how much of it.")
@@ -198,6 +203,24 @@ class PlacementRequest(FromView, Placement, relay.Node):
     )
     created_at: datetime.datetime
     answered_at: datetime.datetime | None
+    expected_monthly: Money | None = strawberry.field(
+        description=(
+            "What a month of the terms asked for is expected to cost: the price in force x "
+            "the quantity (a month of 30 days), and the add-ons."
+        )
+    )
+    expected_to_follow_up: Money | None = strawberry.field(
+        description="What they are expected to cost to the follow-up date (a year without one)."
+    )
+    frame: Money | None = strawberry.field(
+        description="The author's frame (handlingsramme) when the request was made; null: none."
+    )
+    frame_basis: FrameBasis | None  # type: ignore[valid-type]
+    approved_by: str | None = strawberry.field(
+        description="The approver who decided on a request above its author's frame."
+    )
+    approved_at: datetime.datetime | None
+    approval_reason: str
     view: strawberry.Private[m.RequestView]
     resolve_nodes = nodes_by_key(lambda info: info.context.marketplace.placement_request_by_id)
 
@@ -440,3 +463,24 @@ class BillingStatement:
     def lines(self, first: int | None = None, after: str | None = None) -> Connection[BillingLine]:
         page = page_of(self.view.lines, PageRequest.of(first, after))
         return Connection.of(page, BillingLine.of)
+
+
+@strawberry.type(
+    description=(
+        "A case handler's frame (handlingsramme): what a purchaser may commit without an "
+        "approver; for one purchaser (subject, their login) or every purchaser (subject null)."
+    )
+)
+class ApprovalFrame(FromView):
+    subject: str | None
+    amount: Money
+    basis: FrameBasis  # type: ignore[valid-type]
+    set_by: str
+    set_at: datetime.datetime
+
+
+@strawberry.type(description="A purchaser who approves requests above their authors' frames.")
+class Approver(FromView):
+    subject: str
+    added_by: str
+    added_at: datetime.datetime
