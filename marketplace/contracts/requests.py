@@ -278,6 +278,22 @@ async def _expected_cost(
     )
 
 
+def _asked_columns(command: PlacementRequestCreate) -> dict[str, Any]:
+    """The columns of what a request asks for, as the purchaser gave it."""
+    hours = command.hours_per_month
+    return {
+        "citizen_ref": command.citizen_ref,
+        "desired_start": command.desired_start,
+        "price_level": command.price_level,
+        "hours_per_month": parties.hundredths(hours) if hours is not None else None,
+        "add_ons": [a.model_dump(mode="json") for a in command.add_ons],
+        "urgency": command.urgency.value,
+        "message": command.message,
+        "individual_plan_ref": command.individual_plan_ref,
+        "follow_up_on": command.follow_up_on,
+    }
+
+
 async def _write_request(
     principal: Principal,
     command: PlacementRequestCreate,
@@ -300,27 +316,15 @@ async def _write_request(
     respond_by = utcnow() + datetime.timedelta(hours=acute) if acute and not cost.held else None
     await PlacementRequest.insert(
         PlacementRequest(
+            **_asked_columns(command),
             id=request_id,
             offer=offer.id,
             provider_org=offer.provider_org_code,
             buyer=buyer,
             payer=payer,
-            citizen_ref=command.citizen_ref,
             cpr_hash=citizen.hash if citizen else None,
             cpr_masked=citizen.masked if citizen else None,
             legal_basis=basis,
-            desired_start=command.desired_start,
-            price_level=command.price_level,
-            hours_per_month=(
-                parties.hundredths(command.hours_per_month)
-                if command.hours_per_month is not None
-                else None
-            ),
-            add_ons=[a.model_dump(mode="json") for a in command.add_ons],
-            urgency=command.urgency.value,
-            message=command.message,
-            individual_plan_ref=command.individual_plan_ref,
-            follow_up_on=command.follow_up_on,
             status=status.value,
             expires_on=respond_by.date() if respond_by is not None else expiry,
             respond_by=respond_by,
