@@ -90,6 +90,7 @@ def seed(registry_only: bool) -> None:
     from demo.activity import seed_demo_activity
     from demo.agreements import planned_agreement_count, seed_demo_agreements
     from demo.announcements import seed_demo_announcements
+    from demo.negotiations import seed_demo_negotiations
     from demo.offers import planned_offer_count, seed_demo_offers
     from demo.providers import DEMO_PROVIDERS, seed_demo_providers
     from marketplace.offers.service import load_taxonomies
@@ -131,6 +132,8 @@ def seed(registry_only: bool) -> None:
             contracts = await seed_demo_activity(lambda: progress.update(task, advance=1))
             progress.update(task, total=1, completed=1)
             console.print(f"  demo contracts added: {contracts}")
+            negotiations = await seed_demo_negotiations()
+            console.print(f"  demo proposals, approvals and acute requests added: {negotiations}")
             await analyze()
 
     try:
@@ -291,12 +294,15 @@ def _read_heads(path: Path) -> dict[str, tuple[int, str]]:
     "--role", required=True, type=click.Choice([r.value for r in Role]), help="The caller's role."
 )
 @click.option("--ttl", default=None, type=int, help="Lifetime in seconds (default 12 hours).")
-def token(org_code: str, role: str, ttl: int | None) -> None:
+@click.option(
+    "--subject", default=None, help="Who the token is for (default dev:<org>:<role>), e.g. a login."
+)
+def token(org_code: str, role: str, ttl: int | None, subject: str | None) -> None:
     from schema.auth import mint_token
 
     try:
         lifetime = datetime.timedelta(seconds=ttl) if ttl else None
-        click.echo(mint_token(org_code, Role(role), ttl=lifetime))
+        click.echo(mint_token(org_code, Role(role), ttl=lifetime, subject=subject))
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--org") from None
 
