@@ -243,9 +243,7 @@ async def database() -> None:
     await load_taxonomies()
 
 
-@pytest.fixture(autouse=True)
-async def _clean_tables(database: None) -> AsyncIterator[None]:
-    yield
+async def empty_mutable_tables() -> None:
     # One transaction: one connection and one commit instead of one of each per statement
     # (without the app's pool, each statement on PostgreSQL opened a connection of its own).
     async with engine().transaction():
@@ -255,6 +253,24 @@ async def _clean_tables(database: None) -> AsyncIterator[None]:
         await audit.unprotect_records()
         await AuditRecord.delete(force=True).run()
         await audit.protect_records()
+
+
+@pytest.fixture(autouse=True)
+async def _clean_tables(request: pytest.FixtureRequest, database: None) -> AsyncIterator[None]:
+    yield
+    if request.node.get_closest_marker("world_per_module") is None:
+        await empty_mutable_tables()
+
+
+@pytest.fixture(scope="module", autouse=True)
+async def _clean_tables_after_the_module(
+    request: pytest.FixtureRequest, database: None
+) -> AsyncIterator[None]:
+    """A ``world_per_module`` module's tests read data built once for the module; the tables
+    are emptied when the module is done instead of after each test."""
+    yield
+    if request.node.get_closest_marker("world_per_module") is not None:
+        await empty_mutable_tables()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
