@@ -17,7 +17,7 @@ import pytest
 from marketplace.contracts.tables import PlacementRequest
 from marketplace.core import audit
 from marketplace.core.tables import AuditRecord
-from tests.conftest import _PG_ADMIN_URL, BACKEND, _pg_admin, _with_database
+from tests.conftest import _PG_ADMIN_URL, BACKEND, DB_PREFIX, _pg_admin, _with_database
 from tests.marketplace.contracts.world import build_market, request_place
 
 pytestmark = pytest.mark.slow
@@ -30,7 +30,7 @@ def fresh_database(tmp_path: Path) -> Iterator[dict[str, str]]:
     """Environment for a subprocess pointed at a new, empty database."""
     env = {**os.environ, "VAR_DIR": str(tmp_path / "var")}
     if BACKEND == "postgres":
-        name = f"socialmarked_cli_{uuid.uuid4().hex[:10]}"
+        name = f"{DB_PREFIX}cli_{uuid.uuid4().hex[:10]}"  # the run's prefix: see tests/conftest.py
         asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
         env["DATABASE_URL"] = _with_database(_PG_ADMIN_URL, name)
         yield env

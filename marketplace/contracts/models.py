@@ -25,7 +25,7 @@ from marketplace.organisations.models import MunicipalityCode
 
 
 class RequestStatus(StrEnum):
-    AWAITING_APPROVAL = "awaiting_approval"  # above its author's frame: an approver decides
+    AWAITING_APPROVAL = "for_approval"  # above its author's frame: an approver decides
     REFUSED = "refused"  # the approver said no
     PENDING = "pending"
     PROPOSED = "proposed"  # the provider proposed other terms; the buyer answers

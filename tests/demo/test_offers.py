@@ -16,8 +16,11 @@ from marketplace.offers.models import OfferStatus, PriceUnit
 from marketplace.offers.tables import Offer, OfferTargetGroup, PriceList
 from marketplace.offers.taxonomy import target_group_records
 
+# The tests read the catalogue (seeding again adds nothing): it is seeded once for them all.
+pytestmark = pytest.mark.world_per_module
 
-@pytest.fixture
+
+@pytest.fixture(scope="module")
 async def seeded() -> None:
     await seed_demo_providers()
     assert await seed_demo_offers() == planned_offer_count()

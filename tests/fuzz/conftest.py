@@ -1,4 +1,4 @@
-"""The fuzz tests' request counter, reported at the end of the run."""
+"""The fuzz tests' request counter, reported at the end of the run (see tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ import pytest
 SENT: Counter[str] = Counter()
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if SENT:
-        terminalreporter.write_sep("-", "fuzzing: requests sent")
-        for kind, count in sorted(SENT.items()):
-            terminalreporter.write_line(f"{kind}: {count}")
-        terminalreporter.write_line(f"total: {sum(SENT.values())}")
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # An xdist worker hands its count to the controller, which prints the summary.
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["fuzz_sent"] = dict(SENT)

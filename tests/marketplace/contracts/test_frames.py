@@ -149,7 +149,7 @@ async def test_who_may_approve(market: Market) -> None:
         .first()
         .run()
     )
-    assert stored == {"status": "awaiting_approval"}
+    assert stored == {"status": "for_approval"}
 
 
 async def test_frames_are_kept_by_the_municipalitys_approvers(market: Market) -> None:
