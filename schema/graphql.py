@@ -40,7 +40,12 @@ from schema.ids import decode_global_id
 from schema.limits import cost_limit, document_limits
 from schema.marketplace.contracts.mutations import ContractMutation
 from schema.marketplace.contracts.queries import ContractQuery
-from schema.marketplace.contracts.types import Contract, ContractChange, PlacementRequest
+from schema.marketplace.contracts.types import (
+    Contract,
+    ContractChange,
+    PlacementRequest,
+    RefundClaim,
+)
 from schema.marketplace.offers.mutations import OfferMutation
 from schema.marketplace.offers.queries import OfferQuery
 from schema.marketplace.offers.types import Offer
@@ -64,6 +69,7 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
     "PlacementRequest": PlacementRequest,
     "Contract": Contract,
     "ContractChange": ContractChange,
+    "RefundClaim": RefundClaim,
     "Agreement": Agreement,
     "SpecialConditionApproval": SpecialConditionApproval,
     "CentralAnnouncement": CentralAnnouncement,

@@ -79,6 +79,7 @@ from marketplace.contracts.tables import (  # noqa: E402
     ContractTerm,
     PlacementEvent,
     PlacementRequest,
+    RefundClaim,
 )
 from marketplace.core import audit  # noqa: E402
 from marketplace.core.db import engine, migrate  # noqa: E402
@@ -133,6 +134,7 @@ MUTABLE_TABLES = [
     FocusArea,
     AgreementParty,
     Agreement,
+    RefundClaim,
     PlacementEvent,
     ContractChange,
     ContractTerm,

@@ -41,7 +41,6 @@ from marketplace.offers import service as offers
 from marketplace.offers.models import OWN_KINDS, OfferStatus, OfferView, PriceListView
 from marketplace.offers.pricing import lock_price_list
 from marketplace.offers.taxonomy import LegalBasis, legal_bases
-from marketplace.organisations import service as organisations
 
 _REQUEST = "placement request"
 
@@ -221,7 +220,6 @@ async def _write_request(
     offer: OfferView,
     *,
     buyer: str,
-    payer: str,
     citizen: _Citizen | None,
     basis: str,
     day: datetime.date,
@@ -234,7 +232,6 @@ async def _write_request(
             offer=offer.id,
             provider_org=offer.provider_org_code,
             buyer=buyer,
-            payer=payer,
             citizen_ref=command.citizen_ref,
             cpr_hash=citizen.hash if citizen else None,
             cpr_masked=citizen.masked if citizen else None,
@@ -283,8 +280,6 @@ async def create_request(
             assert found is not None
             return found
         offer = await _published_offer(principal, command.offer_id)
-        payer = command.payer_code or buyer
-        await organisations.require_municipality(payer, ["payer_code"])
         _validate_desired_start(command.desired_start, day)
         _validate_age(citizen, command.desired_start, offer)
         basis = await _choose_legal_basis(offer, command)
@@ -294,7 +289,6 @@ async def create_request(
             command,
             offer,
             buyer=buyer,
-            payer=payer,
             citizen=citizen,
             basis=basis,
             day=day,
@@ -485,7 +479,6 @@ async def _write_contract(
             offer=offer_id,
             provider_org=request.provider_org,
             buyer=request.buyer,
-            payer=request.payer,
             citizen_ref=request.citizen_ref,
             cpr_hash=request.cpr_hash,
             cpr_masked=request.cpr_masked,

@@ -10,6 +10,8 @@ from schema.marketplace.contracts.loaders import (
     ContractedPlacesByOfferLoader,
     PlacementHistoryByRequestLoader,
     PlacementRequestByIdLoader,
+    RefundClaimByIdLoader,
+    RefundClaimsByContractLoader,
 )
 from schema.marketplace.offers.loaders import (
     HistoryByOfferLoader,
@@ -49,3 +51,5 @@ class MarketplaceLoaders:
         self.placement_history_by_request = PlacementHistoryByRequestLoader()
         self.changes_by_contract = ChangesByContractLoader()
         self.change_by_id = ChangeByIdLoader(principal)
+        self.refund_claim_by_id = RefundClaimByIdLoader(principal)
+        self.refund_claims_by_contract = RefundClaimsByContractLoader(principal)

@@ -5,9 +5,15 @@ from __future__ import annotations
 import uuid
 from functools import partial
 
-from marketplace.contracts import capacity, parties, requests
+from marketplace.contracts import capacity, parties, refunds, requests
 from marketplace.contracts import service as contract_service
-from marketplace.contracts.models import ChangeView, ContractView, EventView, RequestView
+from marketplace.contracts.models import (
+    ChangeView,
+    ContractView,
+    EventView,
+    RefundClaimView,
+    RequestView,
+)
 from marketplace.core.clock import today
 from marketplace.core.identity import Principal
 from schema.loaders import KeyedLoader
@@ -49,3 +55,17 @@ class ChangeByIdLoader(KeyedLoader[uuid.UUID, ChangeView]):
 class ChangesByContractLoader(KeyedLoader[uuid.UUID, list[ChangeView]]):
     def __init__(self) -> None:
         super().__init__(contract_service.changes_by_contract, default=[])
+
+
+class RefundClaimByIdLoader(KeyedLoader[uuid.UUID, RefundClaimView]):
+    """Refund claims the caller may read (its municipality's, as claimant or debtor)."""
+
+    def __init__(self, principal: Principal) -> None:
+        super().__init__(partial(refunds.claims_by_id, principal))
+
+
+class RefundClaimsByContractLoader(KeyedLoader[uuid.UUID, list[RefundClaimView]]):
+    """The refund claims of contracts the caller has seen, that it may read."""
+
+    def __init__(self, principal: Principal) -> None:
+        super().__init__(partial(refunds.claims_by_contract, principal), default=[])
