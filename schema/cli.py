@@ -92,6 +92,7 @@ def seed(registry_only: bool) -> None:
     from demo.announcements import seed_demo_announcements
     from demo.offers import planned_offer_count, seed_demo_offers
     from demo.providers import DEMO_PROVIDERS, seed_demo_providers
+    from demo.refunds import seed_demo_refunds
     from marketplace.offers.service import load_taxonomies
     from marketplace.organisations.reference import load_reference_data
 
@@ -131,6 +132,10 @@ def seed(registry_only: bool) -> None:
             contracts = await seed_demo_activity(lambda: progress.update(task, advance=1))
             progress.update(task, total=1, completed=1)
             console.print(f"  demo contracts added: {contracts}")
+            task = progress.add_task("Demo refund claims", total=1)
+            refund_contracts = await seed_demo_refunds()
+            progress.update(task, advance=1)
+            console.print(f"  demo contracts with refund claims added: {refund_contracts}")
             await analyze()
 
     try:
