@@ -27,7 +27,7 @@ from schema.graphql import build_schema
 from schema.oauth import token_endpoint
 from schema.oidc import OidcVerifier
 from schema.protection import RateLimit, add_security_headers, within_time_limit
-from schema.rest.exports import billing_csv, error_response, gaps_csv, gaps_json
+from schema.rest.exports import billing_csv, error_response, gaps_csv, gaps_json, refunds_csv
 from schema.rest.health import health, ready
 
 VERSION = "0.1.0"
@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
             ready,
             token_endpoint,
             billing_csv,
+            refunds_csv,
             gaps_csv,
             gaps_json,
         ],

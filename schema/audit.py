@@ -21,7 +21,7 @@ from schema.ids import decode_global_id
 from schema.relay import Connection
 
 # Types only their parties can see at all (see the README's "Who sees what").
-PARTIES_ONLY = frozenset({"PlacementRequest", "Contract", "ContractChange"})
+PARTIES_ONLY = frozenset({"PlacementRequest", "Contract", "ContractChange", "RefundClaim"})
 
 
 @strawberry.type(
@@ -83,7 +83,7 @@ class AuditQuery:
 
     @strawberry.field(
         description="The changes made to an object, oldest first: all of them for the parties "
-        "of a request, contract or change and for registry admins; for a public object, the "
+        "of a request, contract, change or refund claim and for registry admins; for a public object, the "
         "changes the caller's own organisation made."
     )
     async def audit_trail(
@@ -101,7 +101,7 @@ class AuditQuery:
         if seen is None or not info.context.principal.is_authenticated:
             raise DomainError(ErrorCode.NOT_FOUND, "There is no such object.", ["objectId"])
         principal = info.context.principal
-        # Seeing a private object (a request, a contract, a change) makes the caller one of
+        # Seeing a private object (a request, a contract, a change, a refund claim) makes the caller one of
         # its parties: they read all of its trail. A public object (an offer, an agreement, a
         # report) is seen by everyone, so its readers get their own organisation's records
         # of it only: the staff of its owners are not everyone's business.

@@ -93,6 +93,7 @@ def seed(registry_only: bool) -> None:
     from demo.negotiations import seed_demo_negotiations
     from demo.offers import planned_offer_count, seed_demo_offers
     from demo.providers import DEMO_PROVIDERS, seed_demo_providers
+    from demo.refunds import seed_demo_refunds
     from marketplace.offers.service import load_taxonomies
     from marketplace.organisations.reference import load_reference_data
 
@@ -134,6 +135,10 @@ def seed(registry_only: bool) -> None:
             console.print(f"  demo contracts added: {contracts}")
             negotiations = await seed_demo_negotiations()
             console.print(f"  demo proposals, approvals and acute requests added: {negotiations}")
+            task = progress.add_task("Demo refund claims", total=1)
+            refund_contracts = await seed_demo_refunds()
+            progress.update(task, advance=1)
+            console.print(f"  demo contracts with refund claims added: {refund_contracts}")
             await analyze()
 
     try:

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 import strawberry
 from graphql import GraphQLError
 
+from marketplace.core.cpr import redact
 from marketplace.core.errors import DomainError, DomainErrors
 from marketplace.core.errors import ErrorCode as DomainErrorCode
 
@@ -57,8 +58,12 @@ def client_field(error: DomainError, prefix: Sequence[str] = ("input",)) -> list
 
 
 def user_errors(error: DomainError) -> list[UserError]:
+    """A payload's errors; no CPR number in a message (a message may quote what the client
+    sent: "'010190-1234' is not a valid ID."), as for top-level errors."""
     errors = error.errors if isinstance(error, DomainErrors) else [error]
-    return [UserError(field=client_field(e), code=e.code, message=e.message) for e in errors]
+    return [
+        UserError(field=client_field(e), code=e.code, message=redact(e.message)) for e in errors
+    ]
 
 
 class ArgumentError(DomainError):

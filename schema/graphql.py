@@ -45,6 +45,7 @@ from schema.marketplace.contracts.types import (
     ContractChange,
     PlacementProposal,
     PlacementRequest,
+    RefundClaim,
 )
 from schema.marketplace.offers.mutations import OfferMutation
 from schema.marketplace.offers.queries import OfferQuery
@@ -70,6 +71,7 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
     "Contract": Contract,
     "ContractChange": ContractChange,
     "PlacementProposal": PlacementProposal,
+    "RefundClaim": RefundClaim,
     "Agreement": Agreement,
     "SpecialConditionApproval": SpecialConditionApproval,
     "CentralAnnouncement": CentralAnnouncement,

@@ -116,6 +116,7 @@ from marketplace.contracts.tables import (  # noqa: E402
     PlacementEvent,
     PlacementProposal,
     PlacementRequest,
+    RefundClaim,
 )
 from marketplace.core import audit  # noqa: E402
 from marketplace.core.db import engine, migrate  # noqa: E402
@@ -170,6 +171,7 @@ MUTABLE_TABLES = [
     FocusArea,
     AgreementParty,
     Agreement,
+    RefundClaim,
     PlacementEvent,
     ContractChange,
     ContractTerm,

@@ -1,5 +1,6 @@
-"""Monthly billing: what each contract costs in a month, for the paying municipality and for
-the provider.
+"""Monthly billing: what each contract costs in a month, for the buying (acting) municipality,
+which pays (retssikkerhedsloven § 9, stk. 1), and for the provider; the same lines make the
+refund statement between two municipalities (see ``refund_statement``).
 
 Rules (the agreed terms of each contract):
 - a contract is billed for its days in the month; whether its first and its last day are
@@ -56,7 +57,6 @@ class BillingLine:
     offer_id: uuid.UUID
     provider_org: str
     buyer: str
-    payer: str
     citizen_ref: str | None
     cpr_masked: str | None
     legal_basis: str
@@ -171,10 +171,57 @@ class BilledContract(BilledStay):
     offer: uuid.UUID
     provider_org: str
     buyer: str
-    payer: str
     citizen_ref: str
     cpr_masked: str | None
     legal_basis: str
+
+
+Window = tuple[datetime.date, datetime.date]
+
+
+def _term_charges(
+    stay: BilledStay, term: TermView, window: Window, month: datetime.date, versions: Sequence[Any]
+) -> list[Charge]:
+    """The charges of one term over its billed days in ``window`` (inside the month)."""
+    end = stay.end_date or FOREVER
+    first, last = stay.bill_first_day, stay.bill_last_day
+    days = billed_days(stay.start_date, end, first, last, *window)
+    if days == 0:
+        return []
+    days_in_month = calendar.monthrange(month.year, month.month)[1]
+    base, add_on_prices = yearly_prices(term, month.year, versions)
+    charges = [
+        Charge(
+            name=BASE,
+            unit=term.unit,
+            quantity=term.quantity,
+            unit_price_ore=base,
+            days=days,
+            amount_ore=charge_amount(term.unit, base, term.quantity, days, days_in_month),
+        )
+    ]
+    for add_on in term.add_ons:
+        price = add_on_prices[add_on.name]
+        charges.append(
+            Charge(
+                name=add_on.name,
+                unit=add_on.unit,
+                quantity=add_on.quantity,
+                unit_price_ore=price,
+                days=days,
+                amount_ore=charge_amount(add_on.unit, price, add_on.quantity, days, days_in_month),
+            )
+        )
+    return charges
+
+
+def month_window(month: datetime.date, within: Window | None = None) -> Window:
+    """The days of a month, or of the part of it ``within`` covers (possibly none: the first
+    day after the last)."""
+    month_end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    if within is None:
+        return month, month_end
+    return max(month, within[0]), min(month_end, within[1])
 
 
 def contract_charges(
@@ -182,51 +229,23 @@ def contract_charges(
     terms: Sequence[TermView],
     month: datetime.date,
     versions: Sequence[Any],
+    within: Window | None = None,
 ) -> tuple[int, list[Charge]]:
     """The billed days and charges of one contract in one month (the contract as a
-    ``BilledStay``, or a mapping with its fields)."""
+    ``BilledStay``, or a mapping with its fields); with ``within``, of its days inside that
+    period only (a refund claim's), priced and counted as the month's statement does."""
     stay = contract if isinstance(contract, BilledStay) else row_as(BilledStay, contract)
-    days_in_month = calendar.monthrange(month.year, month.month)[1]
-    month_end = month.replace(day=days_in_month)
-    start, end = stay.start_date, stay.end_date or FOREVER
-    first, last = stay.bill_first_day, stay.bill_last_day
-    total_days = billed_days(start, end, first, last, month, month_end)
+    window = month_window(month, within)
+    end = stay.end_date or FOREVER
+    total_days = billed_days(stay.start_date, end, stay.bill_first_day, stay.bill_last_day, *window)
     charges: list[Charge] = []
     for i, term in enumerate(terms):
         term_end = (
             terms[i + 1].valid_from - datetime.timedelta(days=1) if i + 1 < len(terms) else FOREVER
         )
-        window_start, window_end = max(month, term.valid_from), min(month_end, term_end)
-        if window_start > window_end:
-            continue
-        days = billed_days(start, end, first, last, window_start, window_end)
-        if days == 0:
-            continue
-        base, add_on_prices = yearly_prices(term, month.year, versions)
-        charges.append(
-            Charge(
-                name=BASE,
-                unit=term.unit,
-                quantity=term.quantity,
-                unit_price_ore=base,
-                days=days,
-                amount_ore=charge_amount(term.unit, base, term.quantity, days, days_in_month),
-            )
-        )
-        for add_on in term.add_ons:
-            price = add_on_prices[add_on.name]
-            charges.append(
-                Charge(
-                    name=add_on.name,
-                    unit=add_on.unit,
-                    quantity=add_on.quantity,
-                    unit_price_ore=price,
-                    days=days,
-                    amount_ore=charge_amount(
-                        add_on.unit, price, add_on.quantity, days, days_in_month
-                    ),
-                )
-            )
+        term_window = (max(window[0], term.valid_from), min(window[1], term_end))
+        if term_window[0] <= term_window[1]:
+            charges += _term_charges(stay, term, term_window, month, versions)
     return total_days, charges
 
 
@@ -241,13 +260,13 @@ class _Scope:
 async def _scope(
     principal: Principal, municipality_code: str | None, provider_id: uuid.UUID | None
 ) -> _Scope:
-    """The contracts of the paying municipality or of the provider, if the caller may read
+    """The contracts of the buying municipality or of the provider, if the caller may read
     their statement."""
     provider_org = None
     if municipality_code is not None:
         await organisations.require_municipality(municipality_code, ["municipality_code"])
         allowed = principal.role is Role.PURCHASER and principal.org_code == municipality_code
-        condition = Contract.payer == municipality_code
+        condition = Contract.buyer == municipality_code
     else:
         assert provider_id is not None
         provider = await organisations.get_provider(provider_id)
@@ -259,7 +278,7 @@ async def _scope(
     if not (allowed or principal.is_registry_admin):
         raise DomainError(
             ErrorCode.PERMISSION_DENIED,
-            "A statement is for the paying municipality's purchasers or the provider's administrators.",
+            "A statement is for the buying municipality's purchasers or the provider's administrators.",
             ["municipality_code" if municipality_code else "provider_id"],
         )
     return _Scope(condition, provider_org)
@@ -283,35 +302,36 @@ async def _billed_contracts(
     return rows_as(BilledContract, rows)
 
 
-def _line(
-    principal: Principal,
+def billing_line(
     contract: BilledContract,
     terms: Sequence[TermView],
     month: datetime.date,
     versions: Sequence[Any],
+    *,
+    shown: bool,
+    within: Window | None = None,
 ) -> BillingLine:
-    """One contract's line; the citizen is shown to the contract's parties only."""
-    month_end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
-    days, charges = contract_charges(contract, terms, month, versions)
-    shown = parties.is_party(principal, contract.buyer, contract.provider_org)
+    """One contract's line (over its days ``within`` a period, if given); the citizen only
+    when ``shown``."""
+    days, charges = contract_charges(contract, terms, month, versions, within)
+    window = month_window(month, within)
     return BillingLine(
         contract_id=contract.id,
         offer_id=contract.offer,
         provider_org=contract.provider_org,
         buyer=contract.buyer,
-        payer=contract.payer,
         citizen_ref=contract.citizen_ref if shown else None,
         cpr_masked=contract.cpr_masked if shown else None,
         legal_basis=contract.legal_basis,
-        period_start=max(contract.start_date, month),
-        period_end=min(contract.end_date or FOREVER, month_end),
+        period_start=max(contract.start_date, window[0]),
+        period_end=min(contract.end_date or FOREVER, window[1]),
         days=days,
         vat_included=any(t.vat_included for t in terms),
         charges=charges,
     )
 
 
-def _subtotals(lines: Sequence[BillingLine]) -> list[Subtotal]:
+def subtotals(lines: Sequence[BillingLine]) -> list[Subtotal]:
     """The number of lines and their total per legal basis."""
     sums: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for line in lines:
@@ -327,8 +347,9 @@ async def billing_statement(
     municipality_code: str | None = None,
     provider_id: uuid.UUID | None = None,
 ) -> BillingStatement:
-    """A month's statement: what a municipality pays (the contracts it is the paying
-    municipality of), or what a provider bills (its contracts)."""
+    """A month's statement: what a municipality pays (the contracts it bought: the acting
+    municipality pays), or what a provider bills (its contracts). The citizen is shown to the
+    contracts' parties only."""
     if (municipality_code is None) == (provider_id is None):
         raise DomainError(
             ErrorCode.INVALID,
@@ -341,5 +362,14 @@ async def billing_statement(
     contracts = await _billed_contracts(scope.condition, month, month_end)
     terms = await parties.terms_by_contract([c.id for c in contracts])
     versions = await pricing.price_lists_by_offer(list({c.offer for c in contracts}), month.year)
-    lines = [_line(principal, c, terms[c.id], month, versions[c.offer]) for c in contracts]
-    return BillingStatement(month, municipality_code, scope.provider_org, lines, _subtotals(lines))
+    lines = [
+        billing_line(
+            c,
+            terms[c.id],
+            month,
+            versions[c.offer],
+            shown=parties.is_party(principal, c.buyer, c.provider_org),
+        )
+        for c in contracts
+    ]
+    return BillingStatement(month, municipality_code, scope.provider_org, lines, subtotals(lines))

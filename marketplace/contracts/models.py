@@ -113,7 +113,6 @@ class PlacementRequestCreate(BaseModel):
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)
     ]
     cpr: SecretStr | None = None
-    payer_code: MunicipalityCode | None = None
     legal_basis: LegalBasis | None = None
     desired_start: datetime.date
     price_level: Name | None = None
@@ -275,6 +274,110 @@ class ContractChangeProposal(BaseModel):
         return "price_level" in self.model_fields_set
 
 
+class RefundParagraph(StrEnum):
+    """The case of retssikkerhedsloven § 9 c a refund claim rests on (mellemkommunal
+    refusion): the acting municipality's right to have a former municipality refund it."""
+
+    STK2_NR1 = "stk2_nr1"
+    STK2_NR2 = "stk2_nr2"
+    STK2_NR3 = "stk2_nr3"
+    STK2_NR4 = "stk2_nr4"
+    STK2_NR5 = "stk2_nr5"
+    STK2_NR6 = "stk2_nr6"
+    STK2_NR7 = "stk2_nr7"
+    STK3 = "stk3"
+    STK4 = "stk4"
+    STK5 = "stk5"
+    STK6 = "stk6"
+
+
+# What each case says, in Danish (retssikkerhedsloven § 9 c, https://danskelove.dk/retssikkerhedsloven/9c).
+REFUND_PARAGRAPHS: dict[RefundParagraph, str] = {
+    RefundParagraph.STK2_NR1: (
+        "§ 9 c, stk. 2, nr. 1: den tidligere kommune har medvirket til ophold i en boform "
+        "efter servicelovens §§ 107-110 og 192"
+    ),
+    RefundParagraph.STK2_NR2: (
+        "§ 9 c, stk. 2, nr. 2: ophold i en bolig efter almenboliglovens § 115, stk. 4, "
+        "jf. § 105, stk. 2"
+    ),
+    RefundParagraph.STK2_NR3: "§ 9 c, stk. 2, nr. 3: ophold i en institution under sygehusvæsenet",
+    RefundParagraph.STK2_NR4: "§ 9 c, stk. 2, nr. 4: ophold i en institution under Kriminalforsorgen",
+    RefundParagraph.STK2_NR5: (
+        "§ 9 c, stk. 2, nr. 5: ophold i en bolig, boform m.v., der træder i stedet for og kan "
+        "sidestilles med nr. 1-4"
+    ),
+    RefundParagraph.STK2_NR6: (
+        "§ 9 c, stk. 2, nr. 6: ophold på et anbringelsessted for børn og unge "
+        "(servicelovens § 66, nu barnets lov § 43)"
+    ),
+    RefundParagraph.STK2_NR7: "§ 9 c, stk. 2, nr. 7: døgnophold efter servicelovens § 76 a",
+    RefundParagraph.STK3: (
+        "§ 9 c, stk. 3: ophold i en af KFUM's soldaterrekreationer, et veteranhjem drevet af "
+        "Fonden Danske Veteranhjem eller Veteranbo"
+    ),
+    RefundParagraph.STK4: (
+        "§ 9 c, stk. 4: efterværn; den kommune, der traf afgørelse om anbringelse af barnet "
+        "eller den unge uden for hjemmet, refunderer"
+    ),
+    RefundParagraph.STK5: "§ 9 c, stk. 5",
+    RefundParagraph.STK6: "§ 9 c, stk. 6",
+}
+
+
+class RefundClaimStatus(StrEnum):
+    CLAIMED = "claimed"
+    ACCEPTED = "accepted"
+    DISPUTED = "disputed"
+    WITHDRAWN = "withdrawn"
+
+
+OPEN_CLAIMS = (RefundClaimStatus.CLAIMED, RefundClaimStatus.ACCEPTED)
+
+
+class RefundRole(StrEnum):
+    """Which side of a refund claim: the municipality that claims, or the one it claims from."""
+
+    CLAIMANT = "claimant"
+    DEBTOR = "debtor"
+
+
+class RefundClaimCreate(BaseModel):
+    """The buyer claims a refund of a contract's cost from another municipality, from a day
+    (the contract's first day when left out) and, if given, to a day."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    debtor_code: MunicipalityCode
+    paragraph: RefundParagraph
+    from_day: datetime.date | None = None
+    to_day: datetime.date | None = None
+    note: Text = ""
+
+    @model_validator(mode="after")
+    def _in_order(self) -> RefundClaimCreate:
+        if self.from_day and self.to_day and self.to_day < self.from_day:
+            raise PydanticCustomError("invalid", "the claim ends before it starts")
+        return self
+
+
+class RefundClaimAnswer(BaseModel):
+    """Accepting or withdrawing a refund claim, with a reason if one is given."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    reason: Text = ""
+
+
+class RefundClaimDispute(BaseModel):
+    """Disputing a refund claim: the reason is required (the dispute itself is settled at
+    Ankestyrelsen, outside the product)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    reason: Reason
+
+
 # --- views -------------------------------------------------------------------------------------
 
 
@@ -296,7 +399,6 @@ class RequestView(BaseModel):
     offer_id: uuid.UUID
     provider_org: str
     buyer: str
-    payer: str
     citizen_ref: str | None
     cpr_masked: str | None
     legal_basis: LegalBasis
@@ -384,7 +486,6 @@ class ContractView(BaseModel):
     offer_id: uuid.UUID
     provider_org: str
     buyer: str
-    payer: str
     citizen_ref: str | None
     cpr_masked: str | None
     legal_basis: LegalBasis
@@ -474,3 +575,37 @@ class ApproverView(BaseModel):
     subject: str
     added_by: str
     added_at: datetime.datetime
+
+
+class RefundClaimView(BaseModel):
+    """A refund claim as its parties see it, with the limited view of its contract the debtor
+    may see: the offer, the provider, the period, the terms and prices and the buyer's case
+    reference (None for the registry administrator); never anything of the CPR number."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    contract_id: uuid.UUID
+    claimant: str
+    debtor: str
+    paragraph: RefundParagraph | None
+    from_day: datetime.date
+    to_day: datetime.date | None
+    note: str
+    status: RefundClaimStatus
+    created_at: datetime.datetime
+    created_by: str
+    answered_at: datetime.datetime | None
+    answered_by: str | None
+    answer_reason: str
+    withdrawn_at: datetime.datetime | None
+    withdrawn_by: str | None
+    withdraw_reason: str
+    offer_id: uuid.UUID
+    provider_org: str
+    citizen_ref: str | None
+    legal_basis: LegalBasis
+    contract_start: datetime.date
+    contract_end: datetime.date | None
+    contract_status: ContractStatus
+    terms: list[TermView]

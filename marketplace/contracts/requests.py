@@ -41,7 +41,6 @@ from marketplace.core.unit_of_work import write_transaction
 from marketplace.offers import service as offers
 from marketplace.offers.models import OWN_KINDS, OfferStatus, OfferView
 from marketplace.offers.taxonomy import LegalBasis, legal_bases
-from marketplace.organisations import service as organisations
 
 _REQUEST = "placement request"
 
@@ -300,7 +299,6 @@ async def _write_request(
     offer: OfferView,
     *,
     buyer: str,
-    payer: str,
     citizen: _Citizen | None,
     basis: str,
     day: datetime.date,
@@ -321,7 +319,6 @@ async def _write_request(
             offer=offer.id,
             provider_org=offer.provider_org_code,
             buyer=buyer,
-            payer=payer,
             cpr_hash=citizen.hash if citizen else None,
             cpr_masked=citizen.masked if citizen else None,
             legal_basis=basis,
@@ -363,8 +360,6 @@ async def create_request(
             assert found is not None
             return found
         offer = await _published_offer(principal, command.offer_id)
-        payer = command.payer_code or buyer
-        await organisations.require_municipality(payer, ["payer_code"])
         _validate_desired_start(command.desired_start, day)
         _validate_age(citizen, command.desired_start, offer)
         basis = await _choose_legal_basis(offer, command)
@@ -375,7 +370,6 @@ async def create_request(
             command,
             offer,
             buyer=buyer,
-            payer=payer,
             citizen=citizen,
             basis=basis,
             day=day,

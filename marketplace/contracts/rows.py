@@ -21,7 +21,6 @@ class Parties:
 class RequestRow(Parties):
     id: uuid.UUID
     offer: uuid.UUID
-    payer: str
     citizen_ref: str
     cpr_hash: str | None
     cpr_masked: str | None
@@ -77,7 +76,6 @@ class ContractRow(Parties):
     id: uuid.UUID
     request: uuid.UUID
     offer: uuid.UUID
-    payer: str
     citizen_ref: str
     cpr_hash: str | None
     cpr_masked: str | None
@@ -172,3 +170,37 @@ class RequestOfContract:
 
     id: uuid.UUID
     request: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class RefundClaimRow:
+    id: uuid.UUID
+    contract: uuid.UUID
+    claimant: str
+    debtor: str
+    paragraph: str | None
+    from_day: datetime.date
+    to_day: datetime.date | None
+    note: str
+    status: str
+    created_at: datetime.datetime
+    created_by: str
+    answered_at: datetime.datetime | None
+    answered_by: str | None
+    answer_reason: str
+    withdrawn_at: datetime.datetime | None
+    withdrawn_by: str | None
+    withdraw_reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimOfContract(RefundClaimRow):
+    """A refund claim with what its parties may see of its contract (joined)."""
+
+    offer: uuid.UUID
+    provider_org: str
+    citizen_ref: str
+    legal_basis: str
+    contract_start: datetime.date
+    contract_end: datetime.date | None
+    contract_status: str

@@ -165,7 +165,6 @@ async def write_contract(
             offer=offer_id,
             provider_org=request.provider_org,
             buyer=request.buyer,
-            payer=request.payer,
             citizen_ref=request.citizen_ref,
             cpr_hash=request.cpr_hash,
             cpr_masked=request.cpr_masked,

@@ -26,16 +26,16 @@ from marketplace.offers.tables import Offer, PriceList
 class PlacementRequest(Table, tablename="placement_request"):
     """A municipality asks an offer for a place for a citizen (henvendelse).
 
-    ``buyer`` is the acting municipality (handlekommune), ``payer`` the paying one
-    (betalingskommune); ``provider_org`` the organisation that runs the offer. The citizen is
-    the buyer's case reference and, if given, a keyed hash and masked form of the CPR number.
+    ``buyer`` is the acting municipality (handlekommune), which decides and pays
+    (retssikkerhedsloven § 9, stk. 1); ``provider_org`` the organisation that runs the offer.
+    The citizen is the buyer's case reference and, if given, a keyed hash and masked form of
+    the CPR number.
     """
 
     id = UUID(primary_key=True)
     offer = ForeignKey(references=Offer, null=False, index=True, on_delete=OnDelete.restrict)
     provider_org = Varchar(length=8, index=True)
     buyer = Varchar(length=3, index=True)
-    payer = Varchar(length=3)
     citizen_ref = Varchar(length=64)
     cpr_hash = Varchar(length=64, null=True, default=None, index=True)
     cpr_masked = Varchar(length=11, null=True, default=None)
@@ -101,7 +101,8 @@ class Contract(Table, tablename="contract"):
 
     It occupies one of the offer's places from ``start_date`` to ``end_date`` (open until
     notice is given). Notice period and billing convention are the agreed terms, taken from
-    the rules in force for the offer on the start date.
+    the rules in force for the offer on the start date. The provider bills the buyer; what a
+    former municipality refunds the buyer is a ``RefundClaim`` between the two.
     """
 
     id = UUID(primary_key=True)
@@ -111,7 +112,6 @@ class Contract(Table, tablename="contract"):
     offer = ForeignKey(references=Offer, null=False, index=True, on_delete=OnDelete.restrict)
     provider_org = Varchar(length=8, index=True)
     buyer = Varchar(length=3, index=True)
-    payer = Varchar(length=3, index=True)
     citizen_ref = Varchar(length=64)
     cpr_hash = Varchar(length=64, null=True, default=None, index=True)
     cpr_masked = Varchar(length=11, null=True, default=None)
@@ -229,3 +229,33 @@ class Approver(Table, tablename="approver"):
     subject = Varchar(length=100)
     added_by = Varchar(length=100)
     added_at = Timestamptz(default=TimestamptzNow())
+
+
+class RefundClaim(Table, tablename="refund_claim"):
+    """A buying (acting) municipality's claim that a former municipality refunds what one of
+    its contracts costs (mellemkommunal refusion, retssikkerhedsloven § 9 c).
+
+    ``claimant`` is the contract's buyer, ``debtor`` the municipality the claim is against;
+    ``paragraph`` names the case of § 9 c it rests on (null: not stated, for claims moved from
+    the former payer field). The claim covers the contract's days from ``from_day`` to
+    ``to_day`` (open while null). The debtor accepts or disputes it; the claimant may withdraw
+    it. A contract has at most one open (claimed or accepted) claim.
+    """
+
+    id = UUID(primary_key=True)
+    contract = ForeignKey(references=Contract, null=False, index=True, on_delete=OnDelete.restrict)
+    claimant = Varchar(length=3, index=True)
+    debtor = Varchar(length=3, index=True)
+    paragraph = Varchar(length=16, null=True, default=None)
+    from_day = Date()
+    to_day = Date(null=True, default=None)
+    note = Text(default="")
+    status = Varchar(length=16, index=True)
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+    created_by = Varchar(length=100)
+    answered_at = Timestamptz(null=True, default=None)
+    answered_by = Varchar(length=100, null=True, default=None)
+    answer_reason = Text(default="")
+    withdrawn_at = Timestamptz(null=True, default=None)
+    withdrawn_by = Varchar(length=100, null=True, default=None)
+    withdraw_reason = Text(default="")

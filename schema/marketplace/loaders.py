@@ -12,6 +12,8 @@ from schema.marketplace.contracts.loaders import (
     PlacementRequestByIdLoader,
     ProposalByIdLoader,
     ProposalsByRequestLoader,
+    RefundClaimByIdLoader,
+    RefundClaimsByContractLoader,
 )
 from schema.marketplace.offers.loaders import (
     HistoryByOfferLoader,
@@ -53,3 +55,5 @@ class MarketplaceLoaders:
         self.change_by_id = ChangeByIdLoader(principal)
         self.proposal_by_id = ProposalByIdLoader(principal)
         self.proposals_by_request = ProposalsByRequestLoader()
+        self.refund_claim_by_id = RefundClaimByIdLoader(principal)
+        self.refund_claims_by_contract = RefundClaimsByContractLoader(principal)

@@ -1,4 +1,4 @@
-"""Exports for spreadsheets: the monthly billing statement and the gap analysis."""
+"""Exports for spreadsheets: the monthly billing and refund statements and the gap analysis."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from litestar.status_codes import (
 
 from agreements.gaps import report as gap_report
 from agreements.gaps import service as gaps
-from marketplace.contracts import billing
+from marketplace.contracts import billing, refund_statement
+from marketplace.core.cpr import redact
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import Principal
 from marketplace.core.money import to_dkk
@@ -30,14 +31,7 @@ _STATUS = {
     ErrorCode.PERMISSION_DENIED: HTTP_403_FORBIDDEN,
     ErrorCode.NOT_FOUND: HTTP_404_NOT_FOUND,
 }
-COLUMNS = [
-    "contract_id",
-    "offer_id",
-    "provider",
-    "buyer",
-    "payer",
-    "citizen_ref",
-    "cpr_masked",
+_LINE_COLUMNS = [
     "legal_basis",
     "period_start",
     "period_end",
@@ -49,10 +43,31 @@ COLUMNS = [
     "total_dkk",
     "vat_included",
 ]
+COLUMNS = [
+    "contract_id",
+    "offer_id",
+    "provider",
+    "buyer",
+    "citizen_ref",
+    "cpr_masked",
+    *_LINE_COLUMNS,
+]
+REFUND_COLUMNS = [
+    "claim_id",
+    "paragraph",
+    "contract_id",
+    "offer_id",
+    "provider",
+    "claimant",
+    "debtor",
+    "citizen_ref",
+    *_LINE_COLUMNS,
+]
 
 
 def error_response(error: DomainError) -> Response[dict[str, Any]]:
-    body = {"code": error.code.value, "message": error.message, "field": error.field}
+    """A refusal as JSON; no CPR number in its message (it may quote what the client sent)."""
+    body = {"code": error.code.value, "message": redact(error.message), "field": error.field}
     return Response(
         body,
         status_code=_STATUS.get(error.code, HTTP_400_BAD_REQUEST),
@@ -74,37 +89,68 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def statement_csv(statement: billing.BillingStatement) -> str:
+def _priced(line: billing.BillingLine) -> list[object]:
+    """The cells of a line's legal basis, period, days and prices (``_LINE_COLUMNS``)."""
+    base = [c for c in line.charges if c.name == billing.BASE]
+    return [
+        line.legal_basis,
+        line.period_start.isoformat(),
+        line.period_end.isoformat(),
+        line.days,
+        base[0].unit.value if base else "",
+        "|".join(str(to_dkk(c.unit_price_ore)) for c in base),
+        to_dkk(line.base_ore),
+        to_dkk(line.add_ons_ore),
+        to_dkk(line.total_ore),
+        "yes" if line.vat_included else "no",
+    ]
+
+
+def _csv(header: list[str], rows: list[list[object]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for line in statement.lines:
-        base = [c for c in line.charges if c.name == billing.BASE]
-        writer.writerow(
-            [
-                _cell(v)
-                for v in (
-                    line.contract_id,
-                    line.offer_id,
-                    line.provider_org,
-                    line.buyer,
-                    line.payer,
-                    line.citizen_ref,
-                    line.cpr_masked,
-                    line.legal_basis,
-                    line.period_start.isoformat(),
-                    line.period_end.isoformat(),
-                    line.days,
-                    base[0].unit.value if base else "",
-                    "|".join(str(to_dkk(c.unit_price_ore)) for c in base),
-                    to_dkk(line.base_ore),
-                    to_dkk(line.add_ons_ore),
-                    to_dkk(line.total_ore),
-                    "yes" if line.vat_included else "no",
-                )
-            ]
-        )
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
     return out.getvalue()
+
+
+def statement_csv(statement: billing.BillingStatement) -> str:
+    return _csv(
+        COLUMNS,
+        [
+            [
+                line.contract_id,
+                line.offer_id,
+                line.provider_org,
+                line.buyer,
+                line.citizen_ref,
+                line.cpr_masked,
+                *_priced(line),
+            ]
+            for line in statement.lines
+        ],
+    )
+
+
+def refund_csv(statement: refund_statement.RefundStatement) -> str:
+    return _csv(
+        REFUND_COLUMNS,
+        [
+            [
+                line.claim_id,
+                line.paragraph,
+                line.contract_id,
+                line.offer_id,
+                line.provider_org,
+                statement.claimant,
+                statement.debtor,
+                line.citizen_ref,
+                *_priced(line),
+            ]
+            for line in statement.lines
+        ],
+    )
 
 
 def _provider_id(value: str) -> uuid.UUID:
@@ -155,6 +201,37 @@ async def billing_csv(
         statement_csv(statement),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="billing-{party}-{month}.csv"'},
+    )
+
+
+@get(
+    "/exports/refunds.csv",
+    tags=["exports"],
+    summary="A month's refund statement between two municipalities as CSV (as `refundStatement`)",
+    description=(
+        "Give `month` (YYYY-MM), `claimantCode` and `debtorCode`: what the debtor refunds the "
+        "claimant for the refund claims it accepted. For the purchasers of the two "
+        "municipalities; needs a bearer token. One row per accepted claim with days in the month."
+    ),
+    media_type="text/csv",
+)
+async def refunds_csv(
+    request: Request[Principal, Any, Any],
+    month: Annotated[str, QueryParameter(description="YYYY-MM")],
+    claimant_code: Annotated[str, QueryParameter(name="claimantCode")],
+    debtor_code: Annotated[str, QueryParameter(name="debtorCode")],
+) -> Response[Any]:
+    try:
+        statement = await refund_statement.refund_statement(
+            request.user, billing.parse_month(month), claimant_code, debtor_code
+        )
+    except DomainError as error:
+        return error_response(error)
+    name = f"refunds-{statement.claimant}-{statement.debtor}-{month}.csv"
+    return Response(
+        refund_csv(statement),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 

@@ -32,13 +32,15 @@ from hypothesis_graphql import Mode, mutations, nodes, queries
 from strawberry.relay import to_base64
 
 from agreements.frameworks import service as agreements
+from marketplace.contracts import refunds
+from marketplace.contracts.models import RefundClaimCreate
 from marketplace.core.clock import today
 from marketplace.core.identity import Role
 from marketplace.offers.taxonomy import target_group_records
 from tests.agreements.world import NORD_STEERING, agreement_command
 from tests.conftest import token
 from tests.fuzz.conftest import SENT
-from tests.marketplace.contracts.world import build_market, contract_for, request_place
+from tests.marketplace.contracts.world import AALBORG, build_market, contract_for, request_place
 
 SDL = (Path(__file__).resolve().parents[2] / "schema" / "schema.graphql").read_text("utf-8")
 SCHEMA = graphql.build_schema(SDL)
@@ -70,6 +72,7 @@ NODE_TYPES = [
     "PlacementRequest",
     "Contract",
     "ContractChange",
+    "RefundClaim",
     "Agreement",
     "SpecialConditionApproval",
     "CentralAnnouncement",
@@ -278,8 +281,8 @@ def check(response: httpx.Response, what: str) -> None:
 
 @pytest.fixture
 async def market(client: httpx.AsyncClient) -> AsyncIterator[list[str]]:
-    """A private and a municipal provider with a published offer each, Aalborg's contract and
-    pending request with the private one, and a draft of North Jutland's agreement; their
+    """A private and a municipal provider with a published offer each, Aalborg's contract (with
+    a refund claim on Aarhus) and pending request with the private one, and a draft of North Jutland's agreement; their
     global IDs (and some registry ones) become ``KNOWN_IDS``. The tables are emptied after each test (tests/conftest.py)."""
     world = await build_market()
     contract = await contract_for(world.offer_id)
@@ -290,6 +293,9 @@ async def market(client: httpx.AsyncClient) -> AsyncIterator[list[str]]:
         desired_start=today() + datetime.timedelta(days=3),
         price_level=None,
         add_ons=[],
+    )
+    claim = await refunds.create_claim(
+        AALBORG, contract.id, RefundClaimCreate(debtor_code="751", paragraph="stk2_nr1")
     )
     agreement = await agreements.create_agreement(NORD_STEERING, agreement_command())
     registry = (
@@ -304,6 +310,7 @@ async def market(client: httpx.AsyncClient) -> AsyncIterator[list[str]]:
         to_base64("Provider", str(world.provider_id)),
         to_base64("Provider", str(world.aalborg_provider_id)),
         to_base64("Contract", str(contract.id)),
+        to_base64("RefundClaim", str(claim.id)),
         to_base64("PlacementRequest", str(contract.request_id)),
         to_base64("PlacementRequest", str(pending.id)),
         to_base64("Agreement", str(agreement.id)),
@@ -367,8 +374,24 @@ async def test_operations_that_break_the_schema_are_refused_cleanly(
 
 # -- REST --------------------------------------------------------------------------------------
 
-ROUTES = ["/exports/billing.csv", "/exports/gaps.csv", "/exports/gaps.json", "/health", "/ready"]
-PARAMETERS = ["month", "municipalityCode", "providerId", "regionCode", "targetGroupCodes", "asOf"]
+ROUTES = [
+    "/exports/billing.csv",
+    "/exports/refunds.csv",
+    "/exports/gaps.csv",
+    "/exports/gaps.json",
+    "/health",
+    "/ready",
+]
+PARAMETERS = [
+    "month",
+    "municipalityCode",
+    "providerId",
+    "claimantCode",
+    "debtorCode",
+    "regionCode",
+    "targetGroupCodes",
+    "asOf",
+]
 PARAMETER_VALUES = st.one_of(
     STRINGS,
     DATES,

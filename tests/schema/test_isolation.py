@@ -68,9 +68,13 @@ from agreements.announcements import service as announcements
 from agreements.announcements.models import AnnouncementCreate, Assessment, ReportCreate
 from agreements.frameworks import service as frameworks
 from agreements.frameworks.models import SpecialConditionApprove
-from marketplace.contracts import proposals
+from marketplace.contracts import proposals, refunds
 from marketplace.contracts import service as contracts
-from marketplace.contracts.models import ContractChangeProposal, PlacementProposal
+from marketplace.contracts.models import (
+    ContractChangeProposal,
+    PlacementProposal,
+    RefundClaimCreate,
+)
 from marketplace.core import audit
 from marketplace.core.clock import today
 from marketplace.core.identity import Principal, Role
@@ -130,6 +134,10 @@ VISIBILITY: dict[str, Seen] = {
     "ContractChange": Seen.PARTIES,
     "PlacementProposal": Seen.PARTIES,
     "BillingStatement": Seen.PARTIES,
+    # README "Contracting a place", "Who pays": a refund claim is seen by the purchasers of the
+    # municipality that claims and of the one it claims from; to everyone else (the contract's
+    # provider too) it does not exist.
+    "RefundClaim": Seen.PARTIES,
     # README "Regional agreements": every signed-in user reads an agreement, with its approval
     # status, its rules (as applied to an offer) and the steering group's special conditions.
     "Agreement": Seen.SIGNED_IN,
@@ -157,9 +165,9 @@ PUBLIC_USES: dict[str, frozenset[Role]] = {
 Caller = tuple[str, Role] | None
 
 # Callers that are parties to nothing in the world below. The world's parties: Aalborg (851,
-# region 1081) buys; Bostedet Engly ApS (43389424, in Horsens, region 1082) and Aalborg
-# Kommune run the offers; region 1081's steering group keeps the agreement and a draft report,
-# region 1082's has submitted its report.
+# region 1081) buys, and claims a refund from Aarhus (751); Bostedet Engly ApS (43389424, in
+# Horsens, region 1082) and Aalborg Kommune run the offers; region 1081's steering group keeps
+# the agreement and a draft report, region 1082's has submitted its report.
 STRANGERS: dict[str, Caller] = {
     "purchaser of 101 København": ("101", Role.PURCHASER),
     "provider_admin of 461 Odense Kommune": ("461", Role.PROVIDER_ADMIN),
@@ -192,6 +200,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "ContractChangeProposeInput": {"endDate": (TODAY + datetime.timedelta(days=30)).isoformat()},
     "UniqueOfferStatusSetInput": {"year": TODAY.year},
     "PriceListPublishInput": {"year": TODAY.year},
+    "RefundClaimCreateInput": {"debtorCode": "751"},
 }
 
 # --- the schema -------------------------------------------------------------------------------
@@ -382,6 +391,7 @@ PENDING_REF, CONTRACT_REF = "SAG-ISO-VENTER", "SAG-ISO-KONTRAKT"
 PENDING_CPR = "020290-1234"
 SECRET_MESSAGE = "Fortroligt: borgerens situation"
 CHANGE_REASON = "Fortroligt: ny slutdato"
+CLAIM_NOTE = "Fortroligt: Aarhus hjalp borgeren til Horsens"
 
 
 @dataclass(frozen=True)
@@ -422,6 +432,7 @@ class World:
 
 AALBORG_BUYS = ("851", Role.PURCHASER)
 AALBORG_RUNS = ("851", Role.PROVIDER_ADMIN)
+AARHUS_BUYS = ("751", Role.PURCHASER)
 ENGLY_RUNS = ("43389424", Role.PROVIDER_ADMIN)
 NORD_STEERS = (NORD, Role.STEERING)
 MIDT_STEERS = ("1082", Role.STEERING)
@@ -460,6 +471,11 @@ async def build_world() -> World:
     asked = await request_place(market.offer_id, citizen_ref=PROPOSED_REF)
     proposal = await proposals.propose(
         ENGLY_ADMIN, asked.id, PlacementProposal(price_level=None, message=PROPOSAL_NOTE)
+    )
+    claim = await refunds.create_claim(
+        AALBORG,
+        contract.id,
+        RefundClaimCreate(debtor_code="751", paragraph="stk2_nr1", note=CLAIM_NOTE),
     )
     agreement = await agreement_in_force()  # after the market: its price lists predate the cap
     condition = await frameworks.approve_special_condition(
@@ -534,6 +550,13 @@ async def build_world() -> World:
             "Engly's proposal on Aalborg's request",
             placement,
             secrets=(PROPOSAL_NOTE,),
+        ),
+        Thing(
+            "RefundClaim",
+            str(claim.id),
+            "Aalborg's refund claim on Aarhus",
+            (AALBORG_BUYS, AARHUS_BUYS),
+            secrets=(CLAIM_NOTE,),
         ),
         Thing("Agreement", str(agreement.id), "region 1081's agreement", (NORD_STEERS,)),
         Thing(

@@ -107,3 +107,103 @@ async def test_no_cpr_number_in_logs_errors_or_audit_records(
     assert len(answers) == len(mistakes) + 5
     for name, text in (("answers", "\n".join(answers)), ("logs", logged), ("audit", records)):
         assert _leaks(text) == [], (name, [line for line in text.splitlines() if _leaks(line)])
+
+
+REFUND_CREATE = """
+mutation ($input: RefundClaimCreateInput!) {
+  refundClaimCreate(input: $input) { refundClaim { id } errors { field code message } }
+}
+"""
+REFUND_ACCEPT = """
+mutation ($input: RefundClaimAcceptInput!) {
+  refundClaimAccept(input: $input) { refundClaim { id status citizenRef } errors { code message } }
+}
+"""
+REFUND_READ = """
+query ($id: ID!, $month: String!) {
+  refundClaim(id: $id) {
+    id citizenRef note paragraphText terms { price { amount } } contract { id cprMasked }
+    offer { name } provider { name }
+  }
+  refundClaims(filter: {role: DEBTOR}) { edges { node { id citizenRef } } }
+  refundStatement(claimantCode: "851", debtorCode: "751", month: $month) {
+    lines { edges { node { citizenRef total { amount } } } }
+  }
+  auditTrail(objectId: $id) { edges { node { operation afterDigest } } }
+}
+"""
+
+
+async def test_no_cpr_number_reaches_the_municipality_a_refund_is_claimed_from(
+    client: httpx.AsyncClient, market: Market, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A contract made with a CPR number, a refund claim on it with mistakes shaped like CPR
+    numbers, the claim accepted and read by the municipality it is against (the claim, the
+    list, the statement, the CSV, the audit trail): no CPR number in any form anywhere, and
+    nothing of it (not even the masked form) in what the debtor reads."""
+    caplog.set_level(logging.DEBUG)
+    buyer, debtor = PURCHASER, ("751", Role.PURCHASER)
+    answers: dict[tuple[str, Role], list[str]] = {buyer: [], debtor: [], PROVIDER: []}
+
+    async def post(query: str, variables: dict[str, Any], as_: tuple[str, Role]) -> Any:
+        response = await client.post(
+            "/graphql",
+            json={"query": query, "variables": variables},
+            headers={"Authorization": f"Bearer {token(*as_)}"},
+        )
+        answers[as_].append(response.text)
+        return response.json()
+
+    start = today().isoformat()
+    created = await post(
+        CREATE,
+        {
+            "input": {
+                "offerId": _offer_gid(market),
+                "citizenRef": "SAG-REFUSION",
+                "cpr": CPR,
+                "desiredStart": start,
+            }
+        },
+        buyer,
+    )
+    request = created["data"]["placementRequestCreate"]["placementRequest"]["id"]
+    accepted = await post(ACCEPT, {"input": {"id": request}}, PROVIDER)
+    contract = accepted["data"]["placementRequestAccept"]["contract"]["id"]
+    good = {"contractId": contract, "debtorCode": "751", "paragraph": "STK2_NR1"}
+    for mistake in (
+        {**good, "debtorCode": DIGITS},
+        {**good, "debtorCode": CPR},
+        {**good, "fromDay": "2001-01-01"},
+        {**good, "contractId": CPR},
+    ):
+        body = await post(REFUND_CREATE, {"input": mistake}, buyer)
+        assert body.get("errors") or body["data"]["refundClaimCreate"]["errors"]
+    made = await post(REFUND_CREATE, {"input": good}, buyer)
+    claim = made["data"]["refundClaimCreate"]["refundClaim"]["id"]
+    await post(REFUND_ACCEPT, {"input": {"id": claim}}, debtor)
+    read = await post(REFUND_READ, {"id": claim, "month": today().strftime("%Y-%m")}, debtor)
+    assert read["data"]["refundClaim"]["citizenRef"] == "SAG-REFUSION"
+    assert read["data"]["refundClaim"]["contract"] is None
+    csv = await client.get(
+        "/exports/refunds.csv",
+        params={"month": today().strftime("%Y-%m"), "claimantCode": "851", "debtorCode": "751"},
+        headers={"Authorization": f"Bearer {token(*debtor)}"},
+    )
+    assert csv.status_code == 200 and "SAG-REFUSION" in csv.text
+    answers[debtor].append(csv.text)
+    mistaken = await client.get(
+        "/exports/refunds.csv",
+        params={"month": today().strftime("%Y-%m"), "claimantCode": CPR, "debtorCode": "751"},
+        headers={"Authorization": f"Bearer {token(*debtor)}"},
+    )
+    assert mistaken.status_code == 400
+    answers[debtor].append(mistaken.text)
+
+    records = repr(await AuditRecord.select().run())
+    # the service's logs (the test's own HTTP client logs the URLs it asks for)
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name != "httpx")
+    everything = "\n".join([*(a for said in answers.values() for a in said), records, logged])
+    assert _leaks(everything) == [], [line for line in everything.splitlines() if _leaks(line)]
+    seen_by_debtor = "\n".join(answers[debtor])
+    assert DIGITS[:6] not in seen_by_debtor and "****" not in seen_by_debtor

@@ -37,6 +37,7 @@ async def test_openapi_is_served(client: httpx.AsyncClient) -> None:
         "/health",
         "/ready",
         "/exports/billing.csv",
+        "/exports/refunds.csv",
         "/exports/gaps.csv",
         "/exports/gaps.json",
         "/oauth/token",

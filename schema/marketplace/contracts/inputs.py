@@ -12,6 +12,9 @@ from schema.marketplace.contracts.types import (
     ContractStatus,
     DeclineReason,
     FrameBasis,
+    RefundClaimStatus,
+    RefundParagraph,
+    RefundRole,
     RequestStatus,
     Urgency,
 )
@@ -32,16 +35,19 @@ class AddOnRequestInput:
     )
 
 
-@strawberry.input(description="Ask an offer for a place for a citizen of your municipality.")
+@strawberry.input(
+    description=(
+        "Ask an offer for a place for a citizen of your municipality. Your municipality is the "
+        "acting municipality (handlekommune): the provider bills it (retssikkerhedsloven § 9, "
+        "stk. 1); a refund from a former municipality is a refund claim on the contract."
+    )
+)
 class PlacementRequestCreateInput:
     offer_id: strawberry.ID
     citizen_ref: str = strawberry.field(description="Your case reference for the citizen.")
     cpr: str | None = strawberry.field(
         default=UNSET,
         description="The citizen's CPR number; kept only as a keyed hash and a masked form.",
-    )
-    payer_code: str | None = strawberry.field(
-        default=UNSET, description="The paying municipality, when another than yours."
     )
     legal_basis: LegalBasis | None = strawberry.field(  # type: ignore[valid-type]
         default=UNSET, description="One of the offer's paragraphs; defaults to its main one."
@@ -228,3 +234,58 @@ class ApprovalFrameSetInput:
 class ApproverInput:
     municipality_code: str
     subject: str
+
+
+@strawberry.input(
+    description=(
+        "Claim that another municipality refunds what one of your municipality's contracts "
+        "costs (mellemkommunal refusion, retssikkerhedsloven § 9 c), naming the case it rests "
+        "on. The municipality answers; your municipality keeps paying the provider."
+    )
+)
+class RefundClaimCreateInput:
+    contract_id: strawberry.ID
+    debtor_code: str = strawberry.field(
+        description="The municipality that is to refund (its 3-digit code), not your own."
+    )
+    paragraph: RefundParagraph  # type: ignore[valid-type]
+    from_day: datetime.date | None = strawberry.field(
+        default=UNSET, description="The first day the claim covers; the contract's first day."
+    )
+    to_day: datetime.date | None = strawberry.field(
+        default=UNSET, description="The last day; left out, as long as the contract runs."
+    )
+    note: str | None = UNSET
+    idempotency_key: str | None = strawberry.field(default=UNSET, description=IDEMPOTENCY)
+
+
+@strawberry.input(description="Accept a refund claim against your municipality.")
+class RefundClaimAcceptInput:
+    id: strawberry.ID
+    reason: str | None = UNSET
+
+
+@strawberry.input(
+    description=(
+        "Dispute a refund claim against your municipality, with the reason. The dispute is "
+        "recorded; it is settled outside the product (Ankestyrelsen), and the buyer keeps paying."
+    )
+)
+class RefundClaimDisputeInput:
+    id: strawberry.ID
+    reason: str
+
+
+@strawberry.input(description="Withdraw your municipality's claim (waiting, or disputed).")
+class RefundClaimWithdrawInput:
+    id: strawberry.ID
+    reason: str | None = UNSET
+
+
+@strawberry.input
+class RefundClaimFilterInput:
+    status: RefundClaimStatus | None = UNSET  # type: ignore[valid-type]
+    role: RefundRole | None = strawberry.field(  # type: ignore[valid-type]
+        default=UNSET,
+        description="CLAIMANT: your municipality's claims; DEBTOR: claims against it; both when left out.",
+    )

@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from functools import partial
 
-from marketplace.contracts import capacity, parties, proposals, requests
+from marketplace.contracts import capacity, parties, proposals, refunds, requests
 from marketplace.contracts import service as contract_service
 from marketplace.contracts.models import (
     ChangeView,
     ContractView,
     EventView,
     ProposalView,
+    RefundClaimView,
     RequestView,
 )
 from marketplace.core.clock import today
@@ -69,3 +70,17 @@ class ProposalsByRequestLoader(KeyedLoader[uuid.UUID, list[ProposalView]]):
 
     def __init__(self) -> None:
         super().__init__(proposals.proposals_by_request, default=[])
+
+
+class RefundClaimByIdLoader(KeyedLoader[uuid.UUID, RefundClaimView]):
+    """Refund claims the caller may read (its municipality's, as claimant or debtor)."""
+
+    def __init__(self, principal: Principal) -> None:
+        super().__init__(partial(refunds.claims_by_id, principal))
+
+
+class RefundClaimsByContractLoader(KeyedLoader[uuid.UUID, list[RefundClaimView]]):
+    """The refund claims of contracts the caller has seen, that it may read."""
+
+    def __init__(self, principal: Principal) -> None:
+        super().__init__(partial(refunds.claims_by_contract, principal), default=[])

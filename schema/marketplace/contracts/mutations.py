@@ -1,4 +1,5 @@
-"""Write side of contracting: requests and their answers, notice, changes after signing."""
+"""Write side of contracting: requests and their answers, notice, changes after signing, refund
+claims between municipalities."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 import strawberry
 
-from marketplace.contracts import frames, proposals, requests
+from marketplace.contracts import frames, proposals, refunds, requests
 from marketplace.contracts import service as contracts
 from marketplace.contracts.models import (
     ChangeView,
@@ -17,6 +18,7 @@ from marketplace.contracts.models import (
     PlacementRequestCreate,
     PlacementRequestDecline,
     ProposalStatus,
+    RefundClaimCreate,
 )
 from marketplace.core.identity import Principal
 from schema.context import Info
@@ -36,6 +38,10 @@ from schema.marketplace.contracts.inputs import (
     PlacementRequestProposeInput,
     PlacementRequestRefuseInput,
     PlacementRequestWithdrawInput,
+    RefundClaimAcceptInput,
+    RefundClaimCreateInput,
+    RefundClaimDisputeInput,
+    RefundClaimWithdrawInput,
 )
 from schema.marketplace.contracts.types import (
     ApprovalFrame,
@@ -43,12 +49,14 @@ from schema.marketplace.contracts.types import (
     Contract,
     ContractChange,
     PlacementRequest,
+    RefundClaim,
 )
 from schema.marketplace.contracts.types import PlacementProposal as PlacementProposalType
 from schema.mutation import Given, mutation
 
 _REQUEST = ("PlacementRequest", "placement request")
 _PROPOSAL = ("PlacementProposal", "proposal")
+_CLAIM = ("RefundClaim", "refund claim")
 
 
 @strawberry.type
@@ -122,6 +130,12 @@ class ContractChangePayload:
     errors: list[UserError]
 
 
+@strawberry.type
+class RefundClaimPayload:
+    refund_claim: RefundClaim | None
+    errors: list[UserError]
+
+
 async def _change_and_contract(info: Info, change: ChangeView) -> dict[str, Any]:
     contract = await contracts.get_contract(info.context.principal, change.contract_id)
     return {
@@ -165,6 +179,13 @@ async def _decline_request(who: Principal, given: Given) -> Any:
 async def _propose_change(who: Principal, given: Given) -> Any:
     contract_id = given.id("contract_id", "Contract", "contract")
     return await contracts.propose_change(who, contract_id, given.command(ContractChangeProposal))
+
+
+async def _create_claim(who: Principal, given: Given) -> Any:
+    key = given.pop("idempotency_key")
+    contract_id = given.id("contract_id", "Contract", "contract")
+    command = given.command(RefundClaimCreate, nulls="top")
+    return await refunds.create_claim(who, contract_id, command, key)
 
 
 @strawberry.type
@@ -294,4 +315,42 @@ class ContractMutation:
         ),
         build=_change_and_contract,
         description="Accept or reject a change the other party proposed.",
+    )
+    refund_claim_create = mutation(
+        RefundClaimPayload,
+        RefundClaimCreateInput,
+        _create_claim,
+        description=(
+            "Claim a refund of one of your municipality's contracts from another municipality "
+            "(retssikkerhedsloven § 9 c; purchasers of the buying municipality). One open claim "
+            "per contract."
+        ),
+    )
+    refund_claim_accept = mutation(
+        RefundClaimPayload,
+        RefundClaimAcceptInput,
+        lambda who, given: refunds.accept_claim(who, given.id("id", *_CLAIM), given.text("reason")),
+        description=(
+            "Accept a refund claim against your municipality: its days are on the monthly "
+            "refund statement."
+        ),
+    )
+    refund_claim_dispute = mutation(
+        RefundClaimPayload,
+        RefundClaimDisputeInput,
+        lambda who, given: refunds.dispute_claim(
+            who, given.id("id", *_CLAIM), given.text("reason")
+        ),
+        description=(
+            "Dispute a refund claim against your municipality, with the reason; settled "
+            "outside the product (Ankestyrelsen)."
+        ),
+    )
+    refund_claim_withdraw = mutation(
+        RefundClaimPayload,
+        RefundClaimWithdrawInput,
+        lambda who, given: refunds.withdraw_claim(
+            who, given.id("id", *_CLAIM), given.text("reason")
+        ),
+        description="Withdraw your municipality's refund claim while it waits, or once disputed.",
     )

@@ -1,4 +1,5 @@
-"""Read side of contracting: requests, contracts and billing statements, for their parties."""
+"""Read side of contracting: requests, contracts, billing statements, refund claims and refund
+statements, for their parties."""
 
 from __future__ import annotations
 
@@ -6,19 +7,25 @@ from typing import Any
 
 import strawberry
 
-from marketplace.contracts import billing, frames, requests
+from marketplace.contracts import billing, frames, refund_statement, refunds, requests
 from marketplace.contracts import service as contracts
 from marketplace.core.pagination import PageRequest
 from schema.context import Info
 from schema.errors import arguments
 from schema.ids import filter_uuid, node_uuid
-from schema.marketplace.contracts.inputs import ContractFilterInput, PlacementRequestFilterInput
+from schema.marketplace.contracts.inputs import (
+    ContractFilterInput,
+    PlacementRequestFilterInput,
+    RefundClaimFilterInput,
+)
 from schema.marketplace.contracts.types import (
     ApprovalFrame,
     Approver,
     BillingStatement,
     Contract,
     PlacementRequest,
+    RefundClaim,
+    RefundStatement,
 )
 from schema.relay import Connection
 
@@ -85,7 +92,8 @@ class ContractQuery:
     @strawberry.field(
         description=(
             "A month's billing statement: give `municipalityCode` for what a municipality pays "
-            "(its purchasers), or `providerId` for what a provider bills (its administrators)."
+            "for the contracts it bought (its purchasers), or `providerId` for what a provider "
+            "bills (its administrators)."
         )
     )
     async def billing_statement(
@@ -103,6 +111,52 @@ class ContractQuery:
                 provider_id=filter_uuid(provider_id, "Provider", "provider", "provider_id"),
             )
         return BillingStatement.of(statement)
+
+    @strawberry.field(
+        description=(
+            "Refund claims of your municipality (CLAIMANT) or against it (DEBTOR), or both, "
+            "oldest first (purchasers; every claim for the registry administrator)."
+        )
+    )
+    async def refund_claims(
+        self,
+        info: Info,
+        filter: RefundClaimFilterInput | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[RefundClaim]:
+        page_request = PageRequest.of(first, after)
+        with arguments("filter"):
+            page = await refunds.list_claims(
+                info.context.principal,
+                page_request,
+                status=filter.status if filter and filter.status else None,
+                role=filter.role if filter and filter.role else None,
+            )
+        return Connection.of(page, RefundClaim.of)
+
+    @strawberry.field(description="A refund claim; null when there is none or it is not yours.")
+    async def refund_claim(self, info: Info, id: strawberry.ID) -> RefundClaim | None:
+        claim_id = node_uuid(id, "RefundClaim", ("id",))
+        if claim_id is None:
+            return None
+        view = await refunds.get_claim(info.context.principal, claim_id)
+        return RefundClaim.of(view) if view else None
+
+    @strawberry.field(
+        description=(
+            "A month's refund statement: what `debtorCode` refunds `claimantCode` for the "
+            "claims it accepted (the two municipalities' purchasers)."
+        )
+    )
+    async def refund_statement(
+        self, info: Info, claimant_code: str, debtor_code: str, month: str
+    ) -> RefundStatement:
+        with arguments():
+            statement = await refund_statement.refund_statement(
+                info.context.principal, billing.parse_month(month), claimant_code, debtor_code
+            )
+        return RefundStatement.of(statement)
 
     @strawberry.field(
         description=(

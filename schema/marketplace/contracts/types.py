@@ -1,5 +1,6 @@
 """GraphQL types of contracting: placement requests, contracts, their terms, changes and
-history, and the monthly billing statement."""
+history, the monthly billing statement, refund claims between municipalities and the monthly
+refund statement."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from strawberry import relay
 
 from marketplace.contracts import billing
 from marketplace.contracts import models as m
+from marketplace.contracts import refund_statement as refunds
 from marketplace.core.clock import today
 from marketplace.core.pagination import PageRequest, page_of
 from schema.context import Info
@@ -34,6 +36,29 @@ ProposalStatus = strawberry.enum(
     m.ProposalStatus,
     name="PlacementProposalStatus",
     description="open -> accepted | rejected | expired",
+)
+RefundParagraph = strawberry.enum(
+    m.RefundParagraph,
+    name="RefundParagraph",
+    description=(
+        "The case of retssikkerhedsloven § 9 c (mellemkommunal refusion) a refund claim rests "
+        "on; each value's description is the case in Danish."
+    ),
+)
+for _value in RefundParagraph.__strawberry_definition__.values:  # type: ignore[attr-defined]
+    _value.description = m.REFUND_PARAGRAPHS[m.RefundParagraph(_value.value)]
+RefundClaimStatus = strawberry.enum(
+    m.RefundClaimStatus,
+    name="RefundClaimStatus",
+    description=(
+        "claimed -> accepted | disputed | withdrawn; a disputed claim may be withdrawn. "
+        "Open: claimed or accepted (one per contract)."
+    ),
+)
+RefundRole = strawberry.enum(
+    m.RefundRole,
+    name="RefundRole",
+    description="Your municipality's side of a refund claim: it claims, or it is to refund.",
 )
 Urgency = strawberry.enum(m.Urgency, name="Urgency")
 DeclineReason = strawberry.enum(m.DeclineReason, name="DeclineReason")
@@ -141,8 +166,8 @@ async def _municipality(info: Info, code: str) -> Municipality:
 
 @strawberry.interface(
     description=(
-        "What a placement request and a contract share: the offer, its provider, the buying "
-        "and the paying municipality."
+        "What a placement request and a contract share: the offer, its provider and the buying "
+        "(acting) municipality, which pays."
     )
 )
 class Placement:
@@ -161,9 +186,16 @@ class Placement:
     async def buyer(self, info: Info) -> Municipality:
         return await _municipality(info, self.view.buyer)
 
-    @strawberry.field(description="The paying municipality (betalingskommune).")
+    @strawberry.field(
+        description="The municipality the provider bills: the buyer.",
+        deprecation_reason=(
+            "Always the buyer: the acting municipality (handlekommune) pays "
+            "(retssikkerhedsloven § 9, stk. 1). A former municipality that must refund the "
+            "buyer (§ 9 c) is named in a refund claim: refundClaimCreate, Contract.refundClaims."
+        ),
+    )
     async def payer(self, info: Info) -> Municipality:
-        return await _municipality(info, self.view.payer)
+        return await _municipality(info, self.view.buyer)
 
 
 @strawberry.type(
@@ -390,6 +422,16 @@ class Contract(Placement, relay.Node):
     async def history(self, info: Info) -> list[PlacementEvent]:
         return await _history(info, self.view.request_id)
 
+    @strawberry.field(
+        description=(
+            "The buyer's refund claims on the contract, oldest first (the buying municipality's "
+            "purchasers; claims are between municipalities, so the provider sees none)."
+        )
+    )
+    async def refund_claims(self, info: Info) -> list[RefundClaim]:
+        loader = info.context.marketplace.refund_claims_by_contract
+        return await load_list(loader, self.view.id, RefundClaim.of)
+
 
 @strawberry.type(description="One priced part of a billing line: the base price or an add-on.")
 class BillingCharge:
@@ -435,8 +477,9 @@ class BillingSubtotal:
 
 @strawberry.type(
     description=(
-        "A month's billing statement: for a municipality, the contracts it pays for; for a "
-        "provider, the contracts it bills. Lines are ordered by legal basis and start."
+        "A month's billing statement: for a municipality, the contracts it bought (the buying "
+        "municipality pays); for a provider, the contracts it bills. Lines are ordered by legal "
+        "basis and start."
     )
 )
 class BillingStatement:
@@ -449,7 +492,7 @@ class BillingStatement:
     def of(cls, view: billing.BillingStatement) -> BillingStatement:
         return from_view(cls, view, month=view.month.strftime("%Y-%m"))
 
-    @strawberry.field(description="The paying municipality, for a municipality's statement.")
+    @strawberry.field(description="The buying municipality, for a municipality's statement.")
     async def municipality(self, info: Info) -> Municipality | None:
         code = self.view.municipality_code
         return await _municipality(info, code) if code else None
@@ -463,6 +506,142 @@ class BillingStatement:
     def lines(self, first: int | None = None, after: str | None = None) -> Connection[BillingLine]:
         page = page_of(self.view.lines, PageRequest.of(first, after))
         return Connection.of(page, BillingLine.of)
+
+
+@strawberry.type(
+    description=(
+        "A buying (acting) municipality's claim that another municipality refunds what one of "
+        "its contracts costs (mellemkommunal refusion, retssikkerhedsloven § 9 c). Seen by the "
+        "two municipalities' purchasers, with a limited view of the contract (offer, provider, "
+        "period, terms and prices, the buyer's case reference; never anything of the CPR "
+        "number)."
+    )
+)
+class RefundClaim(FromView, relay.Node):
+    id: relay.NodeID[str]
+    status: RefundClaimStatus  # type: ignore[valid-type]
+    paragraph: RefundParagraph | None = strawberry.field(  # type: ignore[valid-type]
+        description="null: not stated (a claim moved from the former payer field)."
+    )
+    paragraph_text: str | None = strawberry.field(description="The case of § 9 c, in Danish.")
+    from_day: datetime.date = strawberry.field(description="The first day the claim covers.")
+    to_day: datetime.date | None = strawberry.field(
+        description="The last day it covers; null: as long as the contract runs."
+    )
+    note: str
+    created_at: datetime.datetime
+    created_by: str = strawberry.field(description="Who made the claim (the token's subject).")
+    answered_at: datetime.datetime | None
+    answered_by: str | None = strawberry.field(
+        description="Who accepted or disputed it for the municipality it is against."
+    )
+    answer_reason: str = strawberry.field(description="Why (required to dispute).")
+    withdrawn_at: datetime.datetime | None
+    withdrawn_by: str | None
+    withdraw_reason: str
+    citizen_ref: str | None = strawberry.field(
+        description="The buyer's case reference (the two municipalities only)."
+    )
+    legal_basis: LegalBasis  # type: ignore[valid-type]
+    contract_start: datetime.date
+    contract_end: datetime.date | None = strawberry.field(description="null until notice.")
+    contract_status: ContractStatus  # type: ignore[valid-type]
+    terms: list[ContractTerm] = strawberry.field(
+        description="The contract's agreed terms and prices, oldest first."
+    )
+    view: strawberry.Private[m.RefundClaimView]
+    resolve_nodes = nodes_by_key(lambda info: info.context.marketplace.refund_claim_by_id)
+
+    @classmethod
+    def of(cls, view: m.RefundClaimView) -> RefundClaim:
+        text = m.REFUND_PARAGRAPHS[view.paragraph] if view.paragraph else None
+        return from_view(cls, view, paragraph_text=text)
+
+    @strawberry.field(description="The municipality that claims: the contract's buyer.")
+    async def claimant(self, info: Info) -> Municipality:
+        return await _municipality(info, self.view.claimant)
+
+    @strawberry.field(description="The municipality that is to refund.")
+    async def debtor(self, info: Info) -> Municipality:
+        return await _municipality(info, self.view.debtor)
+
+    @strawberry.field(description="The contracted offer.")
+    async def offer(self, info: Info) -> Offer | None:
+        return await load_one(info.context.marketplace.offer_by_id, self.view.offer_id, Offer.of)
+
+    @strawberry.field(description="The offer's provider (driftsherre).")
+    async def provider(self, info: Info) -> Provider | None:
+        loader = info.context.marketplace.provider_by_org
+        return await load_one(loader, self.view.provider_org, Provider.of)
+
+    @strawberry.field(
+        description=(
+            "The contract itself, for its parties; null for the municipality the claim is "
+            "against, which sees the fields above."
+        )
+    )
+    async def contract(self, info: Info) -> Contract | None:
+        loader = info.context.marketplace.contract_by_id
+        return await load_one(loader, self.view.contract_id, Contract.of)
+
+
+@strawberry.type(description="What one contract costs on the days of an accepted refund claim.")
+class RefundStatementLine(FromView):
+    paragraph: RefundParagraph | None  # type: ignore[valid-type]
+    citizen_ref: str | None = strawberry.field(description="The buyer's case reference.")
+    legal_basis: LegalBasis  # type: ignore[valid-type]
+    period_start: datetime.date
+    period_end: datetime.date
+    days: int = strawberry.field(description="Billed days in the month inside the claim.")
+    vat_included: bool
+    charges: list[BillingCharge]
+    base: Money
+    add_ons: Money
+    total: Money
+    view: strawberry.Private[refunds.RefundLine]
+
+    @strawberry.field(description="The accepted claim.")
+    async def claim(self, info: Info) -> RefundClaim | None:
+        loader = info.context.marketplace.refund_claim_by_id
+        return await load_one(loader, self.view.claim_id, RefundClaim.of)
+
+    @strawberry.field
+    async def offer(self, info: Info) -> Offer | None:
+        return await load_one(info.context.marketplace.offer_by_id, self.view.offer_id, Offer.of)
+
+
+@strawberry.type(
+    description=(
+        "A month's refund statement between two municipalities: what the debtor refunds the "
+        "claimant for the claims it accepted, made of the same lines as the billing statement "
+        "(the contracts' billed days inside each claim's period). Lines are ordered by legal "
+        "basis and start."
+    )
+)
+class RefundStatement:
+    month: str = strawberry.field(description="YYYY-MM")
+    total: Money
+    subtotals: list[BillingSubtotal] = strawberry.field(description="Per legal basis.")
+    view: strawberry.Private[refunds.RefundStatement]
+
+    @classmethod
+    def of(cls, view: refunds.RefundStatement) -> RefundStatement:
+        return from_view(cls, view, month=view.month.strftime("%Y-%m"))
+
+    @strawberry.field(description="The municipality that claims.")
+    async def claimant(self, info: Info) -> Municipality:
+        return await _municipality(info, self.view.claimant)
+
+    @strawberry.field(description="The municipality that refunds.")
+    async def debtor(self, info: Info) -> Municipality:
+        return await _municipality(info, self.view.debtor)
+
+    @strawberry.field(description="One line per accepted claim with days in the month.")
+    def lines(
+        self, first: int | None = None, after: str | None = None
+    ) -> Connection[RefundStatementLine]:
+        page = page_of(self.view.lines, PageRequest.of(first, after))
+        return Connection.of(page, RefundStatementLine.of)
 
 
 @strawberry.type(

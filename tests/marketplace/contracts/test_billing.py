@@ -122,15 +122,15 @@ async def test_the_new_years_price_list_applies_from_1_january(market: Market) -
     assert jan.total_ore == 31 * 410000 + 10 * 45000
 
 
-async def test_subtotals_per_legal_basis_and_the_paying_municipality(market: Market) -> None:
+async def test_subtotals_per_legal_basis_and_the_buying_municipality(market: Market) -> None:
     start = today()
     await contract_for(market.offer_id, start=start)
     await contract_for(market.offer_id, start=start, legal_basis="SEL-104", citizen_ref="SAG-7")
-    paid_by_aarhus = await contract_for(
+    bought_by_aarhus = await contract_for(
         market.aalborg_offer_id,
         AALBORG_PROVIDER_ADMIN,
+        AARHUS,
         start=start,
-        payer_code="751",
         citizen_ref="SAG-8",
     )
     month = start.replace(day=1)
@@ -138,11 +138,11 @@ async def test_subtotals_per_legal_basis_and_the_paying_municipality(market: Mar
     assert [s.legal_basis for s in aalborg.subtotals] == ["SEL-104", "SEL-108"]
     assert all(s.lines == 1 for s in aalborg.subtotals)
     assert aalborg.total_ore == sum(s.total_ore for s in aalborg.subtotals)
-    assert paid_by_aarhus.id not in [line.contract_id for line in aalborg.lines]
+    assert bought_by_aarhus.id not in [line.contract_id for line in aalborg.lines]
     aarhus = await billing.billing_statement(AARHUS, month, municipality_code="751")
     [line] = aarhus.lines
-    assert line.contract_id == paid_by_aarhus.id
-    assert (line.citizen_ref, line.cpr_masked) == (None, None)  # Aarhus pays; Aalborg is the party
+    assert line.contract_id == bought_by_aarhus.id
+    assert (line.citizen_ref, line.cpr_masked) == ("SAG-8", "010190-****")  # the buyer's own
     provider = await billing.billing_statement(ENGLY_ADMIN, month, provider_id=market.provider_id)
     assert len(provider.lines) == 2
 

@@ -46,7 +46,7 @@ DAY = datetime.timedelta(days=1)
 async def test_a_purchaser_asks_for_a_place_and_only_the_parties_see_it(market: Market) -> None:
     request = await request_place(market.offer_id)
     assert request.status is RequestStatus.PENDING
-    assert (request.buyer, request.payer, request.provider_org) == ("851", "851", "43389424")
+    assert (request.buyer, request.provider_org) == ("851", "43389424")
     assert request.legal_basis.value == "SEL-108"  # the offer's residential paragraph
     assert request.cpr_masked == "010190-****" and request.citizen_ref == "SAG-2026-0042"
     assert request.expires_on == today() + datetime.timedelta(days=14)
@@ -80,7 +80,6 @@ async def test_a_purchaser_asks_for_a_place_and_only_the_parties_see_it(market: 
         ({"price_level": "Niveau 9"}, ErrorCode.INVALID, ["price_level"]),
         ({"add_ons": [{"name": "Ridning"}]}, ErrorCode.INVALID, ["add_ons"]),
         ({"legal_basis": "SEL-85"}, ErrorCode.INVALID, ["legal_basis"]),
-        ({"payer_code": "999"}, ErrorCode.UNKNOWN_MUNICIPALITY, ["payer_code"]),
         (
             {"desired_start": datetime.date(today().year + 3, 1, 5)},
             ErrorCode.INVALID,
