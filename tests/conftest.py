@@ -77,7 +77,10 @@ from marketplace.contracts.tables import (  # noqa: E402
     Contract,
     ContractChange,
     ContractTerm,
+    NeedAnswer,
     PlacementEvent,
+    PlacementNeed,
+    PlacementNeedGroup,
     PlacementRequest,
 )
 from marketplace.core import audit  # noqa: E402
@@ -138,6 +141,9 @@ MUTABLE_TABLES = [
     ContractTerm,
     Contract,
     PlacementRequest,
+    NeedAnswer,
+    PlacementNeedGroup,
+    PlacementNeed,
     IdempotencyKey,
     RateLimitWindow,
     AuditChain,
