@@ -39,6 +39,9 @@ from schema.errors import extensions, should_mask_error
 from schema.ids import decode_global_id
 from schema.limits import cost_limit, document_limits
 from schema.marketplace.contracts.mutations import ContractMutation
+from schema.marketplace.contracts.needs.mutations import NeedMutation
+from schema.marketplace.contracts.needs.queries import NeedQuery
+from schema.marketplace.contracts.needs.types import NeedAnswer, PlacementNeed
 from schema.marketplace.contracts.queries import ContractQuery
 from schema.marketplace.contracts.types import (
     Contract,
@@ -70,6 +73,8 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
     "Contract": Contract,
     "ContractChange": ContractChange,
     "PlacementProposal": PlacementProposal,
+    "PlacementNeed": PlacementNeed,
+    "NeedAnswer": NeedAnswer,
     "Agreement": Agreement,
     "SpecialConditionApproval": SpecialConditionApproval,
     "CentralAnnouncement": CentralAnnouncement,
@@ -83,6 +88,7 @@ class Query(
     OfferQuery,
     SearchQuery,
     ContractQuery,
+    NeedQuery,
     AgreementQuery,
     AnnouncementQuery,
     GapQuery,
@@ -100,6 +106,7 @@ class Mutation(
     OrganisationMutation,
     OfferMutation,
     ContractMutation,
+    NeedMutation,
     AgreementMutation,
     AnnouncementMutation,
     GapMutation,

@@ -13,6 +13,13 @@ from schema.marketplace.contracts.loaders import (
     ProposalByIdLoader,
     ProposalsByRequestLoader,
 )
+from schema.marketplace.contracts.needs.loaders import (
+    NeedAnswerByIdLoader,
+    NeedAnswersByNeedLoader,
+    NeedByIdLoader,
+    OfferComparisonByOfferLoader,
+    RequestIdByNeedAnswerLoader,
+)
 from schema.marketplace.offers.loaders import (
     HistoryByOfferLoader,
     OfferByIdLoader,
@@ -53,3 +60,8 @@ class MarketplaceLoaders:
         self.change_by_id = ChangeByIdLoader(principal)
         self.proposal_by_id = ProposalByIdLoader(principal)
         self.proposals_by_request = ProposalsByRequestLoader()
+        self.need_by_id = NeedByIdLoader(principal)
+        self.need_answer_by_id = NeedAnswerByIdLoader(principal)
+        self.need_answers_by_need = NeedAnswersByNeedLoader(principal)
+        self.offer_comparison = OfferComparisonByOfferLoader()
+        self.request_id_by_need_answer = RequestIdByNeedAnswerLoader()

@@ -68,9 +68,13 @@ from agreements.announcements import service as announcements
 from agreements.announcements.models import AnnouncementCreate, Assessment, ReportCreate
 from agreements.frameworks import service as frameworks
 from agreements.frameworks.models import SpecialConditionApprove
-from marketplace.contracts import proposals
+from marketplace.contracts import needs, proposals
 from marketplace.contracts import service as contracts
-from marketplace.contracts.models import ContractChangeProposal, PlacementProposal
+from marketplace.contracts.models import (
+    ContractChangeProposal,
+    PlacementNeedCreate,
+    PlacementProposal,
+)
 from marketplace.core import audit
 from marketplace.core.clock import today
 from marketplace.core.identity import Principal, Role
@@ -130,6 +134,11 @@ VISIBILITY: dict[str, Seen] = {
     "ContractChange": Seen.PARTIES,
     "PlacementProposal": Seen.PARTIES,
     "BillingStatement": Seen.PARTIES,
+    # README "Contracting a place", "One need, several offers": a need is seen by its buying
+    # municipality's purchasers and by the providers it was sent to; an answer by the need's
+    # buyer and the answering offer's provider; to everyone else they do not exist.
+    "PlacementNeed": Seen.PARTIES,
+    "NeedAnswer": Seen.PARTIES,
     # README "Regional agreements": every signed-in user reads an agreement, with its approval
     # status, its rules (as applied to an offer) and the steering group's special conditions.
     "Agreement": Seen.SIGNED_IN,
@@ -152,6 +161,9 @@ PUBLIC_USES: dict[str, frozenset[Role]] = {
     # README "Contracting a place": any municipality's purchaser asks a published offer for a
     # place ("Signing in": purchasers search, request and contract places for their citizens).
     "placementRequestCreate": frozenset({Role.PURCHASER}),
+    # README "One need, several offers": any municipality's purchaser sends a need to
+    # published offers.
+    "placementNeedCreate": frozenset({Role.PURCHASER}),
 }
 
 Caller = tuple[str, Role] | None
@@ -192,6 +204,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "ContractChangeProposeInput": {"endDate": (TODAY + datetime.timedelta(days=30)).isoformat()},
     "UniqueOfferStatusSetInput": {"year": TODAY.year},
     "PriceListPublishInput": {"year": TODAY.year},
+    "PlacementNeedCreateInput": {"targetGroups": [target_group_code("Autismespektrum")], "age": 20},
 }
 
 # --- the schema -------------------------------------------------------------------------------
@@ -428,6 +441,8 @@ MIDT_STEERS = ("1082", Role.STEERING)
 DRAFT_CHALLENGES = "Udkast: få pladser i nord"
 PROPOSED_REF = "SAG-FORSLAG-7"
 PROPOSAL_NOTE = "Forslag: grundtakst i stedet for niveau 2"
+NEED_NOTE = "Behov: ung med autisme, døgndækning"
+ANSWER_NOTE = "Svar: plads fra næste måned"
 
 
 async def build_world() -> World:
@@ -461,6 +476,18 @@ async def build_world() -> World:
     proposal = await proposals.propose(
         ENGLY_ADMIN, asked.id, PlacementProposal(price_level=None, message=PROPOSAL_NOTE)
     )
+    need = await needs.create_need(
+        AALBORG,
+        PlacementNeedCreate(
+            target_groups=[target_group_code("Autismespektrum")],
+            age=20,
+            message=NEED_NOTE,
+            offer_ids=[market.offer_id, market.aalborg_offer_id],
+        ),
+    )
+    answers = (await needs.answers_by_need(AALBORG, [need.id]))[need.id]
+    engly_answer = next(a for a in answers if a.offer_id == market.offer_id)
+    await needs.propose(ENGLY_ADMIN, engly_answer.id, PlacementProposal(message=ANSWER_NOTE))
     agreement = await agreement_in_force()  # after the market: its price lists predate the cap
     condition = await frameworks.approve_special_condition(
         NORD_STEERING,
@@ -534,6 +561,20 @@ async def build_world() -> World:
             "Engly's proposal on Aalborg's request",
             placement,
             secrets=(PROPOSAL_NOTE,),
+        ),
+        Thing(
+            "PlacementNeed",
+            str(need.id),
+            "Aalborg's need",
+            (AALBORG_BUYS, ENGLY_RUNS, AALBORG_RUNS),
+            secrets=(NEED_NOTE,),
+        ),
+        Thing(
+            "NeedAnswer",
+            str(engly_answer.id),
+            "Engly's answer to Aalborg's need",
+            placement,
+            secrets=(ANSWER_NOTE,),
         ),
         Thing("Agreement", str(agreement.id), "region 1081's agreement", (NORD_STEERS,)),
         Thing(
