@@ -90,6 +90,7 @@ def seed(registry_only: bool) -> None:
     from demo.activity import seed_demo_activity
     from demo.agreements import planned_agreement_count, seed_demo_agreements
     from demo.announcements import seed_demo_announcements
+    from demo.needs import seed_demo_needs
     from demo.offers import planned_offer_count, seed_demo_offers
     from demo.providers import DEMO_PROVIDERS, seed_demo_providers
     from marketplace.offers.service import load_taxonomies
@@ -131,6 +132,7 @@ def seed(registry_only: bool) -> None:
             contracts = await seed_demo_activity(lambda: progress.update(task, advance=1))
             progress.update(task, total=1, completed=1)
             console.print(f"  demo contracts added: {contracts}")
+            console.print(f"  demo needs added: {await seed_demo_needs()}")
             await analyze()
 
     try:
