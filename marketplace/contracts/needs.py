@@ -869,7 +869,7 @@ async def _close(
         await (
             NeedAnswer.update({NeedAnswer.status: moved.value}).where(NeedAnswer.id == row.id).run()
         )
-    closing = to not in (NeedStatus.DECIDING,)
+    closing = to is not NeedStatus.DECIDING
     await (
         PlacementNeed.update(
             {
