@@ -87,58 +87,14 @@ def serve(host: str | None, port: int | None) -> None:
     help="Only the official reference data: regions, municipalities and the taxonomies.",
 )
 def seed(registry_only: bool) -> None:
-    from demo.activity import seed_demo_activity
-    from demo.agreements import planned_agreement_count, seed_demo_agreements
-    from demo.announcements import seed_demo_announcements
-    from demo.negotiations import seed_demo_negotiations
-    from demo.offers import planned_offer_count, seed_demo_offers
-    from demo.providers import DEMO_PROVIDERS, seed_demo_providers
-    from demo.refunds import seed_demo_refunds
-    from marketplace.offers.service import load_taxonomies
-    from marketplace.organisations.reference import load_reference_data
-
     async def work() -> None:
         await ensure_schema_current()
         with Progress(console=console, transient=False) as progress:
-            task = progress.add_task("Regions, municipalities and taxonomies", total=2)
-            regions, municipalities = await load_reference_data()
-            progress.update(task, advance=1)
-            groups, types = await load_taxonomies()
-            progress.update(task, advance=1)
-            console.print(f"  regions changed: {regions}, municipalities changed: {municipalities}")
-            console.print(f"  target groups changed: {groups}, service types changed: {types}")
+            await _seed_registry(progress)
             if registry_only:
                 return
-            task = progress.add_task("Demo providers", total=len(DEMO_PROVIDERS))
-            added = await seed_demo_providers(lambda _name: progress.update(task, advance=1))
-            console.print(f"  providers added: {added} (of {len(DEMO_PROVIDERS)} demo providers)")
-            task = progress.add_task("Demo offers", total=planned_offer_count())
-            offers_added = await seed_demo_offers(lambda: progress.update(task, advance=1))
-            console.print(
-                f"  offers added: {offers_added} (of {planned_offer_count()} demo offers)"
-            )
-            task = progress.add_task("Demo agreements", total=planned_agreement_count())
-            agreements_added = await seed_demo_agreements(
-                lambda _name: progress.update(task, advance=1)
-            )
-            console.print(
-                f"  agreements added: {agreements_added} "
-                f"(of {planned_agreement_count()} demo agreements)"
-            )
-            task = progress.add_task("Demo announcements and reports", total=1)
-            announced = await seed_demo_announcements()
-            progress.update(task, advance=1)
-            console.print(f"  announcements and reports added: {announced}")
-            task = progress.add_task("Demo contracts, forecasts and searches", total=None)
-            contracts = await seed_demo_activity(lambda: progress.update(task, advance=1))
-            progress.update(task, total=1, completed=1)
-            console.print(f"  demo contracts added: {contracts}")
-            negotiations = await seed_demo_negotiations()
-            console.print(f"  demo proposals, approvals and acute requests added: {negotiations}")
-            task = progress.add_task("Demo refund claims", total=1)
-            refund_contracts = await seed_demo_refunds()
-            progress.update(task, advance=1)
-            console.print(f"  demo contracts with refund claims added: {refund_contracts}")
+            await _seed_catalogue(progress)
+            await _seed_market(progress)
             await analyze()
 
     try:
@@ -146,6 +102,63 @@ def seed(registry_only: bool) -> None:
     except SchemaBehindError as error:
         console.print(f"[red]Not seeding.[/] {error}")
         sys.exit(1)
+
+
+async def _seed_registry(progress: Progress) -> None:
+    """The official regions, municipalities and taxonomies."""
+    from marketplace.offers.service import load_taxonomies
+    from marketplace.organisations.reference import load_reference_data
+
+    task = progress.add_task("Regions, municipalities and taxonomies", total=2)
+    regions, municipalities = await load_reference_data()
+    progress.update(task, advance=1)
+    groups, types = await load_taxonomies()
+    progress.update(task, advance=1)
+    console.print(f"  regions changed: {regions}, municipalities changed: {municipalities}")
+    console.print(f"  target groups changed: {groups}, service types changed: {types}")
+
+
+async def _seed_catalogue(progress: Progress) -> None:
+    """The demo providers, their offers and the regional agreements."""
+    from demo.agreements import planned_agreement_count, seed_demo_agreements
+    from demo.offers import planned_offer_count, seed_demo_offers
+    from demo.providers import DEMO_PROVIDERS, seed_demo_providers
+
+    task = progress.add_task("Demo providers", total=len(DEMO_PROVIDERS))
+    added = await seed_demo_providers(lambda _name: progress.update(task, advance=1))
+    console.print(f"  providers added: {added} (of {len(DEMO_PROVIDERS)} demo providers)")
+    task = progress.add_task("Demo offers", total=planned_offer_count())
+    offers_added = await seed_demo_offers(lambda: progress.update(task, advance=1))
+    console.print(f"  offers added: {offers_added} (of {planned_offer_count()} demo offers)")
+    task = progress.add_task("Demo agreements", total=planned_agreement_count())
+    agreements_added = await seed_demo_agreements(lambda _name: progress.update(task, advance=1))
+    console.print(
+        f"  agreements added: {agreements_added} (of {planned_agreement_count()} demo agreements)"
+    )
+
+
+async def _seed_market(progress: Progress) -> None:
+    """The announcements and reports, and the market's activity: contracts, forecasts,
+    searches, requests in each state of agreeing, refund claims and a need."""
+    from demo.activity import seed_demo_activity
+    from demo.announcements import seed_demo_announcements
+    from demo.needs import seed_demo_needs
+    from demo.negotiations import seed_demo_negotiations
+    from demo.refunds import seed_demo_refunds
+
+    task = progress.add_task("Demo announcements and reports", total=1)
+    announced = await seed_demo_announcements()
+    progress.update(task, advance=1)
+    console.print(f"  announcements and reports added: {announced}")
+    task = progress.add_task("Demo contracts, forecasts and searches", total=None)
+    contracts = await seed_demo_activity(lambda: progress.update(task, advance=1))
+    progress.update(task, total=1, completed=1)
+    console.print(f"  demo contracts added: {contracts}")
+    console.print(
+        f"  demo proposals, approvals and acute requests added: {await seed_demo_negotiations()}"
+    )
+    console.print(f"  demo contracts with refund claims added: {await seed_demo_refunds()}")
+    console.print(f"  demo needs added: {await seed_demo_needs()}")
 
 
 @main.command(help="Rebuild the search index of every offer (after a change to the stemming).")

@@ -9,6 +9,7 @@ fills it:
   (``marketplace.core.rules``);
 - contracting answers how many of an offer's places are under contract
   (``marketplace.offers.places``);
+- search finds the offers a need is sent to (``marketplace.contracts.needs``);
 - the search index follows every unit of work's touched offers before it commits
   (``marketplace.core.unit_of_work``);
 - the calendar's steps (``marketplace.core.calendar``).
@@ -20,20 +21,23 @@ from __future__ import annotations
 
 from agreements.frameworks import service as agreements
 from agreements.frameworks.rulebook import AgreementRuleBook
-from marketplace.contracts import capacity, requests
+from marketplace.contracts import capacity, needs, requests
 from marketplace.contracts import service as contracts
 from marketplace.core import calendar
 from marketplace.core.rules import use_rule_book
 from marketplace.core.unit_of_work import before_commit
 from marketplace.offers.places import use_contracted_places
 from marketplace.search import index as search_index
+from marketplace.search import needs as search_needs
 
 
 def compose() -> None:
     use_rule_book(AgreementRuleBook())
     use_contracted_places(capacity.peak_from)
+    needs.use_offer_search(search_needs.offers_for_need)
     before_commit(search_index.refresh_touched)
     calendar.daily("placement requests expired", requests.expire_due)
+    calendar.daily("placement needs closed", needs.close_due)
     calendar.daily("contracts ended", contracts.end_due)
     calendar.daily("agreements expired", agreements.expire_due)
     calendar.daily("search documents brought up to the day", search_index.refresh_stale)

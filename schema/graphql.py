@@ -39,6 +39,9 @@ from schema.errors import extensions, should_mask_error
 from schema.ids import decode_global_id
 from schema.limits import cost_limit, document_limits
 from schema.marketplace.contracts.mutations import ContractMutation
+from schema.marketplace.contracts.needs.mutations import NeedMutation
+from schema.marketplace.contracts.needs.queries import NeedQuery
+from schema.marketplace.contracts.needs.types import NeedAnswer, PlacementNeed
 from schema.marketplace.contracts.queries import ContractQuery
 from schema.marketplace.contracts.types import (
     Contract,
@@ -72,6 +75,8 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
     "ContractChange": ContractChange,
     "PlacementProposal": PlacementProposal,
     "RefundClaim": RefundClaim,
+    "PlacementNeed": PlacementNeed,
+    "NeedAnswer": NeedAnswer,
     "Agreement": Agreement,
     "SpecialConditionApproval": SpecialConditionApproval,
     "CentralAnnouncement": CentralAnnouncement,
@@ -85,6 +90,7 @@ class Query(
     OfferQuery,
     SearchQuery,
     ContractQuery,
+    NeedQuery,
     AgreementQuery,
     AnnouncementQuery,
     GapQuery,
@@ -102,6 +108,7 @@ class Mutation(
     OrganisationMutation,
     OfferMutation,
     ContractMutation,
+    NeedMutation,
     AgreementMutation,
     AnnouncementMutation,
     GapMutation,

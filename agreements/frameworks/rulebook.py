@@ -2,12 +2,14 @@
 force for the offer's region on the day, and its rules in force that day. Private providers'
 offers are outside the regional agreements; they, and offers of a region without an agreement
 in force, fall back to what their price list states and the example values in settings.
-``applicable_rules`` explains the answer."""
+``applicable_rules`` explains the answer; ``agreements_for`` names the agreement of many
+offers at once (a buyer comparing the answers to a need)."""
 
 from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from agreements.frameworks import service
@@ -24,6 +26,7 @@ from agreements.frameworks.rows import AgreementRow
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import Principal
 from marketplace.core.rules import (
+    AgreementNote,
     ContractRules,
     OfferFacts,
     RuleFinding,
@@ -60,24 +63,26 @@ class Applicable:
         )
 
 
+_PRIVATE = "a private provider's offer is outside the regional agreements"
+_IN_FORCE = "the agreement in force for the offer's region"
+
+
+def _none_in_force(region_code: str | None, on: datetime.date) -> str:
+    return f"no agreement is in force for region {region_code} on {on.isoformat()}"
+
+
 async def applicable(offer: OfferFacts, on: datetime.date) -> Applicable:
     if offer.owner_type == OwnerType.PRIVATE.value:
-        return Applicable(
-            None, None, "a private provider's offer is outside the regional agreements"
-        )
+        return Applicable(None, None, _PRIVATE)
     agreement = await service.agreement_in_force(offer.region_code, on)
     if agreement is None:
-        return Applicable(
-            None,
-            None,
-            f"no agreement is in force for region {offer.region_code} on {on.isoformat()}",
-        )
+        return Applicable(None, None, _none_in_force(offer.region_code, on))
     rules = await service.rules_on(agreement, on)
     if rules is None:
         return Applicable(
             agreement, None, f"{agreement.name} has no rules set for {on.isoformat()}"
         )
-    return Applicable(agreement, rules, "the agreement in force for the offer's region")
+    return Applicable(agreement, rules, _IN_FORCE)
 
 
 def _notice(rules: RuleSetView, offer: OfferFacts) -> NoticeRule | None:
@@ -105,6 +110,26 @@ class AgreementRuleBook:
         return ContractRules(
             days, billing.bill_first_day, billing.bill_last_day, source, rules.acute_response_hours
         )
+
+    async def agreements_for(
+        self, offers: Sequence[OfferFacts], on: datetime.date
+    ) -> dict[uuid.UUID, AgreementNote]:
+        """The agreement in force for each offer's region, by name; a private provider's
+        offer is outside the agreements (one statement for any number of offers)."""
+        public = [o for o in offers if o.owner_type != OwnerType.PRIVATE.value]
+        in_force = await service.agreements_in_force(
+            [o.region_code for o in public if o.region_code is not None], on
+        )
+        notes = {}
+        for offer in offers:
+            agreement = in_force.get(offer.region_code or "")
+            if offer.owner_type == OwnerType.PRIVATE.value:
+                notes[offer.offer_id] = AgreementNote(None, _PRIVATE)
+            elif agreement is None:
+                notes[offer.offer_id] = AgreementNote(None, _none_in_force(offer.region_code, on))
+            else:
+                notes[offer.offer_id] = AgreementNote(agreement.name, _IN_FORCE)
+        return notes
 
     async def price_list_findings(
         self,

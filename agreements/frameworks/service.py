@@ -270,6 +270,25 @@ async def agreement_in_force(region_code: str | None, on: datetime.date) -> Agre
     return None if row is None else row_as(AgreementRow, row)
 
 
+async def agreements_in_force(
+    region_codes: Sequence[str], on: datetime.date
+) -> dict[str, AgreementRow]:
+    """The agreement made for each region whose period holds ``on`` (one statement)."""
+    if not region_codes:
+        return {}
+    rows = (
+        await Agreement.select()
+        .where(
+            Agreement.region.is_in(sorted(set(region_codes)))
+            & Agreement.status.is_in(list(MADE))
+            & (Agreement.valid_from <= on)
+            & (Agreement.valid_to >= on)
+        )
+        .run()
+    )
+    return {agreement.region: agreement for agreement in (row_as(AgreementRow, r) for r in rows)}
+
+
 def _rule_set_view(row: RuleSetRow, valid_to: datetime.date) -> RuleSetView:
     return RuleSetView(
         id=row.id,

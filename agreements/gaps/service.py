@@ -8,7 +8,8 @@ For a region, a day and each target group:
 - **demand**: the places the region's municipalities forecast for the year, and at least the
   places in use (a forecast may come from some municipalities only); and the signals of unmet
   demand from the region's municipalities in the year up to the day: searches for the group with no or few results
-  (at most ``FEW_RESULTS``), and requests declined for lack of capacity or fit;
+  (at most ``FEW_RESULTS``), and requests and answers to needs declined for lack of
+  capacity or fit;
 - the **gap** (demand minus places) and its severity: *critical* when demand exceeds the
   places and purchasers are being turned away (a decline for capacity, or a search with no
   result), *high* when demand exceeds the places, *medium* when no place is free or three or
@@ -37,7 +38,7 @@ from agreements.announcements.models import AnnouncementView, ForecastSet, Forec
 from agreements.announcements.service import announcements_for_groups
 from agreements.frameworks import service as frameworks
 from agreements.gaps.tables import DemandForecast
-from marketplace.contracts.models import DeclineReason, RequestStatus
+from marketplace.contracts.models import DeclineReason, NeedAnswerStatus, RequestStatus
 from marketplace.core.clock import today, utcnow
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import Principal, Role
@@ -334,25 +335,29 @@ def _forecast_sql(region: str, year: int) -> tuple[str, list[Any]]:
 def _declined_sql(
     region: str, since: datetime.datetime, until: datetime.datetime
 ) -> tuple[str, list[Any]]:
-    """Requests from the region's municipalities declined for capacity or fit, per target
-    group of the offer asked for."""
+    """Declines for capacity or fit met by the region's municipalities, per target group: of
+    their requests, per target group of the offer asked for; of the answers to their needs,
+    per target group of the need (one statement)."""
+    reasons = [DeclineReason.NO_CAPACITY.value, DeclineReason.TARGET_GROUP_MISMATCH.value]
+    declined = (
+        "SELECT g.target_group AS target_group, d.decline_reason AS reason "
+        "FROM {source} d JOIN {groups} g ON g.{link} = d.{link} "
+        "JOIN municipality m ON m.code = d.buyer WHERE m.region = {{}} AND d.status = {{}} "
+        "AND d.decline_reason IN ({{}}, {{}}) AND d.answered_at >= {{}} AND d.answered_at < {{}}"
+    )
+    requests = declined.format(
+        source="placement_request", groups="offer_target_group", link="offer"
+    )
+    answers = declined.format(source="need_answer", groups="placement_need_group", link="need")
     return (
-        "SELECT g.target_group AS target_group, "
-        "SUM(CASE WHEN r.decline_reason = {} THEN 1 ELSE 0 END) AS capacity, "
-        "SUM(CASE WHEN r.decline_reason = {} THEN 1 ELSE 0 END) AS fit "
-        "FROM placement_request r JOIN offer_target_group g ON g.offer = r.offer "
-        "JOIN municipality m ON m.code = r.buyer "
-        "WHERE m.region = {} AND r.status = {} AND r.decline_reason IN ({}, {}) "
-        "AND r.answered_at >= {} AND r.answered_at < {} GROUP BY g.target_group",
+        "SELECT target_group, "
+        "SUM(CASE WHEN reason = {} THEN 1 ELSE 0 END) AS capacity, "
+        "SUM(CASE WHEN reason = {} THEN 1 ELSE 0 END) AS fit "
+        f"FROM ({requests} UNION ALL {answers}) declines GROUP BY target_group",
         [
-            DeclineReason.NO_CAPACITY.value,
-            DeclineReason.TARGET_GROUP_MISMATCH.value,
-            region,
-            RequestStatus.DECLINED.value,
-            DeclineReason.NO_CAPACITY.value,
-            DeclineReason.TARGET_GROUP_MISMATCH.value,
-            since,
-            until,
+            *reasons,
+            *(region, RequestStatus.DECLINED.value, *reasons, since, until),
+            *(region, NeedAnswerStatus.DECLINED.value, *reasons, since, until),
         ],
     )
 

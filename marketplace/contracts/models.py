@@ -9,19 +9,22 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
     SecretStr,
     StringConstraints,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from marketplace.core.money import DKKAmount
-from marketplace.offers.models import PriceUnit
-from marketplace.offers.taxonomy import LegalBasis
-from marketplace.organisations.models import MunicipalityCode
+from marketplace.offers.models import OfferCategory, PriceUnit, SpecialCondition, UniqueOfferStatus
+from marketplace.offers.taxonomy import LegalBasis, service_type_records, target_group_records
+from marketplace.organisations.models import Latitude, Longitude, MunicipalityCode
+from marketplace.organisations.reference import municipality_records, region_records
 
 
 class RequestStatus(StrEnum):
@@ -425,6 +428,7 @@ class RequestView(BaseModel):
     approved_by: str | None = None
     approved_at: datetime.datetime | None = None
     approval_reason: str = ""
+    need_answer_id: uuid.UUID | None = None  # the answer to a need it was made from
 
 
 class Consent(BaseModel):
@@ -609,3 +613,235 @@ class RefundClaimView(BaseModel):
     contract_end: datetime.date | None
     contract_status: ContractStatus
     terms: list[TermView]
+
+
+# --- one need, several offers ------------------------------------------------------------------
+
+
+class NeedStatus(StrEnum):
+    OPEN = "open"  # the providers answer until the response deadline
+    DECIDING = "deciding"  # the deadline has passed: the buyer picks an answer by decide_by
+    CHOSEN = "chosen"  # an answer was picked and became a placement request
+    CANCELLED = "cancelled"
+    CLOSED = "closed"  # nothing was chosen by decide_by
+
+
+# A need whose answers may still be picked (and which may be cancelled).
+OPEN_NEED = (NeedStatus.OPEN.value, NeedStatus.DECIDING.value)
+
+
+class NeedAnswerStatus(StrEnum):
+    WAITING = "waiting"  # sent; the provider has not answered
+    PROPOSED = "proposed"
+    DECLINED = "declined"
+    NO_ANSWER = "no_answer"  # the deadline passed without an answer
+    CHOSEN = "chosen"
+    NOT_CHOSEN = "not_chosen"  # another answer was picked, or none by decide_by
+    CANCELLED = "cancelled"  # the buyer cancelled the need
+
+
+MAX_NEED_OFFERS = 50  # a need goes to at most this many offers
+MAX_NEED_GROUPS = 10
+Codes = Annotated[
+    list[Annotated[str, StringConstraints(strip_whitespace=True, max_length=36)]],
+    Field(max_length=20),
+]
+
+
+def _known(codes: list[str], known: set[str], what: str, kind: str = "invalid") -> list[str]:
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise PydanticCustomError(
+            kind, "unknown {what}: {codes}", {"what": what, "codes": ", ".join(unknown)}
+        )
+    if len(set(codes)) != len(codes):
+        raise PydanticCustomError("invalid", "the same {what} is listed twice", {"what": what})
+    return codes
+
+
+class NeedArea(BaseModel):
+    """Where the place is wanted: offers in a municipality or a region, or near a point (a
+    municipality's seat or coordinates) within a radius, as search's ``near``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    municipality_code: MunicipalityCode | None = None
+    region_code: Annotated[str, StringConstraints(strip_whitespace=True)] | None = None
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+    radius_km: Annotated[float, Field(gt=0, le=500)] | None = None
+
+    @model_validator(mode="after")
+    def _one_place(self) -> NeedArea:
+        if self.municipality_code is not None:
+            known = {m.code for m in municipality_records()}
+            _known([self.municipality_code], known, "municipality", "unknown_municipality")
+        if self.region_code is not None:
+            _known([self.region_code], set(region_records()), "region", "unknown_region")
+        point = self.latitude is not None or self.longitude is not None
+        given = [self.municipality_code is not None, self.region_code is not None, point]
+        if sum(given) != 1 or (point and (self.latitude is None or self.longitude is None)):
+            raise PydanticCustomError(
+                "invalid", "give a municipality, a region, or both latitude and longitude"
+            )
+        if point and self.radius_km is None:
+            raise PydanticCustomError("required", "a point needs a radius")
+        if self.region_code is not None and self.radius_km is not None:
+            raise PydanticCustomError("invalid", "a region takes no radius")
+        return self
+
+    @property
+    def near(self) -> bool:
+        """A point (a seat or coordinates) and a radius, rather than a place's own offers."""
+        return self.radius_km is not None
+
+
+class NeedMatch(BaseModel):
+    """What a search for the need asks beyond the need itself (whose target groups, age,
+    legal basis, area, acute flag and price ceiling are the search's filters too)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    query: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    categories: Annotated[list[OfferCategory], Field(max_length=3)] = []
+    service_types: Codes = []
+    methods: Annotated[
+        list[Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]],
+        Field(max_length=20),
+    ] = []
+    free_places: bool = False
+    free_from: datetime.date | None = None
+    unique_statuses: Annotated[list[UniqueOfferStatus], Field(max_length=3)] = []
+
+    @field_validator("service_types")
+    @classmethod
+    def _known_service_types(cls, codes: list[str]) -> list[str]:
+        return _known(codes, {r.code for r in service_type_records()}, "service type")
+
+
+class PlacementNeedCreate(BaseModel):
+    """One anonymised need, sent to chosen offers (``offer_ids``) or to every offer a search
+    finds (``match``). It names no citizen: the identity is given only to the provider whose
+    answer is picked. Left out: the start is today (as soon as possible), and the answers are
+    due within the setting's days (hours for an acute need)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    target_groups: Annotated[Codes, Field(min_length=1, max_length=MAX_NEED_GROUPS)]
+    age: Annotated[int, Field(ge=0, le=120)]
+    legal_basis: LegalBasis | None = None
+    area: NeedArea | None = None
+    desired_start: datetime.date | None = None
+    hours_per_month: Quantity | None = None
+    urgency: Urgency = Urgency.PLANNED
+    max_price_per_day: Annotated[DKKAmount, Field(gt=0)] | None = None
+    respond_by: AwareDatetime | None = None
+    message: Text = ""
+    offer_ids: Annotated[list[uuid.UUID], Field(max_length=MAX_NEED_OFFERS)] = []
+    match: NeedMatch | None = None
+
+    @field_validator("target_groups")
+    @classmethod
+    def _known_target_groups(cls, codes: list[str]) -> list[str]:
+        return _known(codes, {r.code for r in target_group_records()}, "target group")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PlacementNeedCreate:
+        if len(set(self.offer_ids)) != len(self.offer_ids):
+            raise PydanticCustomError("invalid", "the same offer is listed twice")
+        if bool(self.offer_ids) == (self.match is not None):
+            raise PydanticCustomError(
+                "required", "send the need to chosen offers (offerIds) or by a search (match)"
+            )
+        return self
+
+
+class PlacementNeedChoose(BaseModel):
+    """The buyer picks an answer: the citizen's identity, given only now, and the request's
+    own details; the terms are the answer's."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    citizen_ref: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)
+    ]
+    cpr: SecretStr | None = None
+    individual_plan_ref: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+        | None
+    ) = None
+    follow_up_on: datetime.date | None = None
+    message: Text = ""
+
+    def fingerprint_payload(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude={"cpr"})
+
+
+class NeedView(BaseModel):
+    """A need as its buyer sees it; the providers it was sent to see the need itself, without
+    what the buyer asked the search and how many offers it went to (None)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    buyer: str
+    status: NeedStatus
+    target_groups: list[str]
+    age: int
+    legal_basis: LegalBasis | None
+    area: NeedArea | None
+    desired_start: datetime.date
+    hours_per_month: Decimal | None
+    urgency: Urgency
+    max_price_ore: int | None
+    message: str
+    respond_by: datetime.datetime
+    decide_by: datetime.datetime
+    created_at: datetime.datetime
+    closed_at: datetime.datetime | None
+    sent_count: int | None = None
+    matched_count: int | None = None
+    match: NeedMatch | None = None
+    cancel_reason: str | None = None
+
+
+class NeedAnswerView(BaseModel):
+    """One offer's answer to a need: a proposal with its terms and price, a decline with its
+    reason, or none yet."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    need_id: uuid.UUID
+    offer_id: uuid.UUID
+    provider_org: str
+    buyer: str
+    status: NeedAnswerStatus
+    legal_basis: LegalBasis
+    distance_km: float | None
+    respond_by: datetime.datetime
+    start_date: datetime.date | None
+    price_level: str | None
+    hours_per_month: Decimal | None
+    add_ons: list[AgreedAddOn]
+    special_arrangement: SpecialArrangementCost | None
+    review_on: datetime.date | None
+    price_unit: PriceUnit | None
+    price_ore: int | None
+    message: str
+    decline_reason: DeclineReason | None
+    decline_text: str
+    sent_at: datetime.datetime
+    answered_at: datetime.datetime | None
+
+
+class OfferComparison(BaseModel):
+    """What a buyer weighs an answer by besides its terms: when the offer has a place free,
+    the special conditions it runs on, and the agreement that covers it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    free_from: datetime.date | None
+    special_conditions: list[SpecialCondition]
+    agreement_name: str | None
+    agreement_source: str

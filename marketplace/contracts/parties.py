@@ -170,6 +170,7 @@ def request_view(
             "hours_per_month": from_hundredths(hours) if hours is not None else None,
             "add_ons": [AddOnRequest.model_validate(a) for a in row.add_ons],
             "contract_id": contract_id,
+            "need_answer_id": row.need_answer,
         }
     )
 

@@ -123,23 +123,28 @@ async def get_proposal(principal: Principal, proposal_id: uuid.UUID) -> Proposal
 # --- proposing ----------------------------------------------------------------------------------
 
 
-def _terms(request: RequestRow, command: PlacementProposal, day: datetime.date) -> signing.Terms:
-    """The proposal's terms: what it names, and the rest as asked."""
-    asked = signing.asked_terms(request, command.start_date or max(request.desired_start, day))
-    if asked.start < day:
+def proposed_terms(
+    asked: signing.Terms, command: PlacementProposal, day: datetime.date
+) -> signing.Terms:
+    """The proposal's terms: what it names, and the rest as asked (a special arrangement the
+    request holds stays unless the proposal names a level)."""
+    start = command.start_date or max(asked.start, day)
+    if start < day:
         raise DomainError(ErrorCode.INVALID, "The start cannot lie in the past.", ["start_date"])
-    special = command.special_arrangement
-    if command.review_on is not None and command.review_on <= asked.start:
+    special, review_on = command.special_arrangement, command.review_on
+    if special is None and not command.changes_level:
+        special, review_on = asked.special, review_on or asked.review_on
+    if review_on is not None and review_on <= start:
         raise DomainError(ErrorCode.INVALID, "The review date lies after the start.", ["review_on"])
     return signing.Terms(
-        start=asked.start,
+        start=start,
         price_level=None
         if special
         else (command.price_level if command.changes_level else asked.price_level),
         hours_per_month=command.hours_per_month or asked.hours_per_month,
         add_ons=command.add_ons if command.add_ons is not None else asked.add_ons,
         special=special,
-        review_on=command.review_on,
+        review_on=review_on if special else command.review_on,
     )
 
 
@@ -228,9 +233,12 @@ async def propose(
                 assert found is not None
                 return found
         request = await requests.held_request(principal, request_id, Role.PROVIDER_ADMIN)
-        terms = _terms(request, command, today())
+        asked = signing.asked_terms(
+            request, request.desired_start, await signing.answered_terms(request)
+        )
+        terms = proposed_terms(asked, command, today())
         offer = await signing.offer_with_room(request.offer, terms.start)
-        await signing.price_terms(offer, request, terms)
+        await signing.price_terms(offer, request.legal_basis, terms)
         proposal_id = await _write_proposal(principal, request, terms, command)
         if idempotency_key is not None:
             await claim.remember(proposal_id)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from pydantic import SecretStr
+
 from marketplace.contracts import frames, parties, signing
 from marketplace.contracts.models import (
     Consent,
@@ -140,7 +142,9 @@ async def expire_due(day: datetime.date) -> int:
     return expired
 
 
-def _legal_basis(offer_bases: list[LegalBasis], wanted: LegalBasis | None, category: Any) -> str:
+def legal_basis_for(offer_bases: list[LegalBasis], wanted: LegalBasis | None, category: Any) -> str:
+    """The paragraph a placement in the offer is made under: the one wanted, if the offer is
+    approved under it, else the offer's first of its own kind."""
     if wanted is not None:
         if wanted not in offer_bases:
             raise DomainError(
@@ -165,13 +169,13 @@ class _Citizen:
     born: datetime.date
 
 
-def _citizen_of(command: PlacementRequestCreate) -> _Citizen | None:
-    """The citizen whose CPR number the request gives, if it gives one."""
-    if command.cpr is None:
+def citizen_of(number: SecretStr | None) -> _Citizen | None:
+    """The citizen whose CPR number a request gives, if it gives one."""
+    if number is None:
         return None
     try:
-        citizen = cpr.citizen_id(command.cpr.get_secret_value())
-        born = cpr.birth_date(command.cpr.get_secret_value())
+        citizen = cpr.citizen_id(number.get_secret_value())
+        born = cpr.birth_date(number.get_secret_value())
     except DomainError as error:
         raise DomainError(error.code, error.message, ["cpr"]) from None
     return _Citizen(citizen.hash, citizen.masked, born)
@@ -223,7 +227,7 @@ def _validate_age(citizen: _Citizen | None, start: datetime.date, offer: OfferVi
 
 async def _choose_legal_basis(offer: OfferView, command: PlacementRequestCreate) -> str:
     relations = (await offers.relations_by_offer([offer.id]))[offer.id]
-    return _legal_basis(relations.legal_bases, command.legal_basis, offer.category)
+    return legal_basis_for(relations.legal_bases, command.legal_basis, offer.category)
 
 
 async def acute_hours(
@@ -304,6 +308,7 @@ async def _write_request(
     day: datetime.date,
     acute: int | None,
     cost: _Cost,
+    need_answer: uuid.UUID | None,
 ) -> uuid.UUID:
     """Store the request (pending, or awaiting an approver when above its author's frame)
     and the first entry of its history. A planned request waits for an answer to the end of
@@ -331,6 +336,7 @@ async def _write_request(
             frame_basis=cost.frame.basis.value if cost.frame else None,
             created_at=utcnow(),
             created_by=principal.subject or "",
+            need_answer=need_answer,
         )
     ).run()
     await parties.record(
@@ -351,37 +357,51 @@ async def create_request(
     principal.require(Role.PURCHASER)
     assert principal.org_code is not None
     buyer = principal.org_code
-    day = today()
-    citizen = _citizen_of(command)
+    citizen = citizen_of(command.cpr)
     async with write_transaction(principal, "placementRequestCreate") as unit:
         claim = await _claim_request(buyer, command, citizen, idempotency_key)
         if claim is not None and claim.previous is not None:
             found = await get_request(principal, claim.previous)
             assert found is not None
             return found
-        offer = await _published_offer(principal, command.offer_id)
-        _validate_desired_start(command.desired_start, day)
-        _validate_age(citizen, command.desired_start, offer)
-        basis = await _choose_legal_basis(offer, command)
-        cost = await _expected_cost(principal, offer.id, command)
-        acute = await acute_hours(offer, command.urgency, command.desired_start, basis)
-        request_id = await _write_request(
-            principal,
-            command,
-            offer,
-            buyer=buyer,
-            citizen=citizen,
-            basis=basis,
-            day=day,
-            acute=acute,
-            cost=cost,
-        )
+        request_id = await make_request(principal, command, citizen)
         if claim is not None:
             await claim.remember(request_id)
         created = await unit.track(
             "PlacementRequest", request_id, partial(get_request, principal, request_id), new=True
         )
     return created.result
+
+
+async def make_request(
+    principal: Principal,
+    command: PlacementRequestCreate,
+    citizen: _Citizen | None,
+    *,
+    need_answer: uuid.UUID | None = None,
+) -> uuid.UUID:
+    """Check and store a purchaser's request, inside the caller's unit of work (a request of
+    its own, or one made from the answer to a need the buyer picked)."""
+    assert principal.org_code is not None
+    day = today()
+    offer = await _published_offer(principal, command.offer_id)
+    _validate_desired_start(command.desired_start, day)
+    _validate_age(citizen, command.desired_start, offer)
+    basis = await _choose_legal_basis(offer, command)
+    cost = await _expected_cost(principal, offer.id, command)
+    acute = await acute_hours(offer, command.urgency, command.desired_start, basis)
+    return await _write_request(
+        principal,
+        command,
+        offer,
+        buyer=principal.org_code,
+        citizen=citizen,
+        basis=basis,
+        day=day,
+        acute=acute,
+        cost=cost,
+        need_answer=need_answer,
+    )
 
 
 def _age(born: datetime.date, on: datetime.date) -> int:
@@ -494,7 +514,9 @@ async def accept_request(
 ) -> ContractView:
     """The provider accepts the request as asked: the contract is made from the desired start
     (today, if that has passed), if a place is free on every day from then on (see
-    ``signing``). The buyer agreed by asking; other terms are a proposal (``proposals``)."""
+    ``signing``). The buyer agreed by asking; other terms are a proposal (``proposals``). A
+    request made from an answer to a need asks the provider's own answer (a special
+    arrangement included), which the provider agreed to by answering."""
     principal.require(Role.PROVIDER_ADMIN)
     assert principal.org_code is not None
     day = today()
@@ -505,12 +527,12 @@ async def accept_request(
             return found[claim.previous]
         request = await held_request(principal, request_id, Role.PROVIDER_ADMIN)
         pending = await get_request(principal, request_id)
-        terms = signing.asked_terms(request, max(request.desired_start, day))
+        answered = await signing.answered_terms(request)
+        terms = signing.asked_terms(request, max(request.desired_start, day), answered)
         buyer = Consent(organisation=request.buyer, by=request.created_by, at=request.created_at)
+        provider = answered.provider if answered else signing.consent(principal)
         await answer(principal, request, RequestStatus.ACCEPTED, text=command.message)
-        contract_id = await signing.sign(
-            principal, request, terms, (buyer, signing.consent(principal))
-        )
+        contract_id = await signing.sign(principal, request, terms, (buyer, provider))
         unit.touch_offer(request.offer)
         if claim is not None:
             await claim.remember(contract_id)

@@ -1,5 +1,6 @@
 """Contracting's stored rows as the services read them (see ``marketplace.core.rows``): a
-request, a contract, its terms, a proposed change and an entry of the history."""
+need and its answers, a request, a contract, its terms, a proposed change and an entry of the
+history."""
 
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ class RequestRow(Parties):
     approved_by: str | None
     approved_at: datetime.datetime | None
     approval_reason: str
+    need_answer: uuid.UUID | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,3 +206,76 @@ class ClaimOfContract(RefundClaimRow):
     contract_start: datetime.date
     contract_end: datetime.date | None
     contract_status: str
+
+
+@dataclass(frozen=True, slots=True)
+class NeedRow:
+    id: uuid.UUID
+    buyer: str
+    status: str
+    age: int
+    legal_basis: str | None
+    area: dict[str, Any] | None  # NeedArea, as JSON
+    latitude: float
+    longitude: float
+    desired_start: datetime.date
+    hours_per_month: int | None  # in hundredths
+    urgency: str
+    max_price_ore: int | None
+    message: str
+    match: dict[str, Any] | None  # NeedMatch, as JSON
+    matched_count: int
+    sent_count: int
+    respond_by: datetime.datetime
+    decide_by: datetime.datetime
+    cancel_reason: str
+    created_at: datetime.datetime
+    created_by: str
+    closed_at: datetime.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class NeedGroupRow:
+    need: uuid.UUID
+    target_group: str
+
+
+@dataclass(frozen=True, slots=True)
+class NeedAnswerRow(Parties):
+    id: uuid.UUID
+    need: uuid.UUID
+    offer: uuid.UUID
+    legal_basis: str
+    distance_m: int | None
+    respond_by: datetime.datetime
+    decide_by: datetime.datetime
+    status: str
+    start_date: datetime.date | None
+    price_level: str | None
+    hours_per_month: int | None  # in hundredths
+    add_ons: list[dict[str, Any]]  # AgreedAddOn, as JSON
+    special_arrangement: dict[str, Any] | None  # SpecialArrangementCost, as JSON
+    review_on: datetime.date | None
+    price_unit: str | None
+    price_ore: int | None
+    message: str
+    decline_reason: str | None
+    decline_text: str
+    sent_at: datetime.datetime
+    answered_by: str | None
+    answered_at: datetime.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestOfAnswer:
+    """Which request an answer to a need became."""
+
+    id: uuid.UUID
+    need_answer: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerOfNeed(Parties):
+    """Which need an answer belongs to, and its parties."""
+
+    need: uuid.UUID

@@ -1,5 +1,6 @@
-"""Making a contract from terms both parties agreed: a request accepted as asked, or a
-provider's proposal the buyer accepted.
+"""Making a contract from terms both parties agreed: a request accepted as asked (the buyer's
+terms, or, for a request made from an answer to a need, the provider's own answer the buyer
+picked), or a provider's proposal the buyer accepted.
 
 The terms are priced by the price list in force on the start (a level's price, or a special
 arrangement's price worked out from its costs), the rules (notice, billing) are those of the
@@ -25,11 +26,12 @@ from marketplace.contracts.models import (
     SpecialArrangementCost,
 )
 from marketplace.contracts.pricing import agreed_add_ons, agreed_price, price_list_on
-from marketplace.contracts.rows import RequestRow
-from marketplace.contracts.tables import Contract, ContractTerm
+from marketplace.contracts.rows import NeedAnswerRow, RequestRow
+from marketplace.contracts.tables import Contract, ContractTerm, NeedAnswer
 from marketplace.core.clock import utcnow
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import SYSTEM, Principal
+from marketplace.core.rows import row_or_none
 from marketplace.core.rules import ContractRules, StatedTerms, rule_book
 from marketplace.offers import service as offers
 from marketplace.offers.models import OfferStatus, OfferView, PriceListView
@@ -49,14 +51,53 @@ class Terms:
     review_on: datetime.date | None = None
 
 
-def asked_terms(request: RequestRow, start: datetime.date) -> Terms:
-    """The terms a request asks for, from ``start``."""
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """What a request made from an answer to a need takes from the answer besides its level,
+    hours and add-ons (which the request holds): a special arrangement's costs and review
+    date, and the provider's consent, given by answering."""
+
+    special: SpecialArrangementCost | None
+    review_on: datetime.date | None
+    provider: Consent
+
+
+async def answered_terms(request: RequestRow) -> Answered | None:
+    """The answer a request was made from, if it was made from one."""
+    if request.need_answer is None:
+        return None
+    found = (
+        await NeedAnswer.select()
+        .where(NeedAnswer.id == request.need_answer)
+        .output(load_json=True)
+        .first()
+        .run()
+    )
+    answer = row_or_none(NeedAnswerRow, found)
+    assert answer is not None and answer.answered_at is not None  # picked: it was answered
+    cost = answer.special_arrangement
+    return Answered(
+        special=SpecialArrangementCost.model_validate(cost) if cost else None,
+        review_on=answer.review_on,
+        provider=Consent(
+            organisation=answer.provider_org, by=answer.answered_by or "", at=answer.answered_at
+        ),
+    )
+
+
+def asked_terms(
+    request: RequestRow, start: datetime.date, answered: Answered | None = None
+) -> Terms:
+    """The terms a request asks for, from ``start`` (with the special arrangement of the
+    answer it was made from, if any)."""
     hours = request.hours_per_month
     return Terms(
         start=start,
         price_level=request.price_level,
         hours_per_month=parties.from_hundredths(hours) if hours is not None else None,
         add_ons=[AddOnRequest.model_validate(a) for a in request.add_ons],
+        special=answered.special if answered else None,
+        review_on=answered.review_on if answered else None,
     )
 
 
@@ -108,9 +149,9 @@ async def check_special_cost(
         raise DomainError(ErrorCode.RULE_BROKEN, broken[0].message, [field, "overhead_percent"])
 
 
-async def price_terms(offer: OfferView, request: RequestRow, terms: Terms) -> Agreed:
+async def price_terms(offer: OfferView, basis: str, terms: Terms) -> Agreed:
     """Price the terms by the price list in force on their start, and find the rules (notice,
-    billing) of the agreement that covers the offer then."""
+    billing) of the agreement that covers the offer then, for a contract under ``basis``."""
     version = await price_list_on(offer.id, terms.start, ["start_date"])
     if terms.special is not None:
         await check_special_cost(offer, terms.special, terms.start, "special_arrangement")
@@ -121,7 +162,7 @@ async def price_terms(offer: OfferView, request: RequestRow, terms: Terms) -> Ag
         offer,
         (await offers.legal_bases_by_offer([offer.id]))[offer.id],
         stated=StatedTerms(version.notice_days, version.bill_first_day, version.bill_last_day),
-        basis=request.legal_basis,
+        basis=basis,
     )
     rules = await rule_book().contract_rules(facts, terms.start)
     return Agreed(version, price, add_ons, rules)
@@ -205,7 +246,7 @@ async def sign(
     place on every day from the start): price, rules, the place under the offer's lock, the
     contract and its history. ``consents`` are the buyer's and the provider's agreement."""
     offer = await offer_with_room(request.offer, terms.start)
-    agreed = await price_terms(offer, request, terms)
+    agreed = await price_terms(offer, request.legal_basis, terms)
     await claim_place(offer.id, terms.start)
     contract_id = await write_contract(request, offer.id, terms.start, agreed, consents)
     await parties.record(

@@ -1,5 +1,5 @@
-"""Tables of contracting: placement requests, contracts per citizen, their terms, proposed
-changes and the history of both."""
+"""Tables of contracting: needs sent to several offers and their answers, placement
+requests, contracts per citizen, their terms, proposed changes and the history of both."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from piccolo.columns import (
     BigInt,
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Integer,
     SmallInt,
@@ -21,6 +22,80 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from marketplace.offers.tables import Offer, PriceList
+
+
+class PlacementNeed(Table, tablename="placement_need"):
+    """One anonymised need a municipality sends to several offers at once: who it is for in
+    general terms (target groups, age, legal basis), where, from when, how much and how
+    urgently, and by when the answers are due. It names no citizen.
+
+    ``latitude`` / ``longitude`` is the point distances to the offers are measured from: the
+    area's point or municipality's seat, else the buying municipality's seat. The buyer picks
+    an answer by ``decide_by``.
+    """
+
+    id = UUID(primary_key=True)
+    buyer = Varchar(length=3, index=True)
+    status = Varchar(length=16, index=True)
+    age = SmallInt()
+    legal_basis = Varchar(length=16, null=True, default=None)
+    area = JSON(null=True, default=None)  # NeedArea
+    latitude = Float()
+    longitude = Float()
+    desired_start = Date()
+    hours_per_month = Integer(null=True, default=None)  # in hundredths, for hourly prices
+    urgency = Varchar(length=16)
+    max_price_ore = BigInt(null=True, default=None)  # the ceiling per day
+    message = Text(default="")
+    match = JSON(null=True, default=None)  # NeedMatch: what the search asked beyond the need
+    matched_count = Integer(default=0)  # offers that matched (it went to at most 50)
+    sent_count = Integer(default=0)
+    respond_by = Timestamptz(index=True)
+    decide_by = Timestamptz(index=True)
+    cancel_reason = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+    created_by = Varchar(length=100)
+    closed_at = Timestamptz(null=True, default=None)
+
+
+class PlacementNeedGroup(Table, tablename="placement_need_group"):
+    """A target group a need names, one row per need and group, so the declines are counted
+    per target group in SQL (the gap analysis)."""
+
+    need = ForeignKey(references=PlacementNeed, null=False, index=True, on_delete=OnDelete.cascade)
+    target_group = Varchar(length=36, index=True)
+
+
+class NeedAnswer(Table, tablename="need_answer"):
+    """One offer's answer to a need (one row per offer the need was sent to): waiting, a
+    proposal with its terms priced by the offer's price list, or a decline with a reason.
+    ``buyer``, ``respond_by`` and ``decide_by`` are the need's, kept with each answer (they
+    never change) so lists filter on them without a join."""
+
+    id = UUID(primary_key=True)
+    need = ForeignKey(references=PlacementNeed, null=False, index=True, on_delete=OnDelete.cascade)
+    offer = ForeignKey(references=Offer, null=False, index=True, on_delete=OnDelete.restrict)
+    provider_org = Varchar(length=8, index=True)
+    buyer = Varchar(length=3, index=True)
+    legal_basis = Varchar(length=16)
+    distance_m = Integer(null=True, default=None)  # from the need's point to the offer
+    respond_by = Timestamptz(index=True)
+    decide_by = Timestamptz()
+    status = Varchar(length=16, index=True)
+    start_date = Date(null=True, default=None)
+    price_level = Varchar(length=100, null=True, default=None)
+    hours_per_month = Integer(null=True, default=None)  # in hundredths
+    add_ons = JSON(default=[])  # AgreedAddOn: priced by the price list
+    special_arrangement = JSON(null=True, default=None)  # SpecialArrangementCost
+    review_on = Date(null=True, default=None)
+    price_unit = Varchar(length=16, null=True, default=None)
+    price_ore = BigInt(null=True, default=None)
+    message = Text(default="")
+    decline_reason = Varchar(length=32, null=True, default=None)
+    decline_text = Text(default="")
+    sent_at = Timestamptz(default=TimestamptzNow())
+    answered_by = Varchar(length=100, null=True, default=None)
+    answered_at = Timestamptz(null=True, default=None, index=True)
 
 
 class PlacementRequest(Table, tablename="placement_request"):
@@ -68,6 +143,11 @@ class PlacementRequest(Table, tablename="placement_request"):
     approved_by = Varchar(length=100, null=True, default=None)
     approved_at = Timestamptz(null=True, default=None)
     approval_reason = Text(default="")
+    # The answer to a need the request was made from (the buyer picked it): its terms, and
+    # the provider's consent given by answering. At most one request per answer (an index).
+    need_answer = ForeignKey(
+        references=NeedAnswer, null=True, default=None, on_delete=OnDelete.restrict
+    )
 
 
 class PlacementProposal(Table, tablename="placement_proposal"):

@@ -2,7 +2,8 @@
 
 Contracting asks for the notice period and the billing convention that apply to an offer on a
 day; publishing a price list asks whether its overhead and budgeted occupancy keep the
-agreement's rules. The regional agreements (the ``agreements`` package) answer from the
+agreement's rules; a buyer comparing the answers to a need asks which agreement covers each
+offer. The regional agreements (the ``agreements`` package) answer from the
 agreement in force for the offer's region; the default answers from what the offer's price
 list states and, failing that, the example values in settings. ``marketplace`` never imports
 ``agreements``: the app wires the implementation in at start-up with ``use_rule_book``.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -63,8 +65,23 @@ class RuleFinding:
     source: str
 
 
+@dataclass(frozen=True, slots=True)
+class AgreementNote:
+    """The agreement that covers an offer on a day, by name (None where none does), and why."""
+
+    name: str | None
+    source: str
+
+
 class RuleBook(Protocol):
     async def contract_rules(self, offer: OfferFacts, on: datetime.date) -> ContractRules: ...
+
+    async def agreements_for(
+        self, offers: Sequence[OfferFacts], on: datetime.date
+    ) -> dict[uuid.UUID, AgreementNote]:
+        """Per offer, the agreement that covers it on ``on`` (a few statements for any
+        number of offers)."""
+        ...
 
     async def price_list_findings(
         self,
@@ -80,6 +97,13 @@ class DefaultRuleBook:
 
     async def contract_rules(self, offer: OfferFacts, on: datetime.date) -> ContractRules:
         return fallback_rules(offer, "no regional agreement is wired in")
+
+    async def agreements_for(
+        self, offers: Sequence[OfferFacts], on: datetime.date
+    ) -> dict[uuid.UUID, AgreementNote]:
+        return {
+            o.offer_id: AgreementNote(None, "no regional agreement is wired in") for o in offers
+        }
 
     async def price_list_findings(
         self,

@@ -15,6 +15,13 @@ from schema.marketplace.contracts.loaders import (
     RefundClaimByIdLoader,
     RefundClaimsByContractLoader,
 )
+from schema.marketplace.contracts.needs.loaders import (
+    NeedAnswerByIdLoader,
+    NeedAnswersByNeedLoader,
+    NeedByIdLoader,
+    OfferComparisonByOfferLoader,
+    RequestIdByNeedAnswerLoader,
+)
 from schema.marketplace.offers.loaders import (
     HistoryByOfferLoader,
     OfferByIdLoader,
@@ -57,3 +64,8 @@ class MarketplaceLoaders:
         self.proposals_by_request = ProposalsByRequestLoader()
         self.refund_claim_by_id = RefundClaimByIdLoader(principal)
         self.refund_claims_by_contract = RefundClaimsByContractLoader(principal)
+        self.need_by_id = NeedByIdLoader(principal)
+        self.need_answer_by_id = NeedAnswerByIdLoader(principal)
+        self.need_answers_by_need = NeedAnswersByNeedLoader(principal)
+        self.offer_comparison = OfferComparisonByOfferLoader()
+        self.request_id_by_need_answer = RequestIdByNeedAnswerLoader()

@@ -8,6 +8,7 @@ of this month). The agreement's occupancy band starts at 95%. Aalborg forecasts 
 autism and Jammerbugt 5. Purchasers of the region searched for eating disorders twice with no
 result and once with two results (a search with five results, one from Aarhus and one older
 than a year do not count). Jammerbugt's request to Birkely was declined for lack of capacity.
+(One test adds a need from Jammerbugt whose answers decline.)
 """
 
 from __future__ import annotations
@@ -22,8 +23,12 @@ from agreements.announcements.models import AnnouncementCreate, ForecastSet
 from agreements.announcements.service import create_announcement
 from agreements.gaps import service as gaps
 from agreements.gaps.report import present, table
-from marketplace.contracts import requests
-from marketplace.contracts.models import DeclineReason, PlacementRequestDecline
+from marketplace.contracts import needs, requests
+from marketplace.contracts.models import (
+    DeclineReason,
+    PlacementNeedCreate,
+    PlacementRequestDecline,
+)
 from marketplace.contracts.tables import Contract
 from marketplace.core.clock import today, utcnow
 from marketplace.core.errors import DomainError, ErrorCode
@@ -31,7 +36,7 @@ from marketplace.core.identity import Principal, Role
 from marketplace.offers.tables import Offer
 from marketplace.search.service import record_search
 from tests.agreements.world import NORD_STEERING, agreement_in_force
-from tests.factories import REGISTRY_ADMIN, target_group_code
+from tests.factories import REGISTRY_ADMIN, admin_of, target_group_code
 from tests.marketplace.contracts.world import (
     AALBORG,
     AALBORG_PROVIDER_ADMIN,
@@ -46,6 +51,7 @@ AUTISM = target_group_code("Autismespektrum")
 SELF_HARM = target_group_code("Selvskadende adfærd")
 EATING = target_group_code("Spiseforstyrrelse")
 JAMMERBUGT = Principal(subject="test:jammerbugt", org_code="849", role=Role.PURCHASER)
+ENGLY = admin_of("43389424")
 AS_OF = today()
 LONG_AGO = AS_OF - datetime.timedelta(days=200)
 
@@ -169,6 +175,48 @@ async def test_every_figure_of_a_small_world(world: dict[str, uuid.UUID]) -> Non
         None,
         0,
     )
+
+
+async def test_answers_to_needs_declined_for_capacity_or_fit_count_as_demand_signals(
+    world: dict[str, uuid.UUID],
+) -> None:
+    """A need from Jammerbugt for eating disorders goes to Spisehuset Nord (declined: no
+    capacity), Birkely (declined: no fit) and Engly (declined for another reason); each
+    decline for capacity or fit counts for the need's target group, in the buyer's region. A
+    need from Aarhus, outside the region, and a proposal count for nothing."""
+    before = _row(await gaps.supply_gaps(NORD_STEERING, "1081", [EATING, AUTISM], AS_OF), EATING)
+    assert (before.declined_capacity, before.declined_fit) == (0, 0)
+    engly = await Offer.select(Offer.id).where(Offer.name == "Botilbuddet Engly").first().run()
+    offers = [world["eating"], world["birkely"], engly["id"]]
+    jammerbugt = await needs.create_need(
+        JAMMERBUGT, PlacementNeedCreate(target_groups=[EATING], age=19, offer_ids=offers)
+    )
+    aarhus = await needs.create_need(
+        AARHUS, PlacementNeedCreate(target_groups=[EATING], age=19, offer_ids=offers[:1])
+    )
+    answers = (await needs.answers_by_need(JAMMERBUGT, [jammerbugt.id]))[jammerbugt.id]
+    by_offer = {a.offer_id: a.id for a in answers}
+    for offer, reason, text in (
+        (world["eating"], DeclineReason.NO_CAPACITY, ""),
+        (world["birkely"], DeclineReason.TARGET_GROUP_MISMATCH, ""),
+        (engly["id"], DeclineReason.OTHER, "Ingen plads til hund"),
+    ):
+        provider = ENGLY if offer == engly["id"] else AALBORG_PROVIDER_ADMIN
+        await needs.decline(
+            provider, by_offer[offer], PlacementRequestDecline(reason=reason, text=text)
+        )
+    [outside] = (await needs.answers_by_need(AARHUS, [aarhus.id]))[aarhus.id]
+    await needs.decline(
+        AALBORG_PROVIDER_ADMIN,
+        outside.id,
+        PlacementRequestDecline(reason=DeclineReason.NO_CAPACITY),
+    )
+
+    report = await gaps.supply_gaps(NORD_STEERING, "1081", [EATING, AUTISM], AS_OF)
+    eating, autism = _row(report, EATING), _row(report, AUTISM)
+    assert (eating.declined_capacity, eating.declined_fit) == (1, 1)
+    assert (autism.declined_capacity, autism.declined_fit) == (1, 0)  # Jammerbugt's request
+    assert eating.signals == before.signals + 2
 
 
 async def test_small_counts_are_hidden_outside_the_owning_parties(

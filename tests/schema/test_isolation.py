@@ -68,10 +68,11 @@ from agreements.announcements import service as announcements
 from agreements.announcements.models import AnnouncementCreate, Assessment, ReportCreate
 from agreements.frameworks import service as frameworks
 from agreements.frameworks.models import SpecialConditionApprove
-from marketplace.contracts import proposals, refunds
+from marketplace.contracts import needs, proposals, refunds
 from marketplace.contracts import service as contracts
 from marketplace.contracts.models import (
     ContractChangeProposal,
+    PlacementNeedCreate,
     PlacementProposal,
     RefundClaimCreate,
 )
@@ -138,6 +139,11 @@ VISIBILITY: dict[str, Seen] = {
     # municipality that claims and of the one it claims from; to everyone else (the contract's
     # provider too) it does not exist.
     "RefundClaim": Seen.PARTIES,
+    # README "Contracting a place", "One need, several offers": a need is seen by its buying
+    # municipality's purchasers and by the providers it was sent to; an answer by the need's
+    # buyer and the answering offer's provider; to everyone else they do not exist.
+    "PlacementNeed": Seen.PARTIES,
+    "NeedAnswer": Seen.PARTIES,
     # README "Regional agreements": every signed-in user reads an agreement, with its approval
     # status, its rules (as applied to an offer) and the steering group's special conditions.
     "Agreement": Seen.SIGNED_IN,
@@ -160,6 +166,9 @@ PUBLIC_USES: dict[str, frozenset[Role]] = {
     # README "Contracting a place": any municipality's purchaser asks a published offer for a
     # place ("Signing in": purchasers search, request and contract places for their citizens).
     "placementRequestCreate": frozenset({Role.PURCHASER}),
+    # README "One need, several offers": any municipality's purchaser sends a need to
+    # published offers.
+    "placementNeedCreate": frozenset({Role.PURCHASER}),
 }
 
 Caller = tuple[str, Role] | None
@@ -201,6 +210,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "UniqueOfferStatusSetInput": {"year": TODAY.year},
     "PriceListPublishInput": {"year": TODAY.year},
     "RefundClaimCreateInput": {"debtorCode": "751"},
+    "PlacementNeedCreateInput": {"targetGroups": [target_group_code("Autismespektrum")], "age": 20},
 }
 
 # --- the schema -------------------------------------------------------------------------------
@@ -439,6 +449,8 @@ MIDT_STEERS = ("1082", Role.STEERING)
 DRAFT_CHALLENGES = "Udkast: få pladser i nord"
 PROPOSED_REF = "SAG-FORSLAG-7"
 PROPOSAL_NOTE = "Forslag: grundtakst i stedet for niveau 2"
+NEED_NOTE = "Behov: ung med autisme, døgndækning"
+ANSWER_NOTE = "Svar: plads fra næste måned"
 
 
 async def build_world() -> World:
@@ -477,6 +489,18 @@ async def build_world() -> World:
         contract.id,
         RefundClaimCreate(debtor_code="751", paragraph="stk2_nr1", note=CLAIM_NOTE),
     )
+    need = await needs.create_need(
+        AALBORG,
+        PlacementNeedCreate(
+            target_groups=[target_group_code("Autismespektrum")],
+            age=20,
+            message=NEED_NOTE,
+            offer_ids=[market.offer_id, market.aalborg_offer_id],
+        ),
+    )
+    answers = (await needs.answers_by_need(AALBORG, [need.id]))[need.id]
+    engly_answer = next(a for a in answers if a.offer_id == market.offer_id)
+    await needs.propose(ENGLY_ADMIN, engly_answer.id, PlacementProposal(message=ANSWER_NOTE))
     agreement = await agreement_in_force()  # after the market: its price lists predate the cap
     condition = await frameworks.approve_special_condition(
         NORD_STEERING,
@@ -557,6 +581,20 @@ async def build_world() -> World:
             "Aalborg's refund claim on Aarhus",
             (AALBORG_BUYS, AARHUS_BUYS),
             secrets=(CLAIM_NOTE,),
+        ),
+        Thing(
+            "PlacementNeed",
+            str(need.id),
+            "Aalborg's need",
+            (AALBORG_BUYS, ENGLY_RUNS, AALBORG_RUNS),
+            secrets=(NEED_NOTE,),
+        ),
+        Thing(
+            "NeedAnswer",
+            str(engly_answer.id),
+            "Engly's answer to Aalborg's need",
+            placement,
+            secrets=(ANSWER_NOTE,),
         ),
         Thing("Agreement", str(agreement.id), "region 1081's agreement", (NORD_STEERS,)),
         Thing(

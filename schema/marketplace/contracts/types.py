@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -23,6 +23,9 @@ from schema.marketplace.offers.types import LegalBasis, Offer, PriceUnit
 from schema.marketplace.organisations.types import Municipality, Provider
 from schema.money import Money
 from schema.relay import Connection, load_held, load_list, load_one, nodes_by_key
+
+if TYPE_CHECKING:
+    from schema.marketplace.contracts.needs.types import NeedAnswer
 
 RequestStatus = strawberry.enum(
     m.RequestStatus,
@@ -265,6 +268,20 @@ class PlacementRequest(FromView, Placement, relay.Node):
     async def contract(self, info: Info) -> Contract | None:
         loader = info.context.marketplace.contract_by_id
         return await load_one(loader, self.view.contract_id, Contract.of)
+
+    @strawberry.field(
+        description=(
+            "The answer to a need the request was made from (the buyer picked it): its terms "
+            "are what the request asks, a special arrangement included."
+        )
+    )
+    async def need_answer(
+        self, info: Info
+    ) -> Annotated[NeedAnswer, strawberry.lazy("schema.marketplace.contracts.needs.types")] | None:
+        from schema.marketplace.contracts.needs.types import NeedAnswer
+
+        loader = info.context.marketplace.need_answer_by_id
+        return await load_one(loader, self.view.need_answer_id, NeedAnswer.of)
 
     @strawberry.field(description="Every change of state: who, for which organisation, when.")
     async def history(self, info: Info) -> list[PlacementEvent]:

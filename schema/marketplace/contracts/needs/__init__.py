@@ -1,0 +1,1 @@
+"""GraphQL face of needs sent to several offers and their answers."""
