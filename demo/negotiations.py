@@ -1,6 +1,6 @@
 """Demo requests in the states of agreeing a placement: a provider's proposal of a special
 arrangement waiting for the buyer, a request above its case handler's frame waiting for an
-approver (Aarhus sets a frame of 50,000 DKK a month and names an approver), and an acute
+approver (Vejle sets a frame of 50,000 DKK a month and names an approver), and an acute
 request. Made through the services on the day of seeding; seeding again adds nothing."""
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from marketplace.offers.tables import Offer, PriceList
 PROPOSAL_REF = "DEMO-FORSLAG-1"
 FRAME_REF = "DEMO-RAMME-1"
 ACUTE_REF = "DEMO-AKUT-1"
-AARHUS = "751"
-APPROVER = "demo:aarhus-visitationsleder"
-CASE_HANDLER = "demo:aarhus-sagsbehandler"
+VEJLE = "630"
+APPROVER = "demo:vejle-visitationsleder"
+CASE_HANDLER = "demo:vejle-sagsbehandler"
 NORTH = "1081"
 COSTS = {
     "staff": [
@@ -112,13 +112,13 @@ async def _proposal_waiting() -> None:
 
 
 async def _above_the_frame() -> None:
-    """Aarhus names an approver and sets a frame of 50,000 DKK a month for its case handlers;
+    """Vejle names an approver and sets a frame of 50,000 DKK a month for its case handlers;
     a case handler's request for a residential place above it waits for the approver."""
-    if not await Approver.exists().where(Approver.municipality == AARHUS).run():
-        await frames.add_approver(SYSTEM, AARHUS, APPROVER)
+    if not await Approver.exists().where(Approver.municipality == VEJLE).run():
+        await frames.add_approver(SYSTEM, VEJLE, APPROVER)
     await frames.set_frame(
-        _purchaser(AARHUS, APPROVER),
-        FrameSet(municipality_code=AARHUS, amount=Decimal(50000)),
+        _purchaser(VEJLE, APPROVER),
+        FrameSet(municipality_code=VEJLE, amount=Decimal(50000)),
     )
     dear = PriceList.select(PriceList.offer).where(
         (PriceList.year == today().year) & (PriceList.base_price_ore >= 250000)
@@ -126,7 +126,7 @@ async def _above_the_frame() -> None:
     start = today() + datetime.timedelta(days=21)
     offer_id, _org = await _offer(start, Offer.category == "residential", Offer.id.is_in(dear))
     await requests.create_request(
-        _purchaser(AARHUS, CASE_HANDLER),
+        _purchaser(VEJLE, CASE_HANDLER),
         PlacementRequestCreate(
             offer_id=offer_id,
             citizen_ref=FRAME_REF,

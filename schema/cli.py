@@ -154,11 +154,12 @@ async def _seed_market(progress: Progress) -> None:
     contracts = await seed_demo_activity(lambda: progress.update(task, advance=1))
     progress.update(task, total=1, completed=1)
     console.print(f"  demo contracts added: {contracts}")
+    console.print(f"  demo contracts with refund claims added: {await seed_demo_refunds()}")
+    console.print(f"  demo needs added: {await seed_demo_needs()}")
+    # last: Vejle's frame holds its later requests for an approver
     console.print(
         f"  demo proposals, approvals and acute requests added: {await seed_demo_negotiations()}"
     )
-    console.print(f"  demo contracts with refund claims added: {await seed_demo_refunds()}")
-    console.print(f"  demo needs added: {await seed_demo_needs()}")
 
 
 @main.command(help="Rebuild the search index of every offer (after a change to the stemming).")
