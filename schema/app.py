@@ -29,6 +29,9 @@ from schema.oidc import OidcVerifier
 from schema.protection import RateLimit, add_security_headers, within_time_limit
 from schema.rest.exports import billing_csv, error_response, gaps_csv, gaps_json, refunds_csv
 from schema.rest.health import health, ready
+from web.app import web_enabled, web_parts
+from web.oidc import OidcSignIn
+from web.render import template_config
 
 VERSION = "0.1.0"
 logger = logging.getLogger("socialmarked.calendar")
@@ -53,6 +56,7 @@ MAX_REQUEST_BYTES = 1_000_000
 def create_app(settings: Settings | None = None, *, check_schema: bool = True) -> Litestar:
     settings = settings or get_settings()
     compose()
+    web = web_parts(settings) if web_enabled(settings) else None
     app = Litestar(
         route_handlers=[
             _graphql_controller(settings),
@@ -63,11 +67,15 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
             refunds_csv,
             gaps_csv,
             gaps_json,
+            *(web.routers if web else []),
         ],
         middleware=[
-            DefineMiddleware(BearerAuthMiddleware, exclude=["^/schema", "^/oauth/token$"]),
-            RateLimit(settings.rate_limit_per_minute),
+            DefineMiddleware(
+                BearerAuthMiddleware, exclude=["^/schema", "^/oauth/token$", "^/static/"]
+            ),
+            RateLimit(settings.rate_limit_per_minute, exclude_opt_key="web"),
         ],
+        template_config=template_config(),
         cors_config=_cors(settings),
         lifespan=[
             partial(_database, check_schema=check_schema),
@@ -90,6 +98,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
     app.state.oidc = (
         OidcVerifier(settings) if settings.oidc_issuer and settings.oidc_audience else None
     )
+    app.state.web_oidc = OidcSignIn(settings) if settings.web_sign_in_with_oidc else None
     app.state.settings = settings
     return app
 

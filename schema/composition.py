@@ -25,10 +25,12 @@ from marketplace.contracts import capacity, needs, requests
 from marketplace.contracts import service as contracts
 from marketplace.core import calendar
 from marketplace.core.rules import use_rule_book
+from marketplace.core.settings import get_settings
 from marketplace.core.unit_of_work import before_commit
 from marketplace.offers.places import use_contracted_places
 from marketplace.search import index as search_index
 from marketplace.search import needs as search_needs
+from web import sessions as web_sessions
 
 
 def compose() -> None:
@@ -41,3 +43,4 @@ def compose() -> None:
     calendar.daily("contracts ended", contracts.end_due)
     calendar.daily("agreements expired", agreements.expire_due)
     calendar.daily("search documents brought up to the day", search_index.refresh_stale)
+    calendar.daily("web sessions ended", lambda _day: web_sessions.purge_expired(get_settings()))

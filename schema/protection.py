@@ -71,10 +71,13 @@ class RateLimit(ASGIMiddleware):
     authentication (it counts per token); the probes are not counted."""
 
     scopes = (ScopeType.HTTP,)
-    exclude_path_pattern = ("^/health$", "^/ready$")
+    exclude_path_pattern = ("^/health$", "^/ready$", "^/static/")
 
-    def __init__(self, per_minute: int) -> None:
+    def __init__(self, per_minute: int, *, exclude_opt_key: str | None = None) -> None:
         self.per_minute = per_minute
+        # Routes whose handlers have this key in their ``opt`` count elsewhere (the web
+        # pages count per signed-in person, after their session is read).
+        self.exclude_opt_key = exclude_opt_key
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         retry = await over_limit(client_of(scope), self.per_minute)

@@ -89,6 +89,33 @@ class Settings(BaseSettings):
             "in development one is made under VAR_DIR on first use."
         ),
     )
+    web_secret: SecretStr | None = Field(
+        default=None,
+        description="Key that signs the web forms' CSRF tokens. Required in production; in "
+        "development one is made under VAR_DIR on first use.",
+    )
+    web_session_idle_minutes: int = Field(
+        default=30, ge=5, le=24 * 60, description="A web session ends after this long unused."
+    )
+    web_session_max_hours: int = Field(
+        default=10, ge=1, le=7 * 24, description="A web session ends this long after sign-in."
+    )
+    web_cookie_secure: bool | None = Field(
+        default=None,
+        description="Send the web cookies over HTTPS only; unset: only in production.",
+    )
+    oidc_client_id: str | None = Field(
+        default=None, description="The web application's client id at the OIDC issuer."
+    )
+    oidc_client_secret: SecretStr | None = Field(
+        default=None, description="Its secret, if the issuer gave one (PKCE is always used)."
+    )
+    oidc_redirect_uri: str | None = Field(
+        default=None,
+        description="Where the issuer sends the browser back; unset: /log-ind/retur on the "
+        "address the browser used.",
+    )
+    oidc_scope: str = Field(default="openid profile", description="Scopes asked at sign-in.")
     placement_request_expiry_days: int = Field(default=14, ge=1, le=365)
     # Until the regions' agreements supply them: example notice periods per offer category.
     default_notice_days: dict[str, int] = Field(
@@ -112,6 +139,18 @@ class Settings(BaseSettings):
     @property
     def signing_key_path(self) -> Path:
         return self.var_dir / "dev-signing-key.json"
+
+    @property
+    def web_secret_path(self) -> Path:
+        return self.var_dir / "dev-web-secret"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.is_production if self.web_cookie_secure is None else self.web_cookie_secure
+
+    @property
+    def web_sign_in_with_oidc(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
 
     @property
     def cpr_key_path(self) -> Path:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import UUID, BigInt, Integer, Timestamptz, Varchar
+from piccolo.columns import JSON, UUID, BigInt, Integer, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -69,3 +69,18 @@ class OAuthClient(Table, tablename="oauth_client"):
     secret_hash = Varchar(length=200)
     created_at = Timestamptz(default=TimestamptzNow())
     revoked_at = Timestamptz(null=True, default=None)
+
+
+class WebSession(Table, tablename="web_session"):
+    """A person's session in the web application. The cookie holds a random token; the row
+    keeps only its SHA-256, so the table cannot be used to sign in. A row without a role is a
+    sign-in under way (``login``: the OpenID Connect state, nonce and PKCE verifier)."""
+
+    token_hash = Varchar(length=64, unique=True)
+    subject = Varchar(length=200, null=True, default=None)
+    org_code = Varchar(length=16, null=True, default=None)
+    role = Varchar(length=20, null=True, default=None)
+    name = Varchar(length=200, default="")
+    created_at = Timestamptz(index=True)
+    seen_at = Timestamptz()
+    login = JSON(null=True, default=None)

@@ -1,0 +1,207 @@
+"""Error messages in Danish: the services speak English to API clients; a page says the
+same in Danish. A validation error is worded from its kind; a domain error from the
+catalogue below, else from its code."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from marketplace.core.errors import ErrorCode
+
+# pydantic's error kinds (and the domain's own, from PydanticCustomError) in Danish.
+KINDS: dict[str, str] = {
+    "missing": "Skal udfyldes.",
+    "required": "Skal udfyldes.",
+    "string_too_short": "Skal være mindst {min_length} tegn.",
+    "string_too_long": "Må højst være {max_length} tegn.",
+    "too_short": "Vælg mindst {min_length}.",
+    "too_long": "Højst {max_length}.",
+    "greater_than": "Skal være større end {gt}.",
+    "greater_than_equal": "Skal være mindst {ge}.",
+    "less_than": "Skal være mindre end {lt}.",
+    "less_than_equal": "Må højst være {le}.",
+    "int_parsing": "Skriv et helt tal.",
+    "int_type": "Skriv et helt tal.",
+    "int_from_float": "Skriv et helt tal.",
+    "float_parsing": "Skriv et tal.",
+    "decimal_parsing": "Skriv et beløb, fx 1234,50.",
+    "decimal_type": "Skriv et beløb, fx 1234,50.",
+    "decimal_max_places": "Højst {decimal_places} decimaler.",
+    "decimal_max_digits": "Tallet er for stort.",
+    "date_parsing": "Skriv en dato som åååå-mm-dd.",
+    "date_from_datetime_parsing": "Skriv en dato som åååå-mm-dd.",
+    "date_type": "Skriv en dato som åååå-mm-dd.",
+    "datetime_parsing": "Skriv et tidspunkt.",
+    "enum": "Vælg en af mulighederne.",
+    "literal_error": "Vælg en af mulighederne.",
+    "bool_parsing": "Vælg ja eller nej.",
+    "uuid_parsing": "Henvisningen er ikke gyldig.",
+    "string_pattern_mismatch": "Har ikke den rigtige form.",
+    "invalid_cpr": "CPR-nummeret er ikke gyldigt: skriv ddmmåå-xxxx med en rigtig fødselsdato.",
+    "unknown_municipality": "Ukendt kommune.",
+    "unknown_region": "Ukendt region.",
+    "invalid_cvr": "CVR-nummeret er ikke gyldigt.",
+}
+
+# English messages of the services and models, and what a page says instead.
+CATALOGUE: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(p), da)
+    for p, da in [
+        (r"max_age must not be below min_age", "Højeste alder må ikke være under laveste alder."),
+        (
+            r"an offer for adults must admit",
+            "Et tilbud til voksne skal kunne modtage personer på 18 år eller mere.",
+        ),
+        (
+            r"an offer for children and youth must admit",
+            "Et tilbud til børn og unge skal kunne modtage personer under 18 år.",
+        ),
+        (r"the same .* is listed twice", "Det samme er valgt to gange."),
+        (r"does not fit a (\w+) offer", "Paragraffen passer ikke til tilbudstypen."),
+        (
+            r"the primary target group must be one of",
+            "Den primære målgruppe skal være en af målgrupperne.",
+        ),
+        (
+            r"capacity cannot exceed the (\d+) approved",
+            "Kapaciteten kan ikke overstige de {0} godkendte pladser.",
+        ),
+        (
+            r"occupied places cannot exceed the capacity",
+            "Optagne pladser kan ikke overstige kapaciteten.",
+        ),
+        (
+            r"an approval needs the approved places",
+            "En godkendelse skal have antal godkendte pladser og dato.",
+        ),
+        (
+            r"latitude and longitude are given together",
+            "Angiv både breddegrad og længdegrad eller ingen af dem.",
+        ),
+        (r"two price levels have the same name", "To niveauer har samme navn."),
+        (r"two add-on services have the same name", "To tillægsydelser har samme navn."),
+        (r"valid_from must lie in the price list's year", "Gyldig fra skal ligge i taksternes år."),
+        (r"the follow-up date lies before the start", "Opfølgningsdatoen ligger før starten."),
+        (r"say why, when the reason is OTHER", "Skriv en begrundelse, når årsagen er »Andet«."),
+        (
+            r"a special arrangement needs a review date",
+            "En særlig aftale skal have en revisionsdato.",
+        ),
+        (
+            r"Only the provider's own administrators",
+            "Kun tilbuddets egne administratorer kan gøre det.",
+        ),
+        (r"A closed offer cannot change", "Et lukket tilbud kan ikke ændres."),
+        (
+            r"(\d+) place\(s\) are under contract from today",
+            "{0} plads(er) er under kontrakt fra i dag: pladserne skal dække dem og de optagne pladser.",
+        ),
+        (
+            r"Describe what the base price covers",
+            "Beskriv, hvad grundtaksten dækker (mindst 20 tegn).",
+        ),
+        (r"Give a reason for the change", "Skriv en begrundelse for ændringen."),
+        (r"A (\w+) offer cannot be (\w+)", "Tilbuddets status tillader ikke den ændring."),
+        (r"The price list has no level", "Taksterne har ikke det niveau."),
+        (r"A closed offer takes no new prices", "Et lukket tilbud kan ikke få nye takster."),
+        (
+            r"Price lists are published for (\d+) to (\d+)",
+            "Takster offentliggøres for {0} til {1}.",
+        ),
+        (
+            r"Only private providers charge VAT",
+            "Kun private tilbud opkræver moms; offentlige takster er uden moms.",
+        ),
+        (
+            r"changes only as a new version with a reason",
+            "Takster, der er i kraft eller i brug, ændres kun som en ny version med en begrundelse.",
+        ),
+        (
+            r"A correction cannot take effect before today",
+            "En rettelse kan ikke gælde fra før i dag.",
+        ),
+        (
+            r"A new version cannot take effect before version",
+            "En ny version kan ikke gælde fra før den forrige version.",
+        ),
+        (
+            r"The offer is not approved under that paragraph",
+            "Tilbuddet er ikke godkendt efter den paragraf.",
+        ),
+        (r"The offer names no legal basis", "Tilbuddet har ingen lovgrundlag."),
+        (
+            r"The desired start cannot lie in the past",
+            "Den ønskede start kan ikke ligge i fortiden.",
+        ),
+        (
+            r"The citizen will be (\d+) at the start; the offer takes ages (\d+) to (\d+)",
+            "Borgeren er {0} år ved starten; tilbuddet modtager {1}-{2}-årige.",
+        ),
+        (r"The offer takes no acute placements", "Tilbuddet modtager ikke akutte anbringelser."),
+        (r"The request is .*, not ", "Anmodningen har ikke den status, det kræver."),
+        (r"The offer is (\w+): it takes no one in now", "Tilbuddet modtager ikke nogen lige nu."),
+        (
+            r"no free place|no place is free|is full|capacity",
+            "Der er ingen ledig plads på tilbuddet fra den dato.",
+        ),
+        (r"The start cannot lie in the past", "Starten kan ikke ligge i fortiden."),
+        (r"The proposal is .*, not open", "Modforslaget er ikke længere åbent."),
+        (r"Say why the proposal is rejected", "Skriv hvorfor modforslaget afvises."),
+        (r"Notice has already been given", "Der er allerede givet opsigelse."),
+        (r"The contract already ends on", "Kontrakten har allerede en slutdato."),
+        (r"The contract is (\w+)", "Kontrakten kan ikke ændres i sin nuværende status."),
+        (r"There is no such", "Findes ikke."),
+        (r"Sign in to do this", "Log ind for at gøre det."),
+        (r"This needs the role", "Din rolle giver ikke adgang til det."),
+        (r"CPR", "CPR-nummeret er ikke gyldigt."),
+    ]
+]
+
+BY_CODE: dict[ErrorCode, str] = {
+    ErrorCode.INVALID: "Værdien er ikke gyldig.",
+    ErrorCode.REQUIRED: "Skal udfyldes.",
+    ErrorCode.NOT_FOUND: "Findes ikke.",
+    ErrorCode.UNKNOWN_REGION: "Ukendt region.",
+    ErrorCode.UNKNOWN_MUNICIPALITY: "Ukendt kommune.",
+    ErrorCode.INVALID_CVR: "CVR-nummeret er ikke gyldigt.",
+    ErrorCode.DUPLICATE: "Findes allerede.",
+    ErrorCode.UNAUTHENTICATED: "Log ind for at gøre det.",
+    ErrorCode.PERMISSION_DENIED: "Du har ikke adgang til at gøre det.",
+    ErrorCode.INVALID_CPR: "CPR-nummeret er ikke gyldigt.",
+    ErrorCode.CAPACITY_EXHAUSTED: "Der er ingen ledig plads på tilbuddet fra den dato.",
+    ErrorCode.INVALID_STATE: "Det kan ikke lade sig gøre i den nuværende status.",
+    ErrorCode.IDEMPOTENCY_KEY_REUSED: "Formularen er allerede sendt.",
+    ErrorCode.RULE_BROKEN: "Det strider mod en regel i aftalen eller på tilbuddet.",
+    ErrorCode.NO_MATCHING_OFFER: "Intet tilbud passer.",
+}
+
+
+def message(code: ErrorCode | str, english: str) -> str:
+    """The Danish for a domain error: the catalogue's wording if it knows the message,
+    else what the code means."""
+    for pattern, danish in CATALOGUE:
+        found = pattern.search(english)
+        if found:
+            return danish.format(*found.groups())
+    return BY_CODE.get(
+        ErrorCode(code) if code in ErrorCode else ErrorCode.INVALID, BY_CODE[ErrorCode.INVALID]
+    )
+
+
+def validation_message(kind: str, context: dict[str, Any] | None, english: str) -> str:
+    """The Danish for one pydantic error."""
+    if kind in KINDS:
+        values = {k: _shown(v) for k, v in (context or {}).items()}
+        if kind == "string_too_short" and values.get("min_length") == "1":
+            return KINDS["missing"]
+        try:
+            return KINDS[kind].format(**values)
+        except (KeyError, IndexError):
+            return KINDS[kind].split("{")[0].rstrip() or BY_CODE[ErrorCode.INVALID]
+    return message(ErrorCode.INVALID, english)
+
+
+def _shown(value: Any) -> str:
+    text = str(value)
+    return text.replace(".", ",") if isinstance(value, float) else text
