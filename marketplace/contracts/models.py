@@ -21,6 +21,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from marketplace.core.money import DKKAmount
+from marketplace.core.rules import NoticeConvention
 from marketplace.offers.models import OfferCategory, PriceUnit, SpecialCondition, UniqueOfferStatus
 from marketplace.offers.taxonomy import LegalBasis, service_type_records, target_group_records
 from marketplace.organisations.models import Latitude, Longitude, MunicipalityCode
@@ -238,7 +239,8 @@ class ContractChangeProposal(BaseModel):
     """A change after signing. ``price_level`` given as null means the base price; left out,
     the level stays. ``add_ons`` replaces the agreed add-ons. ``special_arrangement`` gives a
     special arrangement's new costs (and so its price) with ``review_on``. ``end_date`` moves
-    the end."""
+    the end. ``withdraw_notice`` withdraws the notice in force (on its own): accepted, the
+    contract runs again as before the notice."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -248,6 +250,7 @@ class ContractChangeProposal(BaseModel):
     special_arrangement: SpecialArrangementCost | None = None
     review_on: datetime.date | None = None
     end_date: datetime.date | None = None
+    withdraw_notice: bool = False
     reason: Reason
 
     @model_validator(mode="after")
@@ -258,6 +261,12 @@ class ContractChangeProposal(BaseModel):
             or self.add_ons is not None
             or self.special_arrangement is not None
         )
+        if self.withdraw_notice:
+            if changes_terms or self.end_date is not None or self.effective_from is not None:
+                raise PydanticCustomError(
+                    "invalid", "the withdrawal of notice is proposed on its own"
+                )
+            return self
         if self.special_arrangement is not None and "price_level" in self.model_fields_set:
             raise PydanticCustomError(
                 "invalid", "a special arrangement is priced from its costs, not a level"
@@ -265,7 +274,10 @@ class ContractChangeProposal(BaseModel):
         if self.special_arrangement is not None and self.review_on is None:
             raise PydanticCustomError("required", "a special arrangement needs a review date")
         if not changes_terms and self.end_date is None:
-            raise PydanticCustomError("required", "propose a price level, add-ons or an end date")
+            raise PydanticCustomError(
+                "required",
+                "propose a price level, add-ons, an end date or the withdrawal of notice",
+            )
         if changes_terms and self.effective_from is None:
             raise PydanticCustomError(
                 "required", "say from which day the new price level or add-ons apply"
@@ -275,6 +287,15 @@ class ContractChangeProposal(BaseModel):
     @property
     def changes_level(self) -> bool:
         return "price_level" in self.model_fields_set
+
+
+# --- notice -------------------------------------------------------------------------------------
+
+
+class NoticeStatus(StrEnum):
+    GIVEN = "given"  # it sets the contract's end
+    SUPERSEDED = "superseded"  # a later notice ends the contract earlier
+    WITHDRAWN = "withdrawn"  # both parties agreed to withdraw it
 
 
 class RefundParagraph(StrEnum):
@@ -497,6 +518,8 @@ class ContractView(BaseModel):
     end_date: datetime.date | None
     status: ContractStatus
     notice_days: int
+    notice_convention: NoticeConvention = NoticeConvention.DAYS
+    notice_months: int = 0
     bill_first_day: bool
     bill_last_day: bool
     rules_source: str
@@ -528,6 +551,27 @@ class ChangeView(BaseModel):
     responded_by_org: str | None
     responded_at: datetime.datetime | None
     response_reason: str
+    withdraws_notice_id: uuid.UUID | None = None
+
+
+class NoticeView(BaseModel):
+    """A notice on a contract, as its parties see it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    contract_id: uuid.UUID
+    status: NoticeStatus
+    given_on: datetime.date
+    given_by_org: str
+    given_by: str
+    effective_from: datetime.date
+    convention: NoticeConvention
+    days: int
+    months: int
+    end_date: datetime.date | None
+    reason: str
+    withdrawn_at: datetime.datetime | None
 
 
 class EventView(BaseModel):
