@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -20,6 +21,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from marketplace.core.cpr import holds_cpr
 from marketplace.core.money import DKKAmount
 from marketplace.core.rules import NoticeConvention
 from marketplace.offers.models import OfferCategory, PriceUnit, SpecialCondition, UniqueOfferStatus
@@ -289,13 +291,88 @@ class ContractChangeProposal(BaseModel):
         return "price_level" in self.model_fields_set
 
 
-# --- notice -------------------------------------------------------------------------------------
+# --- notice and follow-up ----------------------------------------------------------------------
 
 
 class NoticeStatus(StrEnum):
     GIVEN = "given"  # it sets the contract's end
     SUPERSEDED = "superseded"  # a later notice ends the contract earlier
     WITHDRAWN = "withdrawn"  # both parties agreed to withdraw it
+
+
+class ContractDateKind(StrEnum):
+    FOLLOW_UP = "follow_up"  # opfølgning
+    RENEGOTIATION = "renegotiation"  # genforhandling
+
+
+class ContractDateStatus(StrEnum):
+    PLANNED = "planned"
+    HELD = "held"  # a recorded follow-up answered it
+    CANCELLED = "cancelled"
+
+
+class FollowUpOutcome(StrEnum):
+    CONTINUE = "continue"  # the placement continues as agreed
+    ADJUST = "adjust"  # the support is to change (a proposed change follows)
+    RENEGOTIATE = "renegotiate"  # the terms are to be renegotiated
+    END = "end"  # the placement is to end (notice follows)
+
+
+def _no_cpr(text: str) -> str:
+    if holds_cpr(text):
+        raise PydanticCustomError(
+            "invalid",
+            "the text holds a CPR number; name the citizen by the case reference only",
+        )
+    return text
+
+
+# Free text kept with a contract's follow-up: never a CPR number.
+Note = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=4000), AfterValidator(_no_cpr)
+]
+
+
+class ContractDateAdd(BaseModel):
+    """A follow-up or renegotiation date the buying municipality plans for a contract."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: ContractDateKind = ContractDateKind.FOLLOW_UP
+    due_on: datetime.date
+    note: Note = ""
+
+
+class ContractDateMove(BaseModel):
+    """A planned date moved to another day (the note replaced, when one is given)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    due_on: datetime.date
+    note: Note | None = None
+
+
+class ContractDateCancel(BaseModel):
+    """A planned date cancelled, with a reason."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    reason: Note = ""
+
+
+class FollowUpRecord(BaseModel):
+    """A follow-up (or renegotiation) held: the day, the outcome, notes and the next date.
+    It answers the planned dates of its kind due by its day, and ``date_id`` if given; the
+    next date becomes a planned date of the same kind."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: ContractDateKind = ContractDateKind.FOLLOW_UP
+    held_on: datetime.date
+    outcome: FollowUpOutcome
+    notes: Note = ""
+    next_on: datetime.date | None = None
+    date_id: uuid.UUID | None = None
 
 
 class RefundParagraph(StrEnum):
@@ -572,6 +649,46 @@ class NoticeView(BaseModel):
     end_date: datetime.date | None
     reason: str
     withdrawn_at: datetime.datetime | None
+
+
+class ContractDateView(BaseModel):
+    """A follow-up or renegotiation date of a contract."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    contract_id: uuid.UUID
+    buyer: str
+    provider_org: str
+    kind: ContractDateKind
+    due_on: datetime.date
+    status: ContractDateStatus
+    note: str | None  # None for the registry administrator, who is no party
+    planned_in_id: uuid.UUID | None
+    held_in_id: uuid.UUID | None
+    created_by: str
+    created_at: datetime.datetime
+    closed_by: str | None
+    closed_at: datetime.datetime | None
+    close_reason: str | None
+
+
+class FollowUpView(BaseModel):
+    """A follow-up (or renegotiation) held on a contract."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    contract_id: uuid.UUID
+    buyer: str
+    provider_org: str
+    kind: ContractDateKind
+    held_on: datetime.date
+    outcome: FollowUpOutcome
+    notes: str | None  # None for the registry administrator, who is no party
+    next_on: datetime.date | None
+    recorded_by: str
+    recorded_at: datetime.datetime
 
 
 class EventView(BaseModel):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from marketplace.contracts import parties
+from marketplace.contracts import followups, parties
 from marketplace.contracts.capacity import OfferIntake, check_capacity, lock_offer
 from marketplace.contracts.models import (
     AddOnRequest,
@@ -240,6 +240,7 @@ async def write_contract(
         )
     ).run()
     await lock_price_list(agreed.version.id)
+    await followups.first_date(request, contract_id, start)
     return contract_id
 
 
