@@ -291,7 +291,7 @@ class ContractChangeProposal(BaseModel):
         return "price_level" in self.model_fields_set
 
 
-# --- notice and follow-up ----------------------------------------------------------------------
+# --- notice, follow-up and the case load ------------------------------------------------------
 
 
 class NoticeStatus(StrEnum):
@@ -373,6 +373,51 @@ class FollowUpRecord(BaseModel):
     notes: Note = ""
     next_on: datetime.date | None = None
     date_id: uuid.UUID | None = None
+
+
+class CaseLoadOrder(StrEnum):
+    LENGTH_OF_STAY = "length_of_stay"
+    HOURS_PER_WEEK = "hours_per_week"
+    MONTHLY_COST = "monthly_cost"
+
+
+WeeklyHours = Annotated[Decimal, Field(ge=0, le=168, decimal_places=2)]
+
+
+class CaseLoadFilter(BaseModel):
+    """Which running placements a case load holds: a legal basis, an offer, hourly prices
+    only (or none of them), a stay longer than some years or days (begun before the same day
+    that many years ago, or more than that many days ago), hours a week and a monthly cost
+    within bounds (an hours bound keeps hourly prices only)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    legal_basis: LegalBasis | None = None
+    offer_id: uuid.UUID | None = None
+    hourly: bool | None = None
+    stay_longer_than_years: Annotated[int, Field(ge=0, le=100)] | None = None
+    stay_longer_than_days: Annotated[int, Field(ge=0, le=36500)] | None = None
+    min_hours_per_week: WeeklyHours | None = None
+    max_hours_per_week: WeeklyHours | None = None
+    min_monthly_cost: Annotated[DKKAmount, Field(ge=0)] | None = None
+    max_monthly_cost: Annotated[DKKAmount, Field(ge=0)] | None = None
+
+    @model_validator(mode="after")
+    def _bounds_in_order(self) -> CaseLoadFilter:
+        pairs = [
+            (self.min_hours_per_week, self.max_hours_per_week),
+            (self.min_monthly_cost, self.max_monthly_cost),
+        ]
+        if any(low is not None and high is not None and low > high for low, high in pairs):
+            raise PydanticCustomError("invalid", "a lower bound lies above its upper bound")
+        return self
+
+
+class CaseLoadSort(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    by: CaseLoadOrder = CaseLoadOrder.LENGTH_OF_STAY
+    descending: bool = True
 
 
 class RefundParagraph(StrEnum):

@@ -1,17 +1,21 @@
 """Follow-up and renegotiation: the dates a buying municipality keeps (the provider sees them),
 follow-ups recorded with their outcome and next date (notes never hold a CPR number), the
-dates due in a period."""
+dates due in a period, and the case load a municipality reviews (Rebild's § 85 review)."""
 
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from marketplace.contracts import followups
+from marketplace.contracts import caseload, followups
 from marketplace.contracts import service as contracts
 from marketplace.contracts.models import (
+    CaseLoadFilter,
+    CaseLoadOrder,
+    CaseLoadSort,
     ContractDateAdd,
     ContractDateCancel,
     ContractDateKind,
@@ -34,6 +38,7 @@ from tests.marketplace.contracts.world import (
     Market,
     backdate,
     contract_for,
+    publish_hourly_offer,
 )
 
 DAY = datetime.timedelta(days=1)
@@ -262,3 +267,111 @@ async def test_the_dates_due_in_a_period(market: Market) -> None:
     with pytest.raises(DomainError) as error:
         await followups.list_dates(AALBORG, PageRequest(), due_from=today(), due_to=today() - DAY)
     assert error.value.field == ["due_to"]
+
+
+# --- the case load ---------------------------------------------------------------------------
+
+
+async def rebild_case_load(market: Market) -> dict[str, Any]:
+    """Aalborg's § 85 cases at an hourly offer (512 DKK an hour), begun long ago or lately,
+    with few or many hours, and one residential placement."""
+    offer = await publish_hourly_offer(ENGLY_ADMIN, market.provider_id)
+    cases = {
+        "six years, 2 h/week": (6 * 366, "8.67"),
+        "seven years, 1 h/week": (7 * 366, "4.33"),
+        "two years, 12 h/week": (2 * 366, "52"),
+        "fourteen months, 1 h/week": (425, "4.33"),
+        "three months, 1 h/week": (90, "4.33"),
+    }
+    made: dict[str, Any] = {}
+    for i, (name, (days, hours)) in enumerate(cases.items()):
+        contract = await contract_for(
+            offer,
+            start=today(),
+            citizen_ref=f"SAG-85-{i}",
+            price_level=None,
+            add_ons=[],
+            hours_per_month=Decimal(hours),
+        )
+        await backdate(contract.id, days)
+        made[name] = contract.id
+    residential = await contract_for(market.offer_id, start=today(), add_ons=[])
+    await backdate(residential.id, 400)
+    made["residential"] = residential.id
+    return made
+
+
+async def names(made: dict[str, Any], **how: Any) -> list[str]:
+    by_id = {v: k for k, v in made.items()}
+    wanted = parse(CaseLoadFilter, how.pop("filter", {}))
+    sort = parse(CaseLoadSort, how.pop("sort", {}))
+    page = await caseload.case_load(AALBORG, PageRequest(first=50), wanted, sort)
+    return [by_id[item.contract.id] for item in page.items]
+
+
+async def test_rebilds_three_reviews_are_expressible(market: Market) -> None:
+    made = await rebild_case_load(market)
+    # the longest support, more than 5 years
+    over_five = {"legal_basis": "SEL-85", "stay_longer_than_years": 5}
+    assert await names(made, filter=over_five) == ["seven years, 1 h/week", "six years, 2 h/week"]
+    # the most hours a week
+    assert (await names(made, filter={"legal_basis": "SEL-85"}, sort={"by": "hours_per_week"}))[
+        :2
+    ] == ["two years, 12 h/week", "six years, 2 h/week"]
+    # 1 hour a week for more than a year
+    one_hour = {"legal_basis": "SEL-85", "max_hours_per_week": "1", "stay_longer_than_years": 1}
+    assert await names(made, filter=one_hour) == [
+        "seven years, 1 h/week",
+        "fourteen months, 1 h/week",
+    ]
+
+
+async def test_the_case_loads_figures_and_order(market: Market) -> None:
+    made = await rebild_case_load(market)
+    page = await caseload.case_load(AALBORG, PageRequest(first=50))
+    items = {item.contract.id: item for item in page.items}
+    twelve = items[made["two years, 12 h/week"]]
+    assert (twelve.hourly, twelve.hours_per_month, twelve.hours_per_week) == (
+        True,
+        Decimal("52.00"),
+        Decimal("12.00"),
+    )
+    assert twelve.monthly_cost_ore == 52 * 51200  # 52 hours at 512.00 DKK
+    assert twelve.days_of_stay == 2 * 366
+    one = items[made["seven years, 1 h/week"]]
+    assert one.hours_per_week == Decimal("1.00")  # 4.33 x 12 / 52 = 0.9992...
+    home = items[made["residential"]]
+    assert (home.hourly, home.hours_per_week) == (False, None)
+    assert home.monthly_cost_ore == 30 * 389000  # Niveau 2 for 30 days
+    # the longest stay first by default; by cost, the dearest first; hours: the hourly ones
+    assert (await names(made))[0] == "seven years, 1 h/week"
+    assert (await names(made, sort={"by": "monthly_cost"}))[0] == "residential"
+    by_hours = await names(made, sort={"by": "hours_per_week", "descending": False})
+    assert by_hours[-1] == "residential"  # no hours: last whichever way
+    assert await names(made, filter={"hourly": False}) == ["residential"]
+    cheap = {"max_monthly_cost": "5000"}  # 8.67 h (4,439.04) and 4.33 h (2,216.96)
+    assert sorted(await names(made, filter=cheap)) == [
+        "fourteen months, 1 h/week",
+        "seven years, 1 h/week",
+        "six years, 2 h/week",
+        "three months, 1 h/week",
+    ]
+    # paged by offset: the pages hold the whole list once
+    first = await caseload.case_load(AALBORG, PageRequest(first=4))
+    rest = await caseload.case_load(AALBORG, PageRequest(first=4, after=first.cursors[-1]))
+    assert (first.total_count, len(first.items), len(rest.items)) == (6, 4, 2)
+    assert {i.contract.id for i in first.items + rest.items} == set(made.values())
+
+
+async def test_the_case_load_is_the_callers_own(market: Market) -> None:
+    made = await rebild_case_load(market)
+    assert (await caseload.case_load(AARHUS, PageRequest())).total_count == 0
+    provider = await caseload.case_load(ENGLY_ADMIN, PageRequest(first=50))
+    assert provider.total_count == len(made)
+    # a contract under notice still runs; one not yet begun is no case yet
+    await contract_for(market.offer_id, citizen_ref="SAG-SENERE")  # starts in a week
+    assert (await caseload.case_load(AALBORG, PageRequest())).total_count == len(made)
+    with pytest.raises(DomainError) as error:
+        parse(CaseLoadFilter, {"min_hours_per_week": "5", "max_hours_per_week": "1"})
+    assert error.value.code is ErrorCode.INVALID
+    assert CaseLoadOrder.LENGTH_OF_STAY in list(CaseLoadOrder)
