@@ -74,6 +74,8 @@ def _rules(region: str) -> AgreementRules:
                 {"category": "residential", "days": residential},
                 {"category": "residential", "legal_basis": "SEL-107", "days": 60},
                 {"legal_basis": "SEL-84", "days": 14},
+                # support in one's own home: the rest of the month plus one month
+                {"legal_basis": "SEL-85", "convention": "month_end", "months": 1},
             ],
             "billing": {
                 "bill_first_day": True,

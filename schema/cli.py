@@ -139,12 +139,14 @@ async def _seed_catalogue(progress: Progress) -> None:
 
 async def _seed_market(progress: Progress) -> None:
     """The announcements and reports, and the market's activity: contracts, forecasts,
-    searches, requests in each state of agreeing, refund claims and a need."""
+    searches, requests in each state of agreeing, refund claims, a need, and a case load
+    with notices and follow-ups."""
     from demo.activity import seed_demo_activity
     from demo.announcements import seed_demo_announcements
     from demo.needs import seed_demo_needs
     from demo.negotiations import seed_demo_negotiations
     from demo.refunds import seed_demo_refunds
+    from demo.running import seed_demo_running
 
     task = progress.add_task("Demo announcements and reports", total=1)
     announced = await seed_demo_announcements()
@@ -156,6 +158,9 @@ async def _seed_market(progress: Progress) -> None:
     console.print(f"  demo contracts added: {contracts}")
     console.print(f"  demo contracts with refund claims added: {await seed_demo_refunds()}")
     console.print(f"  demo needs added: {await seed_demo_needs()}")
+    console.print(
+        f"  demo case load with notices and follow-ups added: {await seed_demo_running()}"
+    )
     # last: Vejle's frame holds its later requests for an approver
     console.print(
         f"  demo proposals, approvals and acute requests added: {await seed_demo_negotiations()}"

@@ -38,6 +38,9 @@ from schema.context import Info
 from schema.errors import extensions, should_mask_error
 from schema.ids import decode_global_id
 from schema.limits import cost_limit, document_limits
+from schema.marketplace.contracts.followup.mutations import FollowUpMutation
+from schema.marketplace.contracts.followup.queries import FollowUpQuery
+from schema.marketplace.contracts.followup.types import ContractDate, ContractFollowUp
 from schema.marketplace.contracts.mutations import ContractMutation
 from schema.marketplace.contracts.needs.mutations import NeedMutation
 from schema.marketplace.contracts.needs.queries import NeedQuery
@@ -77,6 +80,8 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
     "RefundClaim": RefundClaim,
     "PlacementNeed": PlacementNeed,
     "NeedAnswer": NeedAnswer,
+    "ContractDate": ContractDate,
+    "ContractFollowUp": ContractFollowUp,
     "Agreement": Agreement,
     "SpecialConditionApproval": SpecialConditionApproval,
     "CentralAnnouncement": CentralAnnouncement,
@@ -91,6 +96,7 @@ class Query(
     SearchQuery,
     ContractQuery,
     NeedQuery,
+    FollowUpQuery,
     AgreementQuery,
     AnnouncementQuery,
     GapQuery,
@@ -109,6 +115,7 @@ class Mutation(
     OfferMutation,
     ContractMutation,
     NeedMutation,
+    FollowUpMutation,
     AgreementMutation,
     AnnouncementMutation,
     GapMutation,

@@ -18,6 +18,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from marketplace.core.rules import NoticeConvention, NoticeTerms
 from marketplace.offers.models import OfferCategory, SpecialCondition, UniqueOfferStatus
 from marketplace.offers.taxonomy import LegalBasis, target_group_records
 
@@ -137,13 +138,35 @@ class AgreementUpdate(_AgreementFields):
 
 class NoticeRule(BaseModel):
     """A notice period for an offer category and/or a legal basis; the most specific rule
-    that fits an offer applies (category and basis, then basis, then category, then none)."""
+    that fits an offer applies (category and basis, then basis, then category, then none).
+
+    The period is counted from the day notice takes effect by the rule's convention: ``days``
+    days (DAYS, the default), or the rest of that month plus ``months`` months, to the end of
+    a month (MONTH_END)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     category: OfferCategory | None = None
     legal_basis: LegalBasis | None = None
-    days: Annotated[int, Field(ge=0, le=730)]
+    convention: NoticeConvention = NoticeConvention.DAYS
+    days: Annotated[int, Field(ge=0, le=730)] | None = None
+    months: Annotated[int, Field(ge=0, le=24)] | None = None
+
+    @model_validator(mode="after")
+    def _one_period(self) -> NoticeRule:
+        by_days = self.convention is NoticeConvention.DAYS
+        wanted, other = ("days", "months") if by_days else ("months", "days")
+        if getattr(self, wanted) is None:
+            raise PydanticCustomError(
+                "required", "a notice rule of this convention gives its {what}", {"what": wanted}
+            )
+        if getattr(self, other) is not None:
+            raise _invalid(f"a notice rule of this convention gives no {other}")
+        return self
+
+    @property
+    def terms(self) -> NoticeTerms:
+        return NoticeTerms(self.convention, self.days or 0, self.months or 0)
 
 
 class BillingRule(BaseModel):

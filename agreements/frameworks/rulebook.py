@@ -102,13 +102,19 @@ class AgreementRuleBook:
         notice = _notice(found.rule_set, offer)
         if notice is None:
             fallback = fallback_rules(offer, f"{found.source} names no notice period for it")
-            days, source = fallback.notice_days, f"{found.source}; notice: {fallback.source}"
+            terms, source = fallback.notice, f"{found.source}; notice: {fallback.source}"
         else:
-            days, source = notice.days, found.source
+            terms, source = notice.terms, found.source
         rules = found.rule_set.rules
         billing = rules.billing
         return ContractRules(
-            days, billing.bill_first_day, billing.bill_last_day, source, rules.acute_response_hours
+            terms.days,
+            billing.bill_first_day,
+            billing.bill_last_day,
+            source,
+            rules.acute_response_hours,
+            notice_convention=terms.convention,
+            notice_months=terms.months,
         )
 
     async def agreements_for(
@@ -252,7 +258,12 @@ async def _facts_on(offer: OfferView, on: datetime.date) -> OfferFacts:
     versions = (await pricing.price_lists_by_offer([offer.id], on.year))[offer.id]
     price_list = in_force(versions, on)
     stated = (
-        StatedTerms(price_list.notice_days, price_list.bill_first_day, price_list.bill_last_day)
+        StatedTerms(
+            price_list.notice_days,
+            price_list.bill_first_day,
+            price_list.bill_last_day,
+            price_list.notice_months,
+        )
         if price_list
         else StatedTerms()
     )
@@ -304,7 +315,7 @@ def _explanation(
     if found.rule_set is not None:
         explanation += _rule_set_explained(found.rule_set, notice)
     explanation.append(
-        f"Contracts made on {on.isoformat()}: {rules.notice_days} days' notice ({rules.source})."
+        f"Contracts made on {on.isoformat()}: {rules.notice.described} ({rules.source})."
     )
     explanation += [_condition_explained(c) for c in decisions.special_conditions]
     unique = decisions.unique_decision
@@ -340,7 +351,7 @@ def _rule_set_explained(rule_set: RuleSetView, notice: NoticeRule | None) -> lis
             )
             or "every offer"
         )
-        explained.append(f"Notice: {notice.days} days, the rule for {scope}.")
+        explained.append(f"Notice: {notice.terms.period}, the rule for {scope}.")
     return explained
 
 

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -20,7 +21,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from marketplace.core.cpr import holds_cpr
 from marketplace.core.money import DKKAmount
+from marketplace.core.rules import NoticeConvention
 from marketplace.offers.models import OfferCategory, PriceUnit, SpecialCondition, UniqueOfferStatus
 from marketplace.offers.taxonomy import LegalBasis, service_type_records, target_group_records
 from marketplace.organisations.models import Latitude, Longitude, MunicipalityCode
@@ -238,7 +241,8 @@ class ContractChangeProposal(BaseModel):
     """A change after signing. ``price_level`` given as null means the base price; left out,
     the level stays. ``add_ons`` replaces the agreed add-ons. ``special_arrangement`` gives a
     special arrangement's new costs (and so its price) with ``review_on``. ``end_date`` moves
-    the end."""
+    the end. ``withdraw_notice`` withdraws the notice in force (on its own): accepted, the
+    contract runs again as before the notice."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -248,6 +252,7 @@ class ContractChangeProposal(BaseModel):
     special_arrangement: SpecialArrangementCost | None = None
     review_on: datetime.date | None = None
     end_date: datetime.date | None = None
+    withdraw_notice: bool = False
     reason: Reason
 
     @model_validator(mode="after")
@@ -258,6 +263,12 @@ class ContractChangeProposal(BaseModel):
             or self.add_ons is not None
             or self.special_arrangement is not None
         )
+        if self.withdraw_notice:
+            if changes_terms or self.end_date is not None or self.effective_from is not None:
+                raise PydanticCustomError(
+                    "invalid", "the withdrawal of notice is proposed on its own"
+                )
+            return self
         if self.special_arrangement is not None and "price_level" in self.model_fields_set:
             raise PydanticCustomError(
                 "invalid", "a special arrangement is priced from its costs, not a level"
@@ -265,7 +276,10 @@ class ContractChangeProposal(BaseModel):
         if self.special_arrangement is not None and self.review_on is None:
             raise PydanticCustomError("required", "a special arrangement needs a review date")
         if not changes_terms and self.end_date is None:
-            raise PydanticCustomError("required", "propose a price level, add-ons or an end date")
+            raise PydanticCustomError(
+                "required",
+                "propose a price level, add-ons, an end date or the withdrawal of notice",
+            )
         if changes_terms and self.effective_from is None:
             raise PydanticCustomError(
                 "required", "say from which day the new price level or add-ons apply"
@@ -275,6 +289,135 @@ class ContractChangeProposal(BaseModel):
     @property
     def changes_level(self) -> bool:
         return "price_level" in self.model_fields_set
+
+
+# --- notice, follow-up and the case load ------------------------------------------------------
+
+
+class NoticeStatus(StrEnum):
+    GIVEN = "given"  # it sets the contract's end
+    SUPERSEDED = "superseded"  # a later notice ends the contract earlier
+    WITHDRAWN = "withdrawn"  # both parties agreed to withdraw it
+
+
+class ContractDateKind(StrEnum):
+    FOLLOW_UP = "follow_up"  # opfølgning
+    RENEGOTIATION = "renegotiation"  # genforhandling
+
+
+class ContractDateStatus(StrEnum):
+    PLANNED = "planned"
+    HELD = "held"  # a recorded follow-up answered it
+    CANCELLED = "cancelled"
+
+
+class FollowUpOutcome(StrEnum):
+    CONTINUE = "continue"  # the placement continues as agreed
+    ADJUST = "adjust"  # the support is to change (a proposed change follows)
+    RENEGOTIATE = "renegotiate"  # the terms are to be renegotiated
+    END = "end"  # the placement is to end (notice follows)
+
+
+def _no_cpr(text: str) -> str:
+    if holds_cpr(text):
+        raise PydanticCustomError(
+            "invalid",
+            "the text holds a CPR number; name the citizen by the case reference only",
+        )
+    return text
+
+
+# Free text kept with a contract's follow-up: never a CPR number.
+Note = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=4000), AfterValidator(_no_cpr)
+]
+
+
+class ContractDateAdd(BaseModel):
+    """A follow-up or renegotiation date the buying municipality plans for a contract."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: ContractDateKind = ContractDateKind.FOLLOW_UP
+    due_on: datetime.date
+    note: Note = ""
+
+
+class ContractDateMove(BaseModel):
+    """A planned date moved to another day (the note replaced, when one is given)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    due_on: datetime.date
+    note: Note | None = None
+
+
+class ContractDateCancel(BaseModel):
+    """A planned date cancelled, with a reason."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    reason: Note = ""
+
+
+class FollowUpRecord(BaseModel):
+    """A follow-up (or renegotiation) held: the day, the outcome, notes and the next date.
+    It answers the planned dates of its kind due by its day, and ``date_id`` if given; the
+    next date becomes a planned date of the same kind."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: ContractDateKind = ContractDateKind.FOLLOW_UP
+    held_on: datetime.date
+    outcome: FollowUpOutcome
+    notes: Note = ""
+    next_on: datetime.date | None = None
+    date_id: uuid.UUID | None = None
+
+
+class CaseLoadOrder(StrEnum):
+    LENGTH_OF_STAY = "length_of_stay"
+    HOURS_PER_WEEK = "hours_per_week"
+    MONTHLY_COST = "monthly_cost"
+
+
+WeeklyHours = Annotated[Decimal, Field(ge=0, le=168, decimal_places=2)]
+
+
+class CaseLoadFilter(BaseModel):
+    """Which running placements a case load holds: a legal basis, an offer, hourly prices
+    only (or none of them), a stay longer than some years or days (begun before the same day
+    that many years ago, or more than that many days ago), hours a week and a monthly cost
+    within bounds (an hours bound keeps hourly prices only)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    legal_basis: LegalBasis | None = None
+    offer_id: uuid.UUID | None = None
+    hourly: bool | None = None
+    stay_longer_than_years: Annotated[int, Field(ge=0, le=100)] | None = None
+    stay_longer_than_days: Annotated[int, Field(ge=0, le=36500)] | None = None
+    min_hours_per_week: WeeklyHours | None = None
+    max_hours_per_week: WeeklyHours | None = None
+    min_monthly_cost: Annotated[DKKAmount, Field(ge=0)] | None = None
+    max_monthly_cost: Annotated[DKKAmount, Field(ge=0)] | None = None
+
+    @model_validator(mode="after")
+    def _bounds_in_order(self) -> CaseLoadFilter:
+        pairs = [
+            (self.min_hours_per_week, self.max_hours_per_week),
+            (self.min_monthly_cost, self.max_monthly_cost),
+        ]
+        if any(low is not None and high is not None and low > high for low, high in pairs):
+            raise PydanticCustomError("invalid", "a lower bound lies above its upper bound")
+        return self
+
+
+class CaseLoadSort(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    by: CaseLoadOrder = CaseLoadOrder.LENGTH_OF_STAY
+    descending: bool = True
 
 
 class RefundParagraph(StrEnum):
@@ -497,6 +640,8 @@ class ContractView(BaseModel):
     end_date: datetime.date | None
     status: ContractStatus
     notice_days: int
+    notice_convention: NoticeConvention = NoticeConvention.DAYS
+    notice_months: int = 0
     bill_first_day: bool
     bill_last_day: bool
     rules_source: str
@@ -528,6 +673,67 @@ class ChangeView(BaseModel):
     responded_by_org: str | None
     responded_at: datetime.datetime | None
     response_reason: str
+    withdraws_notice_id: uuid.UUID | None = None
+
+
+class NoticeView(BaseModel):
+    """A notice on a contract, as its parties see it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    contract_id: uuid.UUID
+    status: NoticeStatus
+    given_on: datetime.date
+    given_by_org: str
+    given_by: str
+    effective_from: datetime.date
+    convention: NoticeConvention
+    days: int
+    months: int
+    end_date: datetime.date | None
+    reason: str
+    withdrawn_at: datetime.datetime | None
+
+
+class ContractDateView(BaseModel):
+    """A follow-up or renegotiation date of a contract."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    contract_id: uuid.UUID
+    buyer: str
+    provider_org: str
+    kind: ContractDateKind
+    due_on: datetime.date
+    status: ContractDateStatus
+    note: str | None  # None for the registry administrator, who is no party
+    planned_in_id: uuid.UUID | None
+    held_in_id: uuid.UUID | None
+    created_by: str
+    created_at: datetime.datetime
+    closed_by: str | None
+    closed_at: datetime.datetime | None
+    close_reason: str | None
+
+
+class FollowUpView(BaseModel):
+    """A follow-up (or renegotiation) held on a contract."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    contract_id: uuid.UUID
+    buyer: str
+    provider_org: str
+    kind: ContractDateKind
+    held_on: datetime.date
+    outcome: FollowUpOutcome
+    notes: str | None  # None for the registry administrator, who is no party
+    next_on: datetime.date | None
+    recorded_by: str
+    recorded_at: datetime.datetime
 
 
 class EventView(BaseModel):

@@ -34,7 +34,7 @@ from marketplace.contracts.tables import Contract, ContractTerm, PlacementEvent,
 from marketplace.core.clock import today, utcnow
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import SYSTEM, Principal, Role
-from marketplace.core.rows import fields_of, rows_as
+from marketplace.core.rows import fields_of, row_or_none, rows_as
 from marketplace.core.unit_of_work import write_transaction
 
 READERS = (Role.PURCHASER, Role.PROVIDER_ADMIN, Role.REGISTRY_ADMIN)
@@ -109,6 +109,23 @@ def request_status(row: RequestRow, now: datetime.datetime) -> str:
     if row.status in OPEN_REQUEST and overdue:
         return RequestStatus.EXPIRED.value
     return row.status
+
+
+async def running_contract(
+    principal: Principal, contract_id: uuid.UUID, field: Sequence[str] = ("id",)
+) -> ContractRow:
+    """The contract, if the caller is its party and it is running (``field`` names the
+    command's field that names it)."""
+    principal.require(*READERS)
+    row = row_or_none(
+        ContractRow, await Contract.select().where(Contract.id == contract_id).first().run()
+    )
+    if row is None or not is_party(principal, row.buyer, row.provider_org):
+        raise not_found("contract", field)
+    status = contract_status(row.status, row.end_date, today())
+    if status not in RUNNING:
+        raise DomainError(ErrorCode.INVALID_STATE, f"The contract is {status}.", list(field))
+    return row
 
 
 def contract_status(status: str, end_date: datetime.date | None, day: datetime.date) -> str:

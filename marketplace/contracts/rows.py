@@ -1,6 +1,6 @@
 """Contracting's stored rows as the services read them (see ``marketplace.core.rows``): a
-need and its answers, a request, a contract, its terms, a proposed change and an entry of the
-history."""
+need and its answers, a request, a contract, its terms, a proposed change, a notice, a
+follow-up and its dates, and an entry of the history."""
 
 from __future__ import annotations
 
@@ -86,6 +86,8 @@ class ContractRow(Parties):
     end_date: datetime.date | None
     status: str
     notice_days: int
+    notice_convention: str
+    notice_months: int
     bill_first_day: bool
     bill_last_day: bool
     rules_source: str
@@ -141,6 +143,7 @@ class ChangeRow:
     responded_by: str | None
     responded_at: datetime.datetime | None
     response_reason: str
+    withdraws_notice: uuid.UUID | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +152,59 @@ class ChangeOfContract(ChangeRow):
 
     buyer: str
     provider_org: str
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeRow:
+    id: uuid.UUID
+    contract: uuid.UUID
+    status: str
+    given_on: datetime.date
+    given_by_org: str
+    given_by: str
+    effective_from: datetime.date
+    convention: str
+    days: int
+    months: int
+    end_date: datetime.date | None
+    reason: str
+    supersedes: uuid.UUID | None
+    previous_status: str
+    previous_end_date: datetime.date | None
+    previous_notice_given_on: datetime.date | None
+    previous_notice_given_by: str | None
+    withdrawn_at: datetime.datetime | None
+    created_at: datetime.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpRow(Parties):
+    id: uuid.UUID
+    contract: uuid.UUID
+    kind: str
+    held_on: datetime.date
+    outcome: str
+    notes: str
+    next_on: datetime.date | None
+    recorded_by: str
+    recorded_at: datetime.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DateRow(Parties):
+    id: uuid.UUID
+    contract: uuid.UUID
+    kind: str
+    due_on: datetime.date
+    status: str
+    note: str
+    planned_in: uuid.UUID | None
+    held_in: uuid.UUID | None
+    created_by: str
+    created_at: datetime.datetime
+    closed_by: str | None
+    closed_at: datetime.datetime | None
+    close_reason: str
 
 
 @dataclass(frozen=True, slots=True)

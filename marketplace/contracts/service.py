@@ -1,5 +1,6 @@
-"""Contracts after signing: reading them, giving notice, changes both parties agree to, and
-the end of a contract when its last day has passed."""
+"""Contracts after signing: reading them, giving notice (see ``notices``), changes both parties
+agree to (the withdrawal of notice among them), and the end of a contract when its last day
+has passed."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import uuid
 from functools import partial
 from typing import Any
 
-from marketplace.contracts import parties, signing
+from marketplace.contracts import notices, parties, signing
 from marketplace.contracts.capacity import OfferPlaces, check_capacity, lock_offer
 from marketplace.contracts.models import (
     AddOnRequest,
@@ -101,66 +102,19 @@ async def list_contracts(
 
 async def _party_contract(principal: Principal, contract_id: uuid.UUID) -> ContractRow:
     """The contract, if the caller is its party and it is running."""
-    principal.require(*parties.READERS)
-    row = row_or_none(
-        ContractRow, await Contract.select().where(Contract.id == contract_id).first().run()
-    )
-    if row is None or not parties.is_party(principal, row.buyer, row.provider_org):
-        raise parties.not_found(_CONTRACT)
-    status = parties.contract_status(row.status, row.end_date, today())
-    if status not in parties.RUNNING:
-        raise DomainError(ErrorCode.INVALID_STATE, f"The contract is {status}.", ["id"])
-    return row
+    return await parties.running_contract(principal, contract_id)
 
 
-async def give_notice(principal: Principal, contract_id: uuid.UUID, reason: str) -> ContractView:
+async def give_notice(
+    principal: Principal,
+    contract_id: uuid.UUID,
+    reason: str,
+    effective_from: datetime.date | None = None,
+) -> ContractView:
     """Either party gives notice: the contract ends when the agreed notice period has run
-    from today. Notice that runs out before the start cancels the contract."""
-    day = today()
-    async with write_transaction(principal, "contractGiveNotice") as unit:
-        contract = await _party_contract(principal, contract_id)
-        found = await unit.track(
-            "Contract", contract_id, partial(parties.contract_by_id, principal, contract_id)
-        )
-        if contract.status == ContractStatus.NOTICE_GIVEN.value:
-            raise DomainError(ErrorCode.INVALID_STATE, "Notice has already been given.", ["id"])
-        end = day + datetime.timedelta(days=contract.notice_days)
-        if contract.end_date is not None and contract.end_date <= end:
-            raise DomainError(
-                ErrorCode.INVALID_STATE,
-                f"The contract already ends on {contract.end_date.isoformat()}.",
-                ["id"],
-            )
-        cancelled = end < contract.start_date
-        to = ContractStatus.CANCELLED if cancelled else ContractStatus.NOTICE_GIVEN
-        await (
-            Contract.update(
-                {
-                    Contract.status: to.value,
-                    Contract.end_date: None if cancelled else end,
-                    Contract.notice_given_on: day,
-                    Contract.notice_given_by: principal.org_code,
-                    Contract.updated_at: utcnow(),
-                }
-            )
-            .where(Contract.id == contract_id)
-            .run()
-        )
-        detail = (
-            "cancelled before the start"
-            if cancelled
-            else f"{contract.notice_days} days' notice: last day {end.isoformat()}"
-        )
-        await parties.record(
-            principal,
-            "notice_given" if not cancelled else "cancelled",
-            contract=contract_id,
-            from_status=contract.status,
-            to_status=to.value,
-            detail=f"{detail}. {reason.strip()}".strip(),
-        )
-        unit.touch_offer(contract.offer)
-    return found.result
+    from today, or from a later day chosen (see ``notices``). Notice that runs out before
+    the start cancels the contract."""
+    return await notices.give_notice(principal, contract_id, reason, effective_from)
 
 
 def _add_ons(stored: list[dict[str, Any]] | None) -> list[AddOnRequest] | None:
@@ -169,7 +123,12 @@ def _add_ons(stored: list[dict[str, Any]] | None) -> list[AddOnRequest] | None:
 
 def _change_view(row: ChangeRow) -> ChangeView:
     return ChangeView.model_validate(
-        {**fields_of(row), "contract_id": row.contract, "add_ons": _add_ons(row.add_ons)}
+        {
+            **fields_of(row),
+            "contract_id": row.contract,
+            "add_ons": _add_ons(row.add_ons),
+            "withdraws_notice_id": row.withdraws_notice,
+        }
     )
 
 
@@ -271,7 +230,10 @@ def _validate_new_end(
 
 
 async def _write_proposal(
-    principal: Principal, contract_id: uuid.UUID, proposal: ContractChangeProposal
+    principal: Principal,
+    contract_id: uuid.UUID,
+    proposal: ContractChangeProposal,
+    notice_id: uuid.UUID | None = None,
 ) -> uuid.UUID:
     """Store the proposed change; a contract waits for one answer at a time."""
     change_id = uuid.uuid4()
@@ -297,6 +259,7 @@ async def _write_proposal(
                 review_on=proposal.review_on,
                 end_date=proposal.end_date,
                 reason=proposal.reason,
+                withdraws_notice=notice_id,
                 proposed_by_org=principal.org_code or "",
                 proposed_by=principal.subject or "",
                 proposed_at=utcnow(),
@@ -316,14 +279,18 @@ async def _write_proposal(
 async def propose_change(
     principal: Principal, contract_id: uuid.UUID, proposal: ContractChangeProposal
 ) -> ChangeView:
-    """One party proposes a change; nothing changes until the other party accepts it."""
+    """One party proposes a change; nothing changes until the other party accepts it. A
+    withdrawal of notice names the notice in force (there must be one)."""
     day = today()
     async with write_transaction(principal, "contractChangePropose") as unit:
         contract = await _party_contract(principal, contract_id)
         if proposal.effective_from is not None:
             await _validate_new_terms(contract, proposal, day)
         _validate_new_end(contract, proposal, day)
-        change_id = await _write_proposal(principal, contract_id, proposal)
+        notice_id = (
+            await notices.open_for_withdrawal(contract) if proposal.withdraw_notice else None
+        )
+        change_id = await _write_proposal(principal, contract_id, proposal, notice_id)
         await parties.record(
             principal, "change_proposed", contract=contract_id, detail=proposal.reason
         )
@@ -442,6 +409,8 @@ async def _apply(
     principal: Principal, unit: UnitOfWork, contract: ContractRow, change: ChangeRow
 ) -> None:
     """Make an accepted change part of the contract."""
+    if change.withdraws_notice is not None:
+        await notices.withdraw(principal, unit, contract, change)
     if change.effective_from is not None:
         await _start_term(principal, contract, change, change.effective_from)
     if change.end_date is not None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from marketplace.contracts import parties
+from marketplace.contracts import followups, parties
 from marketplace.contracts.capacity import OfferIntake, check_capacity, lock_offer
 from marketplace.contracts.models import (
     AddOnRequest,
@@ -161,7 +161,12 @@ async def price_terms(offer: OfferView, basis: str, terms: Terms) -> Agreed:
     facts = offers.rule_facts(
         offer,
         (await offers.legal_bases_by_offer([offer.id]))[offer.id],
-        stated=StatedTerms(version.notice_days, version.bill_first_day, version.bill_last_day),
+        stated=StatedTerms(
+            version.notice_days,
+            version.bill_first_day,
+            version.bill_last_day,
+            version.notice_months,
+        ),
         basis=basis,
     )
     rules = await rule_book().contract_rules(facts, terms.start)
@@ -213,6 +218,8 @@ async def write_contract(
             start_date=start,
             status=ContractStatus.ACTIVE.value,
             notice_days=rules.notice_days,
+            notice_convention=rules.notice_convention.value,
+            notice_months=rules.notice_months,
             bill_first_day=rules.bill_first_day,
             bill_last_day=rules.bill_last_day,
             rules_source=rules.source[:200],
@@ -233,6 +240,7 @@ async def write_contract(
         )
     ).run()
     await lock_price_list(agreed.version.id)
+    await followups.first_date(request, contract_id, start)
     return contract_id
 
 
@@ -255,7 +263,7 @@ async def sign(
         contract=contract_id,
         to_status=ContractStatus.ACTIVE.value,
         detail=(
-            f"start {terms.start.isoformat()}, notice {agreed.rules.notice_days} days "
+            f"start {terms.start.isoformat()}, {agreed.rules.notice.described} "
             f"({agreed.rules.source})"
         ),
     )

@@ -1,5 +1,6 @@
 """Tables of contracting: needs sent to several offers and their answers, placement
-requests, contracts per citizen, their terms, proposed changes and the history of both."""
+requests, contracts per citizen, their terms, proposed changes, notices, follow-ups and their
+dates, and the history of both."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from piccolo.columns import (
 )
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
 
 from marketplace.offers.tables import Offer, PriceList
@@ -181,8 +183,11 @@ class Contract(Table, tablename="contract"):
 
     It occupies one of the offer's places from ``start_date`` to ``end_date`` (open until
     notice is given). Notice period and billing convention are the agreed terms, taken from
-    the rules in force for the offer on the start date. The provider bills the buyer; what a
-    former municipality refunds the buyer is a ``RefundClaim`` between the two.
+    the rules in force for the offer on the start date: ``notice_days`` days, or under the
+    ``month_end`` convention the rest of the month plus ``notice_months`` months. The provider
+    bills the buyer; what a former municipality refunds the buyer is a ``RefundClaim`` between
+    the two. ``follow_up_on`` is the follow-up date the request asked for; the contract's
+    follow-up and renegotiation dates are ``ContractDate`` rows (that one the first).
     """
 
     id = UUID(primary_key=True)
@@ -200,6 +205,8 @@ class Contract(Table, tablename="contract"):
     end_date = Date(null=True, default=None, index=True)
     status = Varchar(length=16, index=True)
     notice_days = SmallInt()
+    notice_convention = Varchar(length=16, default="days")
+    notice_months = SmallInt(default=0)
     bill_first_day = Boolean()
     bill_last_day = Boolean()
     rules_source = Varchar(length=200)
@@ -243,8 +250,9 @@ class ContractTerm(Table, tablename="contract_term"):
 
 
 class ContractChange(Table, tablename="contract_change"):
-    """A change one party proposes after signing (price level, add-ons, end date); the other
-    party accepts or rejects it."""
+    """A change one party proposes after signing (price level, add-ons, end date, or the
+    withdrawal of the notice in force, ``withdraws_notice``); the other party accepts or
+    rejects it."""
 
     id = UUID(primary_key=True)
     contract = ForeignKey(references=Contract, null=False, index=True, on_delete=OnDelete.cascade)
@@ -264,6 +272,92 @@ class ContractChange(Table, tablename="contract_change"):
     responded_by = Varchar(length=100, null=True, default=None)
     responded_at = Timestamptz(null=True, default=None)
     response_reason = Text(default="")
+    withdraws_notice: ForeignKey[ContractNotice] = ForeignKey(
+        references=LazyTableReference("ContractNotice", module_path=__name__),
+        null=True,
+        default=None,
+        on_delete=OnDelete.set_null,
+    )
+
+
+class ContractNotice(Table, tablename="contract_notice"):
+    """Notice one party gave on a contract: from which day it counts (``effective_from``),
+    by which convention and period, and the last day it sets (``end_date``; null when it
+    cancelled a contract that had not started).
+
+    A notice is ``given`` while it sets the contract's end; a later notice that ends the
+    contract earlier ``supersedes`` it; both parties may agree to withdraw it (an accepted
+    ``ContractChange`` that ``withdraws_notice``), and the contract then runs again as before
+    the notice: the ``previous_*`` columns keep what it was. A contract has at most one given
+    notice (an index).
+    """
+
+    id = UUID(primary_key=True)
+    contract = ForeignKey(references=Contract, null=False, index=True, on_delete=OnDelete.cascade)
+    status = Varchar(length=16, index=True)
+    given_on = Date()
+    given_by_org = Varchar(length=8)
+    given_by = Varchar(length=100)
+    effective_from = Date()
+    convention = Varchar(length=16)
+    days = SmallInt(default=0)
+    months = SmallInt(default=0)
+    end_date = Date(null=True, default=None)
+    reason = Text(default="")
+    supersedes: ForeignKey[ContractNotice] = ForeignKey(
+        references="self", null=True, default=None, on_delete=OnDelete.set_null
+    )
+    previous_status = Varchar(length=16)
+    previous_end_date = Date(null=True, default=None)
+    previous_notice_given_on = Date(null=True, default=None)
+    previous_notice_given_by = Varchar(length=8, null=True, default=None)
+    withdrawn_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ContractFollowUp(Table, tablename="contract_follow_up"):
+    """A follow-up (or renegotiation) the buying municipality held on a contract: the day,
+    the outcome, notes (never a CPR number: refused) and the next date it set, if any.
+    ``buyer`` and ``provider_org`` are the contract's, kept so lists filter without a join."""
+
+    id = UUID(primary_key=True)
+    contract = ForeignKey(references=Contract, null=False, index=True, on_delete=OnDelete.cascade)
+    buyer = Varchar(length=3, index=True)
+    provider_org = Varchar(length=8, index=True)
+    kind = Varchar(length=16)
+    held_on = Date(index=True)
+    outcome = Varchar(length=16)
+    notes = Text(default="")
+    next_on = Date(null=True, default=None)
+    recorded_by = Varchar(length=100)
+    recorded_at = Timestamptz(default=TimestamptzNow())
+
+
+class ContractDate(Table, tablename="contract_date"):
+    """A follow-up or renegotiation date of a contract, kept by the buying municipality and
+    seen by the provider: planned, then held (answered by a recorded follow-up, ``held_in``)
+    or cancelled. ``planned_in`` is the follow-up that set it as its next date, if one did.
+    ``buyer`` and ``provider_org`` are the contract's, kept so lists filter without a join."""
+
+    id = UUID(primary_key=True)
+    contract = ForeignKey(references=Contract, null=False, index=True, on_delete=OnDelete.cascade)
+    buyer = Varchar(length=3, index=True)
+    provider_org = Varchar(length=8, index=True)
+    kind = Varchar(length=16)
+    due_on = Date(index=True)
+    status = Varchar(length=16, index=True)
+    note = Text(default="")
+    planned_in = ForeignKey(
+        references=ContractFollowUp, null=True, default=None, on_delete=OnDelete.set_null
+    )
+    held_in = ForeignKey(
+        references=ContractFollowUp, null=True, default=None, on_delete=OnDelete.set_null
+    )
+    created_by = Varchar(length=100)
+    created_at = Timestamptz(default=TimestamptzNow())
+    closed_by = Varchar(length=100, null=True, default=None)
+    closed_at = Timestamptz(null=True, default=None)
+    close_reason = Text(default="")
 
 
 class PlacementEvent(Table, tablename="placement_event"):

@@ -94,3 +94,16 @@ _IN_TEXT = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
 def redact(text: str) -> str:
     """``text`` with anything shaped like a CPR number replaced."""
     return _IN_TEXT.sub("[CPR removed]", text)
+
+
+def holds_cpr(text: str) -> bool:
+    """Whether ``text`` holds a CPR number: ten digits shaped as ``redact`` finds them (with
+    or without the dash) that start with a real birth date. Free text a service keeps (a
+    follow-up's notes) is refused when it does: the citizen is named by the case reference."""
+    for match in _IN_TEXT.finditer(text):
+        try:
+            birth_date(match.group())
+        except DomainError:
+            continue
+        return True
+    return False

@@ -1,7 +1,7 @@
 """The trade rules the market needs from a region's social agreement, behind a protocol.
 
-Contracting asks for the notice period and the billing convention that apply to an offer on a
-day; publishing a price list asks whether its overhead and budgeted occupancy keep the
+Contracting asks for the notice convention (a number of days, or to the end of a month some
+months on) and the billing convention that apply to an offer on a day; publishing a price list asks whether its overhead and budgeted occupancy keep the
 agreement's rules; a buyer comparing the answers to a need asks which agreement covers each
 offer. The regional agreements (the ``agreements`` package) answer from the
 agreement in force for the offer's region; the default answers from what the offer's price
@@ -11,23 +11,69 @@ list states and, failing that, the example values in settings. ``marketplace`` n
 
 from __future__ import annotations
 
+import calendar
 import datetime
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
 from marketplace.core.settings import get_settings
 
 
+class NoticeConvention(StrEnum):
+    """How a notice period is counted from the day notice takes effect."""
+
+    DAYS = "days"  # a number of days: the last day is that many days after
+    MONTH_END = "month_end"  # the rest of the month plus a number of months, to a month's end
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeTerms:
+    """A notice period: ``days`` under the DAYS convention, ``months`` under MONTH_END."""
+
+    convention: NoticeConvention = NoticeConvention.DAYS
+    days: int = 0
+    months: int = 0
+
+    def last_day(self, effective: datetime.date) -> datetime.date:
+        """The contract's last day under notice that takes effect on ``effective``: that many
+        days later, or the last day of the month ``months`` after the effective day's month
+        (the rest of the month plus ``months`` months)."""
+        if self.convention is NoticeConvention.DAYS:
+            return effective + datetime.timedelta(days=self.days)
+        year, month = divmod(effective.year * 12 + effective.month - 1 + self.months, 12)
+        return datetime.date(year, month + 1, calendar.monthrange(year, month + 1)[1])
+
+    @property
+    def period(self) -> str:
+        """The period in words: "60 days", "the rest of the month plus 2 months"."""
+        if self.convention is NoticeConvention.DAYS:
+            return f"{self.days} days"
+        if self.months == 0:
+            return "the rest of the month"
+        return f"the rest of the month plus {self.months} month{'s' if self.months != 1 else ''}"
+
+    @property
+    def described(self) -> str:
+        """The notice in words: "60 days' notice", "notice for the rest of the month plus 2
+        months"."""
+        if self.convention is NoticeConvention.DAYS:
+            return f"{self.days} days' notice"
+        return f"notice for {self.period}"
+
+
 @dataclass(frozen=True, slots=True)
 class StatedTerms:
     """Terms a provider states in its own price list (private providers, outside the
-    agreements); None where it states nothing."""
+    agreements); None where it states nothing. A price list states its notice in days or, to
+    the end of a month, in months."""
 
     notice_days: int | None = None
     bill_first_day: bool | None = None
     bill_last_day: bool | None = None
+    notice_months: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +91,9 @@ class OfferFacts:
 
 @dataclass(frozen=True, slots=True)
 class ContractRules:
-    """The rules a contract is made under (kept on the contract as agreed terms)."""
+    """The rules a contract is made under (kept on the contract as agreed terms). The notice
+    is ``notice_days`` days, or under MONTH_END the rest of the month plus ``notice_months``
+    months (``notice_days`` is then 0)."""
 
     notice_days: int
     bill_first_day: bool
@@ -53,6 +101,12 @@ class ContractRules:
     source: str
     # Hours a provider has to answer an acute request; None where no agreement says.
     acute_response_hours: int | None = None
+    notice_convention: NoticeConvention = NoticeConvention.DAYS
+    notice_months: int = 0
+
+    @property
+    def notice(self) -> NoticeTerms:
+        return NoticeTerms(self.notice_convention, self.notice_days, self.notice_months)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,15 +175,20 @@ def fallback_rules(offer: OfferFacts, why: str) -> ContractRules:
     settings = get_settings()
     stated = offer.stated
     stated_any = any(
-        v is not None for v in (stated.notice_days, stated.bill_first_day, stated.bill_last_day)
+        v is not None
+        for v in (
+            stated.notice_days,
+            stated.bill_first_day,
+            stated.bill_last_day,
+            stated.notice_months,
+        )
     )
     where = "the offer's price list, and default rules in settings (example values)"
+    notice = stated_notice(stated) or NoticeTerms(days=settings.default_notice_days[offer.category])
     return ContractRules(
-        notice_days=(
-            stated.notice_days
-            if stated.notice_days is not None
-            else settings.default_notice_days[offer.category]
-        ),
+        notice_days=notice.days,
+        notice_convention=notice.convention,
+        notice_months=notice.months,
         bill_first_day=(
             stated.bill_first_day
             if stated.bill_first_day is not None
@@ -142,6 +201,15 @@ def fallback_rules(offer: OfferFacts, why: str) -> ContractRules:
         ),
         source=f"{where if stated_any else 'default rules in settings (example values)'}: {why}",
     )
+
+
+def stated_notice(stated: StatedTerms) -> NoticeTerms | None:
+    """The notice a price list states, if it states one."""
+    if stated.notice_months is not None:
+        return NoticeTerms(NoticeConvention.MONTH_END, months=stated.notice_months)
+    if stated.notice_days is not None:
+        return NoticeTerms(days=stated.notice_days)
+    return None
 
 
 _rule_book: RuleBook = DefaultRuleBook()

@@ -365,6 +365,8 @@ class PriceListPublish(BaseModel):
     overhead_percent: Percent | None = None
     budgeted_occupancy_percent: Percent | None = None
     notice_days: Annotated[int, Field(ge=0, le=730)] | None = None
+    # or notice to the end of a month: the rest of the month plus this many months
+    notice_months: Annotated[int, Field(ge=0, le=24)] | None = None
     bill_first_day: bool | None = None
     bill_last_day: bool | None = None
     valid_from: datetime.date | None = None
@@ -380,6 +382,8 @@ class PriceListPublish(BaseModel):
             raise _error("invalid", "two add-on services have the same name")
         if self.valid_from is not None and self.valid_from.year != self.year:
             raise _error("invalid", "valid_from must lie in the price list's year")
+        if self.notice_days is not None and self.notice_months is not None:
+            raise _error("invalid", "state the notice in days or in months, not both")
         return self
 
 
@@ -415,6 +419,7 @@ class PriceListView(BaseModel):
     overhead_bp: int | None
     budgeted_occupancy_bp: int | None
     notice_days: int | None
+    notice_months: int | None
     bill_first_day: bool | None
     bill_last_day: bool | None
     reason: str

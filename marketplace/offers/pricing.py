@@ -66,6 +66,7 @@ class _PriceListRow:
     overhead_bp: int | None
     budgeted_occupancy_bp: int | None
     notice_days: int | None
+    notice_months: int | None
     bill_first_day: bool | None
     bill_last_day: bool | None
     reason: str
@@ -361,6 +362,7 @@ def price_list_rows(
         overhead_bp=_bp(command.overhead_percent),
         budgeted_occupancy_bp=_bp(command.budgeted_occupancy_percent),
         notice_days=command.notice_days,
+        notice_months=command.notice_months,
         bill_first_day=command.bill_first_day,
         bill_last_day=command.bill_last_day,
         reason=command.reason,

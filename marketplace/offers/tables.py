@@ -143,6 +143,7 @@ class PriceList(Table, tablename="price_list"):
     budgeted_occupancy_bp = Integer(null=True, default=None)
     # terms for contracts where no regional agreement applies (private providers)
     notice_days = SmallInt(null=True, default=None)
+    notice_months = SmallInt(null=True, default=None)  # or to a month's end, months on
     bill_first_day = Boolean(null=True, default=None)
     bill_last_day = Boolean(null=True, default=None)
     reason = Text(default="")

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from marketplace.core.identity import Principal
+from schema.marketplace.contracts.followup.loaders import (
+    ContractDateByIdLoader,
+    ContractDatesByContractLoader,
+    FollowUpByIdLoader,
+    FollowUpsByContractLoader,
+)
 from schema.marketplace.contracts.loaders import (
     ChangeByIdLoader,
     ChangesByContractLoader,
     ContractByIdLoader,
     ContractedPlacesByOfferLoader,
+    NoticesByContractLoader,
     PlacementHistoryByRequestLoader,
     PlacementRequestByIdLoader,
     ProposalByIdLoader,
@@ -69,3 +76,8 @@ class MarketplaceLoaders:
         self.need_answers_by_need = NeedAnswersByNeedLoader(principal)
         self.offer_comparison = OfferComparisonByOfferLoader()
         self.request_id_by_need_answer = RequestIdByNeedAnswerLoader()
+        self.notices_by_contract = NoticesByContractLoader()
+        self.contract_date_by_id = ContractDateByIdLoader(principal)
+        self.contract_dates_by_contract = ContractDatesByContractLoader(principal)
+        self.follow_up_by_id = FollowUpByIdLoader(principal)
+        self.follow_ups_by_contract = FollowUpsByContractLoader(principal)

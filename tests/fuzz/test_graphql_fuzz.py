@@ -32,7 +32,7 @@ from hypothesis_graphql import Mode, mutations, nodes, queries
 from strawberry.relay import to_base64
 
 from agreements.frameworks import service as agreements
-from marketplace.contracts import refunds
+from marketplace.contracts import followups, refunds
 from marketplace.contracts.models import RefundClaimCreate
 from marketplace.core.clock import today
 from marketplace.core.identity import Role
@@ -72,6 +72,8 @@ NODE_TYPES = [
     "PlacementRequest",
     "Contract",
     "ContractChange",
+    "ContractDate",
+    "ContractFollowUp",
     "RefundClaim",
     "Agreement",
     "SpecialConditionApproval",
@@ -282,10 +284,13 @@ def check(response: httpx.Response, what: str) -> None:
 @pytest.fixture
 async def market(client: httpx.AsyncClient) -> AsyncIterator[list[str]]:
     """A private and a municipal provider with a published offer each, Aalborg's contract (with
-    a refund claim on Aarhus) and pending request with the private one, and a draft of North Jutland's agreement; their
+    a refund claim on Aarhus and a follow-up date) and pending request with the private one, and a draft of North Jutland's agreement; their
     global IDs (and some registry ones) become ``KNOWN_IDS``. The tables are emptied after each test (tests/conftest.py)."""
     world = await build_market()
-    contract = await contract_for(world.offer_id)
+    contract = await contract_for(
+        world.offer_id, follow_up_on=today() + datetime.timedelta(days=30)
+    )
+    [date] = (await followups.dates_by_contract(AALBORG, [contract.id]))[contract.id]
     pending = await request_place(
         world.offer_id,
         citizen_ref="SAG-FUZZ-1",
@@ -311,6 +316,7 @@ async def market(client: httpx.AsyncClient) -> AsyncIterator[list[str]]:
         to_base64("Provider", str(world.aalborg_provider_id)),
         to_base64("Contract", str(contract.id)),
         to_base64("RefundClaim", str(claim.id)),
+        to_base64("ContractDate", str(date.id)),
         to_base64("PlacementRequest", str(contract.request_id)),
         to_base64("PlacementRequest", str(pending.id)),
         to_base64("Agreement", str(agreement.id)),

@@ -68,10 +68,14 @@ from agreements.announcements import service as announcements
 from agreements.announcements.models import AnnouncementCreate, Assessment, ReportCreate
 from agreements.frameworks import service as frameworks
 from agreements.frameworks.models import SpecialConditionApprove
-from marketplace.contracts import needs, proposals, refunds
+from marketplace.contracts import followups, needs, proposals, refunds
 from marketplace.contracts import service as contracts
 from marketplace.contracts.models import (
     ContractChangeProposal,
+    ContractDateAdd,
+    ContractDateKind,
+    FollowUpOutcome,
+    FollowUpRecord,
     PlacementNeedCreate,
     PlacementProposal,
     RefundClaimCreate,
@@ -97,6 +101,7 @@ from tests.factories import (
 from tests.marketplace.contracts.world import (
     AALBORG,
     ENGLY_ADMIN,
+    backdate,
     build_market,
     contract_for,
     request_place,
@@ -144,6 +149,13 @@ VISIBILITY: dict[str, Seen] = {
     # buyer and the answering offer's provider; to everyone else they do not exist.
     "PlacementNeed": Seen.PARTIES,
     "NeedAnswer": Seen.PARTIES,
+    # README "Notice, and withdrawing it" and "Follow-up, renegotiation and the case load":
+    # a contract's follow-up and renegotiation dates and the follow-ups held are kept by the
+    # buying municipality and seen by the provider; a case load holds the caller's own
+    # placements. To everyone else they do not exist.
+    "ContractDate": Seen.PARTIES,
+    "ContractFollowUp": Seen.PARTIES,
+    "CaseLoadItem": Seen.PARTIES,
     # README "Regional agreements": every signed-in user reads an agreement, with its approval
     # status, its rules (as applied to an offer) and the steering group's special conditions.
     "Agreement": Seen.SIGNED_IN,
@@ -211,6 +223,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "PriceListPublishInput": {"year": TODAY.year},
     "RefundClaimCreateInput": {"debtorCode": "751"},
     "PlacementNeedCreateInput": {"targetGroups": [target_group_code("Autismespektrum")], "age": 20},
+    "NoticeRuleInput": {"days": 30},  # days are optional in the input (not with MONTH_END)
 }
 
 # --- the schema -------------------------------------------------------------------------------
@@ -451,6 +464,9 @@ PROPOSED_REF = "SAG-FORSLAG-7"
 PROPOSAL_NOTE = "Forslag: grundtakst i stedet for niveau 2"
 NEED_NOTE = "Behov: ung med autisme, døgndækning"
 ANSWER_NOTE = "Svar: plads fra næste måned"
+NOTICE_REASON = "Fortroligt: borgeren flytter i egen bolig"
+DATE_NOTE = "Fortroligt: genforhandling af timetal"
+FOLLOW_UP_NOTE = "Fortroligt: borgeren trives med færre timer"
 
 
 async def build_world() -> World:
@@ -488,6 +504,30 @@ async def build_world() -> World:
         AALBORG,
         contract.id,
         RefundClaimCreate(debtor_code="751", paragraph="stk2_nr1", note=CLAIM_NOTE),
+    )
+    # a month on: notice from a later day, a renegotiation date, a follow-up held
+    await backdate(contract.id, 30)
+    await contracts.give_notice(
+        AALBORG, contract.id, NOTICE_REASON, TODAY + datetime.timedelta(days=10)
+    )
+    renegotiation = await followups.add_date(
+        AALBORG,
+        contract.id,
+        ContractDateAdd(
+            kind=ContractDateKind.RENEGOTIATION,
+            due_on=TODAY + datetime.timedelta(days=20),
+            note=DATE_NOTE,
+        ),
+    )
+    follow_up = await followups.record_follow_up(
+        AALBORG,
+        contract.id,
+        FollowUpRecord(
+            held_on=TODAY - datetime.timedelta(days=1),
+            outcome=FollowUpOutcome.ADJUST,
+            notes=FOLLOW_UP_NOTE,
+            next_on=TODAY + datetime.timedelta(days=40),
+        ),
     )
     need = await needs.create_need(
         AALBORG,
@@ -539,7 +579,7 @@ async def build_world() -> World:
     )
     await announcements.submit_report(MIDT_STEERING, submitted.id)
     placement = (AALBORG_BUYS, ENGLY_RUNS)
-    contracted = (CONTRACT_REF, "010190-****")
+    contracted = (CONTRACT_REF, "010190-****", NOTICE_REASON)
     things = [
         Thing("Offer", str(market.aalborg_offer_id), "Aalborg's published offer", (AALBORG_RUNS,)),
         Thing("Offer", str(market.offer_id), "Engly's published offer", (ENGLY_RUNS,)),
@@ -574,6 +614,20 @@ async def build_world() -> World:
             "Engly's proposal on Aalborg's request",
             placement,
             secrets=(PROPOSAL_NOTE,),
+        ),
+        Thing(
+            "ContractDate",
+            str(renegotiation.id),
+            "Aalborg's renegotiation date",
+            placement,
+            secrets=(DATE_NOTE,),
+        ),
+        Thing(
+            "ContractFollowUp",
+            str(follow_up.id),
+            "Aalborg's follow-up",
+            placement,
+            secrets=(FOLLOW_UP_NOTE,),
         ),
         Thing(
             "RefundClaim",

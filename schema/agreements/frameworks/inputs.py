@@ -13,6 +13,7 @@ from schema.agreements.frameworks.types import (
     CouncilDecisionKind,
     InvoiceFrequency,
 )
+from schema.marketplace.contracts.types import NoticeConvention
 from schema.marketplace.offers.types import (
     LegalBasis,
     OfferCategory,
@@ -73,11 +74,19 @@ class AgreementUpdateInput(AgreementFields):
     status: AgreementStatus | None = UNSET  # type: ignore[valid-type]
 
 
-@strawberry.input
+@strawberry.input(
+    description=(
+        "A notice period for a category and/or a legal basis: `days` days (convention DAYS, "
+        "the default), or the rest of the month plus `months` months, to a month's end "
+        "(convention MONTH_END)."
+    )
+)
 class NoticeRuleInput:
     category: OfferCategory | None = UNSET  # type: ignore[valid-type]
     legal_basis: LegalBasis | None = UNSET  # type: ignore[valid-type]
-    days: int
+    convention: NoticeConvention | None = UNSET  # type: ignore[valid-type]
+    days: int | None = strawberry.field(default=UNSET, description="With DAYS.")
+    months: int | None = strawberry.field(default=UNSET, description="With MONTH_END, 0-24.")
 
 
 @strawberry.input

@@ -14,6 +14,7 @@ from agreements.frameworks import rulebook
 from marketplace.organisations.reference import municipality_records, region_records
 from schema.context import Info
 from schema.convert import FromView, from_view
+from schema.marketplace.contracts.types import NoticeConvention, NoticeTerms
 from schema.marketplace.offers.types import (
     LegalBasis,
     Offer,
@@ -79,11 +80,25 @@ class Milestone:
     description: str
 
 
-@strawberry.type(description="A notice period for a category and/or a legal basis.")
+@strawberry.type(
+    description=(
+        "A notice period for a category and/or a legal basis: days (DAYS), or the rest of the "
+        "month plus some months, to a month's end (MONTH_END)."
+    )
+)
 class NoticeRule(FromView):
     category: OfferCategory | None  # type: ignore[valid-type]
     legal_basis: LegalBasis | None  # type: ignore[valid-type]
-    days: int
+    convention: NoticeConvention  # type: ignore[valid-type]
+    days: int | None = strawberry.field(description="With DAYS; null with MONTH_END.")
+    months: int | None = strawberry.field(description="With MONTH_END; null with DAYS.")
+    description: str = strawberry.field(
+        description='In words: "60 days", "the rest of the month plus 1 month".'
+    )
+
+    @classmethod
+    def of(cls, view: m.NoticeRule) -> NoticeRule:
+        return from_view(cls, view, description=view.terms.period)
 
 
 @strawberry.type
@@ -275,7 +290,10 @@ class ApplicableRules:
     date: datetime.date
     agreement: Agreement | None
     rule_set: RuleSet | None
-    notice_period_days: int
+    notice_period_days: int | None = strawberry.field(
+        description="Days' notice under the DAYS convention; null under MONTH_END (see notice)."
+    )
+    notice: NoticeTerms = strawberry.field(description="The notice a contract made then takes.")
     bill_first_day: bool
     bill_last_day: bool
     source: str = strawberry.field(description="Where the contract rules come from.")
@@ -292,7 +310,10 @@ class ApplicableRules:
             cls,
             view,
             date=view.on,
-            notice_period_days=rules.notice_days,
+            notice_period_days=(
+                rules.notice_days if rules.notice_convention.value == "days" else None
+            ),
+            notice=NoticeTerms.of(rules.notice),
             bill_first_day=rules.bill_first_day,
             bill_last_day=rules.bill_last_day,
             source=rules.source,

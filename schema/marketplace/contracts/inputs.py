@@ -145,16 +145,29 @@ class PlacementRequestWithdrawInput:
     reason: str | None = UNSET
 
 
-@strawberry.input
+@strawberry.input(
+    description=(
+        "Give notice (either party): the contract's last day follows from the agreed notice, "
+        "counted from effectiveFrom (today when left out)."
+    )
+)
 class ContractGiveNoticeInput:
     id: strawberry.ID
-    reason: str
+    reason: str = strawberry.field(description="Why; never a CPR number.")
+    effective_from: datetime.date | None = strawberry.field(
+        default=UNSET,
+        description=(
+            "The day the notice counts from: today or later, and not before the contract's "
+            "first day; today when left out."
+        ),
+    )
 
 
 @strawberry.input(
     description=(
         "Propose a change: a price level (null for the base price), add-ons (replacing the "
-        "agreed ones) from a day, or an end date. The other party accepts or rejects it."
+        "agreed ones) from a day, an end date, or (on its own) the withdrawal of the notice in "
+        "force. The other party accepts or rejects it."
     )
 )
 class ContractChangeProposeInput:
@@ -168,6 +181,13 @@ class ContractChangeProposeInput:
     )
     review_on: datetime.date | None = UNSET
     end_date: datetime.date | None = UNSET
+    withdraw_notice: bool | None = strawberry.field(
+        default=UNSET,
+        description=(
+            "Withdraw the notice in force: accepted, the contract runs again as before the "
+            "notice (INVALID_STATE when no notice is in force)."
+        ),
+    )
     reason: str
 
 

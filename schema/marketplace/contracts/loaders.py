@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from functools import partial
 
-from marketplace.contracts import capacity, parties, proposals, refunds, requests
+from marketplace.contracts import capacity, notices, parties, proposals, refunds, requests
 from marketplace.contracts import service as contract_service
 from marketplace.contracts.models import (
     ChangeView,
     ContractView,
     EventView,
+    NoticeView,
     ProposalView,
     RefundClaimView,
     RequestView,
@@ -56,6 +57,13 @@ class ChangeByIdLoader(KeyedLoader[uuid.UUID, ChangeView]):
 class ChangesByContractLoader(KeyedLoader[uuid.UUID, list[ChangeView]]):
     def __init__(self) -> None:
         super().__init__(contract_service.changes_by_contract, default=[])
+
+
+class NoticesByContractLoader(KeyedLoader[uuid.UUID, list[NoticeView]]):
+    """The notices given on contracts the caller has seen."""
+
+    def __init__(self) -> None:
+        super().__init__(notices.notices_by_contract, default=[])
 
 
 class ProposalByIdLoader(KeyedLoader[uuid.UUID, ProposalView]):

@@ -178,6 +178,8 @@ async def _decline_request(who: Principal, given: Given) -> Any:
 
 async def _propose_change(who: Principal, given: Given) -> Any:
     contract_id = given.id("contract_id", "Contract", "contract")
+    if given.data.get("withdraw_notice") is None:
+        given.pop("withdraw_notice")  # null: no withdrawal
     return await contracts.propose_change(who, contract_id, given.command(ContractChangeProposal))
 
 
@@ -293,9 +295,15 @@ class ContractMutation:
         ContractPayload,
         ContractGiveNoticeInput,
         lambda who, given: contracts.give_notice(
-            who, given.id("id", "Contract", "contract"), given.text("reason")
+            who,
+            given.id("id", "Contract", "contract"),
+            given.text("reason"),
+            given.pop("effective_from"),
         ),
-        description="Give notice (either party): the contract ends when the notice period has run.",
+        description=(
+            "Give notice (either party): the contract ends when the agreed notice has run from "
+            "effectiveFrom (today when left out); a later notice must end it earlier."
+        ),
     )
     contract_change_propose = mutation(
         ContractChangePayload,

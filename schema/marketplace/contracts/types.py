@@ -1,6 +1,6 @@
-"""GraphQL types of contracting: placement requests, contracts, their terms, changes and
-history, the monthly billing statement, refund claims between municipalities and the monthly
-refund statement."""
+"""GraphQL types of contracting: placement requests, contracts, their terms, notices, changes
+and history, the monthly billing statement, refund claims between municipalities and the
+monthly refund statement."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from strawberry import relay
 from marketplace.contracts import billing
 from marketplace.contracts import models as m
 from marketplace.contracts import refund_statement as refunds
+from marketplace.core import rules
 from marketplace.core.clock import today
 from marketplace.core.pagination import PageRequest, page_of
 from schema.context import Info
@@ -25,7 +26,10 @@ from schema.money import Money
 from schema.relay import Connection, load_held, load_list, load_one, nodes_by_key
 
 if TYPE_CHECKING:
+    from schema.marketplace.contracts.followup.types import ContractDate, ContractFollowUp
     from schema.marketplace.contracts.needs.types import NeedAnswer
+
+_FOLLOW_UP_TYPES = "schema.marketplace.contracts.followup.types"
 
 RequestStatus = strawberry.enum(
     m.RequestStatus,
@@ -71,6 +75,23 @@ ContractStatus = strawberry.enum(
     description="active -> notice_given -> ended; cancelled when notice runs out before the start",
 )
 ChangeStatus = strawberry.enum(m.ChangeStatus, name="ContractChangeStatus")
+NoticeConvention = strawberry.enum(
+    rules.NoticeConvention,
+    name="NoticeConvention",
+    description=(
+        "How a notice period is counted from the day notice takes effect: DAYS (that many "
+        "days later), or MONTH_END (the rest of that month plus some months, to a month's end)"
+    ),
+)
+NoticeStatus = strawberry.enum(
+    m.NoticeStatus,
+    name="NoticeStatus",
+    description=(
+        "given (it sets the contract's end) -> superseded (a later notice ends the contract "
+        "earlier) | withdrawn (both parties agreed); a superseded notice is given again when "
+        "the later one is withdrawn"
+    ),
+)
 FrameBasis = strawberry.enum(
     m.FrameBasis,
     name="FrameBasis",
@@ -100,7 +121,8 @@ class PlacementEvent:
     kind: str = strawberry.field(
         description=(
             "requested, accepted, declined, withdrawn, expired, signed, notice_given, "
-            "cancelled, ended, change_proposed, change_accepted or change_rejected."
+            "notice_withdrawn, cancelled, ended, change_proposed, change_accepted, "
+            "change_rejected or follow_up_recorded."
         )
     )
     from_status: str | None
@@ -357,6 +379,12 @@ class PlacementProposal(FromView, relay.Node):
 class ContractChange(relay.Node):
     id: relay.NodeID[str]
     status: ChangeStatus  # type: ignore[valid-type]
+    withdraws_notice: bool = strawberry.field(
+        description=(
+            "It withdraws the notice in force: accepted, the contract runs again as before "
+            "the notice."
+        )
+    )
     effective_from: datetime.date | None
     changes_price_level: bool
     price_level: str | None
@@ -381,9 +409,66 @@ class ContractChange(relay.Node):
             cls,
             view,
             changes_price_level=view.changes_level,
+            withdraws_notice=view.withdraws_notice_id is not None,
             proposed_by=view.proposed_by_org,
             responded_by=view.responded_by_org,
         )
+
+
+@strawberry.type(
+    description=(
+        "A notice period and how it is counted from the day notice takes effect: `days` days "
+        "(DAYS), or the rest of that month plus `months` months, to a month's end (MONTH_END)."
+    )
+)
+class NoticeTerms:
+    convention: NoticeConvention  # type: ignore[valid-type]
+    days: int | None = strawberry.field(description="With DAYS; null with MONTH_END.")
+    months: int | None = strawberry.field(description="With MONTH_END; null with DAYS.")
+    description: str = strawberry.field(
+        description='In words: "60 days", "the rest of the month plus 2 months".'
+    )
+    terms: strawberry.Private[rules.NoticeTerms]
+
+    @classmethod
+    def of(cls, terms: rules.NoticeTerms) -> NoticeTerms:
+        by_days = terms.convention is rules.NoticeConvention.DAYS
+        return cls(
+            convention=terms.convention,
+            days=terms.days if by_days else None,
+            months=None if by_days else terms.months,
+            description=terms.period,
+            terms=terms,
+        )
+
+    @strawberry.field(description="The last day of notice that takes effect on a day.")
+    def last_day(self, effective_from: datetime.date) -> datetime.date:
+        return self.terms.last_day(effective_from)
+
+
+@strawberry.type(
+    description=(
+        "Notice given on a contract: by whom, from which day it counts, by which convention, "
+        "and the last day it sets; withdrawn when both parties agree (a proposed change that "
+        "withdraws notice, accepted)."
+    )
+)
+class ContractNotice:
+    status: NoticeStatus  # type: ignore[valid-type]
+    given_on: datetime.date
+    given_by: str = strawberry.field(description="The organisation that gave notice.")
+    effective_from: datetime.date = strawberry.field(description="The day the notice counts from.")
+    notice: NoticeTerms
+    end_date: datetime.date | None = strawberry.field(
+        description="The contract's last day by this notice; null: it cancelled the contract."
+    )
+    reason: str
+    withdrawn_at: datetime.datetime | None
+
+    @classmethod
+    def of(cls, view: m.NoticeView) -> ContractNotice:
+        terms = rules.NoticeTerms(view.convention, view.days, view.months)
+        return from_view(cls, view, given_by=view.given_by_org, notice=NoticeTerms.of(terms))
 
 
 @strawberry.type(
@@ -400,7 +485,12 @@ class Contract(Placement, relay.Node):
     start_date: datetime.date
     end_date: datetime.date | None = strawberry.field(description="null until notice is given.")
     status: ContractStatus  # type: ignore[valid-type]
-    notice_period_days: int
+    notice_period_days: int | None = strawberry.field(
+        description="Days' notice under the DAYS convention; null under MONTH_END (see notice)."
+    )
+    notice: NoticeTerms = strawberry.field(
+        description="The agreed notice: its convention and period (from the rules at signing)."
+    )
     bill_first_day: bool = strawberry.field(description="Whether the first day is billed.")
     bill_last_day: bool = strawberry.field(description="Whether the last day is billed.")
     rules_source: str = strawberry.field(
@@ -409,7 +499,6 @@ class Contract(Placement, relay.Node):
     notice_given_on: datetime.date | None
     notice_given_by: str | None = strawberry.field(description="The organisation that gave notice.")
     individual_plan_ref: str | None
-    follow_up_on: datetime.date | None
     terms: list[ContractTerm] = strawberry.field(description="The agreed terms, oldest first.")
     created_at: datetime.datetime
     view: strawberry.Private[m.ContractView]
@@ -417,7 +506,57 @@ class Contract(Placement, relay.Node):
 
     @classmethod
     def of(cls, view: m.ContractView) -> Contract:
-        return from_view(cls, view, notice_period_days=view.notice_days)
+        terms = rules.NoticeTerms(view.notice_convention, view.notice_days, view.notice_months)
+        by_days = view.notice_convention is rules.NoticeConvention.DAYS
+        return from_view(
+            cls,
+            view,
+            notice_period_days=view.notice_days if by_days else None,
+            notice=NoticeTerms.of(terms),
+        )
+
+    @strawberry.field(
+        description=(
+            "The next follow-up date: the earliest planned follow-up (at first the request's "
+            "followUpOn); null when none is planned. All dates: `dates`."
+        )
+    )
+    async def follow_up_on(self, info: Info) -> datetime.date | None:
+        loader = info.context.marketplace.contract_dates_by_contract
+        planned = [
+            d.due_on
+            for d in await loader.load(self.view.id) or []
+            if d.kind is m.ContractDateKind.FOLLOW_UP and d.status is m.ContractDateStatus.PLANNED
+        ]
+        return min(planned, default=None)
+
+    @strawberry.field(
+        description=(
+            "Follow-up and renegotiation dates, earliest first (kept by the buying "
+            "municipality, seen by the provider)."
+        )
+    )
+    async def dates(
+        self, info: Info
+    ) -> list[Annotated[ContractDate, strawberry.lazy(_FOLLOW_UP_TYPES)]]:
+        from schema.marketplace.contracts.followup.types import ContractDate
+
+        loader = info.context.marketplace.contract_dates_by_contract
+        return await load_list(loader, self.view.id, ContractDate.of)
+
+    @strawberry.field(description="Follow-ups and renegotiations held, the latest first.")
+    async def follow_ups(
+        self, info: Info
+    ) -> list[Annotated[ContractFollowUp, strawberry.lazy(_FOLLOW_UP_TYPES)]]:
+        from schema.marketplace.contracts.followup.types import ContractFollowUp
+
+        loader = info.context.marketplace.follow_ups_by_contract
+        return await load_list(loader, self.view.id, ContractFollowUp.of)
+
+    @strawberry.field(description="Notices given on the contract, oldest first.")
+    async def notices(self, info: Info) -> list[ContractNotice]:
+        loader = info.context.marketplace.notices_by_contract
+        return await load_list(loader, self.view.id, ContractNotice.of)
 
     @strawberry.field(description="The term in force on a day (today when left out).")
     def term_on(self, date: datetime.date | None = None) -> ContractTerm | None:

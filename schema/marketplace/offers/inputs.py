@@ -132,6 +132,13 @@ class PriceListPublishInput:
         default=UNSET,
         description="Notice period for contracts, where no regional agreement applies.",
     )
+    notice_months: int | None = strawberry.field(
+        default=UNSET,
+        description=(
+            "Or notice to the end of a month, where no regional agreement applies: the rest "
+            "of the month plus this many months (not with noticeDays)."
+        ),
+    )
     bill_first_day: bool | None = strawberry.field(
         default=UNSET, description="Whether a contract's first day is billed (no agreement)."
     )

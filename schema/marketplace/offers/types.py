@@ -153,6 +153,12 @@ class PriceList(FromView):
     notice_days: int | None = strawberry.field(
         description="The provider's notice period, where no regional agreement applies."
     )
+    notice_months: int | None = strawberry.field(
+        description=(
+            "Or the provider's notice to the end of a month: the rest of the month plus this "
+            "many months."
+        )
+    )
     bill_first_day: bool | None
     bill_last_day: bool | None
     reason: str

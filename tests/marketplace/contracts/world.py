@@ -130,3 +130,50 @@ async def contract_for(
         overrides["desired_start"] = start
     request = await request_place(offer_id, buyer, **overrides)
     return await requests.accept_request(provider_admin, request.id, PlacementRequestAccept())
+
+
+async def publish_hourly_offer(
+    owner: Principal, provider_id: uuid.UUID, price: Decimal = Decimal("512"), **content: Any
+) -> uuid.UUID:
+    """A published support offer in one's own home (SEL § 85), priced per hour this year and
+    the next."""
+    values: dict[str, Any] = {
+        "name": "Bostøtten Engly",
+        "category": "outpatient",
+        "legal_bases": ["SEL-85"],
+        "service_types": ["socialpaedagogisk_stoette"],
+        "approved_places": 40,
+        "capacity_places": 40,
+        "occupied_places": 0,
+        **content,
+    }
+    offer = await offers.create_offer(owner, provider_id, offer_content(**values))
+    for year in (today().year, today().year + 1):
+        await pricing.publish_price_list(
+            owner,
+            offer.id,
+            price_list(year, unit="per_hour", base_price=price, levels=[], add_ons=[]),
+        )
+    await offers.change_status(owner, offer.id, OfferStatus.PUBLISHED, "Klar til salg")
+    return offer.id
+
+
+async def backdate(contract_id: uuid.UUID, days: int) -> None:
+    """Let a contract (and its first term and request) have begun ``days`` days ago, as if
+    time had passed since it was made."""
+    from marketplace.contracts.tables import Contract, ContractTerm, PlacementRequest
+
+    began = today() - datetime.timedelta(days=days)
+    row = await Contract.select(Contract.request).where(Contract.id == contract_id).first().run()
+    assert row is not None
+    await Contract.update({Contract.start_date: began}).where(Contract.id == contract_id).run()
+    await (
+        ContractTerm.update({ContractTerm.valid_from: began})
+        .where(ContractTerm.contract == contract_id)
+        .run()
+    )
+    await (
+        PlacementRequest.update({PlacementRequest.desired_start: began})
+        .where(PlacementRequest.id == row["request"])
+        .run()
+    )
