@@ -9,6 +9,7 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from marketplace.contracts import billing, parties
@@ -73,12 +74,14 @@ async def _detail(
 
 
 @get("/kontrakter/{contract_id:uuid}", name="contract", guards=[PARTY])
-async def contract_detail(request: Request[Any, Any, Any], contract_id: uuid.UUID) -> Template:
+async def contract_detail(
+    request: Request[Any, Any, Any], contract_id: FromPath[uuid.UUID]
+) -> Template:
     return await _detail(request, contract_id)
 
 
 @post("/kontrakter/{contract_id:uuid}/opsig", name="contract_notice", guards=[PARTY])
-async def contract_notice(request: Request[Any, Any, Any], contract_id: uuid.UUID) -> Any:
+async def contract_notice(request: Request[Any, Any, Any], contract_id: FromPath[uuid.UUID]) -> Any:
     data = values(await request.form())
     try:
         await contracts.give_notice(principal_of(request), contract_id, data.get("reason", ""))

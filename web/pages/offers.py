@@ -10,6 +10,7 @@ from typing import Any
 
 from litestar import Request, get
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Template
 from pydantic import ValidationError
 
@@ -177,7 +178,7 @@ async def _results(
 
 
 @get("/tilbud/{offer_id:uuid}", name="offer")
-async def offer_page(request: Request[Any, Any, Any], offer_id: uuid.UUID) -> Template:
+async def offer_page(request: Request[Any, Any, Any], offer_id: FromPath[uuid.UUID]) -> Template:
     principal = principal_of(request)
     offer = await offers.get_offer(principal, offer_id)
     if offer is None:

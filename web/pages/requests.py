@@ -13,6 +13,7 @@ from typing import Any
 
 from litestar import Request, get, post
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from marketplace.contracts import parties, proposals, requests
@@ -48,7 +49,7 @@ async def _form(request: Request[Any, Any, Any]) -> Any:
     return await request.form()
 
 
-async def _published(request: Request[Any, Any, Any], offer_id: uuid.UUID) -> OfferView:
+async def _published(request: Request[Any, Any, Any], offer_id: FromPath[uuid.UUID]) -> OfferView:
     offer = await offers.get_offer(principal_of(request), offer_id)
     if offer is None:
         raise NotFoundException()
@@ -87,12 +88,12 @@ async def _request_form(
 
 
 @get("/tilbud/{offer_id:uuid}/anmod", name="request_new", guards=[PURCHASER])
-async def request_new(request: Request[Any, Any, Any], offer_id: uuid.UUID) -> Template:
+async def request_new(request: Request[Any, Any, Any], offer_id: FromPath[uuid.UUID]) -> Template:
     return await _request_form(request, await _published(request, offer_id))
 
 
 @post("/tilbud/{offer_id:uuid}/anmod", name="request_create", guards=[PURCHASER])
-async def request_create(request: Request[Any, Any, Any], offer_id: uuid.UUID) -> Any:
+async def request_create(request: Request[Any, Any, Any], offer_id: FromPath[uuid.UUID]) -> Any:
     offer = await _published(request, offer_id)
     form = await _form(request)
     data = values(form, lists=["add_on_names"])
@@ -177,7 +178,9 @@ async def _detail(
 
 
 @get("/anmodninger/{request_id:uuid}", name="request", guards=[PARTY])
-async def request_detail(request: Request[Any, Any, Any], request_id: uuid.UUID) -> Template:
+async def request_detail(
+    request: Request[Any, Any, Any], request_id: FromPath[uuid.UUID]
+) -> Template:
     return await _detail(request, request_id)
 
 
@@ -197,7 +200,7 @@ async def _act(
 
 
 @post("/anmodninger/{request_id:uuid}/accepter", name="request_accept", guards=[PROVIDER])
-async def request_accept(request: Request[Any, Any, Any], request_id: uuid.UUID) -> Any:
+async def request_accept(request: Request[Any, Any, Any], request_id: FromPath[uuid.UUID]) -> Any:
     principal = principal_of(request)
 
     async def act(data: dict[str, Any]) -> Any:
@@ -209,7 +212,7 @@ async def request_accept(request: Request[Any, Any, Any], request_id: uuid.UUID)
 
 
 @post("/anmodninger/{request_id:uuid}/afslaa", name="request_decline", guards=[PROVIDER])
-async def request_decline(request: Request[Any, Any, Any], request_id: uuid.UUID) -> Any:
+async def request_decline(request: Request[Any, Any, Any], request_id: FromPath[uuid.UUID]) -> Any:
     principal = principal_of(request)
 
     async def act(data: dict[str, Any]) -> Any:
@@ -221,7 +224,7 @@ async def request_decline(request: Request[Any, Any, Any], request_id: uuid.UUID
 
 
 @post("/anmodninger/{request_id:uuid}/modforslag", name="request_propose", guards=[PROVIDER])
-async def request_propose(request: Request[Any, Any, Any], request_id: uuid.UUID) -> Any:
+async def request_propose(request: Request[Any, Any, Any], request_id: FromPath[uuid.UUID]) -> Any:
     principal = principal_of(request)
 
     async def act(data: dict[str, Any]) -> Any:
@@ -233,7 +236,7 @@ async def request_propose(request: Request[Any, Any, Any], request_id: uuid.UUID
 
 
 @post("/anmodninger/{request_id:uuid}/traek-tilbage", name="request_withdraw", guards=[PURCHASER])
-async def request_withdraw(request: Request[Any, Any, Any], request_id: uuid.UUID) -> Any:
+async def request_withdraw(request: Request[Any, Any, Any], request_id: FromPath[uuid.UUID]) -> Any:
     principal = principal_of(request)
 
     async def act(data: dict[str, Any]) -> Any:
@@ -242,7 +245,9 @@ async def request_withdraw(request: Request[Any, Any, Any], request_id: uuid.UUI
     return await _act(request, request_id, act)
 
 
-async def _proposal_request(request: Request[Any, Any, Any], proposal_id: uuid.UUID) -> uuid.UUID:
+async def _proposal_request(
+    request: Request[Any, Any, Any], proposal_id: FromPath[uuid.UUID]
+) -> uuid.UUID:
     found = await proposals.get_proposal(principal_of(request), proposal_id)
     if found is None:
         raise NotFoundException()
@@ -250,7 +255,7 @@ async def _proposal_request(request: Request[Any, Any, Any], proposal_id: uuid.U
 
 
 @post("/modforslag/{proposal_id:uuid}/accepter", name="proposal_accept", guards=[PURCHASER])
-async def proposal_accept(request: Request[Any, Any, Any], proposal_id: uuid.UUID) -> Any:
+async def proposal_accept(request: Request[Any, Any, Any], proposal_id: FromPath[uuid.UUID]) -> Any:
     principal = principal_of(request)
     request_id = await _proposal_request(request, proposal_id)
 
@@ -261,7 +266,7 @@ async def proposal_accept(request: Request[Any, Any, Any], proposal_id: uuid.UUI
 
 
 @post("/modforslag/{proposal_id:uuid}/afvis", name="proposal_reject", guards=[PURCHASER])
-async def proposal_reject(request: Request[Any, Any, Any], proposal_id: uuid.UUID) -> Any:
+async def proposal_reject(request: Request[Any, Any, Any], proposal_id: FromPath[uuid.UUID]) -> Any:
     principal = principal_of(request)
     request_id = await _proposal_request(request, proposal_id)
 
