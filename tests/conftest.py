@@ -134,6 +134,7 @@ from marketplace.core.tables import (  # noqa: E402
     IdempotencyKey,
     OAuthClient,
     RateLimitWindow,
+    WebSession,
 )
 from marketplace.offers.service import load_taxonomies  # noqa: E402
 from marketplace.offers.tables import (  # noqa: E402
@@ -194,6 +195,7 @@ MUTABLE_TABLES = [
     PlacementNeed,
     IdempotencyKey,
     RateLimitWindow,
+    WebSession,
     AuditChain,
     OAuthClient,
     SearchEventGroup,

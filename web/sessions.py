@@ -103,7 +103,12 @@ async def find(token: str, settings: Settings) -> SessionView | None:
     """The live session the token stands for, if any."""
     if not token or len(token) > 200:
         return None
-    rows = await WebSession.select().where(WebSession.token_hash == _hash(token)).run()
+    rows = (
+        await WebSession.select()
+        .where(WebSession.token_hash == _hash(token))
+        .output(load_json=True)
+        .run()
+    )
     if not rows:
         return None
     view = _view(rows[0])
