@@ -64,6 +64,8 @@ def serve(url: str, port: int) -> subprocess.Popen[bytes]:
         "DATABASE_URL": url,
         "VAR_DIR": str(VAR),
         "ENVIRONMENT": "production",
+        # the web pages' form key (production has no development default)
+        "WEB_SECRET": os.environ.get("WEB_SECRET", "bench-web-secret-" + "0" * 32),
         # every request is still counted, but a benchmark's client is never refused
         # (BENCH_RATE_LIMIT=0: not counted at all, to measure what counting costs)
         "RATE_LIMIT_PER_MINUTE": os.environ.get("BENCH_RATE_LIMIT", "100000000"),

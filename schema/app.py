@@ -27,7 +27,14 @@ from schema.graphql import build_schema
 from schema.oauth import token_endpoint
 from schema.oidc import OidcVerifier
 from schema.protection import RateLimit, add_security_headers, within_time_limit
-from schema.rest.exports import billing_csv, error_response, gaps_csv, gaps_json, refunds_csv
+from schema.rest.exports import (
+    billing_csv,
+    error_response,
+    gaps_csv,
+    gaps_json,
+    invoices_csv,
+    refunds_csv,
+)
 from schema.rest.health import health, ready
 from web.app import web_enabled, web_parts
 from web.oidc import OidcSignIn
@@ -65,6 +72,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
             token_endpoint,
             billing_csv,
             refunds_csv,
+            invoices_csv,
             gaps_csv,
             gaps_json,
             *(web.routers if web else []),

@@ -139,10 +139,11 @@ async def _seed_catalogue(progress: Progress) -> None:
 
 async def _seed_market(progress: Progress) -> None:
     """The announcements and reports, and the market's activity: contracts, forecasts,
-    searches, requests in each state of agreeing, refund claims, a need, and a case load
-    with notices and follow-ups."""
+    searches, requests in each state of agreeing, refund claims, a need, a case load with
+    notices and follow-ups, and last month's delivered hours, invoices and a credit note."""
     from demo.activity import seed_demo_activity
     from demo.announcements import seed_demo_announcements
+    from demo.invoices import seed_demo_invoices
     from demo.needs import seed_demo_needs
     from demo.negotiations import seed_demo_negotiations
     from demo.refunds import seed_demo_refunds
@@ -165,6 +166,7 @@ async def _seed_market(progress: Progress) -> None:
     console.print(
         f"  demo proposals, approvals and acute requests added: {await seed_demo_negotiations()}"
     )
+    console.print(f"  demo invoices issued for last month: {await seed_demo_invoices()}")
 
 
 @main.command(help="Rebuild the search index of every offer (after a change to the stemming).")

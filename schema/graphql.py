@@ -41,6 +41,9 @@ from schema.limits import cost_limit, document_limits
 from schema.marketplace.contracts.followup.mutations import FollowUpMutation
 from schema.marketplace.contracts.followup.queries import FollowUpQuery
 from schema.marketplace.contracts.followup.types import ContractDate, ContractFollowUp
+from schema.marketplace.contracts.invoices.mutations import InvoiceMutation
+from schema.marketplace.contracts.invoices.queries import InvoiceQuery
+from schema.marketplace.contracts.invoices.types import CreditNote, Invoice
 from schema.marketplace.contracts.mutations import ContractMutation
 from schema.marketplace.contracts.needs.mutations import NeedMutation
 from schema.marketplace.contracts.needs.queries import NeedQuery
@@ -82,6 +85,8 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
     "NeedAnswer": NeedAnswer,
     "ContractDate": ContractDate,
     "ContractFollowUp": ContractFollowUp,
+    "Invoice": Invoice,
+    "CreditNote": CreditNote,
     "Agreement": Agreement,
     "SpecialConditionApproval": SpecialConditionApproval,
     "CentralAnnouncement": CentralAnnouncement,
@@ -97,6 +102,7 @@ class Query(
     ContractQuery,
     NeedQuery,
     FollowUpQuery,
+    InvoiceQuery,
     AgreementQuery,
     AnnouncementQuery,
     GapQuery,
@@ -116,6 +122,7 @@ class Mutation(
     ContractMutation,
     NeedMutation,
     FollowUpMutation,
+    InvoiceMutation,
     AgreementMutation,
     AnnouncementMutation,
     GapMutation,

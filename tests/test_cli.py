@@ -83,13 +83,16 @@ def test_from_an_empty_database_to_a_seeded_registry(fresh_database: dict[str, s
     assert "municipalities changed: 98" in seeded.stderr
     assert "providers added: 15" in seeded.stderr
     assert "offers added: 440" in seeded.stderr
+    assert "demo invoices issued for last month: 2" in seeded.stderr
     reindexed = socialmarked(env, "reindex")
     assert reindexed.returncode == 0, reindexed.stderr
-    assert "rebuilt for 440 offer(s)" in reindexed.stderr
+    # the 440 demo offers and the demo invoices' hourly support offer with tiers
+    assert "rebuilt for 441 offer(s)" in reindexed.stderr
     reseeded = socialmarked(env, "seed")
     assert "municipalities changed: 0" in reseeded.stderr
     assert "providers added: 0" in reseeded.stderr
     assert "offers added: 0" in reseeded.stderr
+    assert "demo invoices issued for last month: 0" in reseeded.stderr
 
 
 def test_token_command_signs_a_token_and_refuses_bad_organisations(

@@ -28,9 +28,12 @@ from marketplace.core.identity import Principal
 from marketplace.core.rules import (
     AgreementNote,
     ContractRules,
+    InvoiceTerms,
     OfferFacts,
+    ProviderFacts,
     RuleFinding,
     StatedTerms,
+    fallback_invoice_terms,
     fallback_rules,
 )
 from marketplace.offers import pricing
@@ -64,6 +67,7 @@ class Applicable:
 
 
 _PRIVATE = "a private provider's offer is outside the regional agreements"
+_PRIVATE_PROVIDER = "a private provider is outside the regional agreements"
 _IN_FORCE = "the agreement in force for the offer's region"
 
 
@@ -153,6 +157,23 @@ class AgreementRuleBook:
             _occupancy_finding(rules.occupancy, offer, budgeted_occupancy_bp, found.source),
         ]
         return [finding for finding in findings if finding is not None]
+
+    async def invoice_terms(self, provider: ProviderFacts, on: datetime.date) -> InvoiceTerms:
+        """The billing rule of the agreement in force for the provider's region: its invoice
+        frequency and payment term. A private provider is outside the agreements."""
+        if provider.owner_type == OwnerType.PRIVATE.value:
+            return fallback_invoice_terms(_PRIVATE_PROVIDER)
+        agreement = await service.agreement_in_force(provider.region_code, on)
+        if agreement is None:
+            return fallback_invoice_terms(_none_in_force(provider.region_code, on))
+        found = await service.rules_on(agreement, on)
+        if found is None:
+            return fallback_invoice_terms(f"{agreement.name} has no rules set for {on.isoformat()}")
+        billing = found.rules.billing
+        source = Applicable(agreement, found, "the agreement in force for the provider's region")
+        return InvoiceTerms(
+            billing.invoice_frequency.value, billing.payment_term_days, source.source
+        )
 
 
 def _overhead_finding(

@@ -28,6 +28,7 @@ from marketplace.contracts.models import (
     CaseLoadOrder,
     CaseLoadSort,
     ContractView,
+    HoursPer,
     TermView,
 )
 from marketplace.contracts.pricing import yearly_prices
@@ -71,6 +72,19 @@ def hours_a_week(hours_per_month: Decimal) -> Decimal:
     return weekly.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+def hours_a_month(hours_per_week: Decimal) -> Decimal:
+    """Hours a week as hours a month: x 52 / 12, to the hundredth (half up)."""
+    monthly = hours_per_week * WEEKS_A_YEAR / MONTHS_A_YEAR
+    return monthly.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def term_hours(term: TermView) -> tuple[Decimal, Decimal]:
+    """An hourly term's hours a month and a week, whichever it was agreed in."""
+    if term.hours_per is HoursPer.WEEK:
+        return hours_a_month(term.quantity), term.quantity
+    return term.quantity, hours_a_week(term.quantity)
+
+
 def _running(principal: Principal, day: datetime.date, wanted: CaseLoadFilter) -> Combinable:
     """The caller's placements that have begun and not ended on ``day``, by the filter's
     legal basis, offer and length of stay (in SQL)."""
@@ -101,6 +115,7 @@ def monthly_cost(term: TermView, versions: Sequence[PriceListView], day: datetim
         "price_ore": base,
         "unit": term.unit.value,
         "quantity": parties.hundredths(term.quantity),
+        "hours_per": term.hours_per.value,
     }
     add_ons = [
         {"price_ore": add_on_prices[a.name], "unit": a.unit.value, "quantity": a.quantity}
@@ -114,12 +129,13 @@ def _item(
 ) -> CaseLoadItem:
     term = [t for t in contract.terms if t.valid_from <= day][-1]
     hourly = term.unit is PriceUnit.PER_HOUR
+    monthly, weekly = term_hours(term) if hourly else (None, None)
     return CaseLoadItem(
         contract=contract,
         days_of_stay=(day - contract.start_date).days,
         hourly=hourly,
-        hours_per_month=term.quantity if hourly else None,
-        hours_per_week=hours_a_week(term.quantity) if hourly else None,
+        hours_per_month=monthly,
+        hours_per_week=weekly,
         monthly_cost_ore=monthly_cost(term, versions, day),
     )
 

@@ -18,7 +18,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from marketplace.contracts.models import ApproverView, FrameBasis, FrameSet, FrameView
+from marketplace.contracts.models import ApproverView, FrameBasis, FrameSet, FrameView, HoursPer
 from marketplace.contracts.tables import ApprovalFrame, Approver
 from marketplace.core.clock import utcnow
 from marketplace.core.errors import DomainError, ErrorCode
@@ -52,7 +52,10 @@ def _monthly(price_ore: int, unit: str, quantity: Decimal) -> Decimal:
 def monthly_cost(price: dict[str, Any], add_ons: list[dict[str, Any]]) -> int:
     """What a month of the agreed terms costs, in øre: the price (``agreed_price``'s columns)
     and the add-ons (``agreed_add_ons``'), rounded to the øre."""
-    total = _monthly(price["price_ore"], price["unit"], Decimal(price["quantity"]) / 100)
+    quantity = Decimal(price["quantity"]) / 100
+    if price.get("hours_per") == HoursPer.WEEK.value:  # hours a week: a month of 30 days
+        quantity = quantity * DAYS_A_MONTH / 7
+    total = _monthly(price["price_ore"], price["unit"], quantity)
     for add_on in add_ons:
         total += _monthly(int(add_on["price_ore"]), add_on["unit"], Decimal(add_on["quantity"]))
     return int(total.quantize(Decimal(1), rounding="ROUND_HALF_UP"))

@@ -93,6 +93,15 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Quantity = Annotated[Decimal, Field(gt=0, le=10_000, decimal_places=2)]
+WeeklyHours = Annotated[Decimal, Field(gt=0, le=168, decimal_places=2)]
+
+
+class HoursPer(StrEnum):
+    """What an hourly price's agreed quantity counts: hours a month, or hours a week (SEL
+    § 85 support is usually agreed in hours a week)."""
+
+    MONTH = "month"
+    WEEK = "week"
 
 
 class AddOnRequest(BaseModel):
@@ -111,6 +120,11 @@ def _no_repeated_add_ons(add_ons: list[AddOnRequest] | None) -> None:
         raise PydanticCustomError("invalid", "the same add-on is listed twice")
 
 
+def _hours_one_way(per_month: Decimal | None, per_week: Decimal | None) -> None:
+    if per_month is not None and per_week is not None:
+        raise PydanticCustomError("invalid", "give the hours a month or a week, not both")
+
+
 class PlacementRequestCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -123,6 +137,7 @@ class PlacementRequestCreate(BaseModel):
     desired_start: datetime.date
     price_level: Name | None = None
     hours_per_month: Quantity | None = None
+    hours_per_week: WeeklyHours | None = None
     add_ons: list[AddOnRequest] = Field(default_factory=list, max_length=10)
     urgency: Urgency = Urgency.PLANNED
     message: Text = ""
@@ -135,6 +150,7 @@ class PlacementRequestCreate(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> PlacementRequestCreate:
         _no_repeated_add_ons(self.add_ons)
+        _hours_one_way(self.hours_per_month, self.hours_per_week)
         if self.follow_up_on is not None and self.follow_up_on < self.desired_start:
             raise PydanticCustomError("invalid", "the follow-up date lies before the start")
         return self
@@ -202,6 +218,7 @@ class PlacementProposal(BaseModel):
     start_date: datetime.date | None = None
     price_level: Name | None = None
     hours_per_month: Quantity | None = None
+    hours_per_week: WeeklyHours | None = None
     add_ons: list[AddOnRequest] | None = Field(default=None, max_length=10)
     special_arrangement: SpecialArrangementCost | None = None
     review_on: datetime.date | None = None
@@ -210,6 +227,7 @@ class PlacementProposal(BaseModel):
     @model_validator(mode="after")
     def _consistent(self) -> PlacementProposal:
         _no_repeated_add_ons(self.add_ons)
+        _hours_one_way(self.hours_per_month, self.hours_per_week)
         if self.special_arrangement is not None:
             if self.review_on is None:
                 raise PydanticCustomError("required", "a special arrangement needs a review date")
@@ -572,6 +590,7 @@ class RequestView(BaseModel):
     approved_at: datetime.datetime | None = None
     approval_reason: str = ""
     need_answer_id: uuid.UUID | None = None  # the answer to a need it was made from
+    hours_per_week: Decimal | None = None  # for an hourly price agreed per week
 
 
 class Consent(BaseModel):
@@ -601,6 +620,7 @@ class TermView(BaseModel):
     review_on: datetime.date | None = None
     buyer_consent: Consent | None = None
     provider_consent: Consent | None = None
+    hours_per: HoursPer = HoursPer.MONTH  # what ``quantity`` counts for an hourly price
 
 
 class ProposalView(BaseModel):
@@ -623,6 +643,7 @@ class ProposalView(BaseModel):
     proposed_at: datetime.datetime
     answered_at: datetime.datetime | None
     answer_reason: str
+    hours_per_week: Decimal | None = None
 
 
 class ContractView(BaseModel):
@@ -1051,3 +1072,149 @@ class OfferComparison(BaseModel):
     special_conditions: list[SpecialCondition]
     agreement_name: str | None
     agreement_source: str
+
+
+# --- hourly services by delivered hours; invoices and credit notes ------------------------------
+
+
+class HoursSource(StrEnum):
+    """Which hours an hourly service is billed by in a month."""
+
+    DELIVERED = "delivered"  # the hours the provider reported for the month
+    AGREED = "agreed"  # none reported: the agreed hours a month or a week
+
+
+# The hours of a month: not negative, and at most 31 days of 24 hours (the contract's own days
+# in the month bound them further).
+MonthHours = Annotated[Decimal, Field(ge=0, le=744, decimal_places=2)]
+
+
+class DeliveredHoursReport(BaseModel):
+    """The hours a provider delivered under an hourly contract in a month (given by its first
+    day). A report for a month already reported corrects it, until the month is invoiced."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    month: datetime.date
+    hours: MonthHours
+    note: Text = ""
+
+    @field_validator("month")
+    @classmethod
+    def _first_day(cls, value: datetime.date) -> datetime.date:
+        if value.day != 1:
+            raise PydanticCustomError("invalid", "give the month by its first day")
+        return value
+
+
+class DeliveredHoursView(BaseModel):
+    """The hours delivered under a contract in a month, as its parties see them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    contract_id: uuid.UUID
+    month: datetime.date
+    hours: Decimal
+    note: str
+    revision: int  # 1 when first reported, one more for each correction
+    reported_by: str
+    reported_at: datetime.datetime
+    invoiced: bool  # the month is on an invoice: its hours no longer change
+
+
+class InvoiceFrequency(StrEnum):
+    """How often a provider invoices a buying municipality (the agreement's billing rule)."""
+
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    HALF_YEARLY = "half_yearly"
+
+
+MONTHS_PER_INVOICE = {
+    InvoiceFrequency.MONTHLY: 1,
+    InvoiceFrequency.QUARTERLY: 3,
+    InvoiceFrequency.HALF_YEARLY: 6,
+}
+
+
+class InvoiceIssue(BaseModel):
+    """Invoice a buying municipality for the period that holds ``month`` (its first day): the
+    month, or the quarter or half-year where the agreement invoices so."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    municipality_code: MunicipalityCode
+    month: datetime.date
+
+    @field_validator("month")
+    @classmethod
+    def _first_day(cls, value: datetime.date) -> datetime.date:
+        if value.day != 1:
+            raise PydanticCustomError("invalid", "give the month by its first day")
+        return value
+
+
+class CreditNoteIssue(BaseModel):
+    """Credit part or all of an issued invoice (an amount with VAT included, as the invoice's
+    total is), with the reason."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    amount: Annotated[DKKAmount, Field(gt=0)]
+    reason: Reason
+
+
+class InvoiceView(BaseModel):
+    """An issued invoice as its parties see it: the document as issued, and what credit notes
+    have credited of it since."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    provider_org: str
+    buyer: str
+    number: int
+    period_start: datetime.date
+    period_end: datetime.date
+    frequency: InvoiceFrequency
+    issue_date: datetime.date
+    due_date: datetime.date
+    payment_term_days: int
+    terms_source: str
+    total_ore: int
+    vat_ore: int
+    line_count: int
+    credited_ore: int
+    issued_by: str
+    issued_at: datetime.datetime
+
+    @property
+    def net_ore(self) -> int:
+        """The total without the VAT included in it."""
+        return self.total_ore - self.vat_ore
+
+    @property
+    def balance_ore(self) -> int:
+        """What is left of the invoice after its credit notes."""
+        return self.total_ore - self.credited_ore
+
+
+class CreditNoteView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    invoice_id: uuid.UUID
+    provider_org: str
+    buyer: str
+    number: int
+    issue_date: datetime.date
+    amount_ore: int
+    vat_ore: int
+    reason: str
+    issued_by: str
+    issued_at: datetime.datetime
+
+    @property
+    def net_ore(self) -> int:
+        return self.amount_ore - self.vat_ore

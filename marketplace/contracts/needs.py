@@ -783,6 +783,10 @@ async def propose(
     arrangement taken by the price list with its overhead within the agreement's cap, and a
     price per day within the need's ceiling."""
     principal.require(Role.PROVIDER_ADMIN)
+    if command.hours_per_week is not None:  # a need and its answers count hours a month
+        raise DomainError(
+            ErrorCode.INVALID, "An answer to a need gives hours a month.", ["hours_per_week"]
+        )
     async with write_transaction(principal, "needAnswerPropose") as unit:
         payload = {"answer": str(answer_id), **command.model_dump(mode="json")}
         claim = await _claim(principal, "needAnswerPropose", idempotency_key, payload)

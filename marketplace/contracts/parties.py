@@ -86,6 +86,11 @@ def from_hundredths(value: int) -> Decimal:
     return (Decimal(value) / 100).quantize(Decimal("0.01"))
 
 
+def maybe_hundredths(value: int | None) -> Decimal | None:
+    """Hundredths as stored (hours), or None."""
+    return None if value is None else from_hundredths(value)
+
+
 # --- what the calendar means on a day --------------------------------------------------------
 # A pending request is expired once its deadline has passed, and a running contract ended once
 # its last day has; the calendar (``tick``) records that, and until it has, every read answers
@@ -188,6 +193,7 @@ def request_view(
             "add_ons": [AddOnRequest.model_validate(a) for a in row.add_ons],
             "contract_id": contract_id,
             "need_answer_id": row.need_answer,
+            "hours_per_week": maybe_hundredths(row.hours_per_week),
         }
     )
 

@@ -20,6 +20,7 @@ from typing import Any
 from marketplace.contracts.models import (
     AddOnRequest,
     AgreedAddOn,
+    HoursPer,
     SpecialArrangementCost,
     TermView,
 )
@@ -69,12 +70,14 @@ def require_level(version: PriceListView, level: str | None) -> int:
 def agreed_price(
     version: PriceListView,
     level: str | None,
-    hours_per_month: Decimal | None,
+    hours: Decimal | None,
     *,
     special: SpecialArrangementCost | None = None,
+    per_week: bool = False,
 ) -> dict[str, Any]:
-    """The price columns of a term agreed on ``version``: a level's price, or a special
-    arrangement's price per day worked out from its costs."""
+    """The price columns of a term agreed on ``version``: a level's price (for an hourly
+    price, ``hours`` a month, or a week with ``per_week``), or a special arrangement's price
+    per day worked out from its costs."""
     if special is not None:
         if not version.accepts_special_arrangements:
             raise DomainError(
@@ -91,12 +94,14 @@ def agreed_price(
             "price_list": version.id,
             "vat_included": version.vat_included,
             "cost": special.model_dump(mode="json"),
+            "hours_per": HoursPer.MONTH.value,
         }
     price = require_level(version, level)
-    if version.unit is PriceUnit.PER_HOUR and hours_per_month is None:
+    hourly = version.unit is PriceUnit.PER_HOUR
+    if hourly and hours is None:
         raise DomainError(
             ErrorCode.REQUIRED,
-            "The offer is priced per hour: say how many hours a month.",
+            "The offer is priced per hour: say how many hours a month or a week.",
             ["hours_per_month"],
         )
     return {
@@ -104,11 +109,10 @@ def agreed_price(
         "special_arrangement": False,
         "unit": version.unit.value,
         "price_ore": price,
-        "quantity": hundredths(hours_per_month)
-        if version.unit is PriceUnit.PER_HOUR and hours_per_month is not None
-        else 100,
+        "quantity": hundredths(hours) if hourly and hours is not None else 100,
         "price_list": version.id,
         "vat_included": version.vat_included,
+        "hours_per": (HoursPer.WEEK if hourly and per_week else HoursPer.MONTH).value,
     }
 
 

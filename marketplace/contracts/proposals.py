@@ -51,14 +51,14 @@ def _view(row: ProposalRow, request_status: str) -> ProposalView:
     if status == ProposalStatus.OPEN.value and request_status == RequestStatus.EXPIRED.value:
         status = ProposalStatus.EXPIRED.value  # the buyer did not answer in time
     cost = row.special_arrangement
-    hours = row.hours_per_month
     return ProposalView(
         id=row.id,
         request_id=row.request,
         status=ProposalStatus(status),
         start_date=row.start_date,
         price_level=row.price_level,
-        hours_per_month=parties.from_hundredths(hours) if hours is not None else None,
+        hours_per_month=parties.maybe_hundredths(row.hours_per_month),
+        hours_per_week=parties.maybe_hundredths(row.hours_per_week),
         add_ons=[AddOnRequest.model_validate(a) for a in row.add_ons],
         special_arrangement=SpecialArrangementCost.model_validate(cost) if cost else None,
         price_ore=row.price_ore,
@@ -136,15 +136,19 @@ def proposed_terms(
         special, review_on = asked.special, review_on or asked.review_on
     if review_on is not None and review_on <= start:
         raise DomainError(ErrorCode.INVALID, "The review date lies after the start.", ["review_on"])
+    per_month, per_week = asked.hours_per_month, asked.hours_per_week
+    if command.hours_per_month is not None or command.hours_per_week is not None:
+        per_month, per_week = command.hours_per_month, command.hours_per_week
     return signing.Terms(
         start=start,
         price_level=None
         if special
         else (command.price_level if command.changes_level else asked.price_level),
-        hours_per_month=command.hours_per_month or asked.hours_per_month,
+        hours_per_month=per_month,
         add_ons=command.add_ons if command.add_ons is not None else asked.add_ons,
         special=special,
         review_on=review_on if special else command.review_on,
+        hours_per_week=per_week,
     )
 
 
@@ -177,6 +181,11 @@ async def _write_proposal(
             hours_per_month=(
                 parties.hundredths(terms.hours_per_month)
                 if terms.hours_per_month is not None
+                else None
+            ),
+            hours_per_week=(
+                parties.hundredths(terms.hours_per_week)
+                if terms.hours_per_week is not None
                 else None
             ),
             add_ons=[a.model_dump(mode="json") for a in terms.add_ons],
@@ -300,14 +309,14 @@ async def _close(
 
 def _proposed_terms(proposal: ProposalRow) -> signing.Terms:
     cost = proposal.special_arrangement
-    hours = proposal.hours_per_month
     return signing.Terms(
         start=proposal.start_date,
         price_level=proposal.price_level,
-        hours_per_month=parties.from_hundredths(hours) if hours is not None else None,
+        hours_per_month=parties.maybe_hundredths(proposal.hours_per_month),
         add_ons=[AddOnRequest.model_validate(a) for a in proposal.add_ons],
         special=SpecialArrangementCost.model_validate(cost) if cost else None,
         review_on=proposal.review_on,
+        hours_per_week=parties.maybe_hundredths(proposal.hours_per_week),
     )
 
 

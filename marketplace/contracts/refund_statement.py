@@ -21,6 +21,7 @@ from marketplace.contracts.billing import (
     BillingLine,
     Subtotal,
     billing_line,
+    delivered_in,
     subtotals,
 )
 from marketplace.contracts.capacity import FOREVER
@@ -129,8 +130,10 @@ async def refund_statement(
     await _may_read(principal, claimant, debtor)
     month_end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
     claimed = await _claimed_contracts(claimant, debtor, month, month_end)
-    terms = await parties.terms_by_contract(list({c.id for c in claimed}))
+    contract_ids = list({c.id for c in claimed})
+    terms = await parties.terms_by_contract(contract_ids)
     versions = await pricing.price_lists_by_offer(list({c.offer for c in claimed}), month.year)
+    delivered = await delivered_in(month, contract_ids)
     shown = is_party(principal, claimant, debtor)
     lines = []
     for claim in claimed:
@@ -141,6 +144,7 @@ async def refund_statement(
             versions[claim.offer],
             shown=shown,
             within=(claim.from_day, claim.to_day or FOREVER),
+            delivered=delivered.get(claim.id),
         )
         if line.period_start <= line.period_end:
             values = {**fields_of(line), "cpr_masked": None}

@@ -270,7 +270,9 @@ async def _expected_cost(
     """Price the level, hours and add-ons asked for by the price list in force on the desired
     start, and hold the cost to the author's frame."""
     version = await price_list_on(offer_id, command.desired_start, ["desired_start"])
-    price = agreed_price(version, command.price_level, command.hours_per_month)
+    weekly = command.hours_per_week is not None
+    hours = command.hours_per_week if weekly else command.hours_per_month
+    price = agreed_price(version, command.price_level, hours, per_week=weekly)
     add_ons = agreed_add_ons(version, command.add_ons)
     monthly = frames.monthly_cost(price, add_ons)
     assert principal.org_code is not None
@@ -289,6 +291,9 @@ def _asked_columns(command: PlacementRequestCreate) -> dict[str, Any]:
         "desired_start": command.desired_start,
         "price_level": command.price_level,
         "hours_per_month": parties.hundredths(hours) if hours is not None else None,
+        "hours_per_week": (
+            parties.hundredths(command.hours_per_week) if command.hours_per_week else None
+        ),
         "add_ons": [a.model_dump(mode="json") for a in command.add_ons],
         "urgency": command.urgency.value,
         "message": command.message,

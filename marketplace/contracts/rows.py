@@ -50,6 +50,7 @@ class RequestRow(Parties):
     approved_at: datetime.datetime | None
     approval_reason: str
     need_answer: uuid.UUID | None
+    hours_per_week: int | None  # in hundredths
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,7 @@ class ProposalRow:
     answered_by: str | None
     answered_at: datetime.datetime | None
     answer_reason: str
+    hours_per_week: int | None  # in hundredths
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +123,7 @@ class TermRow:
     provider_agreed_by: str | None
     provider_agreed_at: datetime.datetime | None
     created_at: datetime.datetime
+    hours_per: str  # HoursPer
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,3 +338,78 @@ class AnswerOfNeed(Parties):
     """Which need an answer belongs to, and its parties."""
 
     need: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveredHoursRow:
+    id: uuid.UUID
+    contract: uuid.UUID
+    month: datetime.date
+    hours: int  # in hundredths
+    note: str
+    revision: int
+    reported_by: str
+    reported_at: datetime.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceRow:
+    id: uuid.UUID
+    provider_org: str
+    buyer: str
+    number: int
+    period_start: datetime.date
+    period_end: datetime.date
+    frequency: str
+    issue_date: datetime.date
+    due_date: datetime.date
+    payment_term_days: int
+    terms_source: str
+    total_ore: int
+    vat_ore: int
+    line_count: int
+    issued_by: str
+    issued_at: datetime.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceLineRow:
+    id: uuid.UUID
+    invoice: uuid.UUID
+    position: int
+    contract: uuid.UUID
+    offer: uuid.UUID
+    month: datetime.date
+    citizen_ref: str
+    legal_basis: str
+    period_start: datetime.date
+    period_end: datetime.date
+    days: int
+    hours: int | None  # in hundredths
+    hours_source: str | None
+    vat_included: bool
+    charges: list[dict[str, Any]]  # billing's Charge, as JSON
+    total_ore: int
+
+
+@dataclass(frozen=True, slots=True)
+class CreditNoteRow:
+    id: uuid.UUID
+    invoice: uuid.UUID
+    provider_org: str
+    buyer: str
+    number: int
+    issue_date: datetime.date
+    amount_ore: int
+    vat_ore: int
+    reason: str
+    issued_by: str
+    issued_at: datetime.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class HeldCounter:
+    """A provider's document counter, as its lock reads it."""
+
+    id: uuid.UUID
+    last_number: int

@@ -19,6 +19,7 @@ from marketplace.contracts.models import (
     ContractChangeProposal,
     ContractStatus,
     ContractView,
+    HoursPer,
     SpecialArrangementCost,
     TermView,
 )
@@ -312,6 +313,7 @@ def _kept_price(current: TermView) -> dict[str, Any]:
         "vat_included": current.vat_included,
         "cost": current.cost.model_dump(mode="json") if current.cost else None,
         "review_on": current.review_on,
+        "hours_per": current.hours_per.value,
     }
 
 
@@ -342,7 +344,8 @@ def _new_price(
         cost = SpecialArrangementCost.model_validate(change.special_arrangement)
         return {**agreed_price(version, None, None, special=cost), "review_on": change.review_on}
     if change.changes_level:
-        return agreed_price(version, change.price_level, current.quantity)
+        weekly = current.hours_per is HoursPer.WEEK
+        return agreed_price(version, change.price_level, current.quantity, per_week=weekly)
     return None
 
 

@@ -49,6 +49,14 @@ class Terms:
     add_ons: list[AddOnRequest]
     special: SpecialArrangementCost | None = None
     review_on: datetime.date | None = None
+    hours_per_week: Decimal | None = None  # hours a week instead of a month's
+
+    @property
+    def hours(self) -> tuple[Decimal | None, bool]:
+        """The agreed hours for an hourly price, and whether they are a week's."""
+        if self.hours_per_week is not None:
+            return self.hours_per_week, True
+        return self.hours_per_month, False
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,14 +98,14 @@ def asked_terms(
 ) -> Terms:
     """The terms a request asks for, from ``start`` (with the special arrangement of the
     answer it was made from, if any)."""
-    hours = request.hours_per_month
     return Terms(
         start=start,
         price_level=request.price_level,
-        hours_per_month=parties.from_hundredths(hours) if hours is not None else None,
+        hours_per_month=parties.maybe_hundredths(request.hours_per_month),
         add_ons=[AddOnRequest.model_validate(a) for a in request.add_ons],
         special=answered.special if answered else None,
         review_on=answered.review_on if answered else None,
+        hours_per_week=parties.maybe_hundredths(request.hours_per_week),
     )
 
 
@@ -155,7 +163,10 @@ async def price_terms(offer: OfferView, basis: str, terms: Terms) -> Agreed:
     version = await price_list_on(offer.id, terms.start, ["start_date"])
     if terms.special is not None:
         await check_special_cost(offer, terms.special, terms.start, "special_arrangement")
-    price = agreed_price(version, terms.price_level, terms.hours_per_month, special=terms.special)
+    hours, per_week = terms.hours
+    price = agreed_price(
+        version, terms.price_level, hours, special=terms.special, per_week=per_week
+    )
     price["review_on"] = terms.review_on
     add_ons = agreed_add_ons(version, terms.add_ons)
     facts = offers.rule_facts(

@@ -150,6 +150,7 @@ class PlacementRequest(Table, tablename="placement_request"):
     need_answer = ForeignKey(
         references=NeedAnswer, null=True, default=None, on_delete=OnDelete.restrict
     )
+    hours_per_week = Integer(null=True, default=None)  # in hundredths; instead of a month's
 
 
 class PlacementProposal(Table, tablename="placement_proposal"):
@@ -176,6 +177,7 @@ class PlacementProposal(Table, tablename="placement_proposal"):
     answered_by = Varchar(length=100, null=True, default=None)
     answered_at = Timestamptz(null=True, default=None)
     answer_reason = Text(default="")
+    hours_per_week = Integer(null=True, default=None)  # in hundredths; instead of a month's
 
 
 class Contract(Table, tablename="contract"):
@@ -247,6 +249,8 @@ class ContractTerm(Table, tablename="contract_term"):
     provider_agreed_by = Varchar(length=100, null=True, default=None)
     provider_agreed_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+    # For an hourly price: whether ``quantity`` is hours a month or hours a week.
+    hours_per = Varchar(length=8, default="month")
 
 
 class ContractChange(Table, tablename="contract_change"):
@@ -433,3 +437,97 @@ class RefundClaim(Table, tablename="refund_claim"):
     withdrawn_at = Timestamptz(null=True, default=None)
     withdrawn_by = Varchar(length=100, null=True, default=None)
     withdraw_reason = Text(default="")
+
+
+class DeliveredHours(Table, tablename="delivered_hours"):
+    """The hours a provider delivered under an hourly contract (SEL § 85 support) in one
+    month: billing uses them instead of the agreed hours. A later report for the month
+    corrects it (``revision`` counts the reports) until the month is invoiced. One row per
+    contract and month (a unique index)."""
+
+    id = UUID(primary_key=True)
+    contract = ForeignKey(references=Contract, null=False, index=True, on_delete=OnDelete.restrict)
+    month = Date()  # its first day
+    hours = Integer()  # in hundredths
+    note = Text(default="")
+    revision = SmallInt(default=1)
+    reported_by = Varchar(length=100)
+    reported_at = Timestamptz(default=TimestamptzNow())
+
+
+class InvoiceCounter(Table, tablename="invoice_counter"):
+    """The last number a provider gave a document of a kind (an invoice, a credit note). The
+    transaction that issues the next one counts on under this row's lock, so two issues at
+    once take turns: numbers are never shared or skipped (a failed issue rolls its count
+    back). One row per provider and kind (a unique index)."""
+
+    id = UUID(primary_key=True)
+    provider_org = Varchar(length=8)
+    kind = Varchar(length=16)
+    last_number = Integer(default=0)
+
+
+class Invoice(Table, tablename="invoice"):
+    """A provider's invoice to a buying municipality for a period (a month, or a quarter or
+    half-year where the agreement says): numbered without gaps per provider, with its issue
+    and due date (the payment term) and its totals in øre, VAT included in them. Issued once
+    and never changed; a correction is a ``CreditNote``."""
+
+    id = UUID(primary_key=True)
+    provider_org = Varchar(length=8, index=True)
+    buyer = Varchar(length=3, index=True)
+    number = Integer()
+    period_start = Date()
+    period_end = Date()
+    frequency = Varchar(length=16)
+    issue_date = Date()
+    due_date = Date()
+    payment_term_days = SmallInt()
+    terms_source = Varchar(length=300)  # where the frequency and the payment term come from
+    total_ore = BigInt()
+    vat_ore = BigInt()  # VAT included in the total (private providers' prices)
+    line_count = Integer()
+    issued_by = Varchar(length=100)
+    issued_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class InvoiceLine(Table, tablename="invoice_line"):
+    """One contract's billing line for one month of an invoice's period, as it was billed:
+    its charges (the service at its price level, and each add-on), the hours it was billed
+    by, and its total. The citizen is the buyer's case reference only, never a CPR number.
+    A contract's month is on one invoice at most (a unique index)."""
+
+    id = UUID(primary_key=True)
+    invoice = ForeignKey(references=Invoice, null=False, index=True, on_delete=OnDelete.restrict)
+    position = SmallInt()
+    contract = ForeignKey(references=Contract, null=False, index=True, on_delete=OnDelete.restrict)
+    offer = ForeignKey(references=Offer, null=False, on_delete=OnDelete.restrict)
+    month = Date()
+    citizen_ref = Varchar(length=64)
+    legal_basis = Varchar(length=16)
+    period_start = Date()
+    period_end = Date()
+    days = SmallInt()
+    hours = Integer(null=True, default=None)  # in hundredths, for an hourly service
+    hours_source = Varchar(length=16, null=True, default=None)
+    vat_included = Boolean()
+    charges = JSON(default=[])  # the billing line's charges
+    total_ore = BigInt()
+
+
+class CreditNote(Table, tablename="credit_note"):
+    """A correction of an issued invoice: an amount (VAT included, as the invoice's total)
+    credited with a reason, never more than what is left of the invoice. Numbered without
+    gaps per provider, in a series of its own."""
+
+    id = UUID(primary_key=True)
+    invoice = ForeignKey(references=Invoice, null=False, index=True, on_delete=OnDelete.restrict)
+    provider_org = Varchar(length=8, index=True)
+    buyer = Varchar(length=3, index=True)
+    number = Integer()
+    issue_date = Date()
+    amount_ore = BigInt()
+    vat_ore = BigInt()
+    reason = Text()
+    issued_by = Varchar(length=100)
+    issued_at = Timestamptz(default=TimestamptzNow(), index=True)

@@ -120,6 +120,25 @@ class RuleFinding:
 
 
 @dataclass(frozen=True, slots=True)
+class ProviderFacts:
+    """What the invoicing rules depend on: who the provider is and where it lies."""
+
+    org_code: str
+    owner_type: str
+    region_code: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceTerms:
+    """How a provider invoices: how often (``monthly``, ``quarterly`` or ``half_yearly``) and
+    the days the buyer has to pay, and where they come from."""
+
+    frequency: str
+    payment_term_days: int
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
 class AgreementNote:
     """The agreement that covers an offer on a day, by name (None where none does), and why."""
 
@@ -145,6 +164,11 @@ class RuleBook(Protocol):
         budgeted_occupancy_bp: int | None,
     ) -> list[RuleFinding]: ...
 
+    async def invoice_terms(self, provider: ProviderFacts, on: datetime.date) -> InvoiceTerms:
+        """The invoice frequency and payment term of the agreement that covers the
+        provider's sales on ``on``."""
+        ...
+
 
 class DefaultRuleBook:
     """No agreements: the price list's own terms, else the example values in settings."""
@@ -167,6 +191,9 @@ class DefaultRuleBook:
         budgeted_occupancy_bp: int | None,
     ) -> list[RuleFinding]:
         return []
+
+    async def invoice_terms(self, provider: ProviderFacts, on: datetime.date) -> InvoiceTerms:
+        return fallback_invoice_terms("no regional agreement is wired in")
 
 
 def fallback_rules(offer: OfferFacts, why: str) -> ContractRules:
@@ -210,6 +237,15 @@ def stated_notice(stated: StatedTerms) -> NoticeTerms | None:
     if stated.notice_days is not None:
         return NoticeTerms(days=stated.notice_days)
     return None
+
+
+def fallback_invoice_terms(why: str) -> InvoiceTerms:
+    """Invoice terms where no agreement gives them: monthly invoices (the usual practice), and
+    the payment term in settings."""
+    days = get_settings().default_payment_term_days
+    return InvoiceTerms(
+        "monthly", days, f"monthly, {days} days to pay (default rules in settings): {why}"
+    )
 
 
 _rule_book: RuleBook = DefaultRuleBook()

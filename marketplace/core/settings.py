@@ -124,6 +124,13 @@ class Settings(BaseSettings):
     )
     default_bill_first_day: bool = True
     default_bill_last_day: bool = True
+    default_payment_term_days: int = Field(
+        default=30,
+        ge=14,
+        le=30,
+        description="Days a buyer has to pay an invoice where no agreement says (14-30: public "
+        "authorities may not agree to more than 30).",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -9,6 +9,13 @@ from schema.marketplace.contracts.followup.loaders import (
     FollowUpByIdLoader,
     FollowUpsByContractLoader,
 )
+from schema.marketplace.contracts.invoices.loaders import (
+    CreditNoteByIdLoader,
+    CreditNotesByInvoiceLoader,
+    DeliveredHoursByContractLoader,
+    InvoiceByIdLoader,
+    InvoiceLinesByInvoiceLoader,
+)
 from schema.marketplace.contracts.loaders import (
     ChangeByIdLoader,
     ChangesByContractLoader,
@@ -81,3 +88,8 @@ class MarketplaceLoaders:
         self.contract_dates_by_contract = ContractDatesByContractLoader(principal)
         self.follow_up_by_id = FollowUpByIdLoader(principal)
         self.follow_ups_by_contract = FollowUpsByContractLoader(principal)
+        self.invoice_by_id = InvoiceByIdLoader(principal)
+        self.invoice_lines_by_invoice = InvoiceLinesByInvoiceLoader(principal)
+        self.credit_note_by_id = CreditNoteByIdLoader(principal)
+        self.credit_notes_by_invoice = CreditNotesByInvoiceLoader()
+        self.delivered_hours_by_contract = DeliveredHoursByContractLoader()

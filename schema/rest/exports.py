@@ -19,7 +19,9 @@ from litestar.status_codes import (
 
 from agreements.gaps import report as gap_report
 from agreements.gaps import service as gaps
-from marketplace.contracts import billing, refund_statement
+from marketplace.contracts import billing, invoices, refund_statement
+from marketplace.contracts.invoices import IssuedLine
+from marketplace.contracts.models import InvoiceView
 from marketplace.core.cpr import redact
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import Principal
@@ -51,6 +53,24 @@ COLUMNS = [
     "citizen_ref",
     "cpr_masked",
     *_LINE_COLUMNS,
+]
+INVOICE_COLUMNS = [
+    "invoice_number",
+    "provider",
+    "buyer",
+    "issue_date",
+    "due_date",
+    "invoice_period_start",
+    "invoice_period_end",
+    "month",
+    "contract_id",
+    "offer_id",
+    "citizen_ref",
+    *_LINE_COLUMNS,
+    "price_level",
+    "hours",
+    "hours_source",
+    "vat_dkk",
 ]
 REFUND_COLUMNS = [
     "claim_id",
@@ -153,21 +173,51 @@ def refund_csv(statement: refund_statement.RefundStatement) -> str:
     )
 
 
-def _provider_id(value: str) -> uuid.UUID:
-    """A provider's global ID (as GraphQL gives it) or its UUID."""
+def _node_id(value: str, type_name: str, what: str, field: str) -> uuid.UUID:
+    """An object's global ID (as GraphQL gives it) or its UUID."""
     try:
         return uuid.UUID(value)
     except ValueError:
         pass
-    global_id = decode_global_id(value, ["providerId"])
+    global_id = decode_global_id(value, [field])
     try:
-        if global_id.type_name != "Provider":
+        if global_id.type_name != type_name:
             raise ValueError(global_id.type_name)
         return uuid.UUID(global_id.node_id)
     except ValueError:
-        raise DomainError(
-            ErrorCode.NOT_FOUND, "There is no such provider.", ["providerId"]
-        ) from None
+        raise DomainError(ErrorCode.NOT_FOUND, f"There is no such {what}.", [field]) from None
+
+
+def _provider_id(value: str) -> uuid.UUID:
+    return _node_id(value, "Provider", "provider", "providerId")
+
+
+def invoice_csv(invoice: InvoiceView, lines: list[IssuedLine]) -> str:
+    """An invoice's lines, each with the invoice's number, parties and dates."""
+    return _csv(
+        INVOICE_COLUMNS,
+        [
+            [
+                invoice.number,
+                invoice.provider_org,
+                invoice.buyer,
+                invoice.issue_date.isoformat(),
+                invoice.due_date.isoformat(),
+                invoice.period_start.isoformat(),
+                invoice.period_end.isoformat(),
+                line.month.strftime("%Y-%m"),
+                line.contract_id,
+                line.offer_id,
+                line.citizen_ref,
+                *_priced(line),
+                "|".join(c.price_level or "" for c in line.charges if c.name == billing.BASE),
+                line.hours if line.hours is not None else "",
+                line.hours_source.value if line.hours_source else "",
+                to_dkk(line.vat_ore),
+            ]
+            for line in lines
+        ],
+    )
 
 
 @get(
@@ -230,6 +280,35 @@ async def refunds_csv(
     name = f"refunds-{statement.claimant}-{statement.debtor}-{month}.csv"
     return Response(
         refund_csv(statement),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@get(
+    "/exports/invoices.csv",
+    tags=["exports"],
+    summary="An issued invoice's lines as CSV (the same lines as `invoice { lines }`)",
+    description=(
+        "Give `invoiceId` (the invoice's global ID or UUID). For the provider's administrators "
+        "and the buying municipality's purchasers; needs a bearer token. One row per contract "
+        "and month, with the invoice's number, parties, dates and period on each; the citizen "
+        "is the buyer's case reference, never a CPR number."
+    ),
+    media_type="text/csv",
+)
+async def invoices_csv(
+    request: Request[Principal, Any, Any],
+    invoice_id: Annotated[str, QueryParameter(name="invoiceId")],
+) -> Response[Any]:
+    try:
+        found = _node_id(invoice_id, "Invoice", "invoice", "invoiceId")
+        invoice, lines = await invoices.invoice_document(request.user, found)
+    except DomainError as error:
+        return error_response(error)
+    name = f"invoice-{invoice.provider_org}-{invoice.number}.csv"
+    return Response(
+        invoice_csv(invoice, lines),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

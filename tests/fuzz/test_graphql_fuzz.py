@@ -32,15 +32,22 @@ from hypothesis_graphql import Mode, mutations, nodes, queries
 from strawberry.relay import to_base64
 
 from agreements.frameworks import service as agreements
-from marketplace.contracts import followups, refunds
-from marketplace.contracts.models import RefundClaimCreate
+from marketplace.contracts import followups, invoices, refunds
+from marketplace.contracts.models import InvoiceIssue, RefundClaimCreate
 from marketplace.core.clock import today
 from marketplace.core.identity import Role
 from marketplace.offers.taxonomy import target_group_records
 from tests.agreements.world import NORD_STEERING, agreement_command
 from tests.conftest import token
 from tests.fuzz.conftest import SENT
-from tests.marketplace.contracts.world import AALBORG, build_market, contract_for, request_place
+from tests.marketplace.contracts.invoicing import backdate
+from tests.marketplace.contracts.world import (
+    AALBORG,
+    ENGLY_ADMIN,
+    build_market,
+    contract_for,
+    request_place,
+)
 
 SDL = (Path(__file__).resolve().parents[2] / "schema" / "schema.graphql").read_text("utf-8")
 SCHEMA = graphql.build_schema(SDL)
@@ -75,6 +82,8 @@ NODE_TYPES = [
     "ContractDate",
     "ContractFollowUp",
     "RefundClaim",
+    "Invoice",
+    "CreditNote",
     "Agreement",
     "SpecialConditionApproval",
     "CentralAnnouncement",
@@ -284,7 +293,8 @@ def check(response: httpx.Response, what: str) -> None:
 @pytest.fixture
 async def market(client: httpx.AsyncClient) -> AsyncIterator[list[str]]:
     """A private and a municipal provider with a published offer each, Aalborg's contract (with
-    a refund claim on Aarhus and a follow-up date) and pending request with the private one, and a draft of North Jutland's agreement; their
+    a refund claim on Aarhus and a follow-up date), an invoiced contract and a pending request
+    with the private one, and a draft of North Jutland's agreement; their
     global IDs (and some registry ones) become ``KNOWN_IDS``. The tables are emptied after each test (tests/conftest.py)."""
     world = await build_market()
     contract = await contract_for(
@@ -302,6 +312,13 @@ async def market(client: httpx.AsyncClient) -> AsyncIterator[list[str]]:
     claim = await refunds.create_claim(
         AALBORG, contract.id, RefundClaimCreate(debtor_code="751", paragraph="stk2_nr1")
     )
+    invoiced = await contract_for(world.offer_id, citizen_ref="SAG-FUZZ-FAKTURA")
+    await backdate(invoiced, datetime.date(2026, 3, 10))
+    invoice = await invoices.issue_invoice(
+        ENGLY_ADMIN,
+        world.provider_id,
+        InvoiceIssue(municipality_code="851", month=datetime.date(2026, 3, 1)),
+    )
     agreement = await agreements.create_agreement(NORD_STEERING, agreement_command())
     registry = (
         await client.post(
@@ -317,6 +334,8 @@ async def market(client: httpx.AsyncClient) -> AsyncIterator[list[str]]:
         to_base64("Contract", str(contract.id)),
         to_base64("RefundClaim", str(claim.id)),
         to_base64("ContractDate", str(date.id)),
+        to_base64("Invoice", str(invoice.id)),
+        str(invoice.id),
         to_base64("PlacementRequest", str(contract.request_id)),
         to_base64("PlacementRequest", str(pending.id)),
         to_base64("Agreement", str(agreement.id)),
@@ -383,6 +402,7 @@ async def test_operations_that_break_the_schema_are_refused_cleanly(
 ROUTES = [
     "/exports/billing.csv",
     "/exports/refunds.csv",
+    "/exports/invoices.csv",
     "/exports/gaps.csv",
     "/exports/gaps.json",
     "/health",
@@ -394,6 +414,7 @@ PARAMETERS = [
     "providerId",
     "claimantCode",
     "debtorCode",
+    "invoiceId",
     "regionCode",
     "targetGroupCodes",
     "asOf",

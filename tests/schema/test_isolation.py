@@ -31,6 +31,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -68,14 +69,16 @@ from agreements.announcements import service as announcements
 from agreements.announcements.models import AnnouncementCreate, Assessment, ReportCreate
 from agreements.frameworks import service as frameworks
 from agreements.frameworks.models import SpecialConditionApprove
-from marketplace.contracts import followups, needs, proposals, refunds
+from marketplace.contracts import followups, invoices, needs, proposals, refunds
 from marketplace.contracts import service as contracts
 from marketplace.contracts.models import (
     ContractChangeProposal,
     ContractDateAdd,
     ContractDateKind,
+    CreditNoteIssue,
     FollowUpOutcome,
     FollowUpRecord,
+    InvoiceIssue,
     PlacementNeedCreate,
     PlacementProposal,
     RefundClaimCreate,
@@ -98,6 +101,7 @@ from tests.factories import (
     offer_content,
     target_group_code,
 )
+from tests.marketplace.contracts.invoicing import backdate as begin_on
 from tests.marketplace.contracts.world import (
     AALBORG,
     ENGLY_ADMIN,
@@ -156,6 +160,11 @@ VISIBILITY: dict[str, Seen] = {
     "ContractDate": Seen.PARTIES,
     "ContractFollowUp": Seen.PARTIES,
     "CaseLoadItem": Seen.PARTIES,
+    # README "Contracting a place", "Invoices and credit notes": an invoice and a credit note
+    # are seen by the provider's administrators and the buying municipality's purchasers; to
+    # everyone else they do not exist.
+    "Invoice": Seen.PARTIES,
+    "CreditNote": Seen.PARTIES,
     # README "Regional agreements": every signed-in user reads an agreement, with its approval
     # status, its rules (as applied to an offer) and the steering group's special conditions.
     "Agreement": Seen.SIGNED_IN,
@@ -224,6 +233,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "RefundClaimCreateInput": {"debtorCode": "751"},
     "PlacementNeedCreateInput": {"targetGroups": [target_group_code("Autismespektrum")], "age": 20},
     "NoticeRuleInput": {"days": 30},  # days are optional in the input (not with MONTH_END)
+    "InvoiceIssueInput": {"municipalityCode": "851", "month": "2026-03"},
+    "DeliveredHoursReportInput": {"month": "2026-03", "hours": "1"},
 }
 
 # --- the schema -------------------------------------------------------------------------------
@@ -467,6 +478,8 @@ ANSWER_NOTE = "Svar: plads fra næste måned"
 NOTICE_REASON = "Fortroligt: borgeren flytter i egen bolig"
 DATE_NOTE = "Fortroligt: genforhandling af timetal"
 FOLLOW_UP_NOTE = "Fortroligt: borgeren trives med færre timer"
+INVOICED_REF = "SAG-ISO-FAKTURA"
+CREDIT_REASON = "Fortroligt: to dage for meget"
 
 
 async def build_world() -> World:
@@ -541,6 +554,16 @@ async def build_world() -> World:
     answers = (await needs.answers_by_need(AALBORG, [need.id]))[need.id]
     engly_answer = next(a for a in answers if a.offer_id == market.offer_id)
     await needs.propose(ENGLY_ADMIN, engly_answer.id, PlacementProposal(message=ANSWER_NOTE))
+    invoiced = await contract_for(market.offer_id, citizen_ref=INVOICED_REF)
+    await begin_on(invoiced, datetime.date(2026, 3, 10))
+    invoice = await invoices.issue_invoice(
+        ENGLY_ADMIN,
+        market.provider_id,
+        InvoiceIssue(municipality_code="851", month=datetime.date(2026, 3, 1)),
+    )
+    credit_note = await invoices.issue_credit_note(
+        ENGLY_ADMIN, invoice.id, CreditNoteIssue(amount=Decimal(100), reason=CREDIT_REASON)
+    )
     agreement = await agreement_in_force()  # after the market: its price lists predate the cap
     condition = await frameworks.approve_special_condition(
         NORD_STEERING,
@@ -649,6 +672,20 @@ async def build_world() -> World:
             "Engly's answer to Aalborg's need",
             placement,
             secrets=(ANSWER_NOTE,),
+        ),
+        Thing(
+            "Invoice",
+            str(invoice.id),
+            "Engly's invoice to Aalborg",
+            placement,
+            secrets=(INVOICED_REF,),
+        ),
+        Thing(
+            "CreditNote",
+            str(credit_note.id),
+            "Engly's credit note to Aalborg",
+            placement,
+            secrets=(CREDIT_REASON,),
         ),
         Thing("Agreement", str(agreement.id), "region 1081's agreement", (NORD_STEERS,)),
         Thing(

@@ -38,6 +38,7 @@ async def test_openapi_is_served(client: httpx.AsyncClient) -> None:
         "/ready",
         "/exports/billing.csv",
         "/exports/refunds.csv",
+        "/exports/invoices.csv",
         "/exports/gaps.csv",
         "/exports/gaps.json",
         "/oauth/token",

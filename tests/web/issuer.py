@@ -21,7 +21,7 @@ from joserfc.jwk import RSAKey
 CLIENT_ID = "socialmarked-web"
 
 
-class TestIssuer:
+class LocalIssuer:
     def __init__(self) -> None:
         self.key = RSAKey.generate_key(2048, parameters={"kid": "web-key-1"})
         # who signs in next: the claims the ID token carries

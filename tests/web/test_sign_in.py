@@ -16,7 +16,7 @@ from marketplace.core.settings import get_settings
 from marketplace.core.tables import WebSession
 from tests.conftest import serve
 from tests.web.conftest import csrf_of, sign_in_over_http
-from tests.web.issuer import CLIENT_ID, TestIssuer
+from tests.web.issuer import CLIENT_ID, LocalIssuer
 
 COOKIE = "socialmarked"
 
@@ -129,19 +129,19 @@ async def test_in_production_the_cookies_are_secure_and_the_development_sign_in_
 
 
 @pytest.fixture
-def issuer() -> Iterator[TestIssuer]:
-    running = TestIssuer()
+def issuer() -> Iterator[LocalIssuer]:
+    running = LocalIssuer()
     yield running
     running.close()
 
 
-def _oidc(issuer: TestIssuer):
+def _oidc(issuer: LocalIssuer):
     return get_settings().model_copy(
         update={"oidc_issuer": issuer.url, "oidc_client_id": CLIENT_ID}
     )
 
 
-async def test_signing_in_at_the_issuer_with_pkce_makes_a_session(issuer: TestIssuer) -> None:
+async def test_signing_in_at_the_issuer_with_pkce_makes_a_session(issuer: LocalIssuer) -> None:
     async with serve(_oidc(issuer)) as web:
         start = await web.get("/log-ind/oidc?naeste=/kontrakter")
         assert start.status_code == 303
@@ -174,7 +174,7 @@ async def test_signing_in_at_the_issuer_with_pkce_makes_a_session(issuer: TestIs
     assert exchange["code_verifier"] and exchange["grant_type"] == "authorization_code"
 
 
-async def test_a_return_with_another_state_signs_nobody_in(issuer: TestIssuer) -> None:
+async def test_a_return_with_another_state_signs_nobody_in(issuer: LocalIssuer) -> None:
     async with serve(_oidc(issuer)) as web:
         start = await web.get("/log-ind/oidc")
         import httpx
@@ -190,7 +190,7 @@ async def test_a_return_with_another_state_signs_nobody_in(issuer: TestIssuer) -
 
 
 async def test_an_identity_whose_role_does_not_fit_its_organisation_is_refused(
-    issuer: TestIssuer,
+    issuer: LocalIssuer,
 ) -> None:
     issuer.person = {**issuer.person, "org": "1081"}  # a region cannot purchase
     async with serve(_oidc(issuer)) as web:

@@ -57,7 +57,11 @@ class PlacementRequestCreateInput:
         default=UNSET, description="A level of the price list; the base price when left out."
     )
     hours_per_month: Decimal | None = strawberry.field(
-        default=UNSET, description="For an offer priced per hour."
+        default=UNSET, description="For an offer priced per hour: hours a month."
+    )
+    hours_per_week: Decimal | None = strawberry.field(
+        default=UNSET,
+        description="For an offer priced per hour: hours a week instead (SEL § 85 support).",
     )
     add_ons: list[AddOnRequestInput] | None = UNSET
     urgency: Urgency | None = UNSET  # type: ignore[valid-type]
@@ -113,6 +117,9 @@ class PlacementRequestProposeInput:
     start_date: datetime.date | None = UNSET
     price_level: str | None = UNSET
     hours_per_month: Decimal | None = UNSET
+    hours_per_week: Decimal | None = strawberry.field(
+        default=UNSET, description="Hours a week instead of hoursPerMonth."
+    )
     add_ons: list[AddOnRequestInput] | None = UNSET
     special_arrangement: SpecialArrangementCostInput | None = UNSET
     review_on: datetime.date | None = UNSET

@@ -27,6 +27,7 @@ from schema.relay import Connection, load_held, load_list, load_one, nodes_by_ke
 
 if TYPE_CHECKING:
     from schema.marketplace.contracts.followup.types import ContractDate, ContractFollowUp
+    from schema.marketplace.contracts.invoices.types import DeliveredHours
     from schema.marketplace.contracts.needs.types import NeedAnswer
 
 _FOLLOW_UP_TYPES = "schema.marketplace.contracts.followup.types"
@@ -96,6 +97,19 @@ FrameBasis = strawberry.enum(
     m.FrameBasis,
     name="FrameBasis",
     description="How a frame counts a request's cost: a month, or to its follow-up date.",
+)
+HoursPer = strawberry.enum(
+    m.HoursPer,
+    name="HoursPer",
+    description="What an hourly price's agreed hours count: hours a month, or hours a week.",
+)
+HoursSource = strawberry.enum(
+    m.HoursSource,
+    name="HoursSource",
+    description=(
+        "Which hours an hourly service is billed by in a month: the hours its provider "
+        "reported delivered, or (none reported) the agreed hours."
+    ),
 )
 
 
@@ -241,6 +255,9 @@ class PlacementRequest(FromView, Placement, relay.Node):
     desired_start: datetime.date
     price_level: str | None = strawberry.field(description="null: the base price.")
     hours_per_month: Decimal | None = strawberry.field(description="For an hourly price.")
+    hours_per_week: Decimal | None = strawberry.field(
+        description="For an hourly price agreed in hours a week (instead of hoursPerMonth)."
+    )
     add_ons: list[RequestedAddOn]
     urgency: Urgency  # type: ignore[valid-type]
     message: str
@@ -321,7 +338,12 @@ class ContractTerm(FromView):
     price: Money = strawberry.field(
         description="The agreed price in the term's first year; later years follow their price list."
     )
-    quantity: Decimal = strawberry.field(description="Hours a month for an hourly price, else 1.")
+    quantity: Decimal = strawberry.field(
+        description="Hours a month or a week (hoursPer) for an hourly price, else 1."
+    )
+    hours_per: HoursPer = strawberry.field(  # type: ignore[valid-type]
+        description="For an hourly price: whether quantity is hours a month or a week."
+    )
     vat_included: bool
     add_ons: list[AgreedAddOn]
     cost: SpecialArrangementCost | None = strawberry.field(
@@ -351,6 +373,7 @@ class PlacementProposal(FromView, relay.Node):
     start_date: datetime.date
     price_level: str | None = strawberry.field(description="null: the base price.")
     hours_per_month: Decimal | None
+    hours_per_week: Decimal | None
     add_ons: list[RequestedAddOn]
     special_arrangement: SpecialArrangementCost | None = strawberry.field(
         description="A special arrangement's costs; its price per day follows from them."
@@ -564,6 +587,22 @@ class Contract(Placement, relay.Node):
         current = [t for t in self.view.terms if t.valid_from <= day]
         return ContractTerm.of(current[-1]) if current else None
 
+    @strawberry.field(
+        description=(
+            "The hours delivered under an hourly contract, per month, the latest first (its "
+            "provider reports them; both parties read them)."
+        )
+    )
+    async def delivered_hours(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[
+        Annotated[DeliveredHours, strawberry.lazy("schema.marketplace.contracts.invoices.types")]
+    ]:
+        from schema.marketplace.contracts.invoices.types import DeliveredHours
+
+        found = await info.context.marketplace.delivered_hours_by_contract.load(self.view.id)
+        return Connection.of(page_of(found or [], PageRequest.of(first, after)), DeliveredHours.of)
+
     @strawberry.field(description="The request the contract came from.")
     async def request(self, info: Info) -> PlacementRequest | None:
         loader = info.context.marketplace.placement_request_by_id
@@ -593,10 +632,21 @@ class Contract(Placement, relay.Node):
 class BillingCharge:
     name: str
     unit: PriceUnit  # type: ignore[valid-type]
-    quantity: Decimal
+    quantity: Decimal = strawberry.field(
+        description=(
+            "Units a day, month or year; for an hourly price the agreed hours a month or a week "
+            "(hoursPer), or, with hoursPer null, the hours delivered on these days."
+        )
+    )
     unit_price: Money
     days: int = strawberry.field(description="Billed days the charge covers.")
     amount: Money
+    price_level: str | None = strawberry.field(
+        description="The base price's level (for hourly support, its tier); null for add-ons."
+    )
+    hours_per: HoursPer | None = strawberry.field(  # type: ignore[valid-type]
+        description="For agreed hours: whether quantity is hours a month or a week."
+    )
 
 
 @strawberry.type(description="What one contract costs in the month.")
@@ -612,6 +662,15 @@ class BillingLine(FromView):
     base: Money
     add_ons: Money
     total: Money
+    vat: Money = strawberry.field(
+        description="The VAT the total includes (VAT-inclusive prices: a fifth, i.e. 20%); else 0."
+    )
+    hours: Decimal | None = strawberry.field(
+        description="The hours an hourly service is billed for in the month (to 0.01)."
+    )
+    hours_source: HoursSource | None = strawberry.field(  # type: ignore[valid-type]
+        description="Which hours: DELIVERED (reported) or AGREED; null when not hourly."
+    )
     view: strawberry.Private[billing.BillingLine]
 
     @strawberry.field
@@ -635,12 +694,14 @@ class BillingSubtotal:
     description=(
         "A month's billing statement: for a municipality, the contracts it bought (the buying "
         "municipality pays); for a provider, the contracts it bills. Lines are ordered by legal "
-        "basis and start."
+        "basis and start. It is the preview of the coming invoice: a provider's invoice to a "
+        "municipality (invoiceIssue) is made of exactly these lines, once the period is over."
     )
 )
 class BillingStatement:
     month: str = strawberry.field(description="YYYY-MM")
     total: Money
+    vat: Money = strawberry.field(description="The VAT the total includes.")
     subtotals: list[BillingSubtotal] = strawberry.field(description="Per legal basis.")
     view: strawberry.Private[billing.BillingStatement]
 

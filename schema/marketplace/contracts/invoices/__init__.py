@@ -1,0 +1,1 @@
+"""GraphQL face of hourly services' delivered hours, invoices and credit notes."""
