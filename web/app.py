@@ -26,7 +26,7 @@ from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.settings import Settings
 from schema.protection import RateLimit
 from web import auth, danish
-from web.pages import contracts, offers, requests
+from web.pages import contracts, offers, provider, requests
 from web.render import page
 from web.security import WebSession, csrf_config
 
@@ -131,6 +131,7 @@ def web_parts(settings: Settings) -> WebParts:
             *offers.ROUTES,
             *requests.ROUTES,
             *contracts.ROUTES,
+            *provider.ROUTES,
         ],
         middleware=[
             WebSession(settings),

@@ -79,6 +79,32 @@ CATALOGUE: list[tuple[re.Pattern[str], str]] = [
             r"latitude and longitude are given together",
             "Angiv både breddegrad og længdegrad eller ingen af dem.",
         ),
+        (
+            r"State the overhead: the agreement caps it at (\S+)\.",
+            "Angiv administrationsprocenten: aftalen sætter loftet til {0}.",
+        ),
+        (
+            r"Overhead (\S+) is above the agreement's cap of (\S+)\.",
+            "Administrationsprocenten {0} er over aftalens loft på {1}.",
+        ),
+        (
+            r"State the budgeted occupancy: the agreement asks (\S+) to (\S+)\.",
+            "Angiv den budgetterede belægningsprocent: aftalen kræver {0} til {1}.",
+        ),
+        (
+            r"Budgeted occupancy (\S+) is outside the agreement's band.*: (\S+) to (\S+)\.",
+            "Den budgetterede belægningsprocent {0} ligger uden for aftalens interval: {1} til {2}.",
+        ),
+        (r"Name at least one target group", "Vælg mindst én målgruppe."),
+        (r"Name at least one legal basis", "Vælg mindst ét lovgrundlag."),
+        (r"Give the offer's address and municipality", "Angiv tilbuddets adresse og kommune."),
+        (r"Give the number of places the offer has", "Angiv tilbuddets antal pladser."),
+        (
+            r"The socialtilsyn supervises this offer",
+            "Socialtilsynet fører tilsyn med tilbuddet: det skal være godkendt, før det "
+            "offentliggøres.",
+        ),
+        (r"Publish a price list for (\d+) first", "Offentliggør først takster for {0}."),
         (r"two price levels have the same name", "To niveauer har samme navn."),
         (r"two add-on services have the same name", "To tillægsydelser har samme navn."),
         (r"valid_from must lie in the price list's year", "Gyldig fra skal ligge i taksternes år."),
@@ -184,9 +210,9 @@ def message(code: ErrorCode | str, english: str) -> str:
         found = pattern.search(english)
         if found:
             return danish.format(*found.groups())
-    return BY_CODE.get(
-        ErrorCode(code) if code in ErrorCode else ErrorCode.INVALID, BY_CODE[ErrorCode.INVALID]
-    )
+    known = {c.value for c in ErrorCode}
+    chosen = ErrorCode(code) if str(code) in known else ErrorCode.INVALID
+    return BY_CODE.get(chosen, BY_CODE[ErrorCode.INVALID])
 
 
 def validation_message(kind: str, context: dict[str, Any] | None, english: str) -> str:

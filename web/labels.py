@@ -168,6 +168,12 @@ def _municipalities() -> dict[str, str]:
 
 
 EVENTS = {
+    "created": "Oprettet som kladde",
+    "updated": "Rettet",
+    "published": "Offentliggjort",
+    "suspended": "Midlertidigt lukket for henvendelser",
+    "closed": "Lukket",
+    "price_list_published": "Takster offentliggjort",
     "requested": "Anmodning sendt",
     "approved": "Godkendt inden for rammen",
     "refused": "Ikke godkendt",

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from litestar import Request
+from litestar import MediaType, Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.template.config import TemplateConfig
@@ -83,7 +83,7 @@ def moment(value: datetime.datetime | None) -> str:
 def query(params: dict[str, Any], **changes: Any) -> str:
     """A query string from ``params`` with ``changes`` (None removes a key)."""
     merged = {**params, **changes}
-    pairs = []
+    pairs: list[tuple[str, Any]] = []
     for key, value in merged.items():
         values = value if isinstance(value, list | tuple) else [value]
         pairs.extend((key, v) for v in values if v not in (None, "", False))
@@ -142,6 +142,8 @@ def page(
     return Template(
         template_name=template,
         status_code=status_code,
+        # said outright: a handler that may also redirect declares no media type of its own
+        media_type=MediaType.HTML,
         context={
             "me": principal if principal.is_authenticated else None,
             "my_name": session.name if session is not None else "",

@@ -116,7 +116,7 @@ async def find(token: str, settings: Settings) -> SessionView | None:
     if _expired(view, settings, now):
         return None
     if view.principal is not None and now - view.seen_at > TOUCH_EVERY:
-        await WebSession.update({WebSession.seen_at: now}).where(WebSession.id == view.id).run()
+        await WebSession.update({WebSession.seen_at: now}).where(WebSession._meta.primary_key == view.id).run()
     return view
 
 
@@ -136,7 +136,7 @@ async def purge_expired(settings: Settings) -> int:
             | (WebSession.seen_at < idle_since)
             | (WebSession.role.is_null() & (WebSession.created_at < now - LOGIN_WINDOW))
         )
-        .returning(WebSession.id)
+        .returning(WebSession._meta.primary_key)
         .run()
     )
     return len(gone)

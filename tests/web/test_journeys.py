@@ -9,6 +9,7 @@ from typing import Any
 
 from marketplace.contracts.tables import Contract, PlacementRequest
 from marketplace.core.clock import today
+from marketplace.offers.tables import Offer, PriceList
 from tests.marketplace.contracts.world import build_market
 from tests.web.conftest import accessibility_violations, sign_in
 
@@ -73,3 +74,83 @@ async def test_a_purchaser_requests_a_place_the_provider_accepts_and_the_stateme
         await page.click("text=Hent som CSV")
     saved = await (await download.value).path()
     assert "SAG-2026-0042" in saved.read_text(encoding="utf-8")
+
+
+async def test_a_provider_edits_an_offer_and_publishes_next_years_prices(page: Any) -> None:
+    market = await build_market()
+    year = today().year + 1
+
+    await sign_in(page, ENGLY, "provider_admin")
+    await page.click("nav >> text=Mine tilbud")
+    await page.wait_for_selector("h1:has-text('Mine tilbud')")
+    await no_violations(page)
+    await page.click("td a:has-text('Botilbuddet Engly')")
+    await no_violations(page)
+
+    await page.click("text=Ret tilbuddet")
+    await page.fill("#f-capacity_places", "40")  # more than the 12 approved places
+    await no_violations(page)
+    await page.click("button:has-text('Gem ændringerne')")
+    await page.wait_for_selector(".error-summary")
+    assert "godkendte pladser" in await page.inner_text("#e-f-capacity_places")
+    await no_violations(page)
+    [offer] = await Offer.select(Offer.capacity_places).where(Offer.id == market.offer_id).run()
+    assert offer["capacity_places"] == 12
+    await page.fill("#f-capacity_places", "11")
+    await page.fill("#f-name", "Botilbuddet Engly og Enghaven")
+    await page.click("button:has-text('Gem ændringerne')")
+    await page.wait_for_selector("text=Ændringen er gemt.")
+
+    await page.click(f"text=Ny version af taksterne for {year}")
+    await page.wait_for_selector(f"h1:has-text('Takster for {year}')")
+    await no_violations(page)
+    await page.fill("#f-base_price", "2.704,00")
+    await page.fill("#f-levels-1-price", "4.264,00")
+    await page.fill("#f-reason", "Pris- og lønfremskrivning")
+    await page.click("button:has-text('Offentliggør taksterne')")
+    await page.wait_for_selector("text=version 2")
+    await no_violations(page)
+    [latest] = (
+        await PriceList.select(PriceList.version, PriceList.base_price_ore)
+        .where((PriceList.offer == market.offer_id) & (PriceList.year == year))
+        .order_by(PriceList.version, ascending=False)
+        .limit(1)
+        .run()
+    )
+    assert latest == {"version": 2, "base_price_ore": 270_400}
+
+
+async def test_the_core_flows_work_without_javascript(browser: Any, live_server: Any) -> None:
+    """Search, an offer, a request and its acceptance with scripts turned off."""
+    await build_market()
+    start = today() + datetime.timedelta(days=10)
+    windows = []
+    for org, role in ((AALBORG, "purchaser"), (ENGLY, "provider_admin")):
+        context = await browser.new_context(
+            base_url=live_server.url, locale="da-DK", java_script_enabled=False
+        )
+        window = await context.new_page()
+        await sign_in(window, org, role)
+        windows.append(window)
+    buyer, provider = windows
+
+    await buyer.goto("/tilbud")
+    await buyer.fill("#f-q", "autisme")
+    await buyer.click("form[role=search] button[type=submit]")
+    await buyer.click(".result h3 a:has-text('Botilbuddet Engly')")
+    await buyer.click("text=Anmod om en plads")
+    await buyer.fill("#f-citizen_ref", "SAG-UDEN-JS")
+    await buyer.fill("#f-desired_start", start.isoformat())
+    await buyer.click("button:has-text('Send anmodningen')")
+    await buyer.wait_for_selector("text=Anmodningen er sendt til tilbuddet.")
+
+    await provider.goto("/anmodninger")
+    await provider.click("td a:has-text('Botilbuddet Engly')")
+    await provider.click("button:has-text('Acceptér som ønsket')")
+    await provider.wait_for_selector("h1:has-text('Kontrakt om plads')")
+    [contract] = await Contract.select(Contract.citizen_ref, Contract.start_date).run()
+    assert contract == {"citizen_ref": "SAG-UDEN-JS", "start_date": start}
+    await buyer.goto("/kontrakter")
+    assert "Botilbuddet Engly" in await buyer.inner_text("main")
+    for window in windows:
+        await window.context.close()

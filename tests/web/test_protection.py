@@ -129,3 +129,16 @@ async def test_a_rule_of_the_domain_comes_back_in_danish_on_its_field(web) -> No
     assert response.status_code == 400
     assert 'href="#f-desired_start">Den ønskede start kan ikke ligge i fortiden.' in response.text
     assert await PlacementRequest.count() == 0
+
+
+async def test_a_refused_form_comes_back_as_a_page(web) -> None:
+    """A form shown again with its errors is HTML, as a browser must render it."""
+    market = await build_market()
+    await sign_in_over_http(web, "851", "purchaser")
+    form = await web.get(f"/tilbud/{market.offer_id}/anmod")
+    refused = await web.post(
+        f"/tilbud/{market.offer_id}/anmod",
+        data={"citizen_ref": "", "_csrf_token": csrf_of(form.text)},
+    )
+    assert refused.status_code == 400
+    assert refused.headers["content-type"].startswith("text/html")
