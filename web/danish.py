@@ -95,6 +95,37 @@ CATALOGUE: list[tuple[re.Pattern[str], str]] = [
             r"Budgeted occupancy (\S+) is outside the agreement's band.*: (\S+) to (\S+)\.",
             "Den budgetterede belægningsprocent {0} ligger uden for aftalens interval: {1} til {2}.",
         ),
+        (r"Give the month as YYYY-MM", "Skriv måneden som åååå-mm."),
+        (
+            r"The period (\S+) to (\S+) is not over: it can be invoiced from (\S+)\.",
+            "Perioden {0} til {1} er ikke gået: den kan faktureres fra {2}.",
+        ),
+        (
+            r"The period is invoiced already: invoice (\d+)",
+            "Perioden er allerede faktureret (faktura {0}).",
+        ),
+        (
+            r"Nothing to invoice: no contract of (\S+) is billed",
+            "Intet at fakturere: ingen kontrakter med kommunen betales i perioden.",
+        ),
+        (
+            r"A credit note credits at most what is left of invoice (\d+): (\S+) DKK",
+            "En kreditnota krediterer højst det, der er tilbage af faktura {0}: {1} kr.",
+        ),
+        (r"(\S+) has not begun", "Måneden er ikke begyndt."),
+        (r"The contract does not run in", "Kontrakten løber ikke i den måned."),
+        (
+            r"The contract is not priced per hour in",
+            "Kontrakten er ikke prissat pr. time i den måned.",
+        ),
+        (
+            r"More than (.+) holds: the contract runs (\d+) days in it, at most (\d+) hours",
+            "Flere timer, end måneden rummer: kontrakten løber {1} dage i den, højst {2} timer.",
+        ),
+        (
+            r"is invoiced \(invoice (\d+)\): its hours no longer change",
+            "Måneden er faktureret (faktura {0}): timerne kan ikke ændres længere; en rettelse er en kreditnota.",
+        ),
         (r"Name at least one target group", "Vælg mindst én målgruppe."),
         (r"Name at least one legal basis", "Vælg mindst ét lovgrundlag."),
         (r"Give the offer's address and municipality", "Angiv tilbuddets adresse og kommune."),

@@ -116,7 +116,11 @@ async def find(token: str, settings: Settings) -> SessionView | None:
     if _expired(view, settings, now):
         return None
     if view.principal is not None and now - view.seen_at > TOUCH_EVERY:
-        await WebSession.update({WebSession.seen_at: now}).where(WebSession._meta.primary_key == view.id).run()
+        await (
+            WebSession.update({WebSession.seen_at: now})
+            .where(WebSession._meta.primary_key == view.id)
+            .run()
+        )
     return view
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from marketplace.contracts.tables import Contract, PlacementRequest
 from marketplace.core.clock import today
 from marketplace.offers.tables import Offer, PriceList
+from tests.marketplace.contracts.invoicing import hourly_contract, hourly_offer
 from tests.marketplace.contracts.world import build_market
 from tests.web.conftest import accessibility_violations, sign_in
 
@@ -154,3 +155,25 @@ async def test_the_core_flows_work_without_javascript(browser: Any, live_server:
     assert "Botilbuddet Engly" in await buyer.inner_text("main")
     for window in windows:
         await window.context.close()
+
+
+async def test_a_provider_reports_hours_and_invoices_the_month(page: Any) -> None:
+    market = await build_market()
+    contract = await hourly_contract(await hourly_offer(market), datetime.date(2026, 2, 1))
+
+    await sign_in(page, AALBORG, "provider_admin")
+    await page.goto(f"/kontrakter/{contract.id}")
+    await page.fill("#f-month", "2026-03")
+    await page.fill("#f-hours", "19,5")
+    await page.click("button:has-text('Indberet timerne')")
+    await page.wait_for_selector("text=Timerne er gemt.")
+    await no_violations(page)
+
+    await page.click("nav >> text=Fakturaer")
+    await page.select_option("#f-municipality_code", "751")
+    await page.fill("#f-month", "2026-02")  # the contract began on 1 February
+    await no_violations(page)
+    await page.click("button:has-text('Udsted fakturaen')")
+    await page.wait_for_selector("h1:has-text('Faktura')")
+    await no_violations(page)
+    assert "Aarhus Kommune" in await page.inner_text("main")

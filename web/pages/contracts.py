@@ -12,7 +12,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from marketplace.contracts import billing, parties
+from marketplace.contracts import billing, hours, parties
 from marketplace.contracts import service as contracts
 from marketplace.contracts.models import ContractStatus
 from marketplace.core.clock import today
@@ -20,6 +20,7 @@ from marketplace.core.errors import DomainError
 from marketplace.core.identity import Principal, Role
 from marketplace.core.pagination import PageRequest
 from marketplace.offers import service as offers
+from marketplace.offers.models import PriceUnit
 from marketplace.organisations import service as organisations
 from schema.rest.exports import statement_csv
 from web.forms import FormInvalid, refused, values
@@ -49,15 +50,22 @@ async def contract_list(request: Request[Any, Any, Any]) -> Template:
     )
 
 
-async def _detail(
-    request: Request[Any, Any, Any], contract_id: uuid.UUID, failed: FormInvalid | None = None
+async def contract_page(
+    request: Request[Any, Any, Any],
+    contract_id: uuid.UUID,
+    failed: FormInvalid | None = None,
+    shown: dict[str, Any] | None = None,
 ) -> Template:
+    """A contract's page (with the form that failed, if one did)."""
     principal = principal_of(request)
     found = await contracts.get_contract(principal, contract_id)
     if found is None:
         raise NotFoundException()
     offer = (await offers.offers_by_id(principal, [found.offer_id])).get(found.offer_id)
     history = (await parties.history([found.request_id]))[found.request_id]
+    hourly = any(term.unit is PriceUnit.PER_HOUR for term in found.terms)
+    delivered = (await hours.hours_by_contract([found.id]))[found.id] if hourly else []
+    last_month = months_back(today().replace(day=1), 2)[-1]
     return page(
         request,
         "contracts/detail.html",
@@ -66,9 +74,12 @@ async def _detail(
         offer=offer,
         history=history,
         running=found.status in (ContractStatus.ACTIVE,),
+        hourly=hourly,
+        delivered=delivered,
+        hours_saved=request.query_params.get("timer") == "1",
         errors=failed.fields if failed else {},
         general=failed.general if failed else [],
-        values={},
+        values=shown or {"month": f"{last_month:%Y-%m}"},
         day=today(),
     )
 
@@ -77,7 +88,7 @@ async def _detail(
 async def contract_detail(
     request: Request[Any, Any, Any], contract_id: FromPath[uuid.UUID]
 ) -> Template:
-    return await _detail(request, contract_id)
+    return await contract_page(request, contract_id)
 
 
 @post("/kontrakter/{contract_id:uuid}/opsig", name="contract_notice", guards=[PARTY])
@@ -86,7 +97,7 @@ async def contract_notice(request: Request[Any, Any, Any], contract_id: FromPath
     try:
         await contracts.give_notice(principal_of(request), contract_id, data.get("reason", ""))
     except DomainError as error:
-        return await _detail(request, contract_id, refused(error))
+        return await contract_page(request, contract_id, refused(error))
     return Redirect(f"/kontrakter/{contract_id}", status_code=303)
 
 
