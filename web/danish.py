@@ -95,6 +95,12 @@ CATALOGUE: list[tuple[re.Pattern[str], str]] = [
             r"Budgeted occupancy (\S+) is outside the agreement's band.*: (\S+) to (\S+)\.",
             "Den budgetterede belægningsprocent {0} ligger uden for aftalens interval: {1} til {2}.",
         ),
+        (r"Say why the request is refused", "Skriv hvorfor anmodningen ikke godkendes."),
+        (
+            r"An approver decides on others' requests",
+            "En godkender beslutter om andres anmodninger, ikke sine egne.",
+        ),
+        (r"Only the municipality's approvers decide", "Kun kommunens godkendere kan beslutte det."),
         (r"Give the month as YYYY-MM", "Skriv måneden som åååå-mm."),
         (
             r"The period (\S+) to (\S+) is not over: it can be invoiced from (\S+)\.",

@@ -6,9 +6,14 @@ its fields and changes nothing; a CPR number typed in is never sent back."""
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
+from marketplace.contracts import frames
+from marketplace.contracts.models import FrameSet, RequestStatus
 from marketplace.contracts.tables import PlacementRequest
 from marketplace.core.clock import today
+from marketplace.core.identity import Principal, Role
+from tests.factories import REGISTRY_ADMIN
 from tests.marketplace.contracts.world import build_market, contract_for, request_place
 from tests.web.conftest import csrf_of, sign_in_over_http
 
@@ -142,3 +147,41 @@ async def test_a_refused_form_comes_back_as_a_page(web) -> None:
     )
     assert refused.status_code == 400
     assert refused.headers["content-type"].startswith("text/html")
+
+
+async def test_an_approver_lets_a_request_above_the_frame_go_from_its_page(web) -> None:
+    market = await build_market()
+    await frames.add_approver(REGISTRY_ADMIN, "851", "dev:851:leder")
+    leader = Principal(subject="dev:851:leder", org_code="851", role=Role.PURCHASER)
+    await frames.set_frame(leader, FrameSet(municipality_code="851", amount=Decimal("50000")))
+    request = await request_place(market.offer_id)  # about 127,000 DKK a month: above the frame
+    assert request.status is RequestStatus.AWAITING_APPROVAL
+
+    await sign_in_over_http(web, "851", "purchaser")  # a case handler: no approver
+    shown = await web.get(f"/anmodninger/{request.id}")
+    assert "Godkend og send til tilbuddet" not in shown.text
+    login = await web.get("/log-ind")
+    await web.post(
+        "/log-ind/udvikling",
+        data={
+            "_csrf_token": csrf_of(login.text),
+            "organisation": "851",
+            "role": "purchaser",
+            "subject": "dev:851:leder",
+        },
+    )
+    shown = await web.get(f"/anmodninger/{request.id}")
+    assert "Godkend og send til tilbuddet" in shown.text
+    refused = await web.post(
+        f"/anmodninger/{request.id}/afvis",
+        data={"reason": "", "_csrf_token": csrf_of(shown.text)},
+    )
+    assert refused.status_code == 400
+    assert "Skriv hvorfor anmodningen ikke godkendes." in refused.text
+    approved = await web.post(
+        f"/anmodninger/{request.id}/godkend",
+        data={"reason": "Borgerens behov", "_csrf_token": csrf_of(shown.text)},
+    )
+    assert approved.status_code == 303
+    [row] = await PlacementRequest.select(PlacementRequest.status).run()
+    assert row["status"] == "pending"

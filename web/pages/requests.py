@@ -16,7 +16,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from marketplace.contracts import parties, proposals, requests
+from marketplace.contracts import frames, parties, proposals, requests
 from marketplace.contracts.models import (
     DeclineReason,
     PlacementProposal,
@@ -169,6 +169,9 @@ async def _detail(
         decline_reasons=labels.options(DeclineReason),
         is_buyer=principal.role is Role.PURCHASER,
         is_provider=principal.role is Role.PROVIDER_ADMIN,
+        may_decide=found.status is RequestStatus.AWAITING_APPROVAL
+        and principal.role is Role.PURCHASER
+        and await frames.is_approver(found.buyer, principal.subject or ""),
         sent=request.query_params.get("sendt") == "1",
         values=shown or {},
         errors=failed.fields if failed else {},
@@ -245,6 +248,26 @@ async def request_withdraw(request: Request[Any, Any, Any], request_id: FromPath
     return await _act(request, request_id, act)
 
 
+@post("/anmodninger/{request_id:uuid}/godkend", name="request_approve", guards=[PURCHASER])
+async def request_approve(request: Request[Any, Any, Any], request_id: FromPath[uuid.UUID]) -> Any:
+    principal = principal_of(request)
+
+    async def act(data: dict[str, Any]) -> Any:
+        return await requests.approve_request(principal, request_id, data.get("reason", ""))
+
+    return await _act(request, request_id, act)
+
+
+@post("/anmodninger/{request_id:uuid}/afvis", name="request_refuse", guards=[PURCHASER])
+async def request_refuse(request: Request[Any, Any, Any], request_id: FromPath[uuid.UUID]) -> Any:
+    principal = principal_of(request)
+
+    async def act(data: dict[str, Any]) -> Any:
+        return await requests.refuse_request(principal, request_id, data.get("reason", ""))
+
+    return await _act(request, request_id, act)
+
+
 async def _proposal_request(
     request: Request[Any, Any, Any], proposal_id: FromPath[uuid.UUID]
 ) -> uuid.UUID:
@@ -285,6 +308,8 @@ ROUTES = [
     request_decline,
     request_propose,
     request_withdraw,
+    request_approve,
+    request_refuse,
     proposal_accept,
     proposal_reject,
 ]
