@@ -26,7 +26,7 @@ from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.settings import Settings
 from schema.protection import RateLimit
 from web import auth, danish
-from web.pages import contracts, invoices, offers, provider, requests
+from web.pages import contracts, invoices, offers, provider, refunds, requests
 from web.render import page
 from web.security import WebSession, csrf_config
 
@@ -133,6 +133,7 @@ def web_parts(settings: Settings) -> WebParts:
             *contracts.ROUTES,
             *provider.ROUTES,
             *invoices.ROUTES,
+            *refunds.ROUTES,
         ],
         middleware=[
             WebSession(settings),

@@ -12,9 +12,9 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from marketplace.contracts import billing, hours, parties
+from marketplace.contracts import billing, hours, parties, refunds
 from marketplace.contracts import service as contracts
-from marketplace.contracts.models import ContractStatus
+from marketplace.contracts.models import REFUND_PARAGRAPHS, ContractStatus
 from marketplace.core.clock import today
 from marketplace.core.errors import DomainError
 from marketplace.core.identity import Principal, Role
@@ -22,6 +22,7 @@ from marketplace.core.pagination import PageRequest
 from marketplace.offers import service as offers
 from marketplace.offers.models import PriceUnit
 from marketplace.organisations import service as organisations
+from marketplace.organisations.reference import municipality_records
 from schema.rest.exports import statement_csv
 from web.forms import FormInvalid, refused, values
 from web.render import page
@@ -66,6 +67,8 @@ async def contract_page(
     hourly = any(term.unit is PriceUnit.PER_HOUR for term in found.terms)
     delivered = (await hours.hours_by_contract([found.id]))[found.id] if hourly else []
     last_month = months_back(today().replace(day=1), 2)[-1]
+    is_buyer = principal.role is Role.PURCHASER and principal.org_code == found.buyer
+    claims = (await refunds.claims_by_contract(principal, [found.id]))[found.id] if is_buyer else []
     return page(
         request,
         "contracts/detail.html",
@@ -75,6 +78,13 @@ async def contract_page(
         history=history,
         running=found.status in (ContractStatus.ACTIVE,),
         hourly=hourly,
+        is_buyer=is_buyer,
+        claims=claims,
+        paragraph_choices=[(p.value, text) for p, text in REFUND_PARAGRAPHS.items()],
+        municipalities=sorted(
+            ((m.code, m.name) for m in municipality_records() if m.code != found.buyer),
+            key=lambda c: c[1],
+        ),
         delivered=delivered,
         hours_saved=request.query_params.get("timer") == "1",
         errors=failed.fields if failed else {},
