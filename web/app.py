@@ -26,7 +26,7 @@ from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.settings import Settings
 from schema.protection import RateLimit
 from web import auth, danish
-from web.pages import contracts, invoices, offers, provider, refunds, requests
+from web.pages import contracts, invoices, needs, offers, provider, refunds, requests
 from web.render import page
 from web.security import WebSession, csrf_config
 
@@ -134,6 +134,7 @@ def web_parts(settings: Settings) -> WebParts:
             *provider.ROUTES,
             *invoices.ROUTES,
             *refunds.ROUTES,
+            *needs.ROUTES,
         ],
         middleware=[
             WebSession(settings),

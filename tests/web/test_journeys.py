@@ -177,3 +177,35 @@ async def test_a_provider_reports_hours_and_invoices_the_month(page: Any) -> Non
     await page.wait_for_selector("h1:has-text('Faktura')")
     await no_violations(page)
     assert "Aarhus Kommune" in await page.inner_text("main")
+
+
+async def test_a_need_sent_to_several_offers_and_answered(
+    page: Any, browser: Any, live_server: Any
+) -> None:
+    await build_market()
+    await sign_in(page, "751", "purchaser")
+    await page.click("nav >> text=Behov")
+    await page.click("text=Beskriv et nyt behov")
+    await no_violations(page)
+    await page.select_option("#f-target_groups", label="Autismespektrum")
+    await page.fill("#f-age", "20")
+    await page.fill("#f-radius_km", "200")
+    await page.click("button:has-text('Send behovet')")
+    await page.wait_for_selector("h1:has-text('Behov: svar fra tilbuddene')")
+    await no_violations(page)
+
+    provider = await (await browser.new_context(base_url=live_server.url)).new_page()
+    await sign_in(provider, ENGLY, "provider_admin")
+    await provider.click("nav >> text=Behov")
+    await no_violations(provider)
+    await provider.click("td a:has-text('Botilbuddet Engly')")
+    await no_violations(provider)
+    await provider.click("button:has-text('Send svaret')")
+    await provider.wait_for_selector("text=I har foreslået start")
+
+    await page.reload()
+    await page.fill("#f-citizen_ref", "SAG-BEHOV-2")
+    await no_violations(page)
+    await page.click("button:has-text('Vælg Botilbuddet Engly')")
+    await page.wait_for_selector("text=Anmodningen er sendt til tilbuddet.")
+    await provider.context.close()
