@@ -11,7 +11,7 @@ from marketplace.contracts.tables import Contract, PlacementRequest
 from marketplace.core.clock import today
 from marketplace.offers.tables import Offer, PriceList
 from tests.marketplace.contracts.invoicing import hourly_contract, hourly_offer
-from tests.marketplace.contracts.world import build_market
+from tests.marketplace.contracts.world import build_market, contract_for
 from tests.web.conftest import accessibility_violations, sign_in
 
 AALBORG, ENGLY = "851", "43389424"
@@ -209,3 +209,22 @@ async def test_a_need_sent_to_several_offers_and_answered(
     await page.click("button:has-text('Vælg Botilbuddet Engly')")
     await page.wait_for_selector("text=Anmodningen er sendt til tilbuddet.")
     await provider.context.close()
+
+
+async def test_the_sign_in_the_refund_claims_and_an_approval_pass_axe(page: Any) -> None:
+    market = await build_market()
+    contract = await contract_for(market.offer_id, citizen_ref="SAG-AXE")
+    await page.goto("/log-ind")
+    await no_violations(page)
+    await sign_in(page, AALBORG, "purchaser")
+    await page.goto(f"/kontrakter/{contract.id}")
+    await page.click("text=Kræv refusion efter retssikkerhedslovens § 9 c")
+    await page.select_option("#f-debtor_code", "751")
+    await page.click("button:has-text('Send kravet')")
+    await page.wait_for_selector(".error-summary")
+    assert "Vælg en af mulighederne" in await page.inner_text(
+        "main"
+    ) or "Skal udfyldes" in await page.inner_text("main")
+    await no_violations(page)
+    await page.goto("/refusioner")
+    await no_violations(page)
