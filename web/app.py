@@ -26,7 +26,7 @@ from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.settings import Settings
 from schema.protection import RateLimit
 from web import auth, danish
-from web.pages import contracts, invoices, needs, offers, provider, refunds, requests
+from web.pages import contracts, invoices, needs, offers, provider, refunds, requests, steering
 from web.render import page
 from web.security import WebSession, csrf_config
 
@@ -135,6 +135,7 @@ def web_parts(settings: Settings) -> WebParts:
             *invoices.ROUTES,
             *refunds.ROUTES,
             *needs.ROUTES,
+            *steering.ROUTES,
         ],
         middleware=[
             WebSession(settings),

@@ -1,0 +1,130 @@
+"""The steering group's desk over HTTP: the region's agreement with its approvals against the
+deadline (a late decision flagged with its days), a decision recorded (bad input first), rules
+with what changed between versions, a report drafted and submitted; another region's
+steering group is refused."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from agreements.announcements import service as announcements
+from agreements.announcements.tables import RegionalReport
+from agreements.frameworks import service as frameworks
+from agreements.frameworks.models import AgreementStatus, AgreementUpdate, RuleSetInput
+from agreements.frameworks.tables import CouncilDecision
+from marketplace.core.clock import today
+from tests.agreements.test_announcements import announcement
+from tests.agreements.test_frameworks import decision
+from tests.agreements.world import NORD_STEERING, agreement_command, rules
+from tests.factories import REGISTRY_ADMIN
+from tests.web.conftest import csrf_of, sign_in_over_http
+
+DAY = datetime.timedelta(days=1)
+
+
+async def _sent_for_approval() -> object:
+    agreement = await frameworks.create_agreement(
+        NORD_STEERING, agreement_command(approval_deadline=today() - 10 * DAY)
+    )
+    await frameworks.set_rules(
+        NORD_STEERING, agreement.id, RuleSetInput(valid_from=agreement.valid_from, rules=rules())
+    )
+    await frameworks.set_rules(
+        NORD_STEERING,
+        agreement.id,
+        RuleSetInput(
+            valid_from=agreement.valid_from + datetime.timedelta(days=180),
+            rules=rules(overhead_cap_percent=Decimal("5")),
+        ),
+    )
+    for status in (AgreementStatus.IN_CONSULTATION, AgreementStatus.SENT_FOR_APPROVAL):
+        await frameworks.update_agreement(
+            NORD_STEERING, agreement.id, AgreementUpdate(status=status)
+        )
+    # Aalborg on time, Hjørring 4 days after the deadline
+    await frameworks.record_decision(
+        NORD_STEERING, agreement.id, decision("851", decided_on=today() - 12 * DAY)
+    )
+    await frameworks.record_decision(
+        NORD_STEERING, agreement.id, decision("860", decided_on=today() - 6 * DAY)
+    )
+    return agreement
+
+
+async def test_the_agreement_its_approvals_and_a_decision_recorded(web) -> None:
+    agreement = await _sent_for_approval()
+    await sign_in_over_http(web, "1081", "steering")
+    desk = await web.get("/styregruppe")
+    assert f"Nordjysk Socialaftale {today().year}" in desk.text
+    shown = await web.get(f"/styregruppe/aftaler/{agreement.id}")
+    assert shown.status_code == 200
+    text = shown.text
+    assert "Godkendt: 2, forkastet: 0, mangler: 10" in text
+    assert "4 dage for sent" in text  # Hjørring
+    assert "Ændret fra" in text and "overhead_cap_percent" in text
+
+    token = csrf_of(text)
+    wrong = await web.post(
+        f"/styregruppe/aftaler/{agreement.id}/beslutning",
+        data={"party_code": "849", "decision": "approved", "body": "", "_csrf_token": token},
+    )
+    assert wrong.status_code == 400 and 'id="e-f-body"' in wrong.text
+    assert await CouncilDecision.count() == 2
+    recorded = await web.post(
+        f"/styregruppe/aftaler/{agreement.id}/beslutning",
+        data={
+            "party_code": "849",
+            "decision": "rejected",
+            "body": "Kommunalbestyrelsen",
+            "decided_on": today().isoformat(),
+            "_csrf_token": token,
+        },
+    )
+    assert recorded.status_code == 303
+    after = await web.get(f"/styregruppe/aftaler/{agreement.id}")
+    assert "Godkendt: 2, forkastet: 1, mangler: 9" in after.text
+
+    await sign_in_over_http(web, "1082", "steering")  # Midtjylland
+    assert (await web.get(f"/styregruppe/aftaler/{agreement.id}")).status_code == 403
+    await sign_in_over_http(web, "851", "purchaser")
+    assert (await web.get("/styregruppe")).status_code == 403
+
+
+async def test_a_report_drafted_and_submitted(web) -> None:
+    made = await announcements.create_announcement(REGISTRY_ADMIN, announcement())
+    await sign_in_over_http(web, "1081", "steering")
+    shown = await web.get(f"/styregruppe/meldinger/{made.id}")
+    assert "Ikke påbegyndt" in shown.text
+    token = csrf_of(shown.text)
+    wrong = await web.post(
+        f"/styregruppe/meldinger/{made.id}/rapport",
+        data={"assessment": "nonsense", "_csrf_token": token},
+    )
+    assert wrong.status_code == 400
+    assert await RegionalReport.count() == 0
+    drafted = await web.post(
+        f"/styregruppe/meldinger/{made.id}/rapport",
+        data={
+            "assessment": "partly",
+            "challenges": "Få pladser i Vendsyssel",
+            "_csrf_token": token,
+        },
+    )
+    assert drafted.status_code == 303
+    assert "Udkast" in (await web.get(f"/styregruppe/meldinger/{made.id}")).text
+    submitted = await web.post(
+        f"/styregruppe/meldinger/{made.id}/rapport",
+        data={
+            "assessment": "partly",
+            "challenges": "Få pladser i Vendsyssel",
+            "indsend": "1",
+            "_csrf_token": token,
+        },
+    )
+    assert submitted.status_code == 303, submitted.text[submitted.text.find("error-summary") :][
+        :600
+    ]
+    [report] = await RegionalReport.select(RegionalReport.status).run()
+    assert report["status"] == "submitted"
+    assert f"Indsendt {today().day}." in (await web.get(f"/styregruppe/meldinger/{made.id}")).text

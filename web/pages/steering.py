@@ -1,0 +1,331 @@
+"""The regional steering group's desk: the region's social agreements (process milestones,
+the councils' approvals against the deadline, the rules with their versions and what changed,
+special conditions), the central announcements with the region's reports (drafted and
+submitted here), and the links to the supply picture (``web.pages.supply``).
+
+A steering group works on its own region; another region's agreement or report answers 403."""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+import uuid
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from agreements.announcements import service as announcements
+from agreements.announcements.models import (
+    AnnouncementStatus,
+    Assessment,
+    ReportCreate,
+    ReportFields,
+    ReportView,
+)
+from agreements.frameworks import service as frameworks
+from agreements.frameworks.models import (
+    AgreementView,
+    CouncilDecisionRecord,
+    Decision,
+    RuleSetView,
+)
+from marketplace.core.clock import today
+from marketplace.core.errors import DomainError
+from marketplace.core.identity import Role
+from marketplace.core.pagination import PageRequest
+from marketplace.offers import service as offers
+from marketplace.offers.models import OfferStatus
+from web.forms import FormInvalid, command, refused, values
+from web.labels import organisation_name
+from web.render import page
+from web.security import principal_of, requires
+
+STEERING = requires(Role.STEERING)
+PER_PAGE = 50
+AGREEMENT_STATUS = {
+    "draft": "Udkast",
+    "in_consultation": "I høring",
+    "sent_for_approval": "Sendt til godkendelse",
+    "in_force": "Gældende",
+    "expired": "Udløbet",
+    "withdrawn": "Trukket tilbage",
+}
+ANNOUNCEMENT_STATUS = {
+    AnnouncementStatus.OPEN: "Åben: regionerne afrapporterer",
+    AnnouncementStatus.REPORTS_RECEIVED: "Afrapporteringer modtaget",
+    AnnouncementStatus.ASSESSED_SUFFICIENT: "Vurderet tilstrækkelig",
+    AnnouncementStatus.RENEWED_CONSIDERATION: "Fornyet overvejelse",
+    AnnouncementStatus.OPERATING_ORDER: "Driftspålæg",
+}
+ASSESSMENTS = {
+    Assessment.SUFFICIENT: "Tilstrækkeligt udbud",
+    Assessment.PARTLY: "Delvist tilstrækkeligt",
+    Assessment.INSUFFICIENT: "Utilstrækkeligt udbud",
+}
+
+
+def _region(request: Request[Any, Any, Any]) -> str:
+    code = principal_of(request).org_code
+    assert code is not None  # a steering group's organisation is its region
+    return code
+
+
+def _names() -> dict[str, Any]:
+    return {
+        "agreement_status": AGREEMENT_STATUS,
+        "announcement_status": ANNOUNCEMENT_STATUS,
+        "assessments": ASSESSMENTS,
+    }
+
+
+@get("/styregruppe", name="steering", guards=[STEERING])
+async def desk(request: Request[Any, Any, Any]) -> Template:
+    principal = principal_of(request)
+    region = _region(request)
+    agreements = await frameworks.list_agreements(
+        principal, PageRequest(PER_PAGE, None), region_code=region
+    )
+    announced = await announcements.list_announcements(principal, PageRequest(PER_PAGE, None))
+    reports = await announcements.list_reports(
+        principal, PageRequest(PER_PAGE, None), region_code=region
+    )
+    return page(
+        request,
+        "steering/desk.html",
+        region=region,
+        agreements=sorted(agreements.items, key=lambda a: a.valid_from, reverse=True),
+        announcements=list(reversed(announced.items)),
+        reports={r.announcement_id: r for r in reports.items},
+        day=today(),
+        **_names(),
+    )
+
+
+async def _own_agreement(request: Request[Any, Any, Any], agreement_id: uuid.UUID) -> AgreementView:
+    agreement = await frameworks.get_agreement(principal_of(request), agreement_id)
+    if agreement is None:
+        raise NotFoundException()
+    if agreement.region_code != _region(request):
+        raise PermissionDeniedException()
+    return agreement
+
+
+def rule_changes(
+    versions: list[RuleSetView],
+) -> dict[datetime.date, list[tuple[str, str, str]]]:
+    """For each rule set after the first (by the day it takes effect), the rules that differ
+    from the set before it: (rule, before, after), named by their path in the rules
+    (``occupancy.min_percent``)."""
+    changes: dict[datetime.date, list[tuple[str, str, str]]] = {}
+    for before, after in itertools.pairwise(versions):
+        old = _flat(before.rules.model_dump(mode="json"))
+        new = _flat(after.rules.model_dump(mode="json"))
+        changes[after.valid_from] = [
+            (key, old.get(key, "–"), new.get(key, "–"))
+            for key in sorted(set(old) | set(new))
+            if old.get(key) != new.get(key)
+        ]
+    return changes
+
+
+def _flat(data: Any, prefix: str = "") -> dict[str, str]:
+    if isinstance(data, dict):
+        flat: dict[str, str] = {}
+        for key, value in data.items():
+            flat |= _flat(value, f"{prefix}{key}.")
+        return flat
+    if isinstance(data, list):
+        return {prefix.rstrip("."): "; ".join(str(_flat(v) or v) for v in data) or "–"}
+    return {prefix.rstrip("."): "–" if data is None else str(data)}
+
+
+def _approval_rows(agreement: AgreementView, status: Any) -> list[dict[str, Any]]:
+    """One row per party: its decision (the latest), the body and day, and days late."""
+    latest = {d.party: d for d in status.decisions} if status else {}
+    deadline = agreement.approval_deadline
+    rows = []
+    for party in agreement.parties:
+        decision = latest.get(party)
+        late = None
+        if deadline is not None:
+            decided_on = decision.decided_on if decision else None
+            if decided_on is not None and decided_on > deadline:
+                late = (decided_on - deadline).days
+            elif decided_on is None and today() > deadline:
+                late = (today() - deadline).days
+        rows.append({"party": party, "decision": decision, "late": late})
+    return rows
+
+
+async def _agreement_page(
+    request: Request[Any, Any, Any],
+    agreement: AgreementView,
+    *,
+    failed: FormInvalid | None = None,
+    shown: dict[str, Any] | None = None,
+) -> Template:
+    principal = principal_of(request)
+    status = await frameworks.approval_status(principal, agreement.id)
+    versions = await frameworks.rule_sets(agreement.id)  # in force order
+    rows = _approval_rows(agreement, status)
+    return page(
+        request,
+        "steering/agreement.html",
+        status_code=400 if failed else 200,
+        agreement=agreement,
+        approval=status,
+        approvals=rows,
+        counts={
+            "approved": sum(
+                1 for r in rows if r["decision"] and r["decision"].decision is Decision.APPROVED
+            ),
+            "rejected": sum(
+                1 for r in rows if r["decision"] and r["decision"].decision is Decision.REJECTED
+            ),
+            "missing": sum(1 for r in rows if r["decision"] is None),
+            "late": sum(1 for r in rows if r["late"]),
+        },
+        versions=versions,
+        changes=rule_changes(versions),
+        milestones=sorted(agreement.milestones, key=lambda m: m.starts_on),
+        parties=[(p, organisation_name(p)) for p in agreement.parties],
+        decisions=[
+            (d.value, "Godkendt" if d is Decision.APPROVED else "Forkastet") for d in Decision
+        ],
+        values=shown or {"decided_on": today().isoformat(), "body": "Kommunalbestyrelsen"},
+        errors=failed.fields if failed else {},
+        general=failed.general if failed else [],
+        day=today(),
+        saved=request.query_params.get("gemt") == "1",
+        **_names(),
+    )
+
+
+@get("/styregruppe/aftaler/{agreement_id:uuid}", name="steering_agreement", guards=[STEERING])
+async def agreement_detail(
+    request: Request[Any, Any, Any], agreement_id: FromPath[uuid.UUID]
+) -> Template:
+    return await _agreement_page(request, await _own_agreement(request, agreement_id))
+
+
+@post(
+    "/styregruppe/aftaler/{agreement_id:uuid}/beslutning",
+    name="steering_decision",
+    guards=[STEERING],
+)
+async def decision_record(
+    request: Request[Any, Any, Any], agreement_id: FromPath[uuid.UUID]
+) -> Any:
+    agreement = await _own_agreement(request, agreement_id)
+    shown = values(await request.form())
+    try:
+        await frameworks.record_decision(
+            principal_of(request), agreement_id, command(CouncilDecisionRecord, shown)
+        )
+    except (FormInvalid, DomainError) as error:
+        failed = error if isinstance(error, FormInvalid) else refused(error)
+        return await _agreement_page(request, agreement, failed=failed, shown=shown)
+    return Redirect(f"/styregruppe/aftaler/{agreement_id}?gemt=1", status_code=303)
+
+
+async def _region_offers(request: Request[Any, Any, Any]) -> list[tuple[str, str]]:
+    """The region's published offers, to name in a report."""
+    found = await offers.list_offers(
+        principal_of(request),
+        PageRequest(500, None),
+        status=OfferStatus.PUBLISHED,
+        region_code=_region(request),
+    )
+    return [(str(o.id), o.name) for o in found.items]
+
+
+async def _report_of(
+    request: Request[Any, Any, Any], announcement_id: uuid.UUID
+) -> ReportView | None:
+    found = await announcements.list_reports(
+        principal_of(request),
+        PageRequest(1, None),
+        announcement_id=announcement_id,
+        region_code=_region(request),
+    )
+    return found.items[0] if found.items else None
+
+
+async def _announcement_page(
+    request: Request[Any, Any, Any],
+    announcement_id: uuid.UUID,
+    *,
+    failed: FormInvalid | None = None,
+    shown: dict[str, Any] | None = None,
+) -> Template:
+    principal = principal_of(request)
+    found = (await announcements.announcements_by_id(principal, [announcement_id])).get(
+        announcement_id
+    )
+    if found is None:
+        raise NotFoundException()
+    report = await _report_of(request, announcement_id)
+    if shown is None:
+        shown = (
+            report.model_dump(mode="json", include=set(ReportFields.model_fields)) if report else {}
+        )
+    return page(
+        request,
+        "steering/announcement.html",
+        status_code=400 if failed else 200,
+        announcement=found,
+        report=report,
+        region_offers=await _region_offers(request),
+        assessment_choices=[(a.value, text) for a, text in ASSESSMENTS.items()],
+        values=shown,
+        errors=failed.fields if failed else {},
+        general=failed.general if failed else [],
+        **_names(),
+    )
+
+
+@get(
+    "/styregruppe/meldinger/{announcement_id:uuid}", name="steering_announcement", guards=[STEERING]
+)
+async def announcement_detail(
+    request: Request[Any, Any, Any], announcement_id: FromPath[uuid.UUID]
+) -> Template:
+    return await _announcement_page(request, announcement_id)
+
+
+@post(
+    "/styregruppe/meldinger/{announcement_id:uuid}/rapport",
+    name="steering_report_save",
+    guards=[STEERING],
+)
+async def report_save(request: Request[Any, Any, Any], announcement_id: FromPath[uuid.UUID]) -> Any:
+    principal = principal_of(request)
+    form = await request.form()
+    shown = values(form, lists=["offer_ids"])
+    shown.setdefault("offer_ids", [])
+    submit = shown.pop("indsend", None) is not None
+    shown.pop("gem", None)
+    try:
+        report = await _report_of(request, announcement_id)
+        if report is None:
+            report = await announcements.create_report(
+                principal,
+                announcement_id,
+                command(ReportCreate, {**shown, "region_code": _region(request)}),
+            )
+        else:
+            report = await announcements.update_report(
+                principal, report.id, command(ReportFields, shown)
+            )
+        if submit:
+            await announcements.submit_report(principal, report.id)
+    except (FormInvalid, DomainError) as error:
+        failed = error if isinstance(error, FormInvalid) else refused(error)
+        return await _announcement_page(request, announcement_id, failed=failed, shown=shown)
+    return Redirect(f"/styregruppe/meldinger/{announcement_id}?gemt=1", status_code=303)
+
+
+ROUTES = [desk, agreement_detail, decision_record, announcement_detail, report_save]
