@@ -26,7 +26,17 @@ from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.settings import Settings
 from schema.protection import RateLimit
 from web import auth, danish
-from web.pages import contracts, invoices, needs, offers, provider, refunds, requests, steering
+from web.pages import (
+    contracts,
+    invoices,
+    needs,
+    offers,
+    provider,
+    refunds,
+    requests,
+    steering,
+    supply,
+)
 from web.render import page
 from web.security import WebSession, csrf_config
 
@@ -136,6 +146,7 @@ def web_parts(settings: Settings) -> WebParts:
             *refunds.ROUTES,
             *needs.ROUTES,
             *steering.ROUTES,
+            *supply.ROUTES,
         ],
         middleware=[
             WebSession(settings),

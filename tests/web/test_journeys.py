@@ -7,6 +7,11 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from demo.activity import seed_demo_activity
+from demo.agreements import seed_demo_agreements
+from demo.announcements import seed_demo_announcements
+from demo.offers import seed_demo_offers
+from demo.providers import seed_demo_providers
 from marketplace.contracts.tables import Contract, PlacementRequest
 from marketplace.core.clock import today
 from marketplace.offers.tables import Offer, PriceList
@@ -228,3 +233,47 @@ async def test_the_sign_in_the_refund_claims_and_an_approval_pass_axe(page: Any)
     await no_violations(page)
     await page.goto("/refusioner")
     await no_violations(page)
+
+
+async def test_the_steering_desk_finds_the_drug_abuse_gap_in_north_jutland(
+    page: Any, browser: Any, live_server: Any
+) -> None:
+    await seed_demo_providers()
+    await seed_demo_offers()
+    await seed_demo_agreements()
+    await seed_demo_announcements()
+    await seed_demo_activity()
+
+    await sign_in(page, "1081", "steering")
+    await page.click("nav >> text=Forsyning")
+    await page.wait_for_selector("h1:has-text('Forsyningen')")
+    await no_violations(page)
+    assert (await page.inner_text("table.heat thead th >> nth=1")) == "Region Nordjylland"
+    row = page.locator("table.heat tr", has=page.locator("th a:text-is('Stofmisbrug')"))
+    first_cell = (await row.locator("td").first.inner_text()).strip()
+    assert first_cell.startswith(("Kritisk", "Høj")), first_cell  # North Jutland's column
+    await row.locator("th a").click()
+    await page.wait_for_selector("h1:has-text('Stofmisbrug i Region Nordjylland')")
+    assert await page.locator("figure svg polyline").count() == 3
+    await no_violations(page)
+
+    await page.click("nav >> text=Kort")
+    await page.wait_for_selector("figure.map svg")
+    await no_violations(page)
+    await page.click("nav >> text=Aftaler og meldinger")
+    await no_violations(page)
+    await page.click("a:has-text('Nordjysk Socialaftale 2021-2022')")
+    await page.wait_for_selector("text=Kommunalbestyrelsernes og regionsrådets godkendelser")
+    await no_violations(page)
+    await page.goto("/styregruppe")
+    await page.click("table >> nth=1 >> a >> nth=0")  # the first central announcement
+    await no_violations(page)
+
+    other = await (await browser.new_context(base_url=live_server.url)).new_page()
+    await sign_in(other, "1082", "steering")
+    agreement = page.url  # an announcement is national; North Jutland's agreement is not
+    await page.goto("/styregruppe")
+    href = await page.locator("a:has-text('Nordjysk Socialaftale 2021-2022')").get_attribute("href")
+    response = await other.goto(href or agreement)
+    assert response is not None and response.status == 403
+    await other.context.close()

@@ -5,7 +5,9 @@ steering group is refused."""
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 from decimal import Decimal
 
 from agreements.announcements import service as announcements
@@ -17,10 +19,12 @@ from marketplace.core.clock import today
 from tests.agreements.test_announcements import announcement
 from tests.agreements.test_frameworks import decision
 from tests.agreements.world import NORD_STEERING, agreement_command, rules
-from tests.factories import REGISTRY_ADMIN
+from tests.factories import REGISTRY_ADMIN, target_group_code
+from tests.marketplace.contracts.world import build_market
 from tests.web.conftest import csrf_of, sign_in_over_http
 
 DAY = datetime.timedelta(days=1)
+AUTISM = target_group_code("Autismespektrum")
 
 
 async def _sent_for_approval() -> object:
@@ -128,3 +132,33 @@ async def test_a_report_drafted_and_submitted(web) -> None:
     [report] = await RegionalReport.select(RegionalReport.status).run()
     assert report["status"] == "submitted"
     assert f"Indsendt {today().day}." in (await web.get(f"/styregruppe/meldinger/{made.id}")).text
+
+
+async def test_the_supply_picture_its_chart_and_the_map(web) -> None:
+    await build_market()  # Birkely (Aalborg, North Jutland) and Engly (Horsens, Central)
+    await sign_in_over_http(web, "1081", "steering")
+    heat = await web.get("/styregruppe/forsyning")
+    assert heat.status_code == 200
+    assert "Autismespektrum" in heat.text and 'class="sev-' in heat.text
+    table = await web.get("/styregruppe/forsyning.csv")
+    rows = list(csv.DictReader(io.StringIO(table.text)))
+    autism = {r["region"]: r for r in rows if r["label"] == "Autismespektrum"}
+    assert autism["1081"]["places"] == "12" and autism["1082"]["places"] == "12"
+    assert autism["1081"]["in_use"] == "10"  # Birkely's declared places in use: own region
+    assert autism["1082"]["in_use"] == "10"  # 10 is no small count: shown for Central too
+
+    group = await web.get(f"/styregruppe/forsyning/{AUTISM}")
+    assert group.status_code == 200
+    assert "<svg" in group.text and "Pladser" in group.text and "Tallene bag figuren" in group.text
+    chart = await web.get(f"/styregruppe/forsyning/{AUTISM}/graf.svg")
+    assert chart.headers["content-type"].startswith("image/svg+xml")
+    assert chart.text.startswith("<svg") and "<title" in chart.text
+    assert (await web.get("/styregruppe/forsyning/ukendt")).status_code == 404
+
+    region_map = await web.get("/styregruppe/kort")
+    assert "Bostedet Birkely" in region_map.text and "Botilbuddet Engly" not in region_map.text
+    assert region_map.text.count("<path") == 11  # North Jutland's 11 municipalities
+    country = await web.get("/styregruppe/kort", params={"region": "alle"})
+    assert "Botilbuddet Engly" in country.text and country.text.count("<path") == 98
+    svg = await web.get("/styregruppe/kort.svg", params={"region": "alle", "kategori": "day"})
+    assert "Botilbuddet Engly" not in svg.text  # residential offers left out
