@@ -4,7 +4,9 @@ BENCH_DATABASE=sqlite), the server on one core (CPU 0) and the load on the other
 
 Each case is asked BENCH_REQUESTS times (after BENCH_WARMUP) by one client; the cases run
 interleaved in rounds so a noisy moment of the machine touches them all alike. A visitor and
-a signed-in purchaser (a session made in the database, as a sign-in makes it) are measured.
+a signed-in purchaser (a session made in the database, as a sign-in makes it) are measured on
+the search and offer pages, and North Jutland's steering group on its desk (the agreements,
+the heat map of all five regions, one target group's twelve months, the map).
 Figures: p50, p95 and p99 (ms) per case, printed and written to bench/results/pages-*.json.
 """
 
@@ -46,8 +48,17 @@ SEARCHES = {
 }
 
 
-def _session(url: str) -> tuple[str, list[str]]:
-    """A purchaser's session in the benchmark's database, and some offers to open."""
+STEERING_PAGES = {
+    "desk: agreements": "/styregruppe",
+    "desk: heat map": "/styregruppe/forsyning",
+    "desk: one group": "/styregruppe/forsyning/{group}",
+    "desk: map": "/styregruppe/kort",
+}
+
+
+def _session(url: str) -> tuple[str, str, list[str], str]:
+    """A purchaser's and a steering group's sessions in the benchmark's database, some offers
+    to open, and a target group to chart."""
     code = (
         "import asyncio, json\n"
         "from marketplace.core.db import prepare_engine, release_engine\n"
@@ -58,45 +69,55 @@ def _session(url: str) -> tuple[str, list[str]]:
         "    await prepare_engine()\n"
         "    token = await sessions.sign_in(Principal(subject='bench', org_code='851', "
         "role=Role.PURCHASER), 'Bench')\n"
+        "    steering = await sessions.sign_in(Principal(subject='bench-das', org_code='1081', "
+        "role=Role.STEERING), 'Bench')\n"
+        "    from marketplace.offers.taxonomy import target_group_records\n"
+        "    group = next(r.code for r in target_group_records() if r.label_da == 'Autismespektrum')\n"
         "    rows = await Offer.select(Offer.id).where(Offer.status == 'published')"
         ".limit(50).run()\n"
         "    await release_engine()\n"
-        "    print(json.dumps([token, [str(r['id']) for r in rows]]))\n"
+        "    print(json.dumps([token, steering, [str(r['id']) for r in rows], group]))\n"
         "asyncio.run(main())\n"
     )
     env = {**os.environ, "DATABASE_URL": url, "VAR_DIR": str(VAR)}
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, cwd=ROOT, check=True, capture_output=True
     )
-    token, offers = json.loads(out.stdout.decode().strip().splitlines()[-1])
-    return token, offers
+    token, steering, offers, group = json.loads(out.stdout.decode().strip().splitlines()[-1])
+    return token, steering, offers, group
 
 
-async def _measure(port: int, token: str, offers: list[str]) -> dict[str, dict[str, float]]:
+async def _measure(
+    port: int, sessions: dict[str, tuple[str | None, dict[str, list[str]]]]
+) -> dict[str, dict[str, float]]:
+    """Each session (who: its cookie, its cases) asks each of its cases, interleaved."""
     import httpx
 
-    cases: dict[str, list[str]] = {name: [path] for name, path in SEARCHES.items()}
-    cases["offer page"] = [f"/tilbud/{offer}" for offer in offers]
+    base = f"http://127.0.0.1:{port}"
+    clients = {
+        who: httpx.AsyncClient(
+            base_url=base, timeout=60, cookies={"__Host-socialmarked": token} if token else None
+        )
+        for who, (token, _) in sessions.items()
+    }
     samples: dict[str, list[float]] = {}
-    async with (
-        httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as visitor,
-        httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{port}", timeout=30, cookies={"__Host-socialmarked": token}
-        ) as purchaser,
-    ):
-        for client in (visitor, purchaser):
+    try:
+        for who, (_, cases) in sessions.items():
             for paths in cases.values():
                 for i in range(WARMUP):
-                    await _get(client, paths[i % len(paths)])
+                    await _get(clients[who], paths[i % len(paths)])
         for _ in range(ROUNDS):
-            for who, client in (("visitor", visitor), ("purchaser", purchaser)):
+            for who, (_, cases) in sessions.items():
                 for name, paths in cases.items():
                     for i in range(REQUESTS // ROUNDS):
                         start = time.perf_counter()
-                        await _get(client, paths[i % len(paths)])
+                        await _get(clients[who], paths[i % len(paths)])
                         samples.setdefault(f"{name} ({who})", []).append(
                             (time.perf_counter() - start) * 1000
                         )
+    finally:
+        for client in clients.values():
+            await client.aclose()
     return {
         name: {
             "p50_ms": statistics.median(values),
@@ -119,12 +140,16 @@ async def main() -> None:
     if BACKEND != "sqlite":
         await ensure_pg_database(url)
     _prepare(SIZE, url)
-    token, offers = _session(url)
+    token, steering, offers, group = _session(url)
+    cases: dict[str, list[str]] = {name: [path] for name, path in SEARCHES.items()}
+    cases["offer page"] = [f"/tilbud/{offer}" for offer in offers]
+    desk = {name: [path.format(group=group)] for name, path in STEERING_PAGES.items()}
+    sessions = {"visitor": (None, cases), "purchaser": (token, cases), "steering": (steering, desk)}
     port = free_port()
     server = serve(url, port)
     try:
         await wait_ready(port)
-        figures = await _measure(port, token, offers)
+        figures = await _measure(port, sessions)
     finally:
         server.terminate()
         server.wait()

@@ -74,12 +74,32 @@ async def provider(browser: Any, base: str) -> None:
     await context.close()
 
 
+async def steering(browser: Any, base: str) -> None:
+    context = await browser.new_context(base_url=base, viewport={"width": 1100, "height": 760})
+    page = await context.new_page()
+    await sign_in(page, "1081", "steering", "Dorte Sekretariat")
+    await page.goto("/styregruppe/forsyning")
+    await shoot(page, "steering-supply")
+    await page.click("table.heat th a:text-is('Stofmisbrug')")
+    await page.locator("figure").scroll_into_view_if_needed()
+    await shoot(page, "steering-group")
+    await page.goto("/styregruppe/kort")
+    await page.locator("figure.map").scroll_into_view_if_needed()
+    await shoot(page, "steering-map")
+    await page.goto("/styregruppe")
+    await page.click("a:has-text('Nordjysk Socialaftale 2021-2022')")
+    await page.locator("text=Kommunalbestyrelsernes").scroll_into_view_if_needed()
+    await shoot(page, "steering-agreement")
+    await context.close()
+
+
 async def main(base: str) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         await purchaser(browser, base)
         await provider(browser, base)
+        await steering(browser, base)
         await browser.close()
 
 
