@@ -125,6 +125,28 @@ class AgreementRulesInput:
     notes: str | None = UNSET
 
 
+@strawberry.input(
+    description=(
+        "A new revision of an agreement not yet in force: the fields given replace the stored "
+        "ones. A change of the period, vision, focus areas or rules is substantive: the "
+        "councils' approvals start again."
+    )
+)
+class AgreementReviseInput(AgreementFields):
+    id: strawberry.ID
+    reason: str
+    name: str | None = UNSET
+    valid_from: datetime.date | None = UNSET
+    valid_to: datetime.date | None = UNSET
+    rules: AgreementRulesInput | None = UNSET
+
+
+@strawberry.input(description="Withdraw an agreement not yet in force; its period is free again.")
+class AgreementWithdrawInput:
+    id: strawberry.ID
+    reason: str
+
+
 @strawberry.input(description="A new version of an agreement's rules from a day.")
 class AgreementRulesSetInput:
     agreement_id: strawberry.ID
