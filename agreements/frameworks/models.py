@@ -211,6 +211,8 @@ class OccupancyBand(BaseModel):
     min_percent: Percent
     max_percent: Percent = Decimal(100)
     min_percent_acute_respite: Percent | None = None
+    # above this the price calculation is warned, not refused (e.g. 98%)
+    recommended_max_percent: Percent | None = None
     advisory: bool = False
 
     @model_validator(mode="after")

@@ -102,6 +102,9 @@ class OccupancyBandInput:
     min_percent: Decimal
     max_percent: Decimal | None = UNSET
     min_percent_acute_respite: Decimal | None = UNSET
+    recommended_max_percent: Decimal | None = strawberry.field(
+        default=UNSET, description="Above it a price list is warned, not refused (e.g. 98)."
+    )
     advisory: bool | None = UNSET
 
 

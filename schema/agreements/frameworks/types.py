@@ -114,6 +114,7 @@ class OccupancyBand:
     min_percent: Decimal
     max_percent: Decimal
     min_percent_acute_respite: Decimal | None
+    recommended_max_percent: Decimal | None
     advisory: bool
 
 
