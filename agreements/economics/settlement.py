@@ -204,7 +204,9 @@ def _readable(principal: Principal, region_code: str | None) -> Combinable | Non
     if principal.is_registry_admin:
         return None if region_code is None else OfferSettlement.region == region_code
     if principal.role is Role.STEERING:
-        mine: Combinable = OfferSettlement.region == principal.org_code
+        own = OfferSettlement.region == principal.org_code
+        national = OfferSettlement.offer._.coverage != "regional"
+        mine: Combinable = own | national
         if region_code is not None:
             mine = mine & (OfferSettlement.region == region_code)
         return mine

@@ -26,8 +26,8 @@ from typing import Any
 
 import pytest
 
+from agreements.economics import national, settlement
 from agreements.economics import service as economics
-from agreements.economics import settlement
 from agreements.economics.models import SettlementCreate
 from agreements.economics.tables import OfferSettlement
 from agreements.frameworks import service as frameworks
@@ -199,4 +199,37 @@ async def test_a_year_not_over_or_settled_twice_changes_nothing(birkely: dict[st
     assert await OfferSettlement.count().run() == 1
     with pytest.raises(DomainError) as error:  # the steering group reads, the provider settles
         await settlement.settle_year(NORD_STEERING, _settle(birkely["offer_id"]))
+    assert error.value.code is ErrorCode.PERMISSION_DENIED
+
+
+async def test_a_national_offer_is_followed_by_every_regions_steering_group(
+    birkely: dict[str, Any],
+) -> None:
+    from marketplace.offers import service as offers
+    from marketplace.offers.models import Coverage
+
+    offer_id = birkely["offer_id"]
+    await offers.update_offer(AALBORG_PROVIDER_ADMIN, offer_id, {"coverage": "national"})
+    settled = await settlement.settle_year(AALBORG_PROVIDER_ADMIN, _settle(offer_id))
+    # Central Jutland's steering group reads the national offer's year and its settlement
+    year = await economics.year_economics(MIDT_STEERING, offer_id, YEAR)
+    assert year.occupancy_bp == 8838
+    seen = await settlement.list_settlements(MIDT_STEERING, PageRequest(), year=YEAR)
+    assert [s.id for s in seen.items] == [settled.id]
+    followed = await national.national_offers(MIDT_STEERING, PageRequest(), YEAR)
+    [view] = followed.items
+    assert (view.name, view.coverage, view.region_code) == (
+        "Bostedet Birkely",
+        Coverage.NATIONAL,
+        "1081",
+    )
+    assert (view.occupied_days, view.place_days, view.occupancy_bp) == (3226, 3650, 8838)
+    assert (view.price_ore, view.previous_price_ore) == (215_000, None)
+    this_year = await national.national_offers(MIDT_STEERING, PageRequest(), today().year)
+    [now] = this_year.items
+    # this year's price list (2,450.50) against the worked example's year's, when it is last year
+    if today().year - 1 == YEAR:
+        assert now.previous_price_ore == 215_000 and now.price_change_bp == 1398
+    with pytest.raises(DomainError) as error:  # purchasers do not follow the regions' economy
+        await national.national_offers(AALBORG, PageRequest(), YEAR)
     assert error.value.code is ErrorCode.PERMISSION_DENIED

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import strawberry
 
-from agreements.economics import service, settlement
+from agreements.economics import national, service, settlement
 from marketplace.core.pagination import PageRequest
-from schema.agreements.economics.types import OfferYearEconomics, OfferYearSettlement
+from schema.agreements.economics.types import (
+    NationalOffer,
+    OfferYearEconomics,
+    OfferYearSettlement,
+)
 from schema.context import Info
 from schema.ids import require_uuid
 from schema.relay import Connection
@@ -46,3 +50,22 @@ class EconomicsQuery:
             info.context.principal, PageRequest.of(first, after), year=year, region_code=region_code
         )
         return Connection.of(page, OfferYearSettlement.of)
+
+    @strawberry.field(
+        description=(
+            "National and supra-regional offers (lands- og landsdelsdækkende tilbud) of every "
+            "region, by name, with the year's occupancy and price development; every region's "
+            "steering group reads them."
+        )
+    )
+    async def national_offers(
+        self,
+        info: Info,
+        year: int | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[NationalOffer]:
+        page = await national.national_offers(
+            info.context.principal, PageRequest.of(first, after), year
+        )
+        return Connection.of(page, NationalOffer.of)

@@ -10,9 +10,10 @@ from typing import Any
 import strawberry
 
 from agreements.economics import models as m
+from agreements.economics.national import NationalOfferView
 from schema.agreements.frameworks.types import Party
 from schema.context import Info
-from schema.marketplace.offers.types import Offer
+from schema.marketplace.offers.types import Coverage, Offer
 from schema.money import Money
 from schema.relay import load_one
 
@@ -170,5 +171,49 @@ class OfferYearEconomics:
             occupied_days=view.occupied_days,
             occupancy_percent=_percent(view.occupancy_bp),
             settlement=OfferYearSettlement.of(view.settlement) if view.settlement else None,
+            offer_id=view.offer_id,
+        )
+
+
+@strawberry.type(
+    description=(
+        "A national or supra-regional offer followed across the regions: the year's "
+        "occupancy (to today in the year under way) and its price against the year before."
+    )
+)
+class NationalOffer:
+    name: str
+    coverage: Coverage  # type: ignore[valid-type]
+    region_code: str | None
+    year: int
+    period_end: datetime.date
+    places: int
+    occupied_days: int
+    place_days: int
+    occupancy_percent: Decimal | None
+    price: Money | None
+    previous_price: Money | None
+    price_change_percent: Decimal | None
+    offer_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field
+    async def offer(self, info: Info) -> Offer | None:
+        return await load_one(info.context.marketplace.offer_by_id, self.offer_id, Offer.of)
+
+    @classmethod
+    def of(cls, view: NationalOfferView) -> NationalOffer:
+        return cls(
+            name=view.name,
+            coverage=view.coverage,
+            region_code=view.region_code,
+            year=view.year,
+            period_end=view.period_end,
+            places=view.places,
+            occupied_days=view.occupied_days,
+            place_days=view.place_days,
+            occupancy_percent=_percent(view.occupancy_bp),
+            price=_money(view.price_ore),
+            previous_price=_money(view.previous_price_ore),
+            price_change_percent=_percent(view.price_change_bp),
             offer_id=view.offer_id,
         )
