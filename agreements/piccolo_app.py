@@ -14,6 +14,7 @@ APP_CONFIG = AppConfig(
             "agreements.frameworks.tables",
             "agreements.announcements.tables",
             "agreements.gaps.tables",
+            "agreements.economics.tables",
         ],
         exclude_imported=True,
     ),

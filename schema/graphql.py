@@ -28,6 +28,8 @@ from marketplace.core.settings import Settings
 from schema.agreements.announcements.mutations import AnnouncementMutation
 from schema.agreements.announcements.queries import AnnouncementQuery
 from schema.agreements.announcements.types import CentralAnnouncement, RegionalReport
+from schema.agreements.economics.mutations import EconomicsMutation
+from schema.agreements.economics.queries import EconomicsQuery
 from schema.agreements.frameworks.mutations import AgreementMutation
 from schema.agreements.frameworks.queries import AgreementQuery
 from schema.agreements.frameworks.types import Agreement, SpecialConditionApproval
@@ -104,6 +106,7 @@ class Query(
     FollowUpQuery,
     InvoiceQuery,
     AgreementQuery,
+    EconomicsQuery,
     AnnouncementQuery,
     GapQuery,
     AuditQuery,
@@ -124,6 +127,7 @@ class Mutation(
     FollowUpMutation,
     InvoiceMutation,
     AgreementMutation,
+    EconomicsMutation,
     AnnouncementMutation,
     GapMutation,
 ):

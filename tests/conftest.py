@@ -93,6 +93,7 @@ from agreements.announcements.tables import (  # noqa: E402
     RegionalReport,
     ReportOffer,
 )
+from agreements.economics.tables import OfferSettlement  # noqa: E402
 from agreements.frameworks.tables import (  # noqa: E402
     Agreement,
     AgreementDocument,
@@ -168,6 +169,7 @@ from schema.composition import compose  # noqa: E402
 
 # Tables tests write to, children first; emptied after every test.
 MUTABLE_TABLES = [
+    OfferSettlement,
     ReportOffer,
     RegionalReport,
     CentralAnnouncement,

@@ -135,6 +135,8 @@ class ReportView(BaseModel):
     deadline: datetime.date | None
     days_to_deadline: int | None
     overdue: bool
+    # days after the deadline it was submitted, or (still open) that have passed since it
+    days_late: int | None = None
     created_at: datetime.datetime
     updated_at: datetime.datetime
 

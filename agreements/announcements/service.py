@@ -25,6 +25,7 @@ from agreements.announcements.models import (
     ReportView,
 )
 from agreements.announcements.tables import CentralAnnouncement, RegionalReport, ReportOffer
+from agreements.frameworks.approvals import days_late
 from agreements.frameworks.service import require_steering
 from marketplace.core.clock import today, utcnow
 from marketplace.core.errors import DomainError, ErrorCode
@@ -202,6 +203,7 @@ async def _report_views(rows: list[dict[str, Any]]) -> list[ReportView]:
                     "deadline": deadline,
                     "days_to_deadline": (deadline - day).days if deadline and open_ else None,
                     "overdue": bool(deadline and open_ and day > deadline),
+                    "days_late": days_late(day if open_ else report.submitted_on, deadline),
                 }
             )
         )

@@ -29,6 +29,9 @@ class AgreementStatus(StrEnum):
     SENT_FOR_APPROVAL = "sent_for_approval"
     IN_FORCE = "in_force"
     EXPIRED = "expired"
+    # the steering group took it back before it went in force; another agreement may be
+    # made for the period
+    WITHDRAWN = "withdrawn"
 
 
 class Decision(StrEnum):
@@ -133,6 +136,25 @@ class AgreementUpdate(_AgreementFields):
     status: AgreementStatus | None = None
 
 
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=2000)]
+
+
+class AgreementRevise(_AgreementFields):
+    """A new revision of an agreement not yet in force: the fields given replace the stored
+    ones, ``rules`` (if given) becomes a new version of the rules from the agreement's first
+    day. The revision is substantive, and the councils' approvals start again, when it
+    changes the period, the vision, the focus areas or the rules (see ``SUBSTANTIVE``)."""
+
+    reason: Reason
+    rules: AgreementRules | None = None
+
+
+class AgreementWithdraw(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    reason: Reason
+
+
 # --- rules ------------------------------------------------------------------------------------
 
 
@@ -189,6 +211,8 @@ class OccupancyBand(BaseModel):
     min_percent: Percent
     max_percent: Percent = Decimal(100)
     min_percent_acute_respite: Percent | None = None
+    # above this the price calculation is warned, not refused (e.g. 98%)
+    recommended_max_percent: Percent | None = None
     advisory: bool = False
 
     @model_validator(mode="after")
@@ -347,6 +371,8 @@ class AgreementView(_View):
     vision: str
     approval_deadline: datetime.date | None
     is_demo: bool
+    revision: int = 1
+    approvals_from: int = 1
     parties: list[str]
     focus_areas: list[FocusAreaView]
     documents: list[DocumentView]
@@ -374,6 +400,11 @@ class DecisionView(_View):
     decided_on: datetime.date
     reference: str
     recorded_at: datetime.datetime
+    revision: int = 1
+    # days after the approval deadline the council decided (None: on time, or no deadline)
+    days_late: int | None = None
+    # False once a later decision of the same council, or a substantive revision, replaced it
+    counts: bool = True
 
 
 class ApprovalStatus(_View):
@@ -387,6 +418,10 @@ class ApprovalStatus(_View):
     days_to_deadline: int | None
     unanimous: bool
     decisions: list[DecisionView]
+    revision: int = 1
+    approvals_from: int = 1
+    # parties whose counting decision came after the deadline
+    late: list[str] = Field(default_factory=list)
 
 
 class ChoiceView(_View):

@@ -24,6 +24,8 @@ class AgreementRow:
     is_demo: bool
     created_at: datetime.datetime
     updated_at: datetime.datetime
+    revision: int = 1
+    approvals_from: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,7 @@ class CouncilDecisionRow:
     decided_on: datetime.date
     reference: str
     recorded_at: datetime.datetime
+    revision: int = 1
 
 
 @dataclass(frozen=True, slots=True)

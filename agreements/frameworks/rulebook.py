@@ -11,6 +11,7 @@ import datetime
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from agreements.frameworks import service
 from agreements.frameworks.models import (
@@ -38,13 +39,16 @@ from marketplace.core.rules import (
 )
 from marketplace.offers import pricing
 from marketplace.offers import service as offers
-from marketplace.offers.models import OfferView
+from marketplace.offers.models import OfferView, SpecialCondition
 from marketplace.offers.validity import in_force
 from marketplace.organisations.tables import OwnerType
 
 # Offers whose paragraphs make them acute or respite places, where the occupancy band's
-# lower minimum applies: relief stays (§ 84) and the crisis and shelter stays (§§ 109-110).
-ACUTE_OR_RESPITE = frozenset({"SEL-84", "SEL-109", "SEL-110"})
+# lower minimum applies: relief stays (SEL § 84), the crisis and shelter stays (§§ 109-110)
+# and respite stays for children under Barnets lov (§ 32, stk. 1, nr. 7, støtteophold).
+ACUTE_OR_RESPITE = frozenset({"SEL-84", "SEL-109", "SEL-110", "BL-32-1-7"})
+PLACE_CATEGORIES = frozenset({"day", "residential"})
+PLACE_UNITS = frozenset({"per_day", "per_month"})
 
 
 @dataclass(frozen=True)
@@ -147,14 +151,24 @@ class AgreementRuleBook:
         on: datetime.date,
         overhead_bp: int | None,
         budgeted_occupancy_bp: int | None,
+        *,
+        unit: str | None = None,
     ) -> list[RuleFinding]:
         found = await applicable(offer, on)
-        if found.rule_set is None:
+        if found.rule_set is None or found.agreement is None:
             return []
         rules = found.rule_set.rules
+        lower = await lower_occupancy(found.agreement.id, offer.offer_id, on)
         findings = [
             _overhead_finding(rules, overhead_bp, found.source),
-            _occupancy_finding(rules.occupancy, offer, budgeted_occupancy_bp, found.source),
+            _occupancy_finding(
+                rules.occupancy,
+                offer,
+                budgeted_occupancy_bp,
+                found.source,
+                unit=unit,
+                lower=lower,
+            ),
         ]
         return [finding for finding in findings if finding is not None]
 
@@ -174,6 +188,21 @@ class AgreementRuleBook:
         return InvoiceTerms(
             billing.invoice_frequency.value, billing.payment_term_days, source.source
         )
+
+
+async def lower_occupancy(
+    agreement_id: uuid.UUID, offer_id: uuid.UUID, on: datetime.date
+) -> Decimal | None:
+    """The lower occupancy a special condition of the agreement grants the offer on the day
+    (e.g. 85% approved by DAS for a new offer for a small target group), if any."""
+    for condition in await service.special_conditions(offer_ids=[offer_id]):
+        if (
+            condition.agreement_id == agreement_id
+            and condition.condition is SpecialCondition.LOWER_OCCUPANCY_PCT
+            and condition.valid_from <= on <= condition.valid_to
+        ):
+            return Decimal(str(condition.parameters["occupancy_percent"]))
+    return None
 
 
 def _overhead_finding(
@@ -200,32 +229,77 @@ def _overhead_finding(
     return None
 
 
+def band_applies(offer: OfferFacts, unit: str | None) -> bool:
+    """The occupancy band is a rule of the price calculation of places: it applies to the
+    per-day and per-month prices of day and residential offers, not to hourly prices
+    (§ 85 support) nor to outpatient offers."""
+    return offer.category in PLACE_CATEGORIES and (unit is None or unit in PLACE_UNITS)
+
+
+def acute_or_respite(offer: OfferFacts) -> bool:
+    return offer.takes_acute or bool(ACUTE_OR_RESPITE & set(offer.legal_bases))
+
+
+@dataclass(frozen=True)
+class _Limits:
+    low_bp: int
+    high_bp: int
+    recommended_bp: int | None
+    what: str
+
+
+def _limits(band: OccupancyBand, offer: OfferFacts, lower: Decimal | None) -> _Limits:
+    """The band's limits for the offer: a special condition's lower occupancy, else the
+    minimum for acute and respite places where the offer is one and the band names it,
+    else the band's minimum."""
+    high_bp = int(band.max_percent * 100)
+    recommended = band.recommended_max_percent
+    recommended_bp = None if recommended is None else int(recommended * 100)
+    if lower is not None:
+        return _Limits(int(lower * 100), high_bp, recommended_bp, "the special condition")
+    if band.min_percent_acute_respite is not None and acute_or_respite(offer):
+        low = int(band.min_percent_acute_respite * 100)
+        return _Limits(low, high_bp, recommended_bp, "acute and respite places")
+    return _Limits(int(band.min_percent * 100), high_bp, recommended_bp, "the price calculation")
+
+
 def _occupancy_finding(
-    band: OccupancyBand | None, offer: OfferFacts, budgeted_occupancy_bp: int | None, source: str
+    band: OccupancyBand | None,
+    offer: OfferFacts,
+    budgeted_occupancy_bp: int | None,
+    source: str,
+    *,
+    unit: str | None = None,
+    lower: Decimal | None = None,
 ) -> RuleFinding | None:
     """The budgeted occupancy must be stated and within the agreement's band, if it has one
-    (for acute and respite places, the band's lower minimum when it names one)."""
-    if band is None:
+    and it applies to the price (see ``band_applies``); above the recommended maximum it is
+    a warning."""
+    if band is None or not band_applies(offer, unit):
         return None
-    acute_minimum = (
-        band.min_percent_acute_respite if ACUTE_OR_RESPITE & set(offer.legal_bases) else None
-    )
-    low_bp = int((acute_minimum or band.min_percent) * 100)
-    high_bp = int(band.max_percent * 100)
-    what = "acute and respite places" if acute_minimum else "the price calculation"
+    limits = _limits(band, offer, lower)
+    low, high = _percent(limits.low_bp), _percent(limits.high_bp)
     if budgeted_occupancy_bp is None:
         return RuleFinding(
             "budgeted_occupancy_percent",
-            f"State the budgeted occupancy: the agreement asks {_percent(low_bp)} to {_percent(high_bp)}.",
+            f"State the budgeted occupancy: the agreement asks {low} to {high}.",
             True,
             source,
         )
-    if not low_bp <= budgeted_occupancy_bp <= high_bp:
+    if not limits.low_bp <= budgeted_occupancy_bp <= limits.high_bp:
         return RuleFinding(
             "budgeted_occupancy_percent",
             f"Budgeted occupancy {_percent(budgeted_occupancy_bp)} is outside the "
-            f"agreement's band for {what}: {_percent(low_bp)} to {_percent(high_bp)}.",
+            f"agreement's band for {limits.what}: {low} to {high}.",
             band.advisory,
+            source,
+        )
+    if limits.recommended_bp is not None and budgeted_occupancy_bp > limits.recommended_bp:
+        return RuleFinding(
+            "budgeted_occupancy_percent",
+            f"Budgeted occupancy {_percent(budgeted_occupancy_bp)} is above the recommended "
+            f"maximum of {_percent(limits.recommended_bp)}.",
+            True,
             source,
         )
     return None

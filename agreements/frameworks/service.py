@@ -16,8 +16,10 @@ from typing import Any, TypeVar
 from piccolo.columns.combination import Combinable
 from pydantic import BaseModel
 
+from agreements.frameworks.approvals import counting_by_party, holding
 from agreements.frameworks.models import (
     AgreementCreate,
+    AgreementRevise,
     AgreementRules,
     AgreementStatus,
     AgreementUpdate,
@@ -87,6 +89,7 @@ TRANSITIONS: dict[AgreementStatus, frozenset[AgreementStatus]] = {
     ),
     AgreementStatus.IN_FORCE: frozenset(),
     AgreementStatus.EXPIRED: frozenset(),
+    AgreementStatus.WITHDRAWN: frozenset(),
 }
 # agreements that were made (in force in their period, or expired after it)
 MADE = (AgreementStatus.IN_FORCE.value, AgreementStatus.EXPIRED.value)
@@ -362,7 +365,7 @@ async def rules_on(
 # --- writing ----------------------------------------------------------------------------------
 
 
-async def _record(
+async def record_event(
     agreement_id: uuid.UUID, principal: Principal, kind: str, detail: str = ""
 ) -> None:
     await AgreementEvent.insert(
@@ -382,7 +385,10 @@ async def _no_overlap(
     region: str, start: datetime.date, end: datetime.date, other_than: uuid.UUID | None
 ) -> None:
     condition = (
-        (Agreement.region == region) & (Agreement.valid_from <= end) & (Agreement.valid_to >= start)
+        (Agreement.region == region)
+        & (Agreement.valid_from <= end)
+        & (Agreement.valid_to >= start)
+        & (Agreement.status != AgreementStatus.WITHDRAWN.value)
     )
     if other_than is not None:
         condition = condition & (Agreement.id != other_than)
@@ -397,7 +403,9 @@ async def _no_overlap(
         )
 
 
-async def _write_lists(agreement_id: uuid.UUID, command: AgreementCreate | AgreementUpdate) -> None:
+async def write_lists(
+    agreement_id: uuid.UUID, command: AgreementCreate | AgreementUpdate | AgreementRevise
+) -> None:
     """Replace the focus areas, documents and milestones the command names."""
     given = command.model_fields_set
     if "focus_areas" in given or isinstance(command, AgreementCreate):
@@ -469,15 +477,15 @@ async def create_agreement(
         await AgreementParty.insert(
             *(AgreementParty(agreement=agreement_id, party=p) for p in parties)
         ).run()
-        await _write_lists(agreement_id, command)
-        await _record(agreement_id, principal, "created", command.name)
+        await write_lists(agreement_id, command)
+        await record_event(agreement_id, principal, "created", command.name)
         created = await unit.track(
             "Agreement", agreement_id, partial(get_agreement, principal, agreement_id), new=True
         )
     return created.result
 
 
-async def _managed(principal: Principal, agreement_id: uuid.UUID) -> AgreementRow:
+async def managed(principal: Principal, agreement_id: uuid.UUID) -> AgreementRow:
     """The agreement, which the caller's steering group (or the registry administrator)
     keeps."""
     principal.require(Role.STEERING, Role.REGISTRY_ADMIN)
@@ -495,34 +503,13 @@ async def update_agreement(
     """Change an agreement's content or move it along its lifecycle. The period is fixed once
     the agreement is made; going in force takes every party's approval."""
     async with write_transaction(principal, "agreementUpdate") as unit:
-        agreement = await _managed(principal, agreement_id)
+        agreement = await managed(principal, agreement_id)
         updated = await unit.track(
             "Agreement", agreement_id, partial(get_agreement, principal, agreement_id)
         )
         current = AgreementStatus(agreement_status(agreement.status, agreement.valid_to, today()))
         given = command.model_fields_set
-        values: dict[Any, Any] = {}
-        for field in ("name", "steering_group", "vision", "approval_deadline"):
-            if field in given and getattr(command, field) is not None:
-                values[Agreement._meta.get_column_by_name(field)] = getattr(command, field)
-        if given & {"valid_from", "valid_to"}:
-            if current.value in MADE:
-                raise DomainError(
-                    ErrorCode.INVALID_STATE,
-                    "The period of an agreement that has been made does not change.",
-                    ["valid_from"],
-                )
-            start = command.valid_from or agreement.valid_from
-            end = command.valid_to or agreement.valid_to
-            if end < start:
-                raise DomainError(
-                    ErrorCode.INVALID,
-                    "An agreement cannot end before it starts.",
-                    ["valid_to"],
-                )
-            await _no_overlap(agreement.region, start, end, agreement_id)
-            values[Agreement.valid_from] = start
-            values[Agreement.valid_to] = end
+        values = await field_values(agreement, current, command)
         if command.status is not None and command.status is not current:
             if command.status not in TRANSITIONS[current]:
                 raise DomainError(
@@ -536,14 +523,45 @@ async def update_agreement(
                     ["status"],
                 )
             values[Agreement.status] = command.status.value
-            await _record(
+            await record_event(
                 agreement_id, principal, "status", f"{current.value} -> {command.status.value}"
             )
         values[Agreement.updated_at] = utcnow()
         await Agreement.update(values).where(Agreement.id == agreement_id).run()
-        await _write_lists(agreement_id, command)
-        await _record(agreement_id, principal, "updated", ", ".join(sorted(given)))
+        await write_lists(agreement_id, command)
+        await record_event(agreement_id, principal, "updated", ", ".join(sorted(given)))
     return updated.result
+
+
+async def field_values(
+    agreement: AgreementRow, current: AgreementStatus, command: AgreementUpdate | AgreementRevise
+) -> dict[Any, Any]:
+    """The columns the command changes (its lists aside); the period only of an agreement
+    not yet made, and without overlapping another of the region."""
+    given = command.model_fields_set
+    values: dict[Any, Any] = {}
+    for field in ("name", "steering_group", "vision", "approval_deadline"):
+        if field in given and getattr(command, field) is not None:
+            values[Agreement._meta.get_column_by_name(field)] = getattr(command, field)
+    if given & {"valid_from", "valid_to"}:
+        if current.value in MADE:
+            raise DomainError(
+                ErrorCode.INVALID_STATE,
+                "The period of an agreement that has been made does not change.",
+                ["valid_from"],
+            )
+        start = command.valid_from or agreement.valid_from
+        end = command.valid_to or agreement.valid_to
+        if end < start:
+            raise DomainError(
+                ErrorCode.INVALID,
+                "An agreement cannot end before it starts.",
+                ["valid_to"],
+            )
+        await _no_overlap(agreement.region, start, end, agreement.id)
+        values[Agreement.valid_from] = start
+        values[Agreement.valid_to] = end
+    return values
 
 
 async def set_rules(
@@ -551,7 +569,7 @@ async def set_rules(
 ) -> RuleSetView:
     """A new version of the rules from a day within the agreement's period."""
     async with write_transaction(principal, "agreementRulesSet") as unit:
-        agreement = await _managed(principal, agreement_id)
+        agreement = await managed(principal, agreement_id)
         if not agreement.valid_from <= command.valid_from <= agreement.valid_to:
             raise DomainError(
                 ErrorCode.INVALID,
@@ -559,34 +577,7 @@ async def set_rules(
                 f"{agreement.valid_to}).",
                 ["valid_from"],
             )
-        previous = (
-            await RuleSet.select(RuleSet.version)
-            .where((RuleSet.agreement == agreement_id) & (RuleSet.valid_from == command.valid_from))
-            .order_by(RuleSet.version, ascending=False)
-            .limit(1)
-            .output(as_list=True)
-            .run()
-        )
-        version = previous[0] + 1 if previous else 1
-        rule_set_id = uuid.uuid4()
-        await RuleSet.insert(
-            RuleSet(
-                id=rule_set_id,
-                agreement=agreement_id,
-                valid_from=command.valid_from,
-                version=version,
-                rules=command.rules.model_dump(mode="json"),
-                is_example=command.is_example,
-                set_by=principal.subject or "",
-                set_at=utcnow(),
-            )
-        ).run()
-        await _record(
-            agreement_id,
-            principal,
-            "rules_set",
-            f"from {command.valid_from.isoformat()}, version {version}",
-        )
+        rule_set_id = await insert_rule_set(principal, agreement_id, command)
         made = await unit.track(
             "RuleSet",
             rule_set_id,
@@ -596,21 +587,66 @@ async def set_rules(
     return made.result
 
 
+async def insert_rule_set(
+    principal: Principal, agreement_id: uuid.UUID, command: RuleSetInput
+) -> uuid.UUID:
+    """Store the next version of the rules from the command's day; answer its ID."""
+    previous = (
+        await RuleSet.select(RuleSet.version)
+        .where((RuleSet.agreement == agreement_id) & (RuleSet.valid_from == command.valid_from))
+        .order_by(RuleSet.version, ascending=False)
+        .limit(1)
+        .output(as_list=True)
+        .run()
+    )
+    version = previous[0] + 1 if previous else 1
+    rule_set_id = uuid.uuid4()
+    await RuleSet.insert(
+        RuleSet(
+            id=rule_set_id,
+            agreement=agreement_id,
+            valid_from=command.valid_from,
+            version=version,
+            rules=command.rules.model_dump(mode="json"),
+            is_example=command.is_example,
+            set_by=principal.subject or "",
+            set_at=utcnow(),
+        )
+    ).run()
+    await record_event(
+        agreement_id,
+        principal,
+        "rules_set",
+        f"from {command.valid_from.isoformat()}, version {version}",
+    )
+    return rule_set_id
+
+
 async def _rule_set_from(agreement_id: uuid.UUID, day: datetime.date) -> RuleSetView | None:
     return next((v for v in await rule_sets(agreement_id) if v.valid_from == day), None)
 
 
 async def decisions_by_agreement(ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[DecisionView]]:
+    """Every council decision of the agreements, in order, each marked with whether it
+    counts and how many days after the deadline it came (one statement)."""
     found: dict[uuid.UUID, list[DecisionView]] = {i: [] for i in ids}
+    terms: dict[uuid.UUID, tuple[int, datetime.date | None]] = {}
     if ids:
         for row in (
-            await CouncilDecision.select()
+            await CouncilDecision.select(
+                *CouncilDecision.all_columns(),
+                CouncilDecision.agreement._.approvals_from.as_alias("approvals_from"),
+                CouncilDecision.agreement._.approval_deadline.as_alias("deadline"),
+            )
             .where(CouncilDecision.agreement.is_in(list(ids)))
             .order_by(CouncilDecision.decided_on, CouncilDecision.party)
             .run()
         ):
             decision = row_as(CouncilDecisionRow, row)
+            terms[decision.agreement] = (row["approvals_from"], row["deadline"])
             found[decision.agreement].append(DecisionView.model_validate(asdict(decision)))
+    for agreement_id, (approvals_from, deadline) in terms.items():
+        found[agreement_id] = holding(found[agreement_id], approvals_from, deadline)
     return found
 
 
@@ -620,9 +656,10 @@ async def approval_status(principal: Principal, agreement_id: uuid.UUID) -> Appr
     if agreement is None:
         return None
     decisions = (await decisions_by_agreement([agreement_id]))[agreement_id]
-    decided = {d.party: d.decision for d in decisions}
+    decided = counting_by_party(decisions)
     approved = [p for p in agreement.parties if decided.get(p) is Decision.APPROVED]
     deadline = agreement.approval_deadline
+    late = sorted({d.party for d in decisions if d.counts and d.days_late is not None})
     return ApprovalStatus(
         agreement_id=agreement_id,
         status=agreement.status,
@@ -634,6 +671,9 @@ async def approval_status(principal: Principal, agreement_id: uuid.UUID) -> Appr
         days_to_deadline=(deadline - today()).days if deadline else None,
         unanimous=len(approved) == len(agreement.parties),
         decisions=decisions,
+        revision=agreement.revision,
+        approvals_from=agreement.approvals_from,
+        late=late,
     )
 
 
@@ -642,22 +682,26 @@ async def record_decision(
 ) -> ApprovalStatus:
     """Record a party's council decision; the last approval puts the agreement in force."""
     async with write_transaction(principal, "councilDecisionRecord") as unit:
-        agreement = await _managed(principal, agreement_id)
+        agreement = await managed(principal, agreement_id)
         status = await unit.track(
             "AgreementApprovalStatus",
             agreement_id,
             partial(approval_status, principal, agreement_id),
         )
-        parties = await _decision_may_be_recorded(agreement, command.party_code)
-        await _record_council_decision(principal, agreement_id, command)
+        parties = await _decision_may_be_recorded(agreement, command)
+        await _record_council_decision(principal, agreement, command)
         if await _approvals(agreement_id) == len(parties):
             await _put_in_force(principal, agreement_id)
     return status.result
 
 
-async def _decision_may_be_recorded(agreement: AgreementRow, party_code: str) -> list[str]:
-    """The agreement is sent for approval, the party is one of its parties and has no
-    decision recorded yet; answer the parties."""
+async def _decision_may_be_recorded(
+    agreement: AgreementRow, command: CouncilDecisionRecord
+) -> list[str]:
+    """The agreement is sent for approval, the party is one of its parties, and any decision
+    it made before on this revision is older (a reconsideration replaces it); answer the
+    parties."""
+    party_code = command.party_code
     if agreement.status != AgreementStatus.SENT_FOR_APPROVAL.value:
         raise DomainError(
             ErrorCode.INVALID_STATE,
@@ -677,19 +721,28 @@ async def _decision_may_be_recorded(agreement: AgreementRow, party_code: str) ->
         )
     recorded = (
         await CouncilDecision.exists()
-        .where((CouncilDecision.agreement == agreement.id) & (CouncilDecision.party == party_code))
+        .where(
+            (CouncilDecision.agreement == agreement.id)
+            & (CouncilDecision.party == party_code)
+            & (CouncilDecision.revision == agreement.revision)
+            & (CouncilDecision.decided_on >= command.decided_on)
+        )
         .run()
     )
     if recorded:
         raise DomainError(
-            ErrorCode.DUPLICATE, f"{party_code}'s decision is already recorded.", ["party_code"]
+            ErrorCode.DUPLICATE,
+            f"{party_code}'s decision of that day or later is already recorded; a "
+            "reconsideration is dated after the decision it replaces.",
+            ["party_code"],
         )
     return parties
 
 
 async def _record_council_decision(
-    principal: Principal, agreement_id: uuid.UUID, command: CouncilDecisionRecord
+    principal: Principal, agreement: AgreementRow, command: CouncilDecisionRecord
 ) -> None:
+    agreement_id = agreement.id
     await CouncilDecision.insert(
         CouncilDecision(
             id=uuid.uuid4(),
@@ -701,9 +754,10 @@ async def _record_council_decision(
             reference=command.reference,
             recorded_by=principal.subject or "",
             recorded_at=utcnow(),
+            revision=agreement.revision,
         )
     ).run()
-    await _record(
+    await record_event(
         agreement_id,
         principal,
         "council_decision",
@@ -712,16 +766,9 @@ async def _record_council_decision(
 
 
 async def _approvals(agreement_id: uuid.UUID) -> int:
-    """How many parties' councils have approved the agreement."""
-    approvals: int = (
-        await CouncilDecision.count()
-        .where(
-            (CouncilDecision.agreement == agreement_id)
-            & (CouncilDecision.decision == Decision.APPROVED.value)
-        )
-        .run()
-    )
-    return approvals
+    """How many parties' councils' counting decisions approve the agreement."""
+    decisions = (await decisions_by_agreement([agreement_id]))[agreement_id]
+    return sum(d is Decision.APPROVED for d in counting_by_party(decisions).values())
 
 
 async def _put_in_force(principal: Principal, agreement_id: uuid.UUID) -> None:
@@ -733,7 +780,7 @@ async def _put_in_force(principal: Principal, agreement_id: uuid.UUID) -> None:
         .where(Agreement.id == agreement_id)
         .run()
     )
-    await _record(agreement_id, principal, "status", "in force: approved by every party")
+    await record_event(agreement_id, principal, "status", "in force: approved by every party")
 
 
 async def _offer_in_region(principal: Principal, offer_id: uuid.UUID, region: str) -> OfferView:
@@ -799,12 +846,12 @@ async def approve_special_condition(
     """The steering group lets a new offer for a small target group start on a special
     condition the agreement allows, for a period within the agreement's."""
     async with write_transaction(principal, "specialConditionApprove") as unit:
-        agreement = await _managed(principal, agreement_id)
+        agreement = await managed(principal, agreement_id)
         offer = await _offer_in_region(principal, command.offer_id, agreement.region)
         await _agreement_allows(agreement, command)
         approval_id = await _record_approval(principal, agreement_id, offer.id, command)
         await _offer_starts_on_condition(principal, offer, command)
-        await _record(
+        await record_event(
             agreement_id, principal, "special_condition", f"{offer.name}: {command.condition.value}"
         )
         made = await unit.track(
@@ -906,7 +953,7 @@ async def opt_in(
         )
         await _may_choose_for(principal, approval, command.municipality_code)
         await _replace_choice(principal, approval_id, command)
-        await _record(
+        await record_event(
             approval.agreement,
             principal,
             "special_condition_choice",
@@ -1011,7 +1058,7 @@ async def set_unique_status(
     """The steering group's decision, on the expert panel's recommendation, on a unique
     offer for a year; for the current year it is also the offer's status in the catalogue."""
     async with write_transaction(principal, "uniqueOfferStatusSet") as unit:
-        agreement = await _managed(principal, agreement_id)
+        agreement = await managed(principal, agreement_id)
         offer = await _offer_in_region(principal, command.offer_id, agreement.region)
         if not agreement.valid_from.year <= command.year <= agreement.valid_to.year:
             raise DomainError(
@@ -1021,7 +1068,7 @@ async def set_unique_status(
         if command.year == today().year and offer.unique_status is not command.status:
             await _set_catalogue_status(principal, agreement, offer, command)
             unit.touch_offer(offer.id)
-        await _record(
+        await record_event(
             agreement_id,
             principal,
             "unique_offer",

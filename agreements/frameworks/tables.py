@@ -36,6 +36,10 @@ class Agreement(Table, tablename="agreement"):
     is_demo = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # The agreement's revision (1 until the steering group revises it) and the revision
+    # from which council decisions count: a substantive revision sets it to itself.
+    revision = SmallInt(default=1)
+    approvals_from = SmallInt(default=1)
 
 
 class AgreementParty(Table, tablename="agreement_party"):
@@ -84,6 +88,8 @@ class CouncilDecision(Table, tablename="council_decision"):
     reference = Varchar(length=300, default="")
     recorded_by = Varchar(length=100)
     recorded_at = Timestamptz(default=TimestamptzNow())
+    # the agreement's revision the council decided on
+    revision = SmallInt(default=1)
 
 
 class RuleSet(Table, tablename="agreement_rule_set"):

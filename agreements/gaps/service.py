@@ -15,8 +15,9 @@ For a region, a day and each target group:
   result), *high* when demand exceeds the places, *medium* when no place is free or three or
   more signals came in, *low* otherwise;
 - **offers at risk**: occupancy below the agreement's band at each of the last three month-ends
-  (contracts then, with today's declared places), unique offers in the reinforced cooperation,
-  and offers in the emergency track;
+  the offer existed at (published by then; contracts then, with today's declared places; an
+  offer published after all three is not judged on occupancy), unique offers in the
+  reinforced cooperation, and offers in the emergency track;
 - the central announcement that names the group, and the same figures a year earlier.
 
 Every figure comes with the offers and counts behind it. Counts of people (places in use,
@@ -183,6 +184,7 @@ class OfferFigures:
     contracted: int = 0
     unique_status: str = UniqueOfferStatus.NONE.value
     month_ends: list[tuple[datetime.date, int]] = field(default_factory=list)  # contracts then
+    published_on: datetime.date | None = None  # the offer exists from this day
     risks: list[str] = field(default_factory=list)  # besides a low occupancy
     # Occupancy (basis points, oldest first) at the month-ends, when every one of them lies
     # below the agreement's band (band_min_bp); empty otherwise.
@@ -291,7 +293,8 @@ def _offers_sql(region: str, on: datetime.date) -> tuple[str, list[Any]]:
     return (
         "SELECT o.id AS id, o.name AS name, p.org_code AS org, o.capacity_places AS "
         "capacity_places, o.occupied_places AS occupied_places, o.unique_status AS "
-        "unique_status, g.target_group AS target_group FROM offer o "
+        "unique_status, o.published_at AS published_at, g.target_group AS target_group "
+        "FROM offer o "
         "JOIN provider p ON p.id = o.provider JOIN municipality m ON m.code = o.municipality "
         "LEFT JOIN offer_target_group g ON g.offer = o.id "
         "WHERE o.status = {} AND m.region = {} AND o.published_at < {}",
@@ -391,6 +394,7 @@ class SupplyRow:
     occupied_places: int
     unique_status: str
     target_group: str | None
+    published_at: datetime.datetime | str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -477,6 +481,7 @@ async def _published_offers(
                 row.capacity_places,
                 row.occupied_places,
                 unique_status=row.unique_status,
+                published_on=_day_of(row.published_at),
             )
         if row.target_group in result:
             supply.groups_of[offer_id].append(row.target_group)
@@ -552,6 +557,18 @@ async def _count_searches(
             group.searches_few = int(row.few or 0)
 
 
+def _day_of(value: datetime.datetime | str | None) -> datetime.date | None:
+    """The day of a timestamp as a raw query answers it (SQLite: text)."""
+    if value is None:
+        return None
+    stamp = (
+        value if isinstance(value, datetime.datetime) else datetime.datetime.fromisoformat(value)
+    )
+    if stamp.tzinfo is not None:
+        stamp = stamp.astimezone(datetime.UTC)
+    return stamp.date()
+
+
 def _uuid(value: Any) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
@@ -562,7 +579,12 @@ def _risks(offer: OfferFigures, band_min_bp: int | None) -> None:
     elif offer.unique_status == UniqueOfferStatus.REINFORCED_COOPERATION.value:
         offer.risks.append("a unique offer in the reinforced cooperation")
     if band_min_bp is not None and offer.places:
-        shares = [round((offer.declared + n) * 10000 / offer.places) for _, n in offer.month_ends]
+        existed = [
+            (end, n)
+            for end, n in offer.month_ends
+            if offer.published_on is None or end >= offer.published_on
+        ]
+        shares = [round((offer.declared + n) * 10000 / offer.places) for _, n in existed]
         if shares and all(share < band_min_bp for share in shares):
             offer.low_occupancy, offer.band_min_bp = shares, band_min_bp
 

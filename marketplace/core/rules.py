@@ -87,6 +87,7 @@ class OfferFacts:
     owner_type: str
     stated: StatedTerms = StatedTerms()
     legal_basis: str | None = None  # the paragraph a contract is made under
+    takes_acute: bool = False  # takes acute placements
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +163,12 @@ class RuleBook(Protocol):
         on: datetime.date,
         overhead_bp: int | None,
         budgeted_occupancy_bp: int | None,
-    ) -> list[RuleFinding]: ...
+        *,
+        unit: str | None = None,
+    ) -> list[RuleFinding]:
+        """What the agreement says of a price list's overhead and budgeted occupancy (the
+        occupancy for a price in ``unit``)."""
+        ...
 
     async def invoice_terms(self, provider: ProviderFacts, on: datetime.date) -> InvoiceTerms:
         """The invoice frequency and payment term of the agreement that covers the
@@ -189,6 +195,8 @@ class DefaultRuleBook:
         on: datetime.date,
         overhead_bp: int | None,
         budgeted_occupancy_bp: int | None,
+        *,
+        unit: str | None = None,
     ) -> list[RuleFinding]:
         return []
 

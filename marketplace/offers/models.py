@@ -59,6 +59,16 @@ class UniqueOfferStatus(StrEnum):
     EMERGENCY_TRACK = "emergency_track"
 
 
+class Coverage(StrEnum):
+    """Whom an offer serves: its region's municipalities (the usual), a part of the country
+    (landsdelsdækkende), or the whole country (landsdækkende tilbud, sikrede afdelinger),
+    followed by KL across the regions."""
+
+    REGIONAL = "regional"
+    SUPRA_REGIONAL = "supra_regional"
+    NATIONAL = "national"
+
+
 class SpecialCondition(StrEnum):
     """Special conditions a steering group may grant a new offer for a small target group."""
 
@@ -155,6 +165,7 @@ class OfferContent(BaseModel):
     unique_status: UniqueOfferStatus = UniqueOfferStatus.NONE
     special_conditions: list[SpecialCondition] = Field(default_factory=list, max_length=3)
     takes_acute: bool = False  # takes acute placements (answers within hours)
+    coverage: Coverage = Coverage.REGIONAL
     capacity_places: Places = 0
     occupied_places: Places = 0
     expected_free_from: datetime.date | None = None
@@ -289,6 +300,7 @@ class OfferView(BaseModel):
     approved_on: datetime.date | None
     unique_status: UniqueOfferStatus
     takes_acute: bool = False
+    coverage: Coverage = Coverage.REGIONAL
     special_conditions: list[SpecialCondition]
     capacity_places: int
     occupied_places: int

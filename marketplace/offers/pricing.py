@@ -258,6 +258,7 @@ async def _rule_findings(
         valid_from,
         _bp(command.overhead_percent),
         _bp(command.budgeted_occupancy_percent),
+        unit=command.unit.value,
     )
     errors = [f for f in findings if not f.advisory]
     if errors:

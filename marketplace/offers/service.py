@@ -191,6 +191,7 @@ def rule_facts(
         owner_type=_OWNER_BY_KIND[org_kind(offer.provider_org_code)].value,
         stated=stated or StatedTerms(),
         legal_basis=basis,
+        takes_acute=offer.takes_acute,
     )
 
 

@@ -69,6 +69,8 @@ class Offer(Table, tablename="offer"):
     unique_status = Varchar(length=32, default="none", index=True)
     special_conditions = JSON(default=[])
     takes_acute = Boolean(default=False)  # takes acute placements (answers within hours)
+    # regional, supra_regional or national (lands- og landsdelsdækkende tilbud)
+    coverage = Varchar(length=16, default="regional", index=True)
     capacity_places = Integer(default=0)
     occupied_places = Integer(default=0)
     expected_free_from = Date(null=True, default=None)

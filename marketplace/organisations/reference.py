@@ -45,6 +45,18 @@ def municipality_records() -> tuple[MunicipalityRecord, ...]:
 
 
 @cache
+def populations() -> dict[str, int]:
+    """Each municipality's population by code (Statistics Denmark FOLK1A, 1 January 2026;
+    see data/SOURCES.md)."""
+    text = (
+        files("marketplace.organisations")
+        .joinpath("data/municipality_population.csv")
+        .read_text("utf-8")
+    )
+    return {row["code"]: int(row["population"]) for row in csv.DictReader(text.splitlines())}
+
+
+@cache
 def regions_by_municipality() -> dict[str, str]:
     """Each municipality's region, by municipality code."""
     return {m.code: m.region_code for m in municipality_records()}

@@ -180,3 +180,21 @@ async def test_a_late_report_is_overdue_and_five_reports_complete_the_round() ->
     assert done.status is AnnouncementStatus.REPORTS_RECEIVED
     page = await service.list_reports(AALBORG, PageRequest(), announcement_id=made.id)
     assert page.total_count == 5 and await RegionalReport.count().run() == 5
+
+
+async def test_a_report_submitted_after_its_deadline_keeps_the_days_late() -> None:
+    made = await service.create_announcement(
+        REGISTRY_ADMIN, announcement(report_deadline=today() - datetime.timedelta(days=3))
+    )
+    draft = await service.create_report(NORD_STEERING, made.id, ReportCreate(region_code="1081"))
+    assert draft.days_late == 3  # open, three days past the deadline
+    await service.update_report(
+        NORD_STEERING, draft.id, ReportFields(assessment=Assessment.SUFFICIENT)
+    )
+    submitted = await service.submit_report(NORD_STEERING, draft.id)
+    assert (submitted.overdue, submitted.days_late) == (False, 3)
+    on_time = await service.create_announcement(
+        REGISTRY_ADMIN, announcement(title="Spiseforstyrrelser")
+    )
+    early = await service.create_report(NORD_STEERING, on_time.id, ReportCreate(region_code="1081"))
+    assert early.days_late is None

@@ -283,3 +283,31 @@ async def test_forecasts_sum_for_all_and_show_the_municipalities_to_the_steering
             ForecastSet(municipality_code="849", target_group=AUTISM, year=AS_OF.year, places=1),
         )
     assert error.value.code is ErrorCode.PERMISSION_DENIED
+
+
+async def test_an_offer_counts_only_from_its_publishing_date(world: dict[str, uuid.UUID]) -> None:
+    # Spisehuset Nord opened ten days into last month: of the last three month-ends it
+    # existed only at the latest one, and a year earlier it did not exist at all
+    opened = month_ends_before(AS_OF)[0] - datetime.timedelta(days=20)
+    await (
+        Offer.update(
+            {Offer.published_at: datetime.datetime.combine(opened, datetime.time(9), datetime.UTC)}
+        )
+        .where(Offer.id == world["eating"])
+        .run()
+    )
+    report = await gaps.supply_gaps(NORD_STEERING, "1081", [EATING], AS_OF)
+    [spisehuset] = _row(report, EATING).offers
+    assert spisehuset.low_occupancy == [1250]  # the one month-end it existed at
+    before = report.rows[0].year_earlier
+    assert (before.places, before.in_use, before.offers) == (0, 0, [])
+    # published today: no month-end to judge, so no risk for month-ends before it existed
+    await Offer.update({Offer.published_at: utcnow()}).where(Offer.id == world["eating"]).run()
+    report = await gaps.supply_gaps(NORD_STEERING, "1081", [EATING], AS_OF)
+    [spisehuset] = _row(report, EATING).offers
+    assert (spisehuset.low_occupancy, spisehuset.at_risk) == ([], False)
+    assert list(present(report, NORD_STEERING)[0].at_risk) == []
+
+
+def month_ends_before(day: datetime.date) -> list[datetime.date]:
+    return gaps.month_ends(day)

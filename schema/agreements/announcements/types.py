@@ -90,6 +90,9 @@ class RegionalReport(FromView, relay.Node):
         description="Until submitted; negative when late."
     )
     overdue: bool
+    days_late: int | None = strawberry.field(
+        description="Days after the deadline it was submitted, or (open) that have passed."
+    )
     view: strawberry.Private[am.ReportView]
     resolve_nodes = nodes_by_key(lambda info: info.context.agreements.report_by_id)
 

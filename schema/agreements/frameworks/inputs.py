@@ -102,6 +102,9 @@ class OccupancyBandInput:
     min_percent: Decimal
     max_percent: Decimal | None = UNSET
     min_percent_acute_respite: Decimal | None = UNSET
+    recommended_max_percent: Decimal | None = strawberry.field(
+        default=UNSET, description="Above it a price list is warned, not refused (e.g. 98)."
+    )
     advisory: bool | None = UNSET
 
 
@@ -123,6 +126,28 @@ class AgreementRulesInput:
         default=UNSET, description="Hours a provider has to answer an acute request."
     )
     notes: str | None = UNSET
+
+
+@strawberry.input(
+    description=(
+        "A new revision of an agreement not yet in force: the fields given replace the stored "
+        "ones. A change of the period, vision, focus areas or rules is substantive: the "
+        "councils' approvals start again."
+    )
+)
+class AgreementReviseInput(AgreementFields):
+    id: strawberry.ID
+    reason: str
+    name: str | None = UNSET
+    valid_from: datetime.date | None = UNSET
+    valid_to: datetime.date | None = UNSET
+    rules: AgreementRulesInput | None = UNSET
+
+
+@strawberry.input(description="Withdraw an agreement not yet in force; its period is free again.")
+class AgreementWithdrawInput:
+    id: strawberry.ID
+    reason: str
 
 
 @strawberry.input(description="A new version of an agreement's rules from a day.")

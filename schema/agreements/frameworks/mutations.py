@@ -7,10 +7,12 @@ from typing import Any
 
 import strawberry
 
-from agreements.frameworks import service
+from agreements.frameworks import revisions, service
 from agreements.frameworks.models import (
     AgreementCreate,
+    AgreementRevise,
     AgreementUpdate,
+    AgreementWithdraw,
     CouncilDecisionRecord,
     RuleSetInput,
     SpecialConditionApprove,
@@ -20,8 +22,10 @@ from agreements.frameworks.models import (
 from marketplace.core.identity import Principal
 from schema.agreements.frameworks.inputs import (
     AgreementCreateInput,
+    AgreementReviseInput,
     AgreementRulesSetInput,
     AgreementUpdateInput,
+    AgreementWithdrawInput,
     CouncilDecisionRecordInput,
     SpecialConditionApproveInput,
     SpecialConditionOptInInput,
@@ -55,6 +59,18 @@ async def _update(who: Principal, given: Given) -> Any:
     return await service.update_agreement(
         who, agreement_id, given.command(AgreementUpdate, nulls="all")
     )
+
+
+async def _revise(who: Principal, given: Given) -> Any:
+    agreement_id = given.id("id", *_AGREEMENT)
+    command = given.command(AgreementRevise, nulls="all")
+    return await revisions.revise_agreement(who, agreement_id, command)
+
+
+async def _withdraw(who: Principal, given: Given) -> Any:
+    agreement_id = given.id("id", *_AGREEMENT)
+    command = given.command(AgreementWithdraw, nulls="all")
+    return await revisions.withdraw_agreement(who, agreement_id, command)
 
 
 async def _set_rules(who: Principal, given: Given) -> Any:
@@ -135,6 +151,21 @@ class AgreementMutation:
         AgreementUpdateInput,
         _update,
         description="Change an agreement or move it along its lifecycle.",
+    )
+    agreement_revise = mutation(
+        AgreementPayload,
+        AgreementReviseInput,
+        _revise,
+        description=(
+            "Revise an agreement not yet in force; a substantive revision (period, vision, "
+            "focus areas, rules) starts the councils' approvals again."
+        ),
+    )
+    agreement_withdraw = mutation(
+        AgreementPayload,
+        AgreementWithdrawInput,
+        _withdraw,
+        description="Withdraw an agreement not yet in force; another may be made for its period.",
     )
     agreement_rules_set = mutation(
         RuleSetPayload,

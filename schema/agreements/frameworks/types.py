@@ -114,6 +114,7 @@ class OccupancyBand:
     min_percent: Decimal
     max_percent: Decimal
     min_percent_acute_respite: Decimal | None
+    recommended_max_percent: Decimal | None
     advisory: bool
 
 
@@ -155,6 +156,13 @@ class CouncilDecision(FromView):
     body: str
     decided_on: datetime.date
     reference: str
+    revision: int = strawberry.field(description="The agreement's revision decided on.")
+    days_late: int | None = strawberry.field(
+        description="Days after the approval deadline the council decided; null when on time."
+    )
+    counts: bool = strawberry.field(
+        description="False once a reconsideration or a substantive revision replaced it."
+    )
 
 
 @strawberry.type(description="Where the councils' approval of an agreement stands.")
@@ -167,7 +175,16 @@ class AgreementApprovalStatus(FromView):
     deadline: datetime.date | None
     days_to_deadline: int | None = strawberry.field(description="Negative once it has passed.")
     unanimous: bool
-    decisions: list[CouncilDecision]
+    decisions: list[CouncilDecision] = strawberry.field(
+        description="Every decision, reconsidered and earlier revisions' ones included."
+    )
+    revision: int
+    approvals_from: int = strawberry.field(
+        description="The revision from which decisions count (the last substantive one)."
+    )
+    late: list[Party] = strawberry.field(
+        description="Parties whose counting decision came after the deadline."
+    )
 
 
 @strawberry.type(description="A municipality's choice on a special condition.")
@@ -246,6 +263,8 @@ class Agreement(FromView, relay.Node):
     vision: str
     approval_deadline: datetime.date | None
     is_demo: bool
+    revision: int
+    approvals_from: int
     parties: list[Party]
     focus_areas: list[FocusArea]
     documents: list[AgreementDocument]

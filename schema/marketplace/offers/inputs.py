@@ -11,6 +11,7 @@ from strawberry import UNSET
 from schema.marketplace.offers.types import (
     AgeSegment,
     ApprovalStatus,
+    Coverage,
     LegalBasis,
     OfferCategory,
     OfferStatus,
@@ -61,6 +62,9 @@ class OfferContentFields:
     special_conditions: list[SpecialCondition] | None = UNSET  # type: ignore[valid-type]
     takes_acute: bool | None = strawberry.field(
         default=UNSET, description="Takes acute placements (answers within hours)."
+    )
+    coverage: Coverage | None = strawberry.field(  # type: ignore[valid-type]
+        default=UNSET, description="National and supra-regional offers: followed by every region."
     )
     capacity_places: int | None = UNSET
     occupied_places: int | None = strawberry.field(

@@ -33,6 +33,14 @@ UniqueOfferStatus = strawberry.enum(
     description="Unique offers: in the reinforced cooperation, or in the emergency track (nødspor).",
 )
 SpecialCondition = strawberry.enum(m.SpecialCondition, name="SpecialCondition")
+Coverage = strawberry.enum(
+    m.Coverage,
+    name="Coverage",
+    description=(
+        "Whom an offer serves: its region, a part of the country (landsdelsdækkende) or the "
+        "whole country (landsdækkende tilbud, sikrede afdelinger)."
+    ),
+)
 ApprovalStatus = strawberry.enum(
     m.ApprovalStatus, name="ApprovalStatus", description="The socialtilsyn's decision."
 )
@@ -228,6 +236,9 @@ class Offer(relay.Node):
     special_conditions: list[SpecialCondition]  # type: ignore[valid-type]
     takes_acute: bool = strawberry.field(
         description="Takes acute placements: answers an acute request within hours."
+    )
+    coverage: Coverage = strawberry.field(  # type: ignore[valid-type]
+        description="National and supra-regional offers are followed across the regions."
     )
     address: Address | None
     coordinates: Coordinates | None

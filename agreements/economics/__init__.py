@@ -1,0 +1,1 @@
+"""The year's economics of the agreements' offers: occupancy, settlement, financing."""
