@@ -28,6 +28,7 @@ from schema.protection import RateLimit
 from web import auth, danish
 from web.pages import (
     contracts,
+    economics,
     invoices,
     needs,
     offers,
@@ -147,6 +148,7 @@ def web_parts(settings: Settings) -> WebParts:
             *needs.ROUTES,
             *steering.ROUTES,
             *supply.ROUTES,
+            *economics.ROUTES,
         ],
         middleware=[
             WebSession(settings),

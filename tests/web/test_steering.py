@@ -162,3 +162,35 @@ async def test_the_supply_picture_its_chart_and_the_map(web) -> None:
     assert "Botilbuddet Engly" in country.text and country.text.count("<path") == 98
     svg = await web.get("/styregruppe/kort.svg", params={"region": "alle", "kategori": "day"})
     assert "Botilbuddet Engly" not in svg.text  # residential offers left out
+
+
+async def test_a_rejected_agreement_revised_and_another_withdrawn(web) -> None:
+    agreement = await _sent_for_approval()  # Aalborg and Hjørring have approved
+    await sign_in_over_http(web, "1081", "steering")
+    shown = await web.get(f"/styregruppe/aftaler/{agreement.id}")
+    token = csrf_of(shown.text)
+    wrong = await web.post(
+        f"/styregruppe/aftaler/{agreement.id}/revision",
+        data={"reason": "Ny version", "occupancy_min_percent": "101", "_csrf_token": token},
+    )
+    assert wrong.status_code == 400 and 'id="e-rv-occupancy_min_percent"' in wrong.text
+    revised = await web.post(
+        f"/styregruppe/aftaler/{agreement.id}/revision",
+        data={
+            "reason": "Lavere belægningskrav efter høringen",
+            "occupancy_min_percent": "93,5",
+            "_csrf_token": token,
+        },
+    )
+    assert revised.status_code == 303
+    after = await web.get(f"/styregruppe/aftaler/{agreement.id}")
+    # a change of the rules is substantive: every council decides again
+    assert "Godkendt: 0, forkastet: 0, mangler: 12" in after.text
+    assert "erstattet" in after.text and "occupancy.min_percent" in after.text
+
+    withdrawn = await web.post(
+        f"/styregruppe/aftaler/{agreement.id}/traek-tilbage",
+        data={"reason": "Erstattes af en ny aftale", "_csrf_token": token},
+    )
+    assert withdrawn.status_code == 303
+    assert "Trukket tilbage" in (await web.get("/styregruppe")).text

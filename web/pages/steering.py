@@ -16,6 +16,7 @@ from litestar import Request, get, post
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
+from pydantic import ValidationError
 
 from agreements.announcements import service as announcements
 from agreements.announcements.models import (
@@ -27,18 +28,23 @@ from agreements.announcements.models import (
 )
 from agreements.frameworks import service as frameworks
 from agreements.frameworks.models import (
+    AgreementRevise,
+    AgreementRules,
     AgreementView,
+    AgreementWithdraw,
     CouncilDecisionRecord,
     Decision,
+    RuleSetInput,
     RuleSetView,
 )
+from agreements.frameworks.revisions import revise_agreement, withdraw_agreement
 from marketplace.core.clock import today
 from marketplace.core.errors import DomainError
 from marketplace.core.identity import Role
 from marketplace.core.pagination import PageRequest
 from marketplace.offers import service as offers
 from marketplace.offers.models import OfferStatus
-from web.forms import FormInvalid, command, refused, values
+from web.forms import FormInvalid, command, invalid, refused, values
 from web.labels import organisation_name
 from web.render import page
 from web.security import principal_of, requires
@@ -143,21 +149,53 @@ def _flat(data: Any, prefix: str = "") -> dict[str, str]:
 
 
 def _approval_rows(agreement: AgreementView, status: Any) -> list[dict[str, Any]]:
-    """One row per party: its decision (the latest), the body and day, and days late."""
-    latest = {d.party: d for d in status.decisions} if status else {}
+    """One row per party: its counting decision (a later one of the same council replaces an
+    earlier; a substantive revision asks again), the body and day, and the days late (a
+    missing decision is late from the day after the deadline)."""
+    latest = {d.party: d for d in status.decisions if d.counts} if status else {}
     deadline = agreement.approval_deadline
     rows = []
     for party in agreement.parties:
         decision = latest.get(party)
-        late = None
-        if deadline is not None:
-            decided_on = decision.decided_on if decision else None
-            if decided_on is not None and decided_on > deadline:
-                late = (decided_on - deadline).days
-            elif decided_on is None and today() > deadline:
-                late = (today() - deadline).days
+        late = decision.days_late if decision else None
+        if decision is None and deadline is not None and today() > deadline:
+            late = (today() - deadline).days
         rows.append({"party": party, "decision": decision, "late": late})
     return rows
+
+
+# The rules a steering group changes from its desk, and where they sit in the rules.
+RULE_FIELDS = {
+    "occupancy_min_percent": ("occupancy", "min_percent"),
+    "occupancy_max_percent": ("occupancy", "max_percent"),
+    "overhead_cap_percent": (None, "overhead_cap_percent"),
+    "budget_regulation_percent": (None, "budget_regulation_percent"),
+    "allowed_budget_deviation_percent": (None, "allowed_budget_deviation_percent"),
+    "carry_over_percent": (None, "carry_over_percent"),
+}
+
+
+def _rules_with(current: AgreementRules | None, data: dict[str, Any]) -> AgreementRules | None:
+    """The current rules with the form's changes (None when the form changes none)."""
+    given = {k: data[k] for k in RULE_FIELDS if data.get(k) not in (None, "")}
+    if not given:
+        return None
+    if current is None:
+        raise FormInvalid({}, ["Aftalen har ingen regler at ændre: de sættes gennem API'et."])
+    rules = current.model_dump(mode="json")
+    for field, value in given.items():
+        group, name = RULE_FIELDS[field]
+        if group is None:
+            rules[name] = value
+        else:
+            rules[group] = {**(rules.get(group) or {}), name: value}
+    try:
+        return AgreementRules.model_validate(rules)
+    except ValidationError as error:
+        failed = invalid(error)
+        by_rule = {".".join(p for p in where if p): form for form, where in RULE_FIELDS.items()}
+        fields = {by_rule.get(path, path): text for path, text in failed.fields.items()}
+        raise FormInvalid(fields, failed.general) from None
 
 
 async def _agreement_page(
@@ -190,6 +228,9 @@ async def _agreement_page(
         },
         versions=versions,
         changes=rule_changes(versions),
+        history=status.decisions if status else [],
+        rule_fields=_rule_values(versions[-1].rules if versions else None),
+        settled=agreement.status.value in ("in_force", "expired", "withdrawn"),
         milestones=sorted(agreement.milestones, key=lambda m: m.starts_on),
         parties=[(p, organisation_name(p)) for p in agreement.parties],
         decisions=[
@@ -229,6 +270,95 @@ async def decision_record(
         failed = error if isinstance(error, FormInvalid) else refused(error)
         return await _agreement_page(request, agreement, failed=failed, shown=shown)
     return Redirect(f"/styregruppe/aftaler/{agreement_id}?gemt=1", status_code=303)
+
+
+def _rule_values(rules: AgreementRules | None) -> dict[str, Any]:
+    if rules is None:
+        return {}
+    band = rules.occupancy
+    found = {
+        "occupancy_min_percent": band.min_percent if band else None,
+        "occupancy_max_percent": band.max_percent if band else None,
+        "overhead_cap_percent": rules.overhead_cap_percent,
+        "budget_regulation_percent": rules.budget_regulation_percent,
+        "allowed_budget_deviation_percent": rules.allowed_budget_deviation_percent,
+        "carry_over_percent": rules.carry_over_percent,
+    }
+    # shown the Danish way, as the form reads them back
+    return {k: str(v).replace(".", ",") for k, v in found.items() if v is not None}
+
+
+async def _latest_rules(agreement_id: uuid.UUID) -> AgreementRules | None:
+    versions = await frameworks.rule_sets(agreement_id)
+    return versions[-1].rules if versions else None
+
+
+async def _change(request: Request[Any, Any, Any], agreement_id: uuid.UUID, act: Any) -> Any:
+    """Run ``act(agreement, data)`` with the form's values; back to the agreement's page,
+    with the errors when it is refused."""
+    agreement = await _own_agreement(request, agreement_id)
+    data = values(await request.form(), amounts=list(RULE_FIELDS))
+    try:
+        await act(agreement, data)
+    except (FormInvalid, DomainError) as error:
+        failed = error if isinstance(error, FormInvalid) else refused(error)
+        return await _agreement_page(request, agreement, failed=failed, shown=data)
+    return Redirect(f"/styregruppe/aftaler/{agreement_id}?gemt=1", status_code=303)
+
+
+@post(
+    "/styregruppe/aftaler/{agreement_id:uuid}/revision", name="steering_revise", guards=[STEERING]
+)
+async def agreement_revise(
+    request: Request[Any, Any, Any], agreement_id: FromPath[uuid.UUID]
+) -> Any:
+    async def act(agreement: AgreementView, data: dict[str, Any]) -> None:
+        changes: dict[str, Any] = {
+            k: data[k] for k in ("reason", "approval_deadline", "vision") if k in data
+        }
+        rules = _rules_with(await _latest_rules(agreement.id), data)
+        if rules is not None:
+            changes["rules"] = rules
+        await revise_agreement(
+            principal_of(request), agreement.id, command(AgreementRevise, changes)
+        )
+
+    return await _change(request, agreement_id, act)
+
+
+@post(
+    "/styregruppe/aftaler/{agreement_id:uuid}/traek-tilbage",
+    name="steering_withdraw",
+    guards=[STEERING],
+)
+async def agreement_withdraw(
+    request: Request[Any, Any, Any], agreement_id: FromPath[uuid.UUID]
+) -> Any:
+    async def act(agreement: AgreementView, data: dict[str, Any]) -> None:
+        await withdraw_agreement(
+            principal_of(request),
+            agreement.id,
+            command(AgreementWithdraw, {"reason": data.get("reason", "")}),
+        )
+
+    return await _change(request, agreement_id, act)
+
+
+@post("/styregruppe/aftaler/{agreement_id:uuid}/regler", name="steering_rules", guards=[STEERING])
+async def agreement_rules(
+    request: Request[Any, Any, Any], agreement_id: FromPath[uuid.UUID]
+) -> Any:
+    async def act(agreement: AgreementView, data: dict[str, Any]) -> None:
+        rules = _rules_with(await _latest_rules(agreement.id), data)
+        if rules is None:
+            raise FormInvalid({}, ["Ret mindst én regel."])
+        await frameworks.set_rules(
+            principal_of(request),
+            agreement.id,
+            command(RuleSetInput, {"valid_from": data.get("valid_from"), "rules": rules}),
+        )
+
+    return await _change(request, agreement_id, act)
 
 
 async def _region_offers(request: Request[Any, Any, Any]) -> list[tuple[str, str]]:
@@ -328,4 +458,13 @@ async def report_save(request: Request[Any, Any, Any], announcement_id: FromPath
     return Redirect(f"/styregruppe/meldinger/{announcement_id}?gemt=1", status_code=303)
 
 
-ROUTES = [desk, agreement_detail, decision_record, announcement_detail, report_save]
+ROUTES = [
+    desk,
+    agreement_detail,
+    decision_record,
+    agreement_revise,
+    agreement_withdraw,
+    agreement_rules,
+    announcement_detail,
+    report_save,
+]

@@ -1,0 +1,42 @@
+"""The year's economics in the pages: the steering group reads an offer's occupancy month by
+month against the budget; its provider settles the year (bad input first) and both read the
+result; another region's steering group gets 404."""
+
+from __future__ import annotations
+
+from agreements.economics.tables import OfferSettlement
+from tests.agreements.test_economics import YEAR, build_birkely
+from tests.web.conftest import csrf_of, sign_in_over_http
+
+
+async def test_an_offers_year_read_and_settled(web) -> None:
+    birkely = await build_birkely()
+    path = f"/oekonomi/{birkely['offer_id']}?aar={YEAR}"
+    await sign_in_over_http(web, "1081", "steering")
+    shown = await web.get(path)
+    assert shown.status_code == 200
+    # 3,226 of 3,650 place days: 88.38%; January 80.00% against a budget of 95.00%
+    assert "88,38 %" in shown.text and "80,00 %" in shown.text and "95,00 %" in shown.text
+    assert "<svg" in shown.text and f"Afregn {YEAR}" not in shown.text
+    assert "Bostedet Birkely" in (await web.get(f"/styregruppe/oekonomi?aar={YEAR}")).text
+
+    await sign_in_over_http(web, "851", "provider_admin")  # Aalborg runs Birkely
+    form = await web.get(path)
+    token = csrf_of(form.text)
+    wrong = await web.post(
+        f"/oekonomi/{birkely['offer_id']}/afregn",
+        data={"year": str(YEAR), "actual_cost": "mange penge", "_csrf_token": token},
+    )
+    assert wrong.status_code == 400 and 'id="e-f-actual_cost"' in wrong.text
+    assert await OfferSettlement.count() == 0
+    settled = await web.post(
+        f"/oekonomi/{birkely['offer_id']}/afregn",
+        data={"year": str(YEAR), "actual_cost": "7.180.000,00", "_csrf_token": token},
+    )
+    assert settled.status_code == 303
+    result = await web.get(path)
+    # the worked example: a deficit of 244,100.00 DKK carried into the year after next
+    assert "-244.100,00" in result.text and f"taksten for {YEAR + 2}" in result.text
+
+    await sign_in_over_http(web, "1082", "steering")
+    assert (await web.get(path)).status_code == 404
