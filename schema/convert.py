@@ -19,6 +19,7 @@ The plan of each type (which field reads what) is worked out once and kept.
 from __future__ import annotations
 
 import dataclasses
+import operator
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -37,7 +38,8 @@ from schema.money import Money
 T = TypeVar("T")
 Reader = Callable[[Any], Any]
 
-_PLANS: dict[type, list[tuple[str, Reader]]] = {}
+# A type's plan, twice: reading a view by attribute (models, dataclasses) and by key (rows)
+_PLANS: dict[type, tuple[list[tuple[str, Reader]], list[tuple[str, Reader]]]] = {}
 
 
 def _get(view: Any, name: str) -> Any:
@@ -75,42 +77,48 @@ def _value_reader(inner: Any) -> Reader | None:
     return None
 
 
-def _reader(name: str, kind: Any) -> Reader:
+def _reader(name: str, kind: Any, by_key: bool) -> Reader:
+    """How the field ``name`` is read from a view: by attribute, or by key from a row (the
+    plain readers are operator's, so a field costs no Python call of its own)."""
     inner, _optional, many = _unwrap(kind)
     source = f"{name}_ore" if inner is Money and not many else name
+    get = operator.itemgetter(source) if by_key else operator.attrgetter(source)
     convert = _value_reader(inner)
     if convert is None:
-        return lambda view: _get(view, source)
+        return get
     if many:
         convert = _each(convert)
-    return lambda view: convert(_get(view, source))
+    return lambda view: convert(get(view))
 
 
-def _plan(cls: type) -> list[tuple[str, Reader]]:
+def _plan(cls: type) -> tuple[list[tuple[str, Reader]], list[tuple[str, Reader]]]:
     definition: StrawberryObjectDefinition = cls.__strawberry_definition__  # type: ignore[attr-defined]
     by_name = {f.python_name: f for f in definition.fields}
-    plan: list[tuple[str, Reader]] = []
-    for field in dataclasses.fields(cls):
-        if not field.init:
-            continue
-        if field.name == "view":  # private: the view itself
-            plan.append(("view", lambda view: view))
-            continue
-        if field.name == "id" and issubclass(cls, relay.Node):  # the node's own id, as text
-            plan.append(("id", lambda view: str(_get(view, "id"))))
-            continue
-        found = by_name.get(field.name)
-        if found is None or found.base_resolver is not None:
-            continue
-        plan.append((field.name, _reader(field.name, found.type)))
-    _PLANS[cls] = plan
-    return plan
+    plans: tuple[list[tuple[str, Reader]], list[tuple[str, Reader]]] = ([], [])
+    for by_key, plan in enumerate(plans):
+        for field in dataclasses.fields(cls):
+            if not field.init:
+                continue
+            if field.name == "view":  # private: the view itself
+                plan.append(("view", lambda view: view))
+                continue
+            if field.name == "id" and issubclass(cls, relay.Node):  # the node's id, as text
+                plan.append(("id", lambda view: str(_get(view, "id"))))
+                continue
+            found = by_name.get(field.name)
+            if found is None or found.base_resolver is not None:
+                continue
+            plan.append((field.name, _reader(field.name, found.type, bool(by_key))))
+    _PLANS[cls] = plans
+    return plans
 
 
 def from_view(cls: type[T], view: Any, /, **values: Any) -> T:
     """The GraphQL type ``cls`` for a domain view; ``values`` give the fields the view does
     not hold under their own name (see the module's conventions for the rest)."""
-    plan = _PLANS.get(cls) or _plan(cls)
+    plan = (_PLANS.get(cls) or _plan(cls))[isinstance(view, Mapping)]
+    if not values:
+        return cls(**{name: read(view) for name, read in plan})
     fields = {name: values[name] if name in values else read(view) for name, read in plan}
     for name, value in values.items():
         fields.setdefault(name, value)
