@@ -103,7 +103,13 @@ async def _price_list(offer_id: uuid.UUID, year: int) -> PriceListView | None:
     return max(versions, key=lambda v: v.version, default=None)
 
 
+def check_year(year: int | None) -> None:
+    if year is not None and not 2000 <= year <= 2100:
+        raise DomainError(ErrorCode.INVALID, "Ask for a year from 2000 to 2100.", ["year"])
+
+
 async def year_economics(principal: Principal, offer_id: uuid.UUID, year: int) -> YearEconomics:
+    check_year(year)
     offer = await _offer(principal, offer_id)
     price_list = await _price_list(offer_id, year)
     budgeted = price_list.budgeted_occupancy_bp if price_list else None
