@@ -225,6 +225,40 @@ async def _decide(
         )
 
 
+# The regional council approved Nordjysk Socialaftale 2021-2022 on 24 November 2020; no
+# source gives the municipal councils' dates, so theirs are example dates, marked as such,
+# before the deadline of 30 November 2020.
+NORTH_REGION_APPROVED = datetime.date(2020, 11, 24)
+EXAMPLE_DATE = "Eksempeldato i demodata: ingen kilde angiver byrådets dato."
+
+
+async def _nordjysk_decisions(agreement: AgreementView) -> None:
+    municipalities = [p for p in agreement.parties if len(p) == 3]
+    for i, party in enumerate(municipalities):
+        await service.record_decision(
+            SYSTEM,
+            agreement.id,
+            CouncilDecisionRecord(
+                party_code=party,
+                decision="approved",
+                body="Byrådet",
+                decided_on=datetime.date(2020, 10, 26) + datetime.timedelta(days=2 * i),
+                reference=EXAMPLE_DATE,
+            ),
+        )
+    await service.record_decision(
+        SYSTEM,
+        agreement.id,
+        CouncilDecisionRecord(
+            party_code=NORTH,
+            decision="approved",
+            body="Regionsrådet",
+            decided_on=NORTH_REGION_APPROVED,
+            reference="Regionsrådets møde 24. november 2020",
+        ),
+    )
+
+
 async def _offer_id(name: str) -> Any:
     row = await Offer.select(Offer.id).where(Offer.name == name).first().run()
     return row["id"] if row else None
@@ -235,7 +269,6 @@ async def _north_decisions(agreement: AgreementView, year: int) -> None:
     decisions = (
         ("Birken", "emergency_track", "Arbejdsgruppe under DAS med Aalborg Kommune"),
         ("Kvisten", "emergency_track", "Arbejdsgruppe under DAS med Region Nordjylland"),
-        ("Center for Døvblindhed og Høretab", "reinforced_cooperation", ""),
     )
     for name, status, group in decisions:
         offer_id = await _offer_id(name)
@@ -306,7 +339,7 @@ async def seed_demo_agreements(on_each: Callable[[str], None] | None = None) -> 
             RuleSetInput(valid_from=historic.valid_from, rules=_rules(NORTH), is_example=True),
         )
         await _send(historic)
-        await _decide(historic, historic.parties, datetime.date(2020, 9, 15))
+        await _nordjysk_decisions(historic)
         await _north_decisions(historic, 2021)
         added += 1
     done(str(NORDJYSK_2021["name"]))

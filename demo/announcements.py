@@ -125,9 +125,11 @@ def announcements() -> list[dict[str, Any]]:
 
 NORTH_REPORTS: dict[str, dict[str, Any]] = {
     "Borgere med udviklingshæmning og dom med behov for anbringelse i sikret afdeling": {
-        "assessment": "partly",
+        # seed 003: overall sufficient supply, with a possible need to look into a new offer
+        "assessment": "sufficient",
         "challenges": (
-            "Der kan være behov for at undersøge muligheden for et nyt tilbud i Vestdanmark, som "
+            "Overordnet tilstrækkeligt udbud i Nordjylland. Der kan være behov for at undersøge "
+            "muligheden for et nyt tilbud i Vestdanmark, som "
             "kan tilbyde sikrede pladser til borgere med udviklingshæmning og dom, med "
             "opmærksomhed på at den samlede kapacitet på landsplan skal matche behovet."
         ),

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from demo import fit
 from marketplace.core.clock import today, utcnow
 from marketplace.core.identity import SYSTEM
 from marketplace.core.unit_of_work import write_transaction
@@ -298,8 +299,8 @@ KINDS: tuple[Kind, ...] = (
         (("SEL-101",), ("SUL-141",), ("SEL-101", "SEL-85")),
         ("behandling", "raadgivning"),
         (18, 99),
-        "per_day",
-        (450, 1400),
+        "per_month",  # outpatient treatment: a monthly price, not a day's
+        (6500, 16000),
         (20, 90),
         "ambulant behandling af rusmiddelproblemer",
         (
@@ -377,6 +378,8 @@ class Special:
     org_code: str | None = None
     unique: str = "none"
     real: bool = False
+    coverage: str = "regional"
+    lower_occupancy: int | None = None  # a special condition's, approved by the steering group
     methods: tuple[str, ...] = field(default=("Neuropædagogik",))
 
 
@@ -454,8 +457,9 @@ SPECIALS: tuple[Special, ...] = (
         (10, 30),
         "bo- og dagtilbud for mennesker med døvblindhed, med kommunikation på taktilt tegnsprog",
         org_code="1081",
-        unique="reinforced_cooperation",
         real=True,
+        # seed 003: among the national offers KL follows, challenged on its sustainability
+        coverage="national",
         methods=("Totalkommunikation", "Taktil kommunikation"),
     ),
     Special(
@@ -468,6 +472,7 @@ SPECIALS: tuple[Special, ...] = (
         (6, 14),
         "sikrede pladser efter servicelovens § 108 for borgere med udviklingshæmning og dom til anbringelse",
         region="1082",
+        coverage="supra_regional",
     ),
     Special(
         "Sikret Afdeling Kongshøj",
@@ -479,6 +484,7 @@ SPECIALS: tuple[Special, ...] = (
         (6, 12),
         "sikrede og skærmede pladser for udviklingshæmmede med dom, med tæt samarbejde med kriminalforsorgen",
         region="1085",
+        coverage="supra_regional",
     ),
     Special(
         "Moderhuset Fjordbo",
@@ -494,7 +500,7 @@ SPECIALS: tuple[Special, ...] = (
     Special(
         "Gravidehuset Lysning",
         "bo_midlertidig",
-        ("Stofmisbrug", "Alkoholmisbrug", "Omsorgssvigt"),
+        ("Stofmisbrug", "Alkoholmisbrug", "Andet socialt problem"),
         ("SEL-107", "SEL-101"),
         (18, 45),
         (3600, 6000),
@@ -512,6 +518,7 @@ SPECIALS: tuple[Special, ...] = (
         (6, 12),
         "socialt rehabiliterende døgnforløb for unge voksne med svære spiseforstyrrelser",
         region="1081",
+        lower_occupancy=85,  # DAS approves 85% as a special condition (demo/agreements.py)
     ),
     Special(
         "Ungehjemmet Balance",
@@ -635,8 +642,22 @@ def _description(
     return opening + body + approach + size
 
 
+@dataclass(frozen=True)
+class _Terms:
+    """What the agreement's rules ask of an offer's price list."""
+
+    region: str
+    acute_or_respite: bool
+    lower_occupancy: int | None = None
+
+
 def _price_list(
-    rng: random.Random, kind: Kind, price_range: tuple[int, int], year: int, vat: bool
+    rng: random.Random,
+    kind: Kind,
+    price_range: tuple[int, int],
+    year: int,
+    vat: bool,
+    terms: _Terms,
 ) -> PriceListPublish:
     base = rng.randint(*price_range)
     levels = []
@@ -669,10 +690,23 @@ def _price_list(
             "add_ons": add_ons,
             "accepts_special_arrangements": kind.category == "residential" and rng.random() < 0.5,
             "vat_included": vat,
-            "overhead_percent": Decimal(rng.choice((35, 40, 45, 50, 55, 60))) / 10,
-            "budgeted_occupancy_percent": Decimal(rng.choice((90, 92, 95, 96, 98))),
+            "overhead_percent": fit.overhead(rng, terms.region),
+            "budgeted_occupancy_percent": fit.occupancy(
+                rng, kind.category, kind.unit, terms.acute_or_respite, terms.lower_occupancy
+            ),
         }
     )
+
+
+def _next_year(command: PriceListPublish, rng: random.Random) -> PriceListPublish:
+    """Next year's price list: this year's, every price indexed by one plausible rate."""
+    factor = 1 + rng.uniform(*fit.INDEX)
+    data = command.model_dump()
+    data["year"] = command.year + 1
+    data["base_price"] = fit.indexed(command.base_price, factor)
+    for item in (*data["levels"], *data["add_ons"]):
+        item["price"] = fit.indexed(item["price"], factor)
+    return PriceListPublish.model_validate(data)
 
 
 @dataclass
@@ -727,10 +761,9 @@ def _plan(providers: list[dict[str, object]], total: int) -> list[PlanItem]:
     for i in range(total - len(SPECIALS)):
         group = groups[i % len(groups)]
         kinds = _KINDS_BY_LABEL.get(group.label_da) or _KINDS_BY_GROUP[group.group_da]
-        kind = _KIND[rng.choice(kinds)]
-        companions = [
-            g.label_da for g in rng.sample(groups, k=rng.randint(0, 2)) if g.code != group.code
-        ]
+        fitting = [k for k in kinds if fit.fits_segment(group.label_da, _KIND[k].segment)]
+        kind = _KIND[rng.choice(fitting)]
+        companions = fit.companions(rng, group.label_da, kind.segment, rng.randint(0, 2))
         # each pass over the groups starts one region further on, so every group is in every region
         owner = rng.choice(by_region[regions[(i + i // len(groups)) % len(regions)]])
         plan.append((f"offer:{i}", None, kind, [group.label_da, *companions], owner))
@@ -807,6 +840,7 @@ async def seed_demo_offers(
                 "longitude": round(place.longitude + rng.uniform(-0.06, 0.06), 5),
                 "unique_status": special.unique if special else "none",
                 "takes_acute": bool(_ACUTE_BASES & set(bases)),
+                "coverage": special.coverage if special else "regional",
                 "capacity_places": places,
                 "occupied_places": _occupied(rng, places),
             }
@@ -828,6 +862,16 @@ async def seed_demo_offers(
                     "expected_free_from": today() + datetime.timedelta(days=rng.randint(14, 200))
                 }
             )
+        # opened well before its first contracts: the demo's begin up to two years back, and
+        # Rebild's § 85 cases (seed 003) up to seven years back in a home-support team
+        opened = datetime.datetime(
+            year - (10 if kind.key == "bostoette" else 3),
+            rng.randint(1, 6),
+            rng.randint(1, 28),
+            9,
+            tzinfo=datetime.UTC,
+        )
+        created = opened - datetime.timedelta(days=rng.randint(14, 60))
         status = OfferStatus.PUBLISHED
         if index >= len(plan) - DRAFT_OFFERS:
             status = OfferStatus.DRAFT
@@ -839,8 +883,8 @@ async def seed_demo_offers(
                 provider=provider["id"],
                 status=status.value,
                 is_demo=True,
-                published_at=now if status is not OfferStatus.DRAFT else None,
-                created_at=now,
+                published_at=opened if status is not OfferStatus.DRAFT else None,
+                created_at=created,
                 updated_at=now,
                 **offer_columns(content),
             )
@@ -862,16 +906,15 @@ async def seed_demo_offers(
         ]
         vat = provider["owner_type"] == "private" and rng.random() < 0.5
         price_range = special.price if special else kind.price
-        for offset, increase in ((0, 1.0), (1, 1.0 + rng.uniform(0.015, 0.04))):
-            command = _price_list(
-                rng,
-                kind,
-                (round(price_range[0] * increase), round(price_range[1] * increase)),
-                year + offset,
-                vat,
-            )
+        terms = _Terms(
+            region,
+            fit.is_acute_or_respite(bases, content.takes_acute),
+            special.lower_occupancy if special else None,
+        )
+        this_year = _price_list(rng, kind, price_range, year, vat, terms)
+        for command in (this_year, _next_year(this_year, rng)):
             head, levels, add_ons = price_list_rows(
-                _oid(f"{key}:prices:{year + offset}"),
+                _oid(f"{key}:prices:{command.year}"),
                 offer_id,
                 command,
                 version=1,
@@ -884,7 +927,7 @@ async def seed_demo_offers(
             OfferEvent(
                 id=_oid(f"{key}:created"),
                 offer=offer_id,
-                at=now,
+                at=created,
                 kind="created",
                 to_status="draft",
                 reason="",
@@ -898,7 +941,7 @@ async def seed_demo_offers(
                 OfferEvent(
                     id=_oid(f"{key}:published"),
                     offer=offer_id,
-                    at=now + datetime.timedelta(microseconds=1),
+                    at=opened,
                     kind="published",
                     from_status="draft",
                     to_status="published",

@@ -103,8 +103,15 @@ async def _price_list(offer_id: uuid.UUID, year: int) -> PriceListView | None:
     return max(versions, key=lambda v: v.version, default=None)
 
 
+def check_year(year: int | None) -> None:
+    """A year of the calendar (a year with no data answers empty figures)."""
+    if year is not None and not datetime.MINYEAR <= year < datetime.MAXYEAR:
+        raise DomainError(ErrorCode.INVALID, "Ask for a year of the calendar.", ["year"])
+
+
 async def year_economics(principal: Principal, offer_id: uuid.UUID, year: int) -> YearEconomics:
-    offer = await _offer(principal, offer_id)
+    offer = await _offer(principal, offer_id)  # who may read it first, then what is asked
+    check_year(year)
     price_list = await _price_list(offer_id, year)
     budgeted = price_list.budgeted_occupancy_bp if price_list else None
     occupancy = months(

@@ -19,6 +19,7 @@ from agreements.economics.service import (
     _contract_days,
     _price_list,
     _settlement_view,
+    check_year,
     months,
     settlements_of,
 )
@@ -225,6 +226,7 @@ async def list_settlements(
     """The settlements the caller reads, by year and offer (keyset; two statements)."""
     if not principal.is_authenticated:
         raise DomainError(ErrorCode.UNAUTHENTICATED, "Sign in to read the settlements.")
+    check_year(year)
     condition = all_of(
         [
             _readable(principal, region_code),

@@ -233,3 +233,34 @@ async def test_a_national_offer_is_followed_by_every_regions_steering_group(
     with pytest.raises(DomainError) as error:  # purchasers do not follow the regions' economy
         await national.national_offers(AALBORG, PageRequest(), YEAR)
     assert error.value.code is ErrorCode.PERMISSION_DENIED
+
+
+async def test_a_collective_deficit_cover_is_recorded_on_the_settlement(
+    birkely: dict[str, Any],
+) -> None:
+    from agreements.frameworks.models import RuleSetInput
+    from tests.agreements.world import rules
+
+    agreement = birkely["agreement"]
+    allowing = rules(new_offer_conditions=["collective_deficit_cover"])
+    await frameworks.set_rules(
+        NORD_STEERING, agreement.id, RuleSetInput(valid_from=agreement.valid_from, rules=allowing)
+    )
+    await frameworks.approve_special_condition(
+        NORD_STEERING,
+        agreement.id,
+        SpecialConditionApprove(
+            offer_id=birkely["offer_id"],
+            condition="collective_deficit_cover",
+            approved_by="DAS",
+            approved_on=datetime.date(YEAR, 1, 1),
+            valid_from=datetime.date(YEAR, 1, 1),
+            valid_to=datetime.date(YEAR, 12, 31),
+        ),
+    )
+    settled = await settlement.settle_year(AALBORG_PROVIDER_ADMIN, _settle(birkely["offer_id"]))
+    f = settled.figures
+    # the deficit of 244,100.00 is covered by the municipalities; nothing is carried
+    assert (f["collective_cover_ore"], f["result_ore"], f["carried_ore"]) == (24_410_000, 0, 0)
+    assert sum(f["cover_shares"].values()) == 24_410_000 and len(f["cover_shares"]) == 11
+    assert f["conditions"] == ["collective_deficit_cover"]

@@ -60,7 +60,8 @@ async def test_prices_are_realistic_for_each_kind_of_offer(seeded: None) -> None
         elif row["category"] == "day":
             assert row["unit"] == PriceUnit.PER_DAY.value and 500 <= dkk <= 2100
         else:
-            assert row["unit"] in {PriceUnit.PER_HOUR.value, PriceUnit.PER_DAY.value}
+            # outpatient support and treatment: per hour or per month, never per day
+            assert row["unit"] in {PriceUnit.PER_HOUR.value, PriceUnit.PER_MONTH.value}
 
 
 async def test_published_demo_offers_meet_the_publishing_rules(seeded: None) -> None:

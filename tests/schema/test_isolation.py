@@ -179,6 +179,10 @@ VISIBILITY: dict[str, Seen] = {
     # README "Security": the parties of an object read its trail (for a public object, the
     # records of the caller's own organisation only); auditRecords: registry admins.
     "AuditRecord": Seen.PARTIES,
+    # README "Regional agreements", "The year's economics per offer": the offer's provider and
+    # its region's steering group (every steering group for a national or supra-regional
+    # offer) read an offer's year and its settlement.
+    "OfferYearEconomics": Seen.PARTIES,
 }
 
 # Mutations a stranger may make with another organisation's public objects, by role. Probes
@@ -230,6 +234,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "ContractChangeProposeInput": {"endDate": (TODAY + datetime.timedelta(days=30)).isoformat()},
     "UniqueOfferStatusSetInput": {"year": TODAY.year},
     "PriceListPublishInput": {"year": TODAY.year},
+    "OfferYearSettleInput": {"year": TODAY.year - 1},  # a year that is over
     "RefundClaimCreateInput": {"debtorCode": "751"},
     "PlacementNeedCreateInput": {"targetGroups": [target_group_code("Autismespektrum")], "age": 20},
     "NoticeRuleInput": {"days": 30},  # days are optional in the input (not with MONTH_END)
