@@ -7,12 +7,12 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from functools import partial
-from typing import Any
 
 from litestar import Controller, Litestar
 from litestar.config.cors import CORSConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from strawberry.litestar import make_graphql_controller
 
 from marketplace.core import calendar
@@ -23,10 +23,13 @@ from marketplace.core.settings import Settings, get_settings
 from schema.auth import BearerAuthMiddleware, TokenValidator
 from schema.composition import compose
 from schema.context import context_getter
+from schema.failures import last_resort, server_error
 from schema.graphql import build_schema
+from schema.graphql_http import GraphQLHttp
 from schema.oauth import token_endpoint
 from schema.oidc import OidcVerifier
-from schema.protection import RateLimit, add_security_headers, within_time_limit
+from schema.protection import RateLimit, add_security_headers
+from schema.requests import RequestObserver
 from schema.rest.exports import (
     billing_csv,
     error_response,
@@ -90,7 +93,11 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
             partial(_calendar_task, settings=settings),
         ],
         # A domain rule a REST route did not expect to meet is still the client's mistake.
-        exception_handlers={DomainError: lambda _request, error: error_response(error)},
+        exception_handlers={
+            DomainError: lambda _request, error: error_response(error),
+            # anything else: 503 when the database is away, else 500; logged once
+            HTTP_500_INTERNAL_SERVER_ERROR: server_error,
+        },
         before_send=[add_security_headers(settings)],
         openapi_config=OpenAPIConfig(
             title="Socialmarked",
@@ -101,6 +108,9 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
             ),
         ),
         debug=False,
+        # Logging is set up by whoever runs the app (`socialmarked serve`: JSON lines, see
+        # schema.requests), not by Litestar on creating it.
+        logging_config=None,
     )
     app.state.token_validator = TokenValidator(settings)
     app.state.oidc = (
@@ -108,6 +118,8 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
     )
     app.state.web_oidc = OidcSignIn(settings) if settings.web_sign_in_with_oidc else None
     app.state.settings = settings
+    # Outside Litestar's routing, so that every answer (a 404 too) has a request id.
+    app.asgi_handler = RequestObserver(app.asgi_handler, last_resort=last_resort)
     return app
 
 
@@ -150,14 +162,10 @@ def _graphql_controller(settings: Settings) -> type[Controller]:
         context_getter=context_getter,
     )
 
-    time_limit = settings.request_timeout_seconds
-
-    class GraphQLController(graphql):  # type: ignore[valid-type,misc]
+    class GraphQLController(GraphQLHttp, graphql):  # type: ignore[valid-type,misc]
         include_in_schema = False
         request_max_body_size = MAX_REQUEST_BYTES
-
-        async def execute_single(self, *args: Any, **kwargs: Any) -> Any:
-            return await within_time_limit(time_limit, super().execute_single(*args, **kwargs))
+        time_limit = settings.request_timeout_seconds
 
     return GraphQLController
 

@@ -27,7 +27,7 @@ from marketplace.core.db import (
     release_engine,
 )
 from marketplace.core.identity import Principal, Role, operator
-from marketplace.core.settings import get_settings
+from marketplace.core.settings import get_settings, production_problems
 from schema.composition import compose
 
 T = TypeVar("T")
@@ -66,18 +66,49 @@ main.add_command(migrate_command, name="migrate")
 @main.command(help="Serve the API (refuses to start on a database whose migrations are behind).")
 @click.option("--host", default=None, help="Interface to listen on (default: HOST or 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default: PORT or 8000).")
-def serve(host: str | None, port: int | None) -> None:
+@click.option(
+    "--workers",
+    default=1,
+    type=click.IntRange(1, 64),
+    show_default=True,
+    help="Worker processes, each with its own connection pool (on PostgreSQL; SQLite takes 1).",
+)
+@click.option(
+    "--graceful-timeout",
+    default=30,
+    type=click.IntRange(1, 600),
+    show_default=True,
+    help="On SIGTERM, seconds the requests under way get to finish.",
+)
+def serve(host: str | None, port: int | None, workers: int, graceful_timeout: int) -> None:
     import uvicorn
 
-    from schema.app import create_app
+    from schema.requests import logging_config
 
     settings = get_settings()
+    problems = production_problems(settings)
+    if problems:
+        for problem in problems:
+            console.print(f"[red]Not starting.[/] {problem}")
+        sys.exit(1)
     try:
         _run(ensure_schema_current())
     except SchemaBehindError as error:
         console.print(f"[red]Not starting.[/] {error}")
         sys.exit(1)
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+    # Behind a reverse proxy: the proxy's address is trusted for X-Forwarded-For and
+    # X-Forwarded-Proto through FORWARDED_ALLOW_IPS, which uvicorn reads itself.
+    uvicorn.run(
+        "schema.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        timeout_graceful_shutdown=graceful_timeout,
+        log_config=logging_config(),
+        access_log=False,
+        server_header=False,
+    )
 
 
 @main.command(help="Load the registry (regions, municipalities) and the demo providers.")

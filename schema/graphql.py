@@ -7,7 +7,7 @@ import traceback
 from collections.abc import Iterator
 
 import strawberry
-from graphql import GraphQLError
+from graphql import FieldNode, GraphQLError, OperationDefinitionNode
 from strawberry import relay
 from strawberry.extensions import (
     AddValidationRules,
@@ -23,6 +23,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from marketplace.core.cpr import redact
+from marketplace.core.db import is_unavailable
 from marketplace.core.errors import DomainError
 from marketplace.core.settings import Settings
 from schema.agreements.announcements.mutations import AnnouncementMutation
@@ -64,6 +65,7 @@ from schema.marketplace.organisations.queries import OrganisationQuery
 from schema.marketplace.organisations.types import Municipality, Provider, Region
 from schema.marketplace.search.queries import SearchQuery
 from schema.relay import load_node
+from schema.requests import current_request
 
 # Distinct document texts whose parse and validation results are kept (bounded, so unique
 # documents from a client cannot grow memory).
@@ -142,9 +144,14 @@ class Schema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
+        info = current_request()
         for error in errors:
             original = error.original_error
             if original is None or isinstance(original, DomainError | GraphQLError):
+                continue
+            if is_unavailable(original):  # answered 503 as a whole, logged once there
+                if info is not None:
+                    info.database_unavailable = True
                 continue
             logger.error(
                 "Unexpected error at %s in operation %s\n%s",
@@ -172,6 +179,40 @@ class ClientErrors(SchemaExtension):
             error.message = redact(error.message)
 
 
+class OperationName(SchemaExtension):
+    """Tells the request's log line and metrics what was run: the operation's name as the
+    client gave it (letters, digits and ``_`` only, at most 64), and, for the metrics, a
+    label from a bounded set: the operation's type and its first root field."""
+
+    def on_execute(self) -> Iterator[None]:
+        info = current_request()
+        context = self.execution_context
+        if info is not None:
+            name = context.operation_name or ""
+            info.operation = name[:64] if name.isidentifier() else None
+            info.operation_label = _operation_label(context)
+        yield
+
+
+def _operation_label(context: ExecutionContext) -> str | None:
+    document = context.graphql_document
+    if document is None:
+        return None
+    for definition in document.definitions:
+        if not isinstance(definition, OperationDefinitionNode):
+            continue
+        if context.operation_name and (
+            definition.name is None or definition.name.value != context.operation_name
+        ):
+            continue
+        first = next(
+            (s for s in definition.selection_set.selections if isinstance(s, FieldNode)), None
+        )
+        field = first.name.value if first is not None else "-"
+        return f"{definition.operation.value}:{field}"
+    return None
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
     """The schema with its limits; introspection is off in production.
 
@@ -196,6 +237,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         cost_limit(settings.graphql_max_cost),
         lambda: MaskErrors(should_mask_error=should_mask_error),
         ClientErrors,
+        OperationName,
     ]
     if settings.is_production:
         extensions.append(DisableIntrospection)

@@ -185,7 +185,7 @@ def message(code: ErrorCode | str, english: str) -> str:
         if found:
             return danish.format(*found.groups())
     return BY_CODE.get(
-        ErrorCode(code) if code in ErrorCode else ErrorCode.INVALID, BY_CODE[ErrorCode.INVALID]
+        ErrorCode(code) if code in set(ErrorCode) else ErrorCode.INVALID, BY_CODE[ErrorCode.INVALID]
     )
 
 

@@ -83,7 +83,7 @@ def moment(value: datetime.datetime | None) -> str:
 def query(params: dict[str, Any], **changes: Any) -> str:
     """A query string from ``params`` with ``changes`` (None removes a key)."""
     merged = {**params, **changes}
-    pairs = []
+    pairs: list[tuple[str, Any]] = []
     for key, value in merged.items():
         values = value if isinstance(value, list | tuple) else [value]
         pairs.extend((key, v) for v in values if v not in (None, "", False))

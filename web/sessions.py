@@ -116,7 +116,8 @@ async def find(token: str, settings: Settings) -> SessionView | None:
     if _expired(view, settings, now):
         return None
     if view.principal is not None and now - view.seen_at > TOUCH_EVERY:
-        await WebSession.update({WebSession.seen_at: now}).where(WebSession.id == view.id).run()
+        session_id = WebSession._meta.primary_key
+        await WebSession.update({WebSession.seen_at: now}).where(session_id == view.id).run()
     return view
 
 
@@ -136,7 +137,7 @@ async def purge_expired(settings: Settings) -> int:
             | (WebSession.seen_at < idle_since)
             | (WebSession.role.is_null() & (WebSession.created_at < now - LOGIN_WINDOW))
         )
-        .returning(WebSession.id)
+        .returning(WebSession.id)  # type: ignore[attr-defined]
         .run()
     )
     return len(gone)

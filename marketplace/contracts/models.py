@@ -399,7 +399,7 @@ class CaseLoadOrder(StrEnum):
     MONTHLY_COST = "monthly_cost"
 
 
-WeeklyHours = Annotated[Decimal, Field(ge=0, le=168, decimal_places=2)]
+HoursBound = Annotated[Decimal, Field(ge=0, le=168, decimal_places=2)]
 
 
 class CaseLoadFilter(BaseModel):
@@ -415,8 +415,8 @@ class CaseLoadFilter(BaseModel):
     hourly: bool | None = None
     stay_longer_than_years: Annotated[int, Field(ge=0, le=100)] | None = None
     stay_longer_than_days: Annotated[int, Field(ge=0, le=36500)] | None = None
-    min_hours_per_week: WeeklyHours | None = None
-    max_hours_per_week: WeeklyHours | None = None
+    min_hours_per_week: HoursBound | None = None
+    max_hours_per_week: HoursBound | None = None
     min_monthly_cost: Annotated[DKKAmount, Field(ge=0)] | None = None
     max_monthly_cost: Annotated[DKKAmount, Field(ge=0)] | None = None
 

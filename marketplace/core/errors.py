@@ -27,6 +27,14 @@ class ErrorCode(StrEnum):
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     RULE_BROKEN = "RULE_BROKEN"
     NO_MATCHING_OFFER = "NO_MATCHING_OFFER"
+    PERSONAL_DATA_IN_TEXT = "PERSONAL_DATA_IN_TEXT"
+    # What the HTTP faces answer outside any one field (a top-level error's extensions.code,
+    # or the code of a REST error body):
+    BAD_REQUEST = "BAD_REQUEST"
+    RATE_LIMITED = "RATE_LIMITED"
+    TIMEOUT = "TIMEOUT"
+    UNAVAILABLE = "UNAVAILABLE"
+    INTERNAL = "INTERNAL"
 
 
 class DomainError(Exception):

@@ -25,6 +25,18 @@ class Settings(BaseSettings):
         default="sqlite:///var/socialmarked.sqlite3",
         description="sqlite:///relative/or/absolute/path or postgresql://user@host:port/db",
     )
+    database_pool_size: int = Field(
+        default=10, ge=1, le=200, description="Connections per process to PostgreSQL (at most)."
+    )
+    database_pool_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="How long a request waits for a database connection (or for PostgreSQL to "
+        "accept one) before it is answered 503 with Retry-After.",
+    )
+    retry_after_seconds: int = Field(
+        default=5, ge=1, le=3600, description="The Retry-After of a 503 (database unavailable)."
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     var_dir: Path = Path("var")
@@ -175,3 +187,9 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """What keeps the service from starting in production, each naming the setting to fix;
+    empty outside production."""
+    return []
