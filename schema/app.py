@@ -19,13 +19,14 @@ from marketplace.core import calendar
 from marketplace.core.clock import today
 from marketplace.core.db import ensure_schema_current, prepare_engine, release_engine
 from marketplace.core.errors import DomainError
-from marketplace.core.settings import Settings, get_settings
+from marketplace.core.settings import Settings, get_settings, production_problems
 from schema.auth import BearerAuthMiddleware, TokenValidator
 from schema.composition import compose
 from schema.context import context_getter
 from schema.failures import last_resort, server_error
 from schema.graphql import build_schema
 from schema.graphql_http import GraphQLHttp
+from schema.keys import signing_keys
 from schema.oauth import token_endpoint
 from schema.oidc import OidcVerifier
 from schema.protection import RateLimit, add_security_headers
@@ -38,7 +39,7 @@ from schema.rest.exports import (
     invoices_csv,
     refunds_csv,
 )
-from schema.rest.health import health, ready
+from schema.rest.health import health, jwks, ready
 from web.app import web_enabled, web_parts
 from web.oidc import OidcSignIn
 from web.render import template_config
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
             _graphql_controller(settings),
             health,
             ready,
+            jwks,
             token_endpoint,
             billing_csv,
             refunds_csv,
@@ -112,7 +114,24 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         # schema.requests), not by Litestar on creating it.
         logging_config=None,
     )
-    app.state.token_validator = TokenValidator(settings)
+    _set_up(app, settings)
+    return app
+
+
+def production_app() -> Litestar:
+    """The app as ``socialmarked serve`` starts it (uvicorn's factory, in every worker): in
+    production, only with settings that are whole; each missing one is named."""
+    settings = get_settings()
+    problems = production_problems(settings)
+    if problems:
+        raise RuntimeError("Not starting: " + " ".join(problems))
+    return create_app(settings)
+
+
+def _set_up(app: Litestar, settings: Settings) -> None:
+    """The app's keys, token checks and sign-in, and the request observer around it all."""
+    app.state.signing_keys = signing_keys(settings)
+    app.state.token_validator = TokenValidator(settings, app.state.signing_keys)
     app.state.oidc = (
         OidcVerifier(settings) if settings.oidc_issuer and settings.oidc_audience else None
     )
@@ -120,7 +139,6 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
     app.state.settings = settings
     # Outside Litestar's routing, so that every answer (a 404 too) has a request id.
     app.asgi_handler = RequestObserver(app.asgi_handler, last_resort=last_resort)
-    return app
 
 
 @asynccontextmanager

@@ -99,7 +99,7 @@ def serve(host: str | None, port: int | None, workers: int, graceful_timeout: in
     # Behind a reverse proxy: the proxy's address is trusted for X-Forwarded-For and
     # X-Forwarded-Proto through FORWARDED_ALLOW_IPS, which uvicorn reads itself.
     uvicorn.run(
-        "schema.app:create_app",
+        "schema.app:production_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
@@ -357,6 +357,9 @@ def _read_heads(path: Path) -> dict[str, tuple[int, str]]:
 def token(org_code: str, role: str, ttl: int | None, subject: str | None) -> None:
     from schema.auth import mint_token
 
+    if not get_settings().dev_tokens_enabled:
+        console.print("[red]No token.[/] Development tokens are off here (production).")
+        sys.exit(2)
     try:
         lifetime = datetime.timedelta(seconds=ttl) if ttl else None
         click.echo(mint_token(org_code, Role(role), ttl=lifetime, subject=subject))
