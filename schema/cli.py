@@ -345,6 +345,25 @@ def _read_heads(path: Path) -> dict[str, tuple[int, str]]:
         ) from None
 
 
+@main.command(
+    name="cpr-report",
+    help="Report rows whose free text holds a CPR number: counts and IDs per table and "
+    "column, never the text. Exit 1 when there are any.",
+)
+def cpr_report() -> None:
+    from marketplace.core.personal_data import rows_with_cpr
+
+    findings = _run(rows_with_cpr())
+    for finding in findings:
+        click.echo(f"{finding.table}.{finding.column}: {len(finding.ids)} row(s)")
+        for row_id in finding.ids:
+            click.echo(f"  {row_id}")
+    total = sum(len(f.ids) for f in findings)
+    console.print(f"Rows with a CPR number in free text: {total}.")
+    if total:
+        sys.exit(1)
+
+
 @main.command(help="Print a development access token, e.g. --org 851 --role purchaser.")
 @click.option("--org", "org_code", required=True, help="Municipality code, region code or CVR.")
 @click.option(

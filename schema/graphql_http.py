@@ -15,6 +15,7 @@ from litestar.status_codes import HTTP_400_BAD_REQUEST
 from marketplace.core.db import DatabaseUnavailable
 from marketplace.core.errors import ErrorCode
 from schema.failures import failure_answer
+from schema.free_text import cpr_refusal
 from schema.protection import within_time_limit
 from schema.requests import current_request
 
@@ -49,6 +50,10 @@ class GraphQLHttp:
             )
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> Any:
+        data = kwargs.get("request_data")
+        refusal = cpr_refusal(getattr(data, "query", None), getattr(data, "variables", None))
+        if refusal is not None:  # before anything runs, let alone is stored
+            return refusal
         result = await within_time_limit(
             self.time_limit,
             super().execute_single(*args, **kwargs),  # type: ignore[misc]
