@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import traceback
 from collections.abc import Iterator
 
@@ -36,7 +37,7 @@ from schema.agreements.gaps.mutations import GapMutation
 from schema.agreements.gaps.queries import GapQuery
 from schema.audit import AuditQuery
 from schema.context import Info
-from schema.errors import extensions, should_mask_error
+from schema.errors import client_words, extensions, should_mask_error
 from schema.ids import decode_global_id
 from schema.limits import cost_limit, document_limits
 from schema.marketplace.contracts.followup.mutations import FollowUpMutation
@@ -167,6 +168,9 @@ class ClientErrors(SchemaExtension):
     quotes what a client sent when it does not fit a type: "String cannot represent a non
     string value: 0101901234")."""
 
+    def __init__(self, *, hide_suggestions: bool = False) -> None:
+        self.hide_suggestions = hide_suggestions
+
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
@@ -176,7 +180,13 @@ class ClientErrors(SchemaExtension):
         ]:
             if isinstance(error.original_error, DomainError):
                 error.extensions = extensions(error.original_error)
+                error.message = client_words(error.message)
             error.message = redact(error.message)
+            if self.hide_suggestions:  # "Did you mean 'regions'?" would reveal the schema
+                error.message = _SUGGESTION.sub("", error.message)
+
+
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 
 class OperationName(SchemaExtension):
@@ -236,7 +246,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
         cost_limit(settings.graphql_max_cost),
         lambda: MaskErrors(should_mask_error=should_mask_error),
-        ClientErrors,
+        lambda: ClientErrors(hide_suggestions=settings.is_production),
         OperationName,
     ]
     if settings.is_production:
