@@ -20,13 +20,14 @@ from marketplace.core.clock import today
 from marketplace.core.db import ensure_schema_current, prepare_engine, release_engine
 from marketplace.core.errors import DomainError
 from marketplace.core.settings import Settings, get_settings, production_problems
-from schema.auth import BearerAuthMiddleware, TokenValidator
+from schema.auth import BearerAuthMiddleware, TokenValidator, load_known_organisations
 from schema.composition import compose
 from schema.context import context_getter
 from schema.failures import last_resort, server_error
 from schema.graphql import build_schema
 from schema.graphql_http import GraphQLHttp
 from schema.keys import signing_keys
+from schema.metrics import metrics, observe
 from schema.oauth import token_endpoint
 from schema.oidc import OidcVerifier
 from schema.protection import RateLimit, add_security_headers
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
             health,
             ready,
             jwks,
+            metrics,
             token_endpoint,
             billing_csv,
             refunds_csv,
@@ -84,7 +86,8 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         ],
         middleware=[
             DefineMiddleware(
-                BearerAuthMiddleware, exclude=["^/schema", "^/oauth/token$", "^/static/"]
+                BearerAuthMiddleware,
+                exclude=["^/schema", "^/oauth/token$", "^/static/", "^/metrics$"],
             ),
             RateLimit(settings.rate_limit_per_minute, exclude_opt_key="web"),
         ],
@@ -138,7 +141,7 @@ def _set_up(app: Litestar, settings: Settings) -> None:
     app.state.web_oidc = OidcSignIn(settings) if settings.web_sign_in_with_oidc else None
     app.state.settings = settings
     # Outside Litestar's routing, so that every answer (a 404 too) has a request id.
-    app.asgi_handler = RequestObserver(app.asgi_handler, last_resort=last_resort)
+    app.asgi_handler = RequestObserver(app.asgi_handler, observe=observe, last_resort=last_resort)
 
 
 @asynccontextmanager
@@ -149,6 +152,8 @@ async def _database(app: Litestar, *, check_schema: bool) -> AsyncIterator[None]
     try:
         if check_schema:
             await ensure_schema_current()
+        with suppress(Exception):  # a database away at start: read on the first token
+            await load_known_organisations()
         yield
     finally:
         await release_engine()

@@ -22,7 +22,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from marketplace.core import clients
 from marketplace.core.identity import OrgKind, Principal, Role, check_role_for_org, org_kind
 from marketplace.core.settings import Settings, get_settings
-from marketplace.organisations.service import organisation_exists
+from marketplace.organisations.service import registry_codes
 from schema.keys import ALGORITHM, SigningKeys, load_or_create_signing_key, signing_keys
 from schema.oidc import OidcRejected, OidcVerifier, check_lifetime
 from schema.protection import RATE_LIMITED, client_of, over_limit, too_many_requests
@@ -170,10 +170,15 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=principal, auth=token)
 
 
-# Organisation codes known to exist, and when that was last asked (the registry of regions
-# and municipalities changes by law, a few times a decade).
+# The registry's region and municipality codes, read at start and again after a while
+# (they change by law, a few times a decade): a token is checked without a query.
 _KNOWN_FOR_SECONDS = 600.0
-_known: dict[str, tuple[bool, float]] = {}
+_known: tuple[frozenset[str], float] | None = None
+
+
+async def load_known_organisations() -> None:
+    global _known
+    _known = (frozenset(await registry_codes()), time.monotonic())
 
 
 async def _require_known_organisation(principal: Principal) -> None:
@@ -183,14 +188,10 @@ async def _require_known_organisation(principal: Principal) -> None:
     code = principal.org_code
     if code is None or org_kind(code) is OrgKind.PRIVATE:
         return
-    now = time.monotonic()
-    cached = _known.get(code)
-    if cached is None or now - cached[1] > _KNOWN_FOR_SECONDS:
-        cached = (await organisation_exists(code), now)
-        if len(_known) > 1000:
-            _known.clear()
-        _known[code] = cached
-    if not cached[0]:
+    if _known is None or time.monotonic() - _known[1] > _KNOWN_FOR_SECONDS:
+        await load_known_organisations()
+    assert _known is not None
+    if code not in _known[0]:
         raise _unauthorized(f"The access token names an organisation that does not exist: {code}.")
 
 

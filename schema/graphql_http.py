@@ -51,6 +51,10 @@ class GraphQLHttp:
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> Any:
         data = kwargs.get("request_data")
+        info = current_request()
+        name = getattr(data, "operation_name", None)
+        if info is not None and isinstance(name, str) and name.isidentifier():
+            info.operation = name[:64]  # also when the document does not validate
         refusal = cpr_refusal(getattr(data, "query", None), getattr(data, "variables", None))
         if refusal is not None:  # before anything runs, let alone is stored
             return refusal
@@ -58,7 +62,6 @@ class GraphQLHttp:
             self.time_limit,
             super().execute_single(*args, **kwargs),  # type: ignore[misc]
         )
-        info = current_request()
         if info is not None and info.database_unavailable:
             raise DatabaseUnavailable("An operation met the database away.")
         return result

@@ -72,7 +72,7 @@ class RateLimit(ASGIMiddleware):
     authentication (it counts per token); the probes are not counted."""
 
     scopes = (ScopeType.HTTP,)
-    exclude_path_pattern = ("^/health$", "^/ready$", "^/static/")
+    exclude_path_pattern = ("^/health$", "^/ready$", "^/static/", "^/metrics$")
 
     def __init__(self, per_minute: int, *, exclude_opt_key: str | None = None) -> None:
         self.per_minute = per_minute

@@ -111,6 +111,11 @@ class Settings(BaseSettings):
         description="Requests a client (token subject, or address when anonymous) may make "
         "in a minute; 0 turns the limit off. Counted in the database.",
     )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer secret that opens /metrics; unset: /metrics is open outside "
+        "production and closed (404) in production.",
+    )
     cors_allow_origins: list[str] = Field(
         default=[], description="Browser origins allowed to call the API (CORS)."
     )

@@ -47,14 +47,11 @@ async def get_region(code: str) -> RegionView | None:
     return (await regions_by_code([code])).get(code)
 
 
-async def organisation_exists(code: str) -> bool:
-    """Whether a municipality or region code is in the registry (a CVR number: whether a
-    provider is registered under it)."""
-    if len(code) == 3:
-        return await get_municipality(code) is not None
-    if len(code) == 4:
-        return await get_region(code) is not None
-    return await provider_for_org(code) is not None
+async def registry_codes() -> set[str]:
+    """Every region and municipality code in the registry."""
+    regions = await Region.select(Region.code).run()
+    municipalities = await Municipality.select(Municipality.code).run()
+    return {r["code"] for r in regions} | {m["code"] for m in municipalities}
 
 
 async def require_region(code: str, field: Sequence[str]) -> RegionView:
