@@ -13,7 +13,6 @@ import time
 import httpx
 import pytest
 
-
 pytestmark = pytest.mark.slow
 
 
