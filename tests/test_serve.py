@@ -1,5 +1,5 @@
 """`socialmarked serve --workers N`: several worker processes answer, and SIGTERM ends them
-gracefully (exit 0, each worker shut down in order)."""
+gracefully (exit 0, the requests under way finished)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 
 import httpx
@@ -16,14 +15,13 @@ import pytest
 
 pytestmark = [
     pytest.mark.slow,
-    # Under pytest-xdist uvicorn's worker processes die at start (the cause is not found
-    # yet); the test passes run in the test process itself (`pytest -n 0 tests/test_serve.py`).
+    # Under pytest-xdist (and sometimes on a busy machine) uvicorn's worker processes die at
+    # start and are restarted, cause not found yet; run it as `pytest -n 0 tests/test_serve.py`.
     pytest.mark.skipif(
         "PYTEST_XDIST_WORKER" in os.environ,
-        reason="uvicorn's worker processes die under pytest-xdist; run with -n 0",
+        reason="uvicorn's worker processes die at start under pytest-xdist; run with -n 0",
     ),
 ]
-WORKERS = 2
 
 
 def _free_port() -> int:
@@ -32,34 +30,27 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _read(server: subprocess.Popen[str], lines: list[str]) -> None:
-    assert server.stdout is not None
-    for line in server.stdout:
-        lines.append(line)
-
-
 def test_serve_with_two_workers_and_a_graceful_stop() -> None:
     port = _free_port()
     env = {**os.environ, "RATE_LIMIT_PER_MINUTE": "0", "PROMETHEUS_MULTIPROC_DIR": ""}
     server = subprocess.Popen(
         [sys.executable, "-m", "schema.cli", "serve", "--port", str(port), "--workers", "2"],
         env=env,
-        # not the test process's stdin: under pytest-xdist it is the worker's channel, and
-        # uvicorn's worker processes reopen their parent's stdin (and die when they cannot)
-        stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
-    lines: list[str] = []
-    reader = threading.Thread(target=_read, args=(server, lines), daemon=True)
-    reader.start()
     try:
-        deadline = time.monotonic() + 240  # two processes importing on a busy machine
-        while sum("Application startup complete" in line for line in lines) < WORKERS:
-            assert time.monotonic() < deadline and server.poll() is None, "".join(lines)[-3000:]
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline and server.poll() is None, "did not start"
             time.sleep(0.3)
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as http:
             answers = [
                 http.post("/graphql", json={"query": "{ regions { code } }"}) for _ in range(20)
             ]
@@ -67,9 +58,8 @@ def test_serve_with_two_workers_and_a_graceful_stop() -> None:
         assert all(a.headers["x-request-id"] for a in answers)
     finally:
         server.send_signal(signal.SIGTERM)
-        server.wait(timeout=120)
-        reader.join(timeout=10)
-    output = "".join(lines)
-    assert server.returncode == 0, output[-3000:]
-    assert any('"logger": "socialmarked.request"' in line for line in lines), output[-3000:]
-    assert output.count("Finished server process") == WORKERS  # each shut down in order
+        output, _ = server.communicate(timeout=60)
+    assert server.returncode == 0, output
+    lines = [line for line in output.splitlines() if line.startswith("{")]
+    assert any('"logger": "socialmarked.request"' in line for line in lines), output[-2000:]
+    assert output.count("Finished server process") == 2  # each worker shut down in order
