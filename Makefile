@@ -8,18 +8,28 @@ PORT    ?= 8000
 export HOST PORT
 
 .DEFAULT_GOAL := help
-.PHONY: help install migrate seed run test lint format schema openapi check bench clean
+.PHONY: help install lock migrate seed run test lint format schema openapi check bench clean
 
 help: ## Show the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP) ## Create .venv and install the project with its dev tools
+install: $(STAMP) ## Create .venv and install the project with its dev tools, at the versions of requirements.lock
+
+lock: ## Update requirements.lock: the newest versions pyproject.toml allows, resolved in a fresh venv
+	rm -rf .venv-lock
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet --upgrade pip
+	.venv-lock/bin/python -m pip install --quiet '.[dev]'
+	{ echo "# The exact versions 'make install' (and so 'make run') installs; update with 'make lock'."; \
+	  .venv-lock/bin/python -m pip freeze --exclude-editable | grep -v '^socialmarked=='; } > requirements.lock
+	rm -rf .venv-lock
 
 migrate: install ## Apply database migrations (DATABASE_URL, default SQLite under var/)
 	$(BIN)/socialmarked migrate
@@ -52,12 +62,13 @@ openapi: install ## Export the REST OpenAPI document to openapi/openapi.json
 check: lint ## Lint, and fail when the exported schema or OpenAPI has drifted from the code
 	PYTHON=$(BIN)/python bash scripts/check_drift.sh
 
-bench: install ## Benchmarks: registry reads; search at 1k/10k/100k offers; contracting at 32 clients; gap report; web pages
+bench: install ## Benchmarks: registry reads; search at 1k/10k/100k offers; contracting at 32 clients; gap report; web pages; the database stopped under load
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.search
 	$(BIN)/python -m bench.contracting
 	$(BIN)/python -m bench.gaps
 	$(BIN)/python -m bench.pages
+	$(BIN)/python -m bench.outage
 
 clean: ## Remove the virtualenv and local data under var/
 	rm -rf $(VENV) var

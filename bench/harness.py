@@ -56,14 +56,18 @@ def free_port() -> int:
 WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
 
 
-def serve(url: str, port: int) -> subprocess.Popen[bytes]:
+def serve(url: str, port: int, **extra_env: str) -> subprocess.Popen[bytes]:
     """The app under uvicorn with production settings: one worker pinned to CPU 0, or with
     BENCH_WORKERS=n, n workers on every CPU."""
     env = {
         **os.environ,
+        **extra_env,
         "DATABASE_URL": url,
         "VAR_DIR": str(VAR),
         "ENVIRONMENT": "production",
+        # the benchmarks sign their callers' tokens with the development key (`token` below);
+        # `socialmarked serve` refuses to start with this on, the benchmark's uvicorn does not
+        "DEV_TOKEN_SIGNING": "true",
         # the web pages' form key (production has no development default)
         "WEB_SECRET": os.environ.get("WEB_SECRET", "bench-web-secret-" + "0" * 32),
         # every request is still counted, but a benchmark's client is never refused

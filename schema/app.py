@@ -15,6 +15,7 @@ from litestar.config.cors import CORSConfig
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import Dependencies
 from strawberry.litestar import make_graphql_controller
 
@@ -22,14 +23,19 @@ from marketplace.core import calendar
 from marketplace.core.clock import today
 from marketplace.core.db import ensure_schema_current, prepare_engine, release_engine
 from marketplace.core.errors import DomainError
-from marketplace.core.settings import Settings, get_settings
-from schema.auth import BearerAuthMiddleware, TokenValidator
+from marketplace.core.settings import Settings, get_settings, production_problems
+from schema.auth import BearerAuthMiddleware, TokenValidator, load_known_organisations
 from schema.composition import compose
 from schema.context import context_getter
+from schema.failures import last_resort, server_error
 from schema.graphql import build_schema
+from schema.graphql_http import GraphQLHttp
+from schema.keys import signing_keys
+from schema.metrics import metrics, observe
 from schema.oauth import token_endpoint
 from schema.oidc import OidcVerifier
-from schema.protection import RateLimit, add_security_headers, within_time_limit
+from schema.protection import RateLimit, add_security_headers
+from schema.requests import RequestObserver
 from schema.rest.exports import (
     billing_csv,
     error_response,
@@ -38,7 +44,7 @@ from schema.rest.exports import (
     invoices_csv,
     refunds_csv,
 )
-from schema.rest.health import health, ready
+from schema.rest.health import health, jwks, ready
 from web.app import web_enabled, web_parts
 from web.oidc import OidcSignIn
 from web.render import template_config
@@ -72,6 +78,8 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
             _graphql_controller(settings),
             health,
             ready,
+            jwks,
+            metrics,
             token_endpoint,
             billing_csv,
             refunds_csv,
@@ -82,7 +90,8 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         ],
         middleware=[
             DefineMiddleware(
-                BearerAuthMiddleware, exclude=["^/schema", "^/oauth/token$", "^/static/"]
+                BearerAuthMiddleware,
+                exclude=["^/schema", "^/oauth/token$", "^/static/", "^/metrics$"],
             ),
             RateLimit(settings.rate_limit_per_minute, exclude_opt_key="web"),
         ],
@@ -93,7 +102,11 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
             partial(_calendar_task, settings=settings),
         ],
         # A domain rule a REST route did not expect to meet is still the client's mistake.
-        exception_handlers={DomainError: lambda _request, error: error_response(error)},
+        exception_handlers={
+            DomainError: lambda _request, error: error_response(error),
+            # anything else: 503 when the database is away, else 500; logged once
+            HTTP_500_INTERNAL_SERVER_ERROR: server_error,
+        },
         before_send=[add_security_headers(settings)],
         openapi_config=OpenAPIConfig(
             title="Socialmarked",
@@ -104,14 +117,35 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
             ),
         ),
         debug=False,
+        # Logging is set up by whoever runs the app (`socialmarked serve`: JSON lines, see
+        # schema.requests), not by Litestar on creating it.
+        logging_config=None,
     )
-    app.state.token_validator = TokenValidator(settings)
+    _set_up(app, settings)
+    return app
+
+
+def production_app() -> Litestar:
+    """The app as ``socialmarked serve`` starts it (uvicorn's factory, in every worker): in
+    production, only with settings that are whole; each missing one is named."""
+    settings = get_settings()
+    problems = production_problems(settings)
+    if problems:
+        raise RuntimeError("Not starting: " + " ".join(problems))
+    return create_app(settings)
+
+
+def _set_up(app: Litestar, settings: Settings) -> None:
+    """The app's keys, token checks and sign-in, and the request observer around it all."""
+    app.state.signing_keys = signing_keys(settings)
+    app.state.token_validator = TokenValidator(settings, app.state.signing_keys)
     app.state.oidc = (
         OidcVerifier(settings) if settings.oidc_issuer and settings.oidc_audience else None
     )
     app.state.web_oidc = OidcSignIn(settings) if settings.web_sign_in_with_oidc else None
     app.state.settings = settings
-    return app
+    # Outside Litestar's routing, so that every answer (a 404 too) has a request id.
+    app.asgi_handler = RequestObserver(app.asgi_handler, observe=observe, last_resort=last_resort)
 
 
 @asynccontextmanager
@@ -122,6 +156,8 @@ async def _database(app: Litestar, *, check_schema: bool) -> AsyncIterator[None]
     try:
         if check_schema:
             await ensure_schema_current()
+        with suppress(Exception):  # a database away at start: read on the first token
+            await load_known_organisations()
         yield
     finally:
         await release_engine()
@@ -157,20 +193,16 @@ def _graphql_controller(settings: Settings) -> type[Controller]:
         context_getter=context_getter,
     )
 
-    time_limit = settings.request_timeout_seconds
-
-    class GraphQLController(graphql):  # type: ignore[valid-type,misc]
+    class GraphQLController(GraphQLHttp, graphql):  # type: ignore[valid-type,misc]
         include_in_schema = False
         request_max_body_size = MAX_REQUEST_BYTES
+        time_limit = settings.request_timeout_seconds
         # strawberry makes the (empty) response in a worker thread; made here on the loop it
         # spares every operation a hop to the thread pool and back
         dependencies: ClassVar[Dependencies] = {
             **graphql.dependencies,
             "response": Provide(_empty_response),
         }
-
-        async def execute_single(self, *args: Any, **kwargs: Any) -> Any:
-            return await within_time_limit(time_limit, super().execute_single(*args, **kwargs))
 
     return GraphQLController
 

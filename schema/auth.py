@@ -8,9 +8,8 @@ and one role (``roles``); a token whose role does not fit its organisation is re
 from __future__ import annotations
 
 import datetime
-import json
+import time
 import uuid
-from pathlib import Path
 
 from authlib.oauth2.rfc6750.errors import InvalidTokenError
 from authlib.oauth2.rfc9068 import JWTBearerTokenValidator
@@ -21,24 +20,14 @@ from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from marketplace.core import clients
-from marketplace.core.identity import Principal, Role, check_role_for_org
-from marketplace.core.secrets import load_or_create
+from marketplace.core.identity import OrgKind, Principal, Role, check_role_for_org, org_kind
 from marketplace.core.settings import Settings, get_settings
-from schema.oidc import OidcRejected, OidcVerifier
+from marketplace.organisations.service import registry_codes
+from schema.keys import ALGORITHM, SigningKeys, load_or_create_signing_key, signing_keys
+from schema.oidc import OidcRejected, OidcVerifier, check_lifetime
 from schema.protection import RATE_LIMITED, client_of, over_limit, too_many_requests
 
-ALGORITHM = "ES256"
 DEV_CLIENT_ID = "socialmarked-cli"
-
-
-def load_or_create_signing_key(path: Path) -> ECKey:
-    """Read the dev signing key, creating it (mode 0600) the first time."""
-
-    def make() -> str:
-        key = ECKey.generate_key("P-256", auto_kid=True)
-        return json.dumps(key.as_dict(private=True))
-
-    return ECKey.import_key(json.loads(load_or_create(path, make)))
 
 
 def mint_token(
@@ -50,8 +39,11 @@ def mint_token(
     ttl: datetime.timedelta | None = None,
     now: datetime.datetime | None = None,
 ) -> str:
-    """Sign a development access token for ``org_code`` acting as ``role``."""
+    """Sign a development access token for ``org_code`` acting as ``role`` (refused where
+    development tokens are off: in production)."""
     settings = settings or get_settings()
+    if not settings.dev_tokens_enabled:
+        raise ValueError("development tokens are off here (DEV_TOKEN_SIGNING, production)")
     check_role_for_org(role, org_code)
     key = load_or_create_signing_key(settings.signing_key_path)
     issued = now or datetime.datetime.now(datetime.UTC)
@@ -72,12 +64,19 @@ def mint_token(
 
 
 class TokenValidator(JWTBearerTokenValidator):
-    """authlib's RFC 9068 validator over the service's own public key set."""
+    """authlib's RFC 9068 validator over the service's public keys: its own signing keys, and
+    the development key where development tokens are on (never in production)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, keys: SigningKeys | None = None) -> None:
         super().__init__(issuer=settings.jwt_issuer, resource_server=settings.jwt_audience)
-        public = ECKey.import_key(load_or_create_signing_key(settings.signing_key_path).as_dict())
-        self._jwks = KeySet([public])
+        keys = keys or signing_keys(settings)
+        public = list(keys.verifying.keys)
+        self.dev_tokens = settings.dev_tokens_enabled
+        if self.dev_tokens and (keys.from_settings or settings.is_production):
+            dev = load_or_create_signing_key(settings.signing_key_path)
+            public.append(ECKey.import_key(dev.as_dict(private=False)))
+        self.max_lifetime = settings.token_max_lifetime_seconds
+        self._jwks = KeySet(public)
 
     def get_jwks(self) -> KeySet:
         return self._jwks
@@ -96,8 +95,16 @@ def principal_from_token(validator: TokenValidator, token: str) -> Principal:
         validator.validate_token(claims, scopes=None, request=None)
     except InvalidTokenError as exc:
         raise TokenRejected("The access token is invalid, expired or wrongly signed.") from exc
-    except (ValueError, TypeError, KeyError) as exc:  # malformed input below authlib's checks
+    except (ValueError, TypeError, KeyError, OverflowError) as exc:  # below authlib's checks
         raise TokenRejected("The access token is malformed.") from exc
+    try:
+        check_lifetime(claims, validator.max_lifetime)
+    except ValueError:
+        raise TokenRejected(
+            f"The access token lives too long: at most {validator.max_lifetime} s are accepted."
+        ) from None
+    if claims.get("client_id") == DEV_CLIENT_ID and not validator.dev_tokens:
+        raise TokenRejected("Development tokens are not accepted here.")
     org, roles = claims.get("org"), claims.get("roles")
     if not isinstance(org, str) or not isinstance(roles, list) or len(roles) != 1:
         raise TokenRejected("The access token must carry one organisation and one role.")
@@ -147,9 +154,11 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
         oidc: OidcVerifier | None = connection.app.state.oidc
         if oidc is not None and oidc.handles(token):
             try:
-                return AuthenticationResult(user=await oidc.principal(token), auth=token)
+                found = await oidc.principal(token)
             except OidcRejected as rejected:
                 raise _unauthorized(rejected.reason) from None
+            await _require_known_organisation(found)
+            return AuthenticationResult(user=found, auth=token)
         validator: TokenValidator = connection.app.state.token_validator
         try:
             principal = principal_from_token(validator, token)
@@ -157,7 +166,33 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
             raise _unauthorized(rejected.reason) from None
         if principal.scopes is not None and not await clients.is_active(str(principal.subject)):
             raise _unauthorized("The client of this access token has been revoked.")
+        await _require_known_organisation(principal)
         return AuthenticationResult(user=principal, auth=token)
+
+
+# The registry's region and municipality codes, read at start and again after a while
+# (they change by law, a few times a decade): a token is checked without a query.
+_KNOWN_FOR_SECONDS = 600.0
+_known: tuple[frozenset[str], float] | None = None
+
+
+async def load_known_organisations() -> None:
+    global _known
+    _known = (frozenset(await registry_codes()), time.monotonic())
+
+
+async def _require_known_organisation(principal: Principal) -> None:
+    """A token for a municipality or region code that is not in the registry (999) is
+    refused; a CVR number is checked by its form (the registry admin registers the provider
+    its administrators then act for)."""
+    code = principal.org_code
+    if code is None or org_kind(code) is OrgKind.PRIVATE:
+        return
+    if _known is None or time.monotonic() - _known[1] > _KNOWN_FOR_SECONDS:
+        await load_known_organisations()
+    assert _known is not None
+    if code not in _known[0]:
+        raise _unauthorized(f"The access token names an organisation that does not exist: {code}.")
 
 
 def _unauthorized(detail: str) -> NotAuthorizedException:

@@ -27,7 +27,7 @@ from marketplace.core.db import (
     release_engine,
 )
 from marketplace.core.identity import Principal, Role, operator
-from marketplace.core.settings import get_settings
+from marketplace.core.settings import get_settings, production_problems
 from schema.composition import compose
 
 T = TypeVar("T")
@@ -66,18 +66,49 @@ main.add_command(migrate_command, name="migrate")
 @main.command(help="Serve the API (refuses to start on a database whose migrations are behind).")
 @click.option("--host", default=None, help="Interface to listen on (default: HOST or 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default: PORT or 8000).")
-def serve(host: str | None, port: int | None) -> None:
+@click.option(
+    "--workers",
+    default=1,
+    type=click.IntRange(1, 64),
+    show_default=True,
+    help="Worker processes, each with its own connection pool (on PostgreSQL; SQLite takes 1).",
+)
+@click.option(
+    "--graceful-timeout",
+    default=30,
+    type=click.IntRange(1, 600),
+    show_default=True,
+    help="On SIGTERM, seconds the requests under way get to finish.",
+)
+def serve(host: str | None, port: int | None, workers: int, graceful_timeout: int) -> None:
     import uvicorn
 
-    from schema.app import create_app
+    from schema.requests import logging_config
 
     settings = get_settings()
+    problems = production_problems(settings)
+    if problems:
+        for problem in problems:
+            console.print(f"[red]Not starting.[/] {problem}")
+        sys.exit(1)
     try:
         _run(ensure_schema_current())
     except SchemaBehindError as error:
         console.print(f"[red]Not starting.[/] {error}")
         sys.exit(1)
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+    # Behind a reverse proxy: the proxy's address is trusted for X-Forwarded-For and
+    # X-Forwarded-Proto through FORWARDED_ALLOW_IPS, which uvicorn reads itself.
+    uvicorn.run(
+        "schema.app:production_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        timeout_graceful_shutdown=graceful_timeout,
+        log_config=logging_config(),
+        access_log=False,
+        server_header=False,
+    )
 
 
 @main.command(help="Load the registry (regions, municipalities) and the demo providers.")
@@ -314,6 +345,25 @@ def _read_heads(path: Path) -> dict[str, tuple[int, str]]:
         ) from None
 
 
+@main.command(
+    name="cpr-report",
+    help="Report rows whose free text holds a CPR number: counts and IDs per table and "
+    "column, never the text. Exit 1 when there are any.",
+)
+def cpr_report() -> None:
+    from marketplace.core.personal_data import rows_with_cpr
+
+    findings = _run(rows_with_cpr())
+    for finding in findings:
+        click.echo(f"{finding.table}.{finding.column}: {len(finding.ids)} row(s)")
+        for row_id in finding.ids:
+            click.echo(f"  {row_id}")
+    total = sum(len(f.ids) for f in findings)
+    console.print(f"Rows with a CPR number in free text: {total}.")
+    if total:
+        sys.exit(1)
+
+
 @main.command(help="Print a development access token, e.g. --org 851 --role purchaser.")
 @click.option("--org", "org_code", required=True, help="Municipality code, region code or CVR.")
 @click.option(
@@ -326,6 +376,9 @@ def _read_heads(path: Path) -> dict[str, tuple[int, str]]:
 def token(org_code: str, role: str, ttl: int | None, subject: str | None) -> None:
     from schema.auth import mint_token
 
+    if not get_settings().dev_tokens_enabled:
+        console.print("[red]No token.[/] Development tokens are off here (production).")
+        sys.exit(2)
     try:
         lifetime = datetime.timedelta(seconds=ttl) if ttl else None
         click.echo(mint_token(org_code, Role(role), ttl=lifetime, subject=subject))

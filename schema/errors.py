@@ -8,6 +8,7 @@ a query's arguments stand alone or under the input object that holds them (``fil
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
@@ -28,6 +29,16 @@ ErrorCode = strawberry.enum(
 def camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+_SNAKE_WORD = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+
+
+def client_words(message: str) -> str:
+    """A domain message as the client reads it: the command's field names it mentions
+    (``max_age must not be below min_age``) as the client writes them (``maxAge``), and no
+    CPR number."""
+    return redact(_SNAKE_WORD.sub(lambda found: camel(found.group()), message))
 
 
 @strawberry.type(description="An expected failure of a mutation, tied to an input field.")
@@ -62,7 +73,8 @@ def user_errors(error: DomainError) -> list[UserError]:
     sent: "'010190-1234' is not a valid ID."), as for top-level errors."""
     errors = error.errors if isinstance(error, DomainErrors) else [error]
     return [
-        UserError(field=client_field(e), code=e.code, message=redact(e.message)) for e in errors
+        UserError(field=client_field(e), code=e.code, message=client_words(e.message))
+        for e in errors
     ]
 
 

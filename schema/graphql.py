@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import re
 import traceback
 from collections.abc import Iterator
 
 import strawberry
-from graphql import GraphQLError
+from graphql import FieldNode, GraphQLError, OperationDefinitionNode
 from strawberry import relay
 from strawberry.extensions import (
     AddValidationRules,
@@ -23,6 +24,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from marketplace.core.cpr import redact
+from marketplace.core.db import is_unavailable
 from marketplace.core.errors import DomainError
 from marketplace.core.settings import Settings
 from schema.agreements.announcements.mutations import AnnouncementMutation
@@ -37,7 +39,7 @@ from schema.agreements.gaps.mutations import GapMutation
 from schema.agreements.gaps.queries import GapQuery
 from schema.audit import AuditQuery
 from schema.context import Info
-from schema.errors import extensions, should_mask_error
+from schema.errors import client_words, extensions, should_mask_error
 from schema.ids import decode_global_id
 from schema.limits import cost_limit, document_limits
 from schema.marketplace.contracts.followup.mutations import FollowUpMutation
@@ -66,6 +68,7 @@ from schema.marketplace.organisations.queries import OrganisationQuery
 from schema.marketplace.organisations.types import Municipality, Provider, Region
 from schema.marketplace.search.queries import SearchQuery
 from schema.relay import load_node
+from schema.requests import current_request
 
 # Distinct document texts whose parse and validation results are kept (bounded, so unique
 # documents from a client cannot grow memory).
@@ -146,9 +149,14 @@ class Schema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
+        info = current_request()
         for error in errors:
             original = error.original_error
             if original is None or isinstance(original, DomainError | GraphQLError):
+                continue
+            if is_unavailable(original):  # answered 503 as a whole, logged once there
+                if info is not None:
+                    info.database_unavailable = True
                 continue
             logger.error(
                 "Unexpected error at %s in operation %s\n%s",
@@ -164,6 +172,9 @@ class ClientErrors(SchemaExtension):
     quotes what a client sent when it does not fit a type: "String cannot represent a non
     string value: 0101901234")."""
 
+    def __init__(self, *, hide_suggestions: bool = False) -> None:
+        self.hide_suggestions = hide_suggestions
+
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
@@ -173,7 +184,47 @@ class ClientErrors(SchemaExtension):
         ]:
             if isinstance(error.original_error, DomainError):
                 error.extensions = extensions(error.original_error)
+                error.message = client_words(error.message)
             error.message = redact(error.message)
+            if self.hide_suggestions:  # "Did you mean 'regions'?" would reveal the schema
+                error.message = _SUGGESTION.sub("", error.message)
+
+
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
+class OperationName(SchemaExtension):
+    """Tells the request's log line and metrics what was run: the operation's name as the
+    client gave it (letters, digits and ``_`` only, at most 64), and, for the metrics, a
+    label from a bounded set: the operation's type and its first root field."""
+
+    def on_execute(self) -> Iterator[None]:
+        info = current_request()
+        context = self.execution_context
+        if info is not None:
+            name = context.operation_name or ""
+            info.operation = name[:64] if name.isidentifier() else None
+            info.operation_label = _operation_label(context)
+        yield
+
+
+def _operation_label(context: ExecutionContext) -> str | None:
+    document = context.graphql_document
+    if document is None:
+        return None
+    for definition in document.definitions:
+        if not isinstance(definition, OperationDefinitionNode):
+            continue
+        if context.operation_name and (
+            definition.name is None or definition.name.value != context.operation_name
+        ):
+            continue
+        first = next(
+            (s for s in definition.selection_set.selections if isinstance(s, FieldNode)), None
+        )
+        field = first.name.value if first is not None else "-"
+        return f"{definition.operation.value}:{field}"
+    return None
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
@@ -199,7 +250,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
         cost_limit(settings.graphql_max_cost),
         lambda: MaskErrors(should_mask_error=should_mask_error),
-        ClientErrors,
+        lambda: ClientErrors(hide_suggestions=settings.is_production),
+        OperationName,
     ]
     if settings.is_production:
         extensions.append(DisableIntrospection)

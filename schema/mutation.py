@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 import strawberry
 from pydantic import BaseModel
 
+from marketplace.core.cpr import refuse_cpr_in_text
 from marketplace.core.errors import DomainError, ErrorCode, parse
 from marketplace.core.identity import Principal
 from schema.context import Info
@@ -107,7 +108,9 @@ async def mutate(
             raise DomainError(
                 ErrorCode.PERMISSION_DENIED, "This access token's scopes do not include write."
             )
-        result = await call(principal, Given(input))
+        given = Given(input)
+        refuse_cpr_in_text(given.data)  # before anything runs, let alone is stored
+        result = await call(principal, given)
     except DomainError as error:
         return _failed(payload, user_errors(error))
     info.context.renew_loaders()

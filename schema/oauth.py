@@ -26,7 +26,7 @@ from litestar import Request, Response, post
 
 from marketplace.core.clients import SCOPES, Client, find_client, secret_matches
 from marketplace.core.settings import Settings
-from schema.auth import ALGORITHM, load_or_create_signing_key
+from schema.keys import ALGORITHM, SigningKeys
 
 
 class _Request(OAuth2Request):
@@ -82,7 +82,7 @@ class _ClientModel(ClientMixin):
 
 
 class _Tokens(JWTBearerTokenGenerator):
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, keys: SigningKeys) -> None:
         lifetime = settings.oauth_token_ttl_seconds
         super().__init__(
             issuer=settings.jwt_issuer,
@@ -90,9 +90,10 @@ class _Tokens(JWTBearerTokenGenerator):
             expires_generator=lambda client, grant_type: lifetime,
         )
         self.settings = settings
+        self.keys = keys
 
     def get_jwks(self) -> KeySet:
-        return KeySet([load_or_create_signing_key(self.settings.signing_key_path)])
+        return KeySet([self.keys.signing])  # the first key signs; its kid is in the header
 
     def get_audiences(self, client: Any, user: Any, scope: Any) -> str:
         return self.settings.jwt_audience
@@ -109,11 +110,11 @@ class _ClientCredentials(ClientCredentialsGrant):
 
 
 class _Server(AuthorizationServer):
-    def __init__(self, settings: Settings, client: _ClientModel | None) -> None:
+    def __init__(self, settings: Settings, keys: SigningKeys, client: _ClientModel | None) -> None:
         super().__init__(scopes_supported=list(SCOPES))
         self._client = client
         self.register_grant(_ClientCredentials)
-        self.register_token_generator("default", _Tokens(settings))
+        self.register_token_generator("default", _Tokens(settings, keys))
 
     def query_client(self, client_id: str) -> _ClientModel | None:
         if self._client is not None and self._client.get_client_id() == client_id:
@@ -168,6 +169,6 @@ async def token_endpoint(request: Request[Any, Any, Any]) -> Response[Any]:
         request.headers,  # case-insensitive, as authlib reads "Authorization"
         form,
     )
-    server = _Server(settings, model)
+    server = _Server(settings, request.app.state.signing_keys, model)
     response: Response[Any] = await asyncio.to_thread(server.create_token_response, oauth_request)
     return response

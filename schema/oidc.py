@@ -19,6 +19,7 @@ import contextlib
 import json
 import math
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -31,6 +32,19 @@ from marketplace.core.settings import Settings
 
 ALGORITHMS = ["RS256", "ES256", "PS256"]
 LEEWAY_SECONDS = 30
+
+
+def check_lifetime(claims: Mapping[str, Any], max_seconds: int) -> None:
+    """Refuse (ValueError) a token that lives longer than ``max_seconds`` from its ``iat``
+    or from now, or is issued in the future: a leaked token with an absurd ``exp`` (10^30)
+    would otherwise work for ever."""
+    exp, iat = claims.get("exp"), claims.get("iat")
+    now = time.time()
+    if not isinstance(exp, int | float) or isinstance(exp, bool):
+        raise ValueError("exp")
+    start = iat if isinstance(iat, int | float) and not isinstance(iat, bool) else now
+    if exp - min(start, now) > max_seconds + LEEWAY_SECONDS or start > now + LEEWAY_SECONDS:
+        raise ValueError("lifetime")
 
 
 class OidcRejected(Exception):
@@ -67,6 +81,7 @@ class OidcVerifier:
         self.org_claim = settings.oidc_org_claim
         self.role_claim = settings.oidc_role_claim
         self.ttl = settings.oidc_jwks_ttl_seconds
+        self.max_lifetime = settings.token_max_lifetime_seconds
         self.min_refresh = settings.oidc_jwks_min_refresh_seconds
         self.transport = transport
         self.keys: KeySet | None = None
@@ -129,6 +144,12 @@ class OidcVerifier:
         except (JoseError, ValueError) as error:
             raise OidcRejected("The access token is invalid, expired or wrongly signed.") from error
         claims = decoded.claims
+        try:
+            check_lifetime(claims, self.max_lifetime)
+        except ValueError:
+            raise OidcRejected(
+                f"The access token lives too long: at most {self.max_lifetime} s are accepted."
+            ) from None
         org, roles = claims.get(self.org_claim), claims.get(self.role_claim)
         if isinstance(roles, str):
             roles = [roles]

@@ -16,12 +16,13 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.types import ExecutionResult
 
 from marketplace.core.clock import utcnow
+from marketplace.core.errors import ErrorCode
 from marketplace.core.identity import Principal
 from marketplace.core.ratelimit import WINDOW, count_request, window_of
 from marketplace.core.settings import Settings
 
-RATE_LIMITED = "RATE_LIMITED"
-TIMEOUT = "TIMEOUT"
+RATE_LIMITED = ErrorCode.RATE_LIMITED.value
+TIMEOUT = ErrorCode.TIMEOUT.value
 
 BASE_HEADERS = {
     "x-content-type-options": "nosniff",
@@ -71,7 +72,7 @@ class RateLimit(ASGIMiddleware):
     authentication (it counts per token); the probes are not counted."""
 
     scopes = (ScopeType.HTTP,)
-    exclude_path_pattern = ("^/health$", "^/ready$", "^/static/")
+    exclude_path_pattern = ("^/health$", "^/ready$", "^/static/", "^/metrics$")
 
     def __init__(self, per_minute: int, *, exclude_opt_key: str | None = None) -> None:
         self.per_minute = per_minute

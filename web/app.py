@@ -22,8 +22,10 @@ from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
+from marketplace.core.db import is_unavailable
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.settings import Settings
+from schema.failures import log_failure
 from schema.protection import RateLimit
 from web import auth, danish
 from web.pages import (
@@ -108,7 +110,14 @@ def _http_error(request: Request[Any, Any, Any], error: HTTPException) -> Templa
 
 
 def _crash(request: Request[Any, Any, Any], error: Exception) -> Template:
-    logger.exception("A page failed: %s %s", request.method, request.url.path, exc_info=error)
+    if is_unavailable(error):  # the database is away: 503, logged once as a warning
+        log_failure(error, unavailable=True)
+        answer = _error_page(
+            request, 503, "Tjenesten er midlertidigt utilgængelig", "Prøv igen om lidt."
+        )
+        answer.headers["Retry-After"] = str(request.app.state.settings.retry_after_seconds)
+        return answer
+    log_failure(error, unavailable=False)
     return _error_page(request, 500, "Der skete en fejl", "Prøv igen om lidt.")
 
 

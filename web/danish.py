@@ -237,6 +237,13 @@ BY_CODE: dict[ErrorCode, str] = {
     ErrorCode.IDEMPOTENCY_KEY_REUSED: "Formularen er allerede sendt.",
     ErrorCode.RULE_BROKEN: "Det strider mod en regel i aftalen eller på tilbuddet.",
     ErrorCode.NO_MATCHING_OFFER: "Intet tilbud passer.",
+    ErrorCode.PERSONAL_DATA_IN_TEXT: "Feltet ser ud til at indeholde et CPR-nummer. Udelad det: "
+    "borgeren nævnes med sagsreferencen, og et CPR-nummer skrives kun i CPR-feltet.",
+    ErrorCode.BAD_REQUEST: "Forespørgslen kunne ikke læses.",
+    ErrorCode.RATE_LIMITED: "For mange forespørgsler. Vent lidt og prøv igen.",
+    ErrorCode.TIMEOUT: "Det tog for lang tid. Prøv igen.",
+    ErrorCode.UNAVAILABLE: "Tjenesten er midlertidigt utilgængelig. Prøv igen om lidt.",
+    ErrorCode.INTERNAL: "Der skete en fejl.",
 }
 
 

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from litestar.datastructures import FormMultiDict
 from pydantic import BaseModel, ValidationError
 
+from marketplace.core.cpr import refuse_cpr_in_text
 from marketplace.core.errors import DomainError, DomainErrors
 from web import danish
 
@@ -80,7 +81,12 @@ def _row_key(key: str) -> tuple[str, int | None, str | None]:
 
 
 def command(model: type[M], data: dict[str, Any]) -> M:
-    """The command the form stands for; ``FormInvalid`` with Danish messages if it is not one."""
+    """The command the form stands for; ``FormInvalid`` with Danish messages if it is not one
+    (a CPR number in a free-text field among them: ``refuse_cpr_in_text``)."""
+    try:
+        refuse_cpr_in_text(data)
+    except DomainError as error:
+        raise refused(error) from None
     try:
         return model.model_validate(data)
     except ValidationError as error:

@@ -339,7 +339,7 @@ class FollowUpOutcome(StrEnum):
 def _no_cpr(text: str) -> str:
     if holds_cpr(text):
         raise PydanticCustomError(
-            "invalid",
+            "personal_data_in_text",
             "the text holds a CPR number; name the citizen by the case reference only",
         )
     return text

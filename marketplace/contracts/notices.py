@@ -170,7 +170,7 @@ async def give_notice(
     reason = reason.strip()
     if holds_cpr(reason):
         raise DomainError(
-            ErrorCode.INVALID,
+            ErrorCode.PERSONAL_DATA_IN_TEXT,
             "The reason holds a CPR number; name the citizen by the case reference only.",
             ["reason"],
         )

@@ -17,6 +17,7 @@ import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.secrets import load_or_create
@@ -107,3 +108,53 @@ def holds_cpr(text: str) -> bool:
             continue
         return True
     return False
+
+
+# Inputs whose names say they are not free text: identifiers, cursors, keys, codes and the
+# CPR field itself (which is meant to hold one, and is kept only hashed and masked).
+_NOT_FREE_TEXT = re.compile(
+    r"(^|_)(id|ids|cpr|cvr|key|code|codes|after|before|month|email|phone|website|url)$"
+    r"|(Id|Ids|ID|Key|Code|Codes)$",
+)
+
+
+def is_free_text_field(name: str) -> bool:
+    return _NOT_FREE_TEXT.search(name) is None
+
+
+def cpr_in_text(values: Any, path: tuple[str, ...] = ()) -> list[str] | None:
+    """The path to the first free-text value in ``values`` (nested mappings and lists, as a
+    command's or a form's data) that holds a CPR-shaped number with a real birth date;
+    ``None`` when none does."""
+    if isinstance(values, str):
+        return list(path) if holds_cpr(values) else None
+    if isinstance(values, dict):
+        for name, value in values.items():
+            if isinstance(name, str) and not is_free_text_field(name):
+                continue
+            found = cpr_in_text(value, (*path, str(name)))
+            if found is not None:
+                return found
+    elif isinstance(values, list | tuple):
+        for index, value in enumerate(values):
+            found = cpr_in_text(value, (*path, str(index)))
+            if found is not None:
+                return found
+    return None
+
+
+def refuse_cpr_in_text(values: Any, prefix: tuple[str, ...] = ()) -> None:
+    """DomainError ``PERSONAL_DATA_IN_TEXT`` naming the field when a free-text input holds a
+    CPR number: the citizen is named by the case reference, and free text is kept and shown
+    as it is written. Every face calls this before it hands the input to a service."""
+    found = cpr_in_text(values, prefix)
+    if found is None:
+        return
+    raise DomainError(ErrorCode.PERSONAL_DATA_IN_TEXT, CPR_IN_TEXT, found)
+
+
+CPR_IN_TEXT = (
+    "This text holds what looks like a CPR number (DDMMYY-SSSS, or ten digits starting with "
+    "a date). Leave it out: name the citizen by the case reference, and give a CPR number "
+    "only in the cpr field."
+)

@@ -6,22 +6,26 @@ difference lives here and nowhere else.
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+import asyncpg
 from piccolo.apps.migrations.commands.check import CheckMigrationManager
 from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.columns import Column
 from piccolo.engine.base import Engine
 from piccolo.engine.finder import engine_finder
-from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.querystring import QueryString
 from piccolo.table import Table
 
 from marketplace.core.errors import DomainError, ErrorCode
+from marketplace.core.settings import get_settings
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 # PostgreSQL settings of the service's connections:
@@ -80,21 +84,46 @@ class _SQLiteEngine(SQLiteEngine):
         return await super().run_querystring(querystring, in_pool)
 
 
+class _PostgresTransaction(PostgresTransaction):
+    async def get_connection(self) -> Any:
+        if self.engine.pool:
+            return await _acquire(self.engine.pool, getattr(self.engine, "acquire_timeout", 5.0))
+        return await self.engine.get_new_connection()
+
+
 class _PostgresEngine(PostgresEngine):
+    acquire_timeout = 5.0  # seconds; from the settings when the pool starts
+
     async def run_querystring(self, querystring: QueryString, in_pool: bool = True) -> Any:
         refuse_nul(querystring)
         return await super().run_querystring(querystring, in_pool)
 
+    async def _run_in_pool(self, query: str, args: Sequence[Any] | None = None) -> Any:
+        if not self.pool:
+            raise ValueError("A pool isn't currently running.")
+        connection = await _acquire(self.pool, self.acquire_timeout)
+        try:
+            return await connection.fetch(query, *(args or []))
+        finally:
+            await self.pool.release(connection)
+
+    def transaction(self, allow_nested: bool = True) -> PostgresTransaction:
+        return _PostgresTransaction(engine=self, allow_nested=allow_nested)
+
 
 def create_engine(url: str) -> Engine:
     """Build the piccolo engine named by a database URL (refusing text with NUL characters,
-    see ``refuse_nul``)."""
+    see ``refuse_nul``). A PostgreSQL connection that cannot be made within the pool timeout
+    fails instead of waiting (asyncpg waits a minute by default)."""
     if url.startswith("sqlite://"):
         path = sqlite_path(url)
         path.parent.mkdir(parents=True, exist_ok=True)
         return _SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
     if url.startswith(("postgresql://", "postgres://")):
-        return _PostgresEngine(config={"dsn": url, "server_settings": SERVER_SETTINGS})
+        timeout = get_settings().database_pool_timeout_seconds
+        return _PostgresEngine(
+            config={"dsn": url, "server_settings": SERVER_SETTINGS, "timeout": timeout}
+        )
     raise ValueError(f"unsupported DATABASE_URL scheme: {url.split(':', 1)[0]}")
 
 
@@ -122,7 +151,11 @@ async def prepare_engine() -> None:
     if isinstance(db, SQLiteEngine):
         await db.run_ddl("PRAGMA journal_mode=WAL")
     else:
-        await db.start_connection_pool()
+        settings = get_settings()
+        size = settings.database_pool_size
+        await db.start_connection_pool(min_size=min(2, size), max_size=size)  # type: ignore[call-arg]
+        if isinstance(db, _PostgresEngine):
+            db.acquire_timeout = settings.database_pool_timeout_seconds
 
 
 async def release_engine() -> None:
@@ -133,6 +166,52 @@ async def release_engine() -> None:
     db = engine()
     if not isinstance(db, SQLiteEngine):
         await db.close_connection_pool()
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached, or no connection of the pool came free in time: the
+    request was not done and may be tried again."""
+
+
+async def _acquire(pool: Any, seconds: float) -> Any:
+    """A connection of the pool, or ``DatabaseUnavailable`` after ``seconds`` (asyncpg waits
+    for ever): a pool that stays exhausted is an answer, not a queue."""
+    try:
+        return await pool.acquire(timeout=seconds)
+    except TimeoutError:
+        raise DatabaseUnavailable("No database connection came free in time.") from None
+
+
+_UNAVAILABLE_TYPES: tuple[type[BaseException], ...] = (
+    DatabaseUnavailable,
+    ConnectionError,  # refused, reset, aborted
+    TimeoutError,  # a connection not made in time
+    asyncpg.exceptions.PostgresConnectionError,  # class 08
+    asyncpg.exceptions.OperatorInterventionError,  # class 57: shutting down, starting up
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+)
+_SQLITE_UNAVAILABLE = ("database is locked", "unable to open database file", "disk i/o error")
+
+
+def is_unavailable(error: BaseException | None) -> bool:
+    """Whether ``error`` (or what caused it) says the database is down, unreachable, busy
+    beyond its timeout or out of connections, rather than that the code is wrong."""
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, _UNAVAILABLE_TYPES):
+            return True
+        if isinstance(error, sqlite3.OperationalError) and any(
+            text in str(error).lower() for text in _SQLITE_UNAVAILABLE
+        ):
+            return True
+        if isinstance(error, asyncpg.exceptions.InterfaceError) and any(
+            text in str(error) for text in ("pool is closing", "connection is closed")
+        ):
+            return True
+        error = error.__cause__ or error.__context__
+        seen += 1
+    return False
 
 
 @dataclass(frozen=True)

@@ -25,12 +25,44 @@ class Settings(BaseSettings):
         default="sqlite:///var/socialmarked.sqlite3",
         description="sqlite:///relative/or/absolute/path or postgresql://user@host:port/db",
     )
+    database_pool_size: int = Field(
+        default=10, ge=1, le=200, description="Connections per process to PostgreSQL (at most)."
+    )
+    database_pool_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="How long a request waits for a database connection (or for PostgreSQL to "
+        "accept one) before it is answered 503 with Retry-After.",
+    )
+    retry_after_seconds: int = Field(
+        default=5, ge=1, le=3600, description="The Retry-After of a 503 (database unavailable)."
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     var_dir: Path = Path("var")
     jwt_issuer: str = "urn:socialmarked:dev"
     jwt_audience: str = "socialmarked"
     dev_token_ttl_seconds: int = Field(default=12 * 3600, gt=0)
+    dev_token_signing: bool | None = Field(
+        default=None,
+        description="Accept and mint tokens signed with the development key under VAR_DIR "
+        "(`socialmarked token`); unset: on outside production. Must be off in production.",
+    )
+    token_max_lifetime_seconds: int = Field(
+        default=24 * 3600,
+        ge=60,
+        le=7 * 24 * 3600,
+        description="Longest lifetime (exp - iat, and exp - now) of an access token accepted, "
+        "whoever signed it.",
+    )
+    service_signing_keys: SecretStr | None = Field(
+        default=None,
+        description="The service's own signing keys (client-credentials tokens) as a JWKS "
+        "document of private EC P-256 keys, each with a kid; the first signs, all verify.",
+    )
+    service_signing_keys_file: Path | None = Field(
+        default=None, description="A file holding that JWKS document instead."
+    )
     oidc_issuer: str | None = Field(
         default=None, description="An external OpenID Connect issuer whose tokens are accepted."
     )
@@ -78,6 +110,11 @@ class Settings(BaseSettings):
         ge=0,
         description="Requests a client (token subject, or address when anonymous) may make "
         "in a minute; 0 turns the limit off. Counted in the database.",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer secret that opens /metrics; unset: /metrics is open outside "
+        "production and closed (404) in production.",
     )
     cors_allow_origins: list[str] = Field(
         default=[], description="Browser origins allowed to call the API (CORS)."
@@ -144,6 +181,10 @@ class Settings(BaseSettings):
         return self.environment == "production"
 
     @property
+    def dev_tokens_enabled(self) -> bool:
+        return not self.is_production if self.dev_token_signing is None else self.dev_token_signing
+
+    @property
     def signing_key_path(self) -> Path:
         return self.var_dir / "dev-signing-key.json"
 
@@ -175,3 +216,50 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+MIN_CPR_KEY_BYTES = 32
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """What keeps the service from starting in production, each naming the setting to fix;
+    empty outside production."""
+    if not settings.is_production:
+        return []
+    problems = []
+    key = settings.cpr_hmac_key
+    if key is None or len(key.get_secret_value().encode()) < MIN_CPR_KEY_BYTES:
+        problems.append(
+            f"CPR_HMAC_KEY must be set to a secret of at least {MIN_CPR_KEY_BYTES} bytes in "
+            "production (e.g. the output of `openssl rand -hex 32`)."
+        )
+    if settings.dev_token_signing:
+        problems.append(
+            "DEV_TOKEN_SIGNING must be off in production: tokens signed with the development "
+            "key are refused there."
+        )
+    problems += _oidc_problems(settings)
+    if settings.service_signing_keys is None and settings.service_signing_keys_file is None:
+        problems.append(
+            "SERVICE_SIGNING_KEYS or SERVICE_SIGNING_KEYS_FILE must be set in production "
+            "(the keys of the client-credentials tokens)."
+        )
+    return problems
+
+
+def _oidc_problems(settings: Settings) -> list[str]:
+    """People sign in through the OpenID Connect issuer in production: its settings must be
+    whole."""
+    problems = []
+    if not settings.oidc_issuer:
+        problems.append("OIDC_ISSUER must be set in production (the identity provider's URL).")
+    elif not settings.oidc_issuer.startswith("https://"):
+        problems.append("OIDC_ISSUER must be an https:// URL in production.")
+    if not settings.oidc_audience:
+        problems.append("OIDC_AUDIENCE must be set in production (the `aud` of its tokens).")
+    if settings.web_secret is not None and not settings.oidc_client_id:
+        problems.append(
+            "OIDC_CLIENT_ID must be set in production when WEB_SECRET serves the web pages "
+            "(their sign-in)."
+        )
+    return problems

@@ -37,8 +37,7 @@ def _check_cvr(value: str | None, field: str) -> None:
     if value is not None and not is_valid_cvr(value):
         raise PydanticCustomError(
             "invalid_cvr",
-            "{field} must be a valid 8-digit CVR number (got {value!r})",
-            {"field": field, "value": value},
+            "A CVR number has 8 digits that pass the modulus-11 check.",
         )
 
 

@@ -47,6 +47,13 @@ async def get_region(code: str) -> RegionView | None:
     return (await regions_by_code([code])).get(code)
 
 
+async def registry_codes() -> set[str]:
+    """Every region and municipality code in the registry."""
+    regions = await Region.select(Region.code).run()
+    municipalities = await Municipality.select(Municipality.code).run()
+    return {r["code"] for r in regions} | {m["code"] for m in municipalities}
+
+
 async def require_region(code: str, field: Sequence[str]) -> RegionView:
     region = await get_region(code)
     if region is None:

@@ -9,6 +9,9 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import MediaType, Request, Response, get
+from litestar.connection import ASGIConnection
+from litestar.exceptions import HTTPException
+from litestar.handlers import BaseRouteHandler
 from litestar.params import QueryParameter
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
@@ -22,10 +25,10 @@ from agreements.gaps import service as gaps
 from marketplace.contracts import billing, invoices, refund_statement
 from marketplace.contracts.invoices import IssuedLine
 from marketplace.contracts.models import InvoiceView
-from marketplace.core.cpr import redact
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import Principal
 from marketplace.core.money import to_dkk
+from schema.errors import client_words
 from schema.ids import decode_global_id
 
 _STATUS = {
@@ -87,12 +90,36 @@ REFUND_COLUMNS = [
 
 def error_response(error: DomainError) -> Response[dict[str, Any]]:
     """A refusal as JSON; no CPR number in its message (it may quote what the client sent)."""
-    body = {"code": error.code.value, "message": redact(error.message), "field": error.field}
+    body = {"code": error.code.value, "message": client_words(error.message), "field": error.field}
     return Response(
         body,
         status_code=_STATUS.get(error.code, HTTP_400_BAD_REQUEST),
         media_type=MediaType.JSON,
     )
+
+
+def requires_signed_in(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard of the exports: a caller without a token is told so (401) before the
+    parameters are read, so a wrong parameter does not answer 400 to a stranger."""
+    user = connection.scope.get("user")
+    if not isinstance(user, Principal) or not user.is_authenticated:
+        raise DomainError(
+            ErrorCode.UNAUTHENTICATED, "Sign in: send an `Authorization: Bearer <token>` header."
+        )
+
+
+def http_error_as_json(_: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
+    """A refusal before the route (a refused token: 401; too many requests: 429) as JSON:
+    Litestar would send it as the route's ``text/csv``."""
+    body: dict[str, Any] = {"status_code": error.status_code, "detail": error.detail}
+    if error.extra:
+        body["extra"] = error.extra
+    return Response(
+        body, status_code=error.status_code, headers=error.headers, media_type=MediaType.JSON
+    )
+
+
+_AS_JSON: dict[Any, Any] = {HTTPException: http_error_as_json}
 
 
 def _cell(value: object) -> str:
@@ -230,6 +257,8 @@ def invoice_csv(invoice: InvoiceView, lines: list[IssuedLine]) -> str:
         "bearer token. One row per contract with billed days in the month."
     ),
     media_type="text/csv",
+    guards=[requires_signed_in],
+    exception_handlers=_AS_JSON,
 )
 async def billing_csv(
     request: Request[Principal, Any, Any],
@@ -249,7 +278,7 @@ async def billing_csv(
     party = statement.municipality_code or statement.provider_org  # both checked by now
     return Response(
         statement_csv(statement),
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",  # Litestar adds the one charset
         headers={"Content-Disposition": f'attachment; filename="billing-{party}-{month}.csv"'},
     )
 
@@ -264,6 +293,8 @@ async def billing_csv(
         "municipalities; needs a bearer token. One row per accepted claim with days in the month."
     ),
     media_type="text/csv",
+    guards=[requires_signed_in],
+    exception_handlers=_AS_JSON,
 )
 async def refunds_csv(
     request: Request[Principal, Any, Any],
@@ -280,7 +311,7 @@ async def refunds_csv(
     name = f"refunds-{statement.claimant}-{statement.debtor}-{month}.csv"
     return Response(
         refund_csv(statement),
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",  # Litestar adds the one charset
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
@@ -296,6 +327,8 @@ async def refunds_csv(
         "is the buyer's case reference, never a CPR number."
     ),
     media_type="text/csv",
+    guards=[requires_signed_in],
+    exception_handlers=_AS_JSON,
 )
 async def invoices_csv(
     request: Request[Principal, Any, Any],
@@ -309,7 +342,7 @@ async def invoices_csv(
     name = f"invoice-{invoice.provider_org}-{invoice.number}.csv"
     return Response(
         invoice_csv(invoice, lines),
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",  # Litestar adds the one charset
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
@@ -345,6 +378,8 @@ _GAP_DESCRIPTION = (
     summary="The gap analysis as CSV (the same figures as `supplyGaps`), one row per target group",
     description=_GAP_DESCRIPTION,
     media_type="text/csv",
+    guards=[requires_signed_in],
+    exception_handlers=_AS_JSON,
 )
 async def gaps_csv(
     request: Request[Principal, Any, Any],
@@ -364,7 +399,7 @@ async def gaps_csv(
         writer.writerow({k: _cell(v) for k, v in row.items()})
     return Response(
         out.getvalue(),
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",  # Litestar adds the one charset
         headers={
             "Content-Disposition": f'attachment; filename="gaps-{region}-{report.as_of.isoformat()}.csv"'
         },
@@ -376,6 +411,8 @@ async def gaps_csv(
     tags=["exports"],
     summary="The gap analysis as JSON, with the offers behind each figure",
     description=_GAP_DESCRIPTION,
+    guards=[requires_signed_in],
+    exception_handlers=_AS_JSON,
 )
 async def gaps_json(
     request: Request[Principal, Any, Any],

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from litestar import Response, get
+from litestar import Request, Response, get
+from litestar.datastructures import CacheControlHeader
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
 from marketplace.core.db import migration_state
@@ -57,3 +59,17 @@ async def ready() -> Response[Readiness]:
         Readiness(status="ready", database="reachable", migrations_pending=0),
         status_code=HTTP_200_OK,
     )
+
+
+@get(
+    "/.well-known/jwks.json",
+    tags=["operations"],
+    summary="The public keys that verify the access tokens this service signs",
+    description="A JWKS document (RFC 7517). After a key rotation the previous key stays "
+    "listed until the tokens it signed have expired.",
+    exclude_from_auth=True,
+    cache_control=CacheControlHeader(max_age=300, public=True),
+)
+async def jwks(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    document: dict[str, Any] = request.app.state.signing_keys.public_jwks()
+    return document

@@ -74,7 +74,12 @@ async def test_each_graphql_cop_attack_is_refused_before_any_work(
     environment: str,
     statements: list[str],
 ) -> None:
-    settings = get_settings().model_copy(update={"environment": environment})
+    # The development token below is accepted in production only with DEV_TOKEN_SIGNING on
+    # (which `socialmarked serve` refuses to start with): here it lets the attacks reach
+    # the GraphQL layer of a production app.
+    settings = get_settings().model_copy(
+        update={"environment": environment, "dev_token_signing": True}
+    )
     case = dict(ATTACKS[attack])
     method = case.pop("method", "POST")
     headers = {"Authorization": f"Bearer {token('851', Role.PURCHASER)}", **case.pop("headers", {})}

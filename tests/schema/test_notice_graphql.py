@@ -128,7 +128,7 @@ async def test_notice_from_a_later_day_and_its_withdrawal(gql: GraphQL, market: 
     [
         ({"effectiveFrom": "PAST"}, ["input", "effectiveFrom"], "INVALID"),
         ({"effectiveFrom": "BEFORE_START"}, ["input", "effectiveFrom"], "INVALID"),
-        ({"reason": "CPR 010190-1234"}, ["input", "reason"], "INVALID"),
+        ({"reason": "CPR 010190-1234"}, ["input", "reason"], "PERSONAL_DATA_IN_TEXT"),
     ],
 )
 async def test_bad_notice_names_the_field(

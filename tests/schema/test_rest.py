@@ -36,6 +36,7 @@ async def test_openapi_is_served(client: httpx.AsyncClient) -> None:
     assert set(response.json()["paths"]) == {
         "/health",
         "/ready",
+        "/.well-known/jwks.json",
         "/exports/billing.csv",
         "/exports/refunds.csv",
         "/exports/invoices.csv",

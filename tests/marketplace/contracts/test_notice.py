@@ -238,7 +238,8 @@ async def test_a_withdrawal_needs_a_free_place_on_the_days_it_runs_again(market:
     [
         (-1, "Bagud", ["effective_from"], ErrorCode.INVALID),  # in the past
         (3, "Før starten", ["effective_from"], ErrorCode.INVALID),  # before the start (day 7)
-        (None, "Borgeren 010190-1234 flytter", ["reason"], ErrorCode.INVALID),  # a CPR number
+        # a CPR number: the typed PERSONAL_DATA_IN_TEXT (it was INVALID)
+        (None, "Borgeren 010190-1234 flytter", ["reason"], ErrorCode.PERSONAL_DATA_IN_TEXT),
     ],
 )
 async def test_bad_notice_changes_nothing(

