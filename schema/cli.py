@@ -63,6 +63,9 @@ def migrate_command(verbose: bool) -> None:
 main.add_command(migrate_command, name="migrate")
 
 
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
 @main.command(help="Serve the API (refuses to start on a database whose migrations are behind).")
 @click.option("--host", default=None, help="Interface to listen on (default: HOST or 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (default: PORT or 8000).")
@@ -105,6 +108,9 @@ def serve(host: str | None, port: int | None, workers: int, graceful_timeout: in
         port=port or settings.port,
         workers=workers,
         timeout_graceful_shutdown=graceful_timeout,
+        # uvicorn restarts a worker that misses its supervisor's ping for this long; a worker
+        # still importing the app on a busy machine is not a dead one
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         log_config=logging_config(),
         access_log=False,
         server_header=False,
