@@ -42,6 +42,12 @@ async def test_openapi_is_served(client: httpx.AsyncClient) -> None:
         "/exports/gaps.csv",
         "/exports/gaps.json",
         "/oauth/token",
+        "/hsds/services",
+        "/hsds/services/{service_id}",
+        "/hsds/organizations",
+        "/hsds/organizations/{organization_id}",
+        "/hsds/taxonomies",
+        "/hsds/taxonomy_terms",
     }
 
 
