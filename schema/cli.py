@@ -213,6 +213,25 @@ def _operator() -> Principal:
     return operator(getpass.getuser())
 
 
+@main.command(
+    name="party-ids",
+    help="Set an organisation's e-invoicing identifiers: CVR and EAN/GLN (empty clears).",
+)
+@click.option("--org", "org_code", required=True, help="Municipality code, region code or CVR.")
+@click.option("--cvr", default=None, help="The legal entity's CVR number (8 digits).")
+@click.option("--gln", default=None, help="The EAN/GLN location number (13 digits).")
+def party_ids(org_code: str, cvr: str | None, gln: str | None) -> None:
+    from marketplace.core.errors import DomainError
+    from marketplace.organisations.identifiers import set_party_identifiers
+
+    try:
+        made = _run(set_party_identifiers(_operator(), org_code, cvr=cvr, gln=gln))
+    except DomainError as error:
+        console.print(f"[red]Not set.[/] {error.message}")
+        sys.exit(2)
+    click.echo(f"{made.org_code}: cvr={made.cvr or '-'} gln={made.gln or '-'}")
+
+
 @main.group(help="Integrations' OAuth clients (client-credentials grant at /oauth/token).")
 def client() -> None:
     pass

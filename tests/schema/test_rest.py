@@ -39,6 +39,7 @@ async def test_openapi_is_served(client: httpx.AsyncClient) -> None:
         "/exports/billing.csv",
         "/exports/refunds.csv",
         "/exports/invoices.csv",
+        "/exports/invoices.xml",
         "/exports/gaps.csv",
         "/exports/gaps.json",
         "/oauth/token",
