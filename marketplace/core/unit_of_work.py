@@ -158,3 +158,11 @@ async def write_transaction(
             await unit._finish()
     finally:
         _current.reset(token)
+
+
+def all_or_nothing() -> Any:
+    """A database transaction around several units of work (a bulk import): each unit runs
+    its side effects as usual and joins it, so one failure, or a dry run's end, rolls every
+    unit back. Not to be opened inside a unit of work."""
+    assert _current.get() is None, "all_or_nothing() opens no transaction inside a unit of work"
+    return _transaction()

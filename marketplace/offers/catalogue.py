@@ -20,6 +20,8 @@ from piccolo.query.functions.aggregate import Count
 
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.pagination import MAX_PAGE_SIZE, all_of
+from marketplace.offers import bulk, pricing
+from marketplace.offers import service as offers
 from marketplace.offers.models import OfferStatus, OfferView
 from marketplace.offers.service import _OFFER_COLUMNS, _view
 from marketplace.offers.tables import (
@@ -29,10 +31,12 @@ from marketplace.offers.tables import (
     OfferTargetGroup,
     PriceList,
 )
+from marketplace.organisations import service as organisations
 from marketplace.organisations.models import ProviderView
 from marketplace.organisations.tables import Provider
 
 DEFAULT_PER_PAGE = 20
+MIN_YEAR, MAX_YEAR = 2000, 2100
 T = TypeVar("T")
 
 
@@ -190,3 +194,42 @@ async def offering_providers(
     return Numbered(
         [ProviderView.from_row(row) for row in rows], int(counted["n"]) if counted else 0, page
     )
+
+
+async def all_published(wanted: OfferFilter) -> list[OfferView]:
+    """Every published offer that matches, by name (one statement)."""
+    rows = (
+        await Offer.select(*_OFFER_COLUMNS)
+        .where(_conditions(wanted))
+        .order_by(Offer.name_key)
+        .order_by(Offer.id)
+        .output(load_json=True)
+        .run()
+    )
+    return [_view(row) for row in rows]
+
+
+async def region_catalogue(region_code: str, year: int) -> list[bulk.CatalogueEntry]:
+    """A region's price catalogue (takstkatalog) for a year: its published offers (by the
+    municipality they lie in) with the newest version of the year's price list, by name.
+    A fixed number of statements, whatever the number of offers."""
+    await organisations.require_region(region_code, ["region_code"])
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise DomainError(
+            ErrorCode.INVALID, f"Give a year from {MIN_YEAR} to {MAX_YEAR}.", ["year"]
+        )
+    found = await all_published(OfferFilter(region_code=region_code))
+    ids = [o.id for o in found]
+    prices = await pricing.price_lists_by_offer(ids, year)
+    relations = await offers.relations_by_offer(ids)
+    providers = await organisations.providers_by_id({o.provider_id for o in found})
+    entries = []
+    for offer in found:
+        price_list = pricing.latest(prices.get(offer.id, []), year)
+        if price_list is not None:
+            entries.append(
+                bulk.CatalogueEntry(
+                    offer, relations[offer.id], providers[offer.provider_id], price_list
+                )
+            )
+    return entries
