@@ -27,7 +27,7 @@ from schema.graphql import build_schema
 from schema.oauth import token_endpoint
 from schema.oidc import OidcVerifier
 from schema.protection import RateLimit, add_security_headers, within_time_limit
-from schema.rest.exchange import excel_routes, hsds_routes, invoice_routes
+from schema.rest.exchange import excel_routes, hsds_routes, invoice_routes, ocds_routes
 from schema.rest.exports import (
     billing_csv,
     error_response,
@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
             *hsds_routes.ROUTES,
             invoice_routes.invoice_ubl,
             *excel_routes.ROUTES,
+            *ocds_routes.ROUTES,
             *(web.routers if web else []),
         ],
         middleware=[

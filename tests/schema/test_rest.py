@@ -51,6 +51,8 @@ async def test_openapi_is_served(client: httpx.AsyncClient) -> None:
         "/hsds/taxonomy_terms",
         "/exports/price-catalogue.xlsx",
         "/imports/offers",
+        "/ocds/agreements",
+        "/ocds/contracts",
     }
 
 
