@@ -47,6 +47,22 @@ def _visible(principal: Principal, region_code: str) -> Combinable | None:
     return Contract.id.is_null()
 
 
+async def _first_terms(contract_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, object]]:
+    """Each contract's first term: its unit and price (one statement)."""
+    terms: dict[uuid.UUID, dict[str, object]] = {}
+    if contract_ids:
+        for term in (
+            await ContractTerm.select(
+                ContractTerm.contract, ContractTerm.unit, ContractTerm.price_ore
+            )
+            .where(ContractTerm.contract.is_in(contract_ids))
+            .order_by(ContractTerm.valid_from, ascending=False)
+            .run()
+        ):
+            terms[term["contract"]] = term  # the earliest term is written last
+    return terms
+
+
 async def call_offs(
     principal: Principal, region_code: str, modified_after: datetime.datetime | None = None
 ) -> list[CallOff]:
@@ -81,17 +97,7 @@ async def call_offs(
         .order_by(Contract.id)
         .run()
     )
-    terms: dict[uuid.UUID, dict[str, object]] = {}
-    if rows:
-        for term in (
-            await ContractTerm.select(
-                ContractTerm.contract, ContractTerm.unit, ContractTerm.price_ore
-            )
-            .where(ContractTerm.contract.is_in([r["id"] for r in rows]))
-            .order_by(ContractTerm.valid_from, ascending=False)
-            .run()
-        ):
-            terms[term["contract"]] = term  # the earliest term is written last
+    terms = await _first_terms([r["id"] for r in rows])
     return [
         CallOff(
             id=r["id"],

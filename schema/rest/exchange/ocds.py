@@ -100,6 +100,23 @@ def _framework(call_off: CallOff, agreements: Sequence[AgreementView]) -> Agreem
     return next((a for a in agreements if a.valid_from <= call_off.start_date <= a.valid_to), None)
 
 
+def _contract(call_off: CallOff) -> dict[str, Any]:
+    contract: dict[str, Any] = {
+        "id": str(call_off.id),
+        "awardID": f"{call_off.id}-award",
+        "title": f"{call_off.offer_name} ({call_off.legal_basis})",
+        "status": _CONTRACT_STATUS.get(call_off.status, "active"),
+        "period": {"startDate": _moment(call_off.start_date)},
+        "dateSigned": _moment(call_off.created_at),
+    }
+    if call_off.end_date is not None:
+        contract["period"]["endDate"] = _moment(call_off.end_date)
+    if call_off.price_ore is not None and call_off.unit is not None:
+        contract["value"] = {"amount": float(to_dkk(call_off.price_ore)), "currency": "DKK"}
+        contract["description"] = f"Takst pr. {_UNITS.get(call_off.unit, call_off.unit)}"
+    return contract
+
+
 def call_off_release(
     call_off: CallOff,
     agreements: Sequence[AgreementView],
@@ -115,19 +132,7 @@ def call_off_release(
         call_off.provider_org, provider.name if provider else call_off.provider_org, ["supplier"]
     )
     ocid = f"{PREFIX}-calloff-{call_off.id}"
-    contract: dict[str, Any] = {
-        "id": str(call_off.id),
-        "awardID": f"{call_off.id}-award",
-        "title": f"{call_off.offer_name} ({call_off.legal_basis})",
-        "status": _CONTRACT_STATUS.get(call_off.status, "active"),
-        "period": {"startDate": _moment(call_off.start_date)},
-        "dateSigned": _moment(call_off.created_at),
-    }
-    if call_off.end_date is not None:
-        contract["period"]["endDate"] = _moment(call_off.end_date)
-    if call_off.price_ore is not None and call_off.unit is not None:
-        contract["value"] = {"amount": float(to_dkk(call_off.price_ore)), "currency": "DKK"}
-        contract["description"] = f"Takst pr. {_UNITS.get(call_off.unit, call_off.unit)}"
+    contract = _contract(call_off)
     release: dict[str, Any] = {
         "ocid": ocid,
         "id": f"{ocid}-{call_off.updated_at.strftime('%Y%m%dT%H%M%S%f')}",
