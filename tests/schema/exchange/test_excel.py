@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 import zipfile
 from decimal import Decimal
 from typing import Any
@@ -20,6 +21,7 @@ from marketplace.offers import service as offers
 from marketplace.offers.tables import Offer
 from marketplace.organisations import service as organisations
 from marketplace.organisations.models import ProviderView
+from marketplace.search.tables import OfferSearch, OfferTerm
 from tests.conftest import token
 from tests.factories import REGISTRY_ADMIN, private_provider
 from tests.schema.exchange.test_hsds import published
@@ -110,6 +112,10 @@ async def test_the_catalogue_round_trips_into_an_empty_provider(client: httpx.As
     done = await _import(client, other, response.content)
     assert done.status_code == 200, done.text
     assert len(done.json()["offerIds"]) == 2
+    made = [uuid.UUID(i) for i in done.json()["offerIds"]]
+    # the search documents and terms are made once, at the end of the import
+    assert await OfferSearch.count().where(OfferSearch.offer.is_in(made)) == 2
+    assert await OfferTerm.count().where(OfferTerm.offer.is_in(made)) > 0
     assert await _contents(other.id) == await _contents(first.provider_id)
 
 
