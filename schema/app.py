@@ -36,6 +36,7 @@ from schema.oauth import token_endpoint
 from schema.oidc import OidcVerifier
 from schema.protection import RateLimit, add_security_headers
 from schema.requests import RequestObserver
+from schema.rest.exchange import excel_routes, hsds_routes, invoice_routes, ocds_routes
 from schema.rest.exports import (
     billing_csv,
     error_response,
@@ -86,6 +87,10 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
             invoices_csv,
             gaps_csv,
             gaps_json,
+            *hsds_routes.ROUTES,
+            invoice_routes.invoice_ubl,
+            *excel_routes.ROUTES,
+            *ocds_routes.ROUTES,
             *(web.routers if web else []),
         ],
         middleware=[

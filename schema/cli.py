@@ -250,6 +250,50 @@ def _operator() -> Principal:
     return operator(getpass.getuser())
 
 
+@main.command(
+    name="party-ids",
+    help="Set an organisation's e-invoicing identifiers: CVR and EAN/GLN (empty clears).",
+)
+@click.option("--org", "org_code", required=True, help="Municipality code, region code or CVR.")
+@click.option("--cvr", default=None, help="The legal entity's CVR number (8 digits).")
+@click.option("--gln", default=None, help="The EAN/GLN location number (13 digits).")
+def party_ids(org_code: str, cvr: str | None, gln: str | None) -> None:
+    from marketplace.core.errors import DomainError
+    from marketplace.organisations.identifiers import set_party_identifiers
+
+    try:
+        made = _run(set_party_identifiers(_operator(), org_code, cvr=cvr, gln=gln))
+    except DomainError as error:
+        console.print(f"[red]Not set.[/] {error.message}")
+        sys.exit(2)
+    click.echo(f"{made.org_code}: cvr={made.cvr or '-'} gln={made.gln or '-'}")
+
+
+@main.command(
+    name="ocds", help="Export a region's agreements or contracts as an OCDS release package."
+)
+@click.option("--region", "region_code", required=True, help="Region code (1081-1085).")
+@click.option(
+    "--what",
+    type=click.Choice(["agreements", "contracts"]),
+    default="agreements",
+    show_default=True,
+)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def ocds_export(region_code: str, what: str, output: Path | None) -> None:
+    from marketplace.core.errors import DomainError
+    from schema.rest.exchange import ocds_routes
+
+    make = ocds_routes.agreements_package if what == "agreements" else ocds_routes.contracts_package
+    try:
+        uri = f"urn:socialmarked:ocds:{what}:{region_code}"
+        body = _run(make(_operator(), region_code, None, uri))
+    except DomainError as error:
+        console.print(f"[red]Not exported.[/] {error.message}")
+        sys.exit(2)
+    _write(json.dumps(body, ensure_ascii=False, indent=2) + "\n", output)
+
+
 @main.group(help="Integrations' OAuth clients (client-credentials grant at /oauth/token).")
 def client() -> None:
     pass

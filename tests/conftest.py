@@ -155,7 +155,7 @@ from marketplace.offers.tables import (  # noqa: E402
     PriceList,
 )
 from marketplace.organisations.reference import load_reference_data  # noqa: E402
-from marketplace.organisations.tables import Provider  # noqa: E402
+from marketplace.organisations.tables import PartyIdentifiers, Provider  # noqa: E402
 from marketplace.search.tables import (  # noqa: E402
     OfferSearch,
     OfferTerm,
@@ -225,6 +225,7 @@ MUTABLE_TABLES = [
     OfferTargetGroup,
     Offer,
     Provider,
+    PartyIdentifiers,
 ]
 
 

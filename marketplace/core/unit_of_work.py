@@ -86,6 +86,11 @@ class UnitOfWork:
         for item in self.tracked:
             if item.load is not None:
                 item.after = await item.load()
+        deferred = _deferred_offers.get()
+        if deferred is not None:  # inside all_or_nothing(): refreshed once at its end
+            for offer_id, text in self.offers.items():
+                deferred[offer_id] = deferred.get(offer_id, False) or text
+            self.offers = {}
         for hook in _BEFORE_COMMIT:
             await hook(self)
         for item in self.tracked:
@@ -158,3 +163,30 @@ async def write_transaction(
             await unit._finish()
     finally:
         _current.reset(token)
+
+
+_deferred_offers: ContextVar[dict[uuid.UUID, bool] | None] = ContextVar(
+    "deferred_offers", default=None
+)
+
+
+@asynccontextmanager
+async def all_or_nothing() -> AsyncIterator[None]:
+    """A database transaction around several units of work (a bulk import): each unit joins
+    it, so one failure, or a dry run's end, rolls every unit back. The offers the units touch
+    have their search documents refreshed once, in batches, at the end (each unit's audit
+    records are written as usual). Not to be opened inside a unit of work."""
+    assert _current.get() is None, "all_or_nothing() opens no transaction inside a unit of work"
+    touched: dict[uuid.UUID, bool] = {}
+    token = _deferred_offers.set(touched)
+    try:
+        async with _transaction():
+            yield
+            _deferred_offers.set(None)
+            if touched:
+                batch = UnitOfWork(SYSTEM, "bulk")
+                batch.offers = touched
+                for hook in _BEFORE_COMMIT:
+                    await hook(batch)
+    finally:
+        _deferred_offers.reset(token)

@@ -67,3 +67,15 @@ class Provider(Table, tablename="provider"):
     is_demo = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class PartyIdentifiers(Table, tablename="party_identifiers"):
+    """An organisation's identifiers for electronic documents (its e-invoicing settings): the
+    CVR number of its legal entity and the EAN/GLN location number (13 digits) it receives
+    invoices at (NemHandel). One row per organisation code; either may be unknown."""
+
+    org_code = Varchar(length=8, primary_key=True)
+    cvr = Varchar(length=8, null=True, default=None)
+    gln = Varchar(length=13, null=True, default=None)
+    updated_by = Varchar(length=100)
+    updated_at = Timestamptz(default=TimestamptzNow())

@@ -40,9 +40,20 @@ async def test_openapi_is_served(client: httpx.AsyncClient) -> None:
         "/exports/billing.csv",
         "/exports/refunds.csv",
         "/exports/invoices.csv",
+        "/exports/invoices.xml",
         "/exports/gaps.csv",
         "/exports/gaps.json",
         "/oauth/token",
+        "/hsds/services",
+        "/hsds/services/{service_id}",
+        "/hsds/organizations",
+        "/hsds/organizations/{organization_id}",
+        "/hsds/taxonomies",
+        "/hsds/taxonomy_terms",
+        "/exports/price-catalogue.xlsx",
+        "/imports/offers",
+        "/ocds/agreements",
+        "/ocds/contracts",
     }
 
 

@@ -1,0 +1,188 @@
+"""HSDS 3.1 endpoints: published offers as services, validated against the standard's compiled
+schemas (tests/data/hsds, with its licence), with filters, paging and a fixed statement count."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import httpx
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from marketplace.core.clock import today
+from marketplace.offers import pricing
+from marketplace.offers import service as offers
+from marketplace.offers.models import OfferStatus, OfferView
+from marketplace.organisations import service as organisations
+from schema.rest.exchange import hsds
+from tests.factories import (
+    REGISTRY_ADMIN,
+    admin_of,
+    offer_content,
+    price_list,
+    private_provider,
+    target_group_code,
+)
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "data" / "hsds" / "schema"
+
+
+@cache
+def _load(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((SCHEMAS / name).read_text(encoding="utf-8"))
+    return loaded
+
+
+def _registry() -> Registry:
+    return Registry(
+        retrieve=lambda uri: Resource.from_contents(
+            _load(uri.rsplit("/", 1)[-1]), default_specification=DRAFT202012
+        )
+    )
+
+
+def errors(record: Any, schema: dict[str, Any]) -> list[str]:
+    validator = Draft202012Validator(
+        schema, registry=_registry(), format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
+    return [f"{list(e.path)}: {e.message[:200]}" for e in validator.iter_errors(record)]
+
+
+def page_errors(body: Any, item_schema: str) -> list[str]:
+    schema = {
+        "allOf": [_load("page.json")],
+        "required": ["contents", "total_items", "page_number", "empty"],
+        "properties": {"contents": {"type": "array", "items": _load(item_schema)}},
+    }
+    return errors(body, schema)
+
+
+async def published(
+    name: str = "Botilbuddet Engly", org: str = "43389424", **content: Any
+) -> OfferView:
+    provider = await organisations.provider_for_org(org)
+    if provider is None:
+        provider = await organisations.create_provider(
+            REGISTRY_ADMIN, private_provider(org_code=org, name=f"Udbyder {org}")
+        )
+    owner = admin_of(org)
+    offer = await offers.create_offer(owner, provider.id, offer_content(name=name, **content))
+    await pricing.publish_price_list(owner, offer.id, price_list(today().year))
+    return await offers.change_status(owner, offer.id, OfferStatus.PUBLISHED, "Klar til salg")
+
+
+async def test_a_published_offer_is_a_valid_hsds_service(client: httpx.AsyncClient) -> None:
+    offer = await published()
+
+    response = await client.get(f"/hsds/services/{offer.id}")
+
+    assert response.status_code == 200, response.text
+    service = response.json()
+    assert errors(service, _load("service.json")) == []
+    assert service["capacities"][0]["available"] == 2
+    assert service["capacities"][0]["maximum"] == 12
+    assert [c["amount"] for c in service["cost_options"]] == [2450.5, 3890.0]
+    assert {c["currency"] for c in service["cost_options"]} == {"DKK"}
+    kinds = {a["link_type"] for a in service["attributes"]}
+    assert kinds == {"target_group", "service_type", "legal_basis"}
+    assert service["organization"]["organization_identifiers"][0]["identifier"] == "43389424"
+    address = service["service_at_locations"][0]["location"]["addresses"][0]
+    assert (address["postal_code"], address["country"]) == ("8700", "DK")
+    assert service["service_areas"][0]["extent"] == "615"
+
+
+async def test_the_service_list_is_a_valid_page_and_filters(client: httpx.AsyncClient) -> None:
+    first = await published("Alfa")
+    await published("Beta", target_groups=[target_group_code("Autismespektrum")])
+    other = await published("Gamma", org="25313704")
+    draft_owner = admin_of("43389424")
+    await offers.create_offer(draft_owner, first.provider_id, offer_content(name="Kladde"))
+
+    everything = (await client.get("/hsds/services", params={"per_page": 2})).json()
+    assert page_errors(everything, "service.json") == []
+    assert (everything["total_items"], everything["total_pages"], everything["size"]) == (3, 2, 2)
+    assert [s["name"] for s in everything["contents"]] == ["Alfa", "Beta"]
+    second = (await client.get("/hsds/services", params={"per_page": 2, "page": 2})).json()
+    assert ([s["name"] for s in second["contents"]], second["last_page"]) == (["Gamma"], True)
+
+    by_org = (
+        await client.get("/hsds/services", params={"organization_id": str(other.provider_id)})
+    ).json()
+    assert [s["name"] for s in by_org["contents"]] == ["Gamma"]
+    assert [
+        s["name"]
+        for s in (await client.get("/hsds/services", params={"search": "ETA"})).json()["contents"]
+    ] == ["Beta"]
+
+    selvskade = hsds.terms_by_code()[("target_group", target_group_code("Selvskadende adfærd"))]
+    by_term = (await client.get("/hsds/services", params={"taxonomy_term_id": selvskade.id})).json()
+    assert [s["name"] for s in by_term["contents"]] == ["Alfa", "Gamma"]
+
+
+async def test_modified_after_keeps_what_changed(client: httpx.AsyncClient) -> None:
+    await published("Alfa")
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1)
+
+    none = await client.get("/hsds/services", params={"modified_after": later.isoformat()})
+    some = await client.get("/hsds/services", params={"modified_after": "2000-01-01T00:00:00Z"})
+
+    assert none.json()["total_items"] == 0 and none.json()["empty"] is True
+    assert some.json()["total_items"] == 1
+
+
+async def test_bad_input_is_a_typed_error(client: httpx.AsyncClient) -> None:
+    bad_time = await client.get("/hsds/services", params={"modified_after": "last tuesday"})
+    bad_term = await client.get("/hsds/services", params={"taxonomy_term_id": "nope"})
+    bad_page = await client.get("/hsds/services", params={"per_page": 1000})
+    missing = await client.get("/hsds/services/00000000-0000-0000-0000-000000000000")
+    not_an_id = await client.get("/hsds/organizations/x")
+
+    assert (bad_time.status_code, bad_time.json()["code"]) == (400, "INVALID")
+    assert (
+        bad_time.json()["field"] == ["modified_after"]
+        and "last tuesday" in bad_time.json()["message"]
+    )
+    assert (bad_term.status_code, bad_term.json()["field"]) == (400, ["taxonomy_term_id"])
+    assert (bad_page.status_code, bad_page.json()["field"]) == (400, ["per_page"])
+    assert (missing.status_code, missing.json()["code"]) == (404, "NOT_FOUND")
+    assert not_an_id.status_code == 404
+
+
+async def test_organizations_and_taxonomies_are_valid(client: httpx.AsyncClient) -> None:
+    offer = await published()
+
+    listed = (await client.get("/hsds/organizations")).json()
+    one = (await client.get(f"/hsds/organizations/{offer.provider_id}")).json()
+    taxonomies = (await client.get("/hsds/taxonomies")).json()
+    terms = (await client.get("/hsds/taxonomy_terms", params={"per_page": 100})).json()
+
+    assert page_errors(listed, "organization.json") == []
+    assert listed["total_items"] == 1
+    assert errors(one, _load("organization.json")) == []
+    assert [s["name"] for s in one["services"]] == ["Botilbuddet Engly"]
+    assert page_errors(taxonomies, "taxonomy.json") == []
+    assert taxonomies["total_items"] == 3
+    assert page_errors(terms, "taxonomy_term.json") == []
+    assert terms["total_items"] > 50
+
+
+async def test_a_page_of_services_costs_a_fixed_number_of_statements(
+    client: httpx.AsyncClient, statements: list[str]
+) -> None:
+    for i in range(6):
+        await published(f"Tilbud {i}", org="43389424" if i % 2 else "25313704")
+
+    statements.clear()
+    small = await client.get("/hsds/services", params={"per_page": 1})
+    small_count = len(statements)
+    statements.clear()
+    large = await client.get("/hsds/services", params={"per_page": 6})
+    large_count = len(statements)
+
+    assert (small.json()["size"], large.json()["size"]) == (1, 6)
+    assert small_count == large_count, statements

@@ -1,0 +1,192 @@
+"""Issued invoices as PEPPOL BIS Billing 3.0 UBL documents, validated against the UBL 2.1 XSD
+and the EN 16931 and PEPPOL BIS 3 schematron (compiled XSLT run with saxonche), both copied
+with their licences into tests/data/peppol."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+import httpx
+import pytest
+from lxml import etree
+
+from marketplace.contracts import invoices
+from marketplace.contracts.models import InvoiceIssue, InvoiceView
+from marketplace.core.identity import Role
+from marketplace.organisations import identifiers
+from tests.conftest import token
+from tests.factories import REGISTRY_ADMIN
+from tests.marketplace.contracts.invoicing import backdate, hourly_contract, hourly_offer, vat_offer
+from tests.marketplace.contracts.world import (
+    AALBORG_PROVIDER_ADMIN,
+    AARHUS,
+    ENGLY_ADMIN,
+    build_market,
+    contract_for,
+)
+
+PEPPOL = Path(__file__).resolve().parents[2] / "data" / "peppol"
+NS = {
+    "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
+    "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
+}
+AARHUS_GLN = "5798000000018"
+AARHUS_CVR = "55133018"
+AALBORG_CVR = "29189420"
+BUYER = ("751", Role.PURCHASER)
+
+
+@cache
+def _xsd() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(PEPPOL / "ubl-2.1/xsd/maindoc/UBL-Invoice-2.1.xsd")))
+
+
+def xsd_errors(document: bytes) -> list[str]:
+    schema = _xsd()
+    schema.validate(etree.fromstring(document))
+    return [f"{e.line}: {e.message}" for e in schema.error_log]
+
+
+def failed_asserts(document: bytes) -> dict[str, list[str]]:
+    """The failed assertions (with their flag) of each rule set."""
+    saxonche = pytest.importorskip("saxonche")
+    found: dict[str, list[str]] = {}
+    with saxonche.PySaxonProcessor(license=False) as processor:
+        xslt = processor.new_xslt30_processor()
+        source = processor.parse_xml(xml_text=document.decode("utf-8"))
+        for name in ("CEN-EN16931-UBL", "PEPPOL-EN16931-UBL"):
+            compiled = xslt.compile_stylesheet(stylesheet_file=str(PEPPOL / f"xslt/{name}.xslt"))
+            svrl = compiled.transform_to_string(xdm_node=source)
+            found[name] = [
+                f"{m.group(1)} {m.group(2)}"
+                for m in re.finditer(
+                    r'<svrl:failed-assert\b[^>]*?\bid="([^"]+)"[^>]*?\bflag="([^"]+)"', svrl
+                )
+            ]
+    return found
+
+
+def _text(document: bytes, path: str) -> list[str]:
+    return [e.text or "" for e in etree.fromstring(document).iterfind(path, NS)]
+
+
+async def _get(
+    client: httpx.AsyncClient, invoice: InvoiceView, as_: tuple[str, Role]
+) -> httpx.Response:
+    return await client.get(
+        "/exports/invoices.xml",
+        params={"invoiceId": str(invoice.id)},
+        headers={"Authorization": f"Bearer {token(*as_)}"},
+    )
+
+
+async def _vat_invoice() -> InvoiceView:
+    market = await build_market()
+    offer = await vat_offer(market)
+    contract = await contract_for(offer, buyer=AARHUS, citizen_ref="SAG-7")
+    await backdate(contract, datetime.date(2026, 1, 10))
+    return await invoices.issue_invoice(
+        ENGLY_ADMIN,
+        market.provider_id,
+        InvoiceIssue(municipality_code="751", month=datetime.date(2026, 1, 1)),
+    )
+
+
+async def test_a_private_providers_invoice_is_valid_peppol(client: httpx.AsyncClient) -> None:
+    invoice = await _vat_invoice()
+    await identifiers.set_party_identifiers(AARHUS, "751", cvr=AARHUS_CVR, gln=AARHUS_GLN)
+
+    response = await _get(client, invoice, ("43389424", Role.PROVIDER_ADMIN))
+
+    assert response.status_code == 200, response.text
+    document = response.content
+    assert xsd_errors(document) == []
+    assert failed_asserts(document) == {"CEN-EN16931-UBL": [], "PEPPOL-EN16931-UBL": []}
+    assert _text(document, "cac:AccountingSupplierParty/cac:Party/cbc:EndpointID") == ["43389424"]
+    assert _text(document, "cac:AccountingCustomerParty/cac:Party/cbc:EndpointID") == [AARHUS_GLN]
+    assert _text(document, ".//cac:PartyLegalEntity/cbc:CompanyID") == ["43389424", AARHUS_CVR]
+    payable = _text(document, "cac:LegalMonetaryTotal/cbc:PayableAmount")
+    vat = _text(document, "cac:TaxTotal/cbc:TaxAmount")
+    assert Decimal(payable[0]) * 100 == invoice.total_ore and invoice.total_ore > 0
+    assert Decimal(vat[0]) * 100 == invoice.vat_ore and invoice.vat_ore > 0
+    assert _text(document, ".//cac:ClassifiedTaxCategory/cbc:ID") == ["S"] * invoice.line_count
+    assert "010190" not in document.decode("utf-8")  # no CPR number, masked or not
+
+
+async def test_a_municipal_providers_invoice_is_outside_vat(client: httpx.AsyncClient) -> None:
+    market = await build_market()
+    offer = await hourly_offer(market)
+    await hourly_contract(offer, datetime.date(2026, 2, 1))
+    invoice = await invoices.issue_invoice(
+        AALBORG_PROVIDER_ADMIN,
+        market.aalborg_provider_id,
+        InvoiceIssue(municipality_code="751", month=datetime.date(2026, 3, 1)),
+    )
+    await identifiers.set_party_identifiers(
+        AALBORG_PROVIDER_ADMIN, "851", cvr=AALBORG_CVR, gln=None
+    )
+    await identifiers.set_party_identifiers(REGISTRY_ADMIN, "751", cvr=AARHUS_CVR, gln=None)
+
+    response = await _get(client, invoice, BUYER)
+
+    assert response.status_code == 200, response.text
+    assert xsd_errors(response.content) == []
+    assert failed_asserts(response.content) == {"CEN-EN16931-UBL": [], "PEPPOL-EN16931-UBL": []}
+    assert _text(response.content, "cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory/cbc:ID") == ["O"]
+    assert _text(response.content, "cac:AccountingCustomerParty/cac:Party/cbc:EndpointID") == [
+        AARHUS_CVR
+    ]
+
+
+async def test_a_party_without_an_address_or_another_caller_gets_a_typed_error(
+    client: httpx.AsyncClient,
+) -> None:
+    invoice = await _vat_invoice()
+
+    no_address = await _get(client, invoice, BUYER)
+    stranger = await _get(client, invoice, ("101", Role.PURCHASER))
+    bad_id = await client.get(
+        "/exports/invoices.xml",
+        params={"invoiceId": "nonsense"},
+        headers={"Authorization": f"Bearer {token(*BUYER)}"},
+    )
+
+    assert (no_address.status_code, no_address.json()["code"]) == (400, "INVALID_STATE")
+    assert no_address.json()["field"] == ["buyer.gln"]
+    assert (stranger.status_code, stranger.json()["code"]) == (404, "NOT_FOUND")
+    assert bad_id.status_code in (400, 404)
+
+
+async def test_identifiers_are_checked_and_only_the_organisation_sets_them() -> None:
+    from marketplace.core.errors import DomainError
+
+    with pytest.raises(DomainError) as bad_gln:
+        await identifiers.set_party_identifiers(AARHUS, "751", cvr=None, gln="5798000000011")
+    with pytest.raises(DomainError) as bad_cvr:
+        await identifiers.set_party_identifiers(AARHUS, "751", cvr="12345678", gln=None)
+    with pytest.raises(DomainError) as other:
+        await identifiers.set_party_identifiers(AARHUS, "851", cvr=AALBORG_CVR, gln=None)
+
+    assert (bad_gln.value.code, bad_gln.value.field) == ("INVALID", ["gln"])
+    assert (bad_cvr.value.code, bad_cvr.value.field) == ("INVALID_CVR", ["cvr"])
+    assert other.value.code == "PERMISSION_DENIED"
+    assert await identifiers.party_identifiers(["751"]) == {"751": identifiers.PartyIds("751")}
+
+
+def test_the_rules_catch_a_wrong_total() -> None:
+    """The schematron run is not vacuous: the official example passes, and the same example
+    with a wrong payable amount and an unknown address scheme fails the rules."""
+    example = (PEPPOL / "examples" / "base-example.xml").read_bytes()
+    broken = example.replace(
+        b'<cbc:PayableAmount currencyID="EUR">', b'<cbc:PayableAmount currencyID="EUR">1'
+    ).replace(b'schemeID="0088"', b'schemeID="9999"', 1)
+
+    assert xsd_errors(example) == []
+    assert failed_asserts(example) == {"CEN-EN16931-UBL": [], "PEPPOL-EN16931-UBL": []}
+    failed = failed_asserts(broken)
+    assert "BR-CO-16 fatal" in failed["CEN-EN16931-UBL"]
+    assert any("CL008" in f for f in failed["PEPPOL-EN16931-UBL"]), failed
