@@ -141,6 +141,12 @@ from marketplace.core.tables import (  # noqa: E402
     RateLimitWindow,
     WebSession,
 )
+from marketplace.notifications.tables import (  # noqa: E402
+    Notification,
+    OutboxEvent,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from marketplace.offers.service import load_taxonomies  # noqa: E402
 from marketplace.offers.tables import (  # noqa: E402
     Offer,
@@ -168,6 +174,10 @@ from schema.composition import compose  # noqa: E402
 
 # Tables tests write to, children first; emptied after every test.
 MUTABLE_TABLES = [
+    WebhookDelivery,
+    WebhookEndpoint,
+    Notification,
+    OutboxEvent,
     ReportOffer,
     RegionalReport,
     CentralAnnouncement,

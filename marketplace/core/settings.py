@@ -56,6 +56,25 @@ class Settings(BaseSettings):
         description="How often the server does the calendar's work (expiring requests, ending "
         "contracts ...); 0 leaves it to `socialmarked tick`.",
     )
+    remind_request_days: int = Field(
+        default=2,
+        ge=0,
+        le=60,
+        description="Days before a request's answer is due that the "
+        "one who must answer is reminded.",
+    )
+    remind_follow_up_days: int = Field(
+        default=7,
+        ge=0,
+        le=90,
+        description="Days before a follow-up date that both parties are reminded.",
+    )
+    remind_contract_end_days: int = Field(
+        default=30,
+        ge=0,
+        le=365,
+        description="Days before a contract's last day that both parties are reminded.",
+    )
     graphql_max_depth: int = Field(default=12, gt=0)
     graphql_max_aliases: int = Field(default=15, gt=0)
     graphql_max_tokens: int = Field(default=4000, gt=0)
