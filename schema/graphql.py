@@ -56,6 +56,9 @@ from schema.marketplace.contracts.types import (
     PlacementRequest,
     RefundClaim,
 )
+from schema.marketplace.notifications.mutations import NotificationMutation
+from schema.marketplace.notifications.queries import NotificationQuery
+from schema.marketplace.notifications.types import Notification
 from schema.marketplace.offers.mutations import OfferMutation
 from schema.marketplace.offers.queries import OfferQuery
 from schema.marketplace.offers.types import Offer
@@ -91,6 +94,7 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
     "SpecialConditionApproval": SpecialConditionApproval,
     "CentralAnnouncement": CentralAnnouncement,
     "RegionalReport": RegionalReport,
+    "Notification": Notification,
 }
 
 
@@ -107,6 +111,7 @@ class Query(
     AnnouncementQuery,
     GapQuery,
     AuditQuery,
+    NotificationQuery,
 ):
     @strawberry.field(description="Any object by its global ID; null when there is none.")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
@@ -126,6 +131,7 @@ class Mutation(
     AgreementMutation,
     AnnouncementMutation,
     GapMutation,
+    NotificationMutation,
 ):
     pass
 

@@ -26,7 +26,7 @@ from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.settings import Settings
 from schema.protection import RateLimit
 from web import auth, danish
-from web.pages import contracts, invoices, needs, offers, provider, refunds, requests
+from web.pages import contracts, invoices, needs, notifications, offers, provider, refunds, requests
 from web.render import page
 from web.security import WebSession, csrf_config
 
@@ -135,7 +135,9 @@ def web_parts(settings: Settings) -> WebParts:
             *invoices.ROUTES,
             *refunds.ROUTES,
             *needs.ROUTES,
+            *notifications.ROUTES,
         ],
+        before_request=notifications.unread_count,
         middleware=[
             WebSession(settings),
             RateLimit(settings.rate_limit_per_minute),

@@ -77,13 +77,16 @@ async def mark_read(principal: Principal, ids: Sequence[uuid.UUID]) -> list[Noti
                 .where(Notification.id.is_in(wanted) & Notification.read_at.is_null())
                 .run()
             )
-    return await _by_ids(wanted)
+    return await by_ids(principal, wanted)
 
 
-async def _by_ids(ids: Sequence[uuid.UUID]) -> list[NotificationView]:
-    if not ids:
+async def by_ids(principal: Principal, ids: Sequence[uuid.UUID]) -> list[NotificationView]:
+    """The caller's notifications among ``ids``, in their order (others left out)."""
+    if not ids or not principal.is_authenticated:
         return []
-    rows = await Notification.select().where(Notification.id.is_in(list(ids))).run()
+    rows = (
+        await Notification.select().where(_mine(principal) & Notification.id.is_in(list(ids))).run()
+    )
     events = await _events([row["event"] for row in rows])
     order = {i: n for n, i in enumerate(ids)}
     views = [_view(row, events[row["event"]]) for row in rows]
