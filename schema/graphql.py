@@ -59,6 +59,11 @@ from schema.marketplace.contracts.types import (
 from schema.marketplace.notifications.mutations import NotificationMutation
 from schema.marketplace.notifications.queries import NotificationQuery
 from schema.marketplace.notifications.types import Notification
+from schema.marketplace.notifications.webhooks import (
+    WebhookEndpoint,
+    WebhookMutation,
+    WebhookQuery,
+)
 from schema.marketplace.offers.mutations import OfferMutation
 from schema.marketplace.offers.queries import OfferQuery
 from schema.marketplace.offers.types import Offer
@@ -95,6 +100,7 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
     "CentralAnnouncement": CentralAnnouncement,
     "RegionalReport": RegionalReport,
     "Notification": Notification,
+    "WebhookEndpoint": WebhookEndpoint,
 }
 
 
@@ -112,6 +118,7 @@ class Query(
     GapQuery,
     AuditQuery,
     NotificationQuery,
+    WebhookQuery,
 ):
     @strawberry.field(description="Any object by its global ID; null when there is none.")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
@@ -132,6 +139,7 @@ class Mutation(
     AnnouncementMutation,
     GapMutation,
     NotificationMutation,
+    WebhookMutation,
 ):
     pass
 

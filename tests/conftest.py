@@ -81,6 +81,8 @@ else:
     raise RuntimeError(f"TEST_DATABASE must be sqlite or postgres, not {BACKEND!r}")
 os.environ["VAR_DIR"] = str(_TMP / "var")
 os.environ["ENVIRONMENT"] = "test"
+# The tests send deliveries themselves (a test of the server's own sending turns it on).
+os.environ["DELIVERY_IN_SERVER"] = "false"
 # The suite makes many requests a minute as a few callers; the limit has its own tests.
 os.environ["RATE_LIMIT_PER_MINUTE"] = "1000000"
 # The calendar's work runs when a test says so (``calendar.tick``), not on a timer.

@@ -75,6 +75,37 @@ class Settings(BaseSettings):
         le=365,
         description="Days before a contract's last day that both parties are reminded.",
     )
+    webhook_allow_http: bool | None = Field(
+        default=None,
+        description="Accept webhook endpoints on plain http; unset: only in development (and "
+        "the tests' environment). Production also refuses private and loopback addresses.",
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=60, description="How long a webhook receiver has to answer."
+    )
+    webhook_backoff_seconds: int = Field(
+        default=30,
+        ge=1,
+        description="Wait after a webhook delivery's first failure; doubled "
+        "after each further one (at most 6 hours).",
+    )
+    webhook_retry_hours: int = Field(
+        default=24, ge=1, le=72, description="How long a webhook delivery is retried."
+    )
+    delivery_lease_seconds: int = Field(
+        default=60,
+        ge=5,
+        description="How long a worker holds a delivery it is sending; one "
+        "that dies mid-delivery leaves it to be sent again after this.",
+    )
+    delivery_poll_seconds: float = Field(
+        default=0.5, gt=0, le=60, description="How often a worker looks for deliveries due."
+    )
+    delivery_in_server: bool | None = Field(
+        default=None,
+        description="The server sends the deliveries itself; unset: on SQLite (on PostgreSQL "
+        "`socialmarked worker` does).",
+    )
     graphql_max_depth: int = Field(default=12, gt=0)
     graphql_max_aliases: int = Field(default=15, gt=0)
     graphql_max_tokens: int = Field(default=4000, gt=0)
@@ -157,6 +188,12 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite://", "postgresql://", "postgres://")):
             raise ValueError("DATABASE_URL must start with sqlite:// or postgresql://")
         return value
+
+    @property
+    def webhooks_over_http(self) -> bool:
+        if self.webhook_allow_http is not None:
+            return self.webhook_allow_http
+        return self.environment in ("development", "test")
 
     @property
     def is_production(self) -> bool:

@@ -68,7 +68,7 @@ class WebhookEndpoint(Table, tablename="webhook_endpoint"):
 
 class WebhookDelivery(Table, tablename="webhook_delivery"):
     """One event to one endpoint: tried until the receiver answers 2xx, with exponential
-    backoff for a day. A worker leases a delivery (``lease_until``) before it sends it; a
+    backoff for a day. A worker leases a delivery (``lease``, until ``lease_until``) before it sends it; a
     worker that dies mid-delivery leaves the lease to run out, and the delivery is sent
     again (at least once: the receiver drops repeats by the event id)."""
 
@@ -82,6 +82,7 @@ class WebhookDelivery(Table, tablename="webhook_delivery"):
     attempts = Integer(default=0)
     next_attempt_at = Timestamptz(index=True)
     lease_until = Timestamptz(null=True, default=None)
+    lease = UUID(null=True, default=None)  # the holding worker's token
     last_status_code = Integer(null=True, default=None)
     last_error = Text(default="")
     sort_key = BigInt(index=True)
