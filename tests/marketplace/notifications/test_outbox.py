@@ -9,8 +9,10 @@ import json
 import pytest
 
 from marketplace.contracts import refunds, reminders, requests
+from marketplace.contracts import service as contracts
 from marketplace.contracts.models import PlacementRequestDecline, RefundClaimCreate
 from marketplace.core import calendar
+from marketplace.core.clock import today
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.pagination import PageRequest
 from marketplace.core.unit_of_work import write_transaction
@@ -133,3 +135,26 @@ async def test_the_tick_reminds_once_and_expires_with_an_event(market: Market) -
     assert sorted(expired["orgs"]) == ["43389424", "851"]
     again = await calendar.tick(request.expires_on + datetime.timedelta(days=1))
     assert again["reminders sent"] == 0
+
+
+async def test_a_contracts_calendar_notice_and_end_are_events(market: Market) -> None:
+    day = datetime.timedelta(days=1)
+    start = today()
+    contract = await contract_for(market.offer_id, start=start, follow_up_on=start + 5 * day)
+    noticed = await contracts.give_notice(AALBORG, contract.id, "Flytter")
+    [notice] = await events_of(EventKind.NOTICE_GIVEN)
+    assert sorted(notice["orgs"]) == ["43389424", "851"]
+    assert notice["subjects"]["contract"] == str(contract.id)
+    assert noticed.end_date is not None
+    await reminders.remind_due(start)
+    [follow_up] = await events_of(EventKind.FOLLOW_UP_DUE)
+    assert follow_up["payload"]["dueOn"] == str(start + 5 * day)
+    assert await events_of(EventKind.CONTRACT_ENDING_SOON) == []  # 90 days away
+    await reminders.remind_due(noticed.end_date - 10 * day)
+    [ending] = await events_of(EventKind.CONTRACT_ENDING_SOON)
+    assert ending["payload"]["endDate"] == str(noticed.end_date)
+    assert len(await events_of(EventKind.FOLLOW_UP_DUE)) == 1  # reminded once
+    await calendar.tick(noticed.end_date + day)
+    [ended] = await events_of(EventKind.CONTRACT_ENDED)
+    assert sorted(ended["orgs"]) == ["43389424", "851"]
+    assert ended["case_reference"] == "SAG-2026-0042"
