@@ -56,6 +56,7 @@ from schema.marketplace.contracts.types import (
     PlacementRequest,
     RefundClaim,
 )
+from schema.marketplace.notifications.email import EmailMutation, EmailQuery
 from schema.marketplace.notifications.mutations import NotificationMutation
 from schema.marketplace.notifications.queries import NotificationQuery
 from schema.marketplace.notifications.types import Notification
@@ -119,6 +120,7 @@ class Query(
     AuditQuery,
     NotificationQuery,
     WebhookQuery,
+    EmailQuery,
 ):
     @strawberry.field(description="Any object by its global ID; null when there is none.")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
@@ -140,6 +142,7 @@ class Mutation(
     GapMutation,
     NotificationMutation,
     WebhookMutation,
+    EmailMutation,
 ):
     pass
 

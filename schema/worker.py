@@ -1,4 +1,5 @@
-"""The worker: the calendar's work (the tick) and the deliveries from the outbox.
+"""The worker: the calendar's work (the tick) and the deliveries (webhooks, e-mail) from the
+outbox.
 
 ``socialmarked worker`` runs it as a process of its own (on PostgreSQL, as many as wanted:
 deliveries are claimed with ``FOR UPDATE SKIP LOCKED`` and leased, see
@@ -18,7 +19,7 @@ import httpx
 from marketplace.core import calendar
 from marketplace.core.clock import today
 from marketplace.core.settings import Settings
-from marketplace.notifications import delivery
+from marketplace.notifications import delivery, email
 
 logger = logging.getLogger("socialmarked.worker")
 
@@ -28,7 +29,7 @@ async def deliver_once(settings: Settings, client: httpx.AsyncClient) -> int:
     and left to the next round (what was claimed is sent again once its lease runs out)."""
     total = 0
     try:
-        while sent := await delivery.send_due(settings, client):
+        while sent := await delivery.send_due(settings, client) + await email.send_due(settings):
             total += sent
     except Exception:
         logger.exception("Sending deliveries failed; they are tried again.")

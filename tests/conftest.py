@@ -144,6 +144,8 @@ from marketplace.core.tables import (  # noqa: E402
     WebSession,
 )
 from marketplace.notifications.tables import (  # noqa: E402
+    EmailDelivery,
+    EmailRecipient,
     Notification,
     OutboxEvent,
     WebhookDelivery,
@@ -176,6 +178,8 @@ from schema.composition import compose  # noqa: E402
 
 # Tables tests write to, children first; emptied after every test.
 MUTABLE_TABLES = [
+    EmailDelivery,
+    EmailRecipient,
     WebhookDelivery,
     WebhookEndpoint,
     Notification,

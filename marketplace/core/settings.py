@@ -106,6 +106,24 @@ class Settings(BaseSettings):
         description="The server sends the deliveries itself; unset: on SQLite (on PostgreSQL "
         "`socialmarked worker` does).",
     )
+    smtp_host: str | None = Field(
+        default=None,
+        description="SMTP server the notifications' e-mail leaves by; unset: no e-mail is sent.",
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = Field(default=True, description="Upgrade the connection (STARTTLS).")
+    smtp_tls: bool = Field(default=False, description="Connect with TLS from the start (465).")
+    smtp_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
+    mail_from: str = Field(
+        default="Socialmarked <noreply@socialmarked.invalid>",
+        description="The sender of the notifications' e-mail.",
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The web application's address, for the links in e-mail.",
+    )
     graphql_max_depth: int = Field(default=12, gt=0)
     graphql_max_aliases: int = Field(default=15, gt=0)
     graphql_max_tokens: int = Field(default=4000, gt=0)

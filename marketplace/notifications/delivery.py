@@ -32,7 +32,7 @@ from marketplace.core.errors import DomainError
 from marketplace.core.identity import SYSTEM
 from marketplace.core.settings import Settings
 from marketplace.core.unit_of_work import write_transaction
-from marketplace.notifications.tables import OutboxEvent, WebhookDelivery
+from marketplace.notifications.tables import EmailDelivery, OutboxEvent, WebhookDelivery
 from marketplace.notifications.webhooks import check_url
 
 MAX_BACKOFF = datetime.timedelta(hours=6)
@@ -51,37 +51,69 @@ class Claimed:
     event: dict[str, Any]
 
 
-async def claim(settings: Settings, batch: int = 50) -> list[Claimed]:
-    """Lease up to ``batch`` due deliveries to this worker (see the module)."""
+LeasedTable = type[WebhookDelivery] | type[EmailDelivery]
+
+
+async def lease_due(
+    table: LeasedTable, settings: Settings, batch: int
+) -> tuple[uuid.UUID, list[uuid.UUID]]:
+    """Inside the caller's transaction: lease up to ``batch`` due rows of a delivery table
+    (webhook or e-mail) to a new token, one more attempt each; answers the token and ids."""
     now = utcnow()
     lease = uuid.uuid4()
-    async with write_transaction(SYSTEM, "webhookDeliveriesClaim"):
-        due = (
-            (WebhookDelivery.status == "pending")
-            & (WebhookDelivery.next_attempt_at <= now)
-            & (WebhookDelivery.lease_until.is_null() | (WebhookDelivery.lease_until < now))
-        )
-        query = (
-            WebhookDelivery.select(WebhookDelivery.id)
-            .where(due)
-            .order_by(WebhookDelivery.next_attempt_at)
-            .limit(batch)
-        )
-        ids = [row["id"] for row in await lock_skipping(query).run()]
-        if not ids:
-            return []
+    due = (
+        (table.status == "pending")
+        & (table.next_attempt_at <= now)
+        & (table.lease_until.is_null() | (table.lease_until < now))
+    )
+    query = table.select(table.id).where(due).order_by(table.next_attempt_at).limit(batch)
+    ids = [row["id"] for row in await lock_skipping(query).run()]
+    if ids:
         await (
-            WebhookDelivery.update(
+            table.update(
                 {
-                    WebhookDelivery.lease: lease,
-                    WebhookDelivery.lease_until: now
+                    table.lease: lease,
+                    table.lease_until: now
                     + datetime.timedelta(seconds=settings.delivery_lease_seconds),
-                    WebhookDelivery.attempts: WebhookDelivery.attempts + 1,
+                    table.attempts: table.attempts + 1,
                 }
             )
-            .where(WebhookDelivery.id.is_in(ids))
+            .where(table.id.is_in(ids))
             .run()
         )
+    return lease, ids
+
+
+def settled(
+    table: LeasedTable,
+    delivered: bool,
+    attempts: int,
+    created_at: datetime.datetime,
+    settings: Settings,
+) -> dict[Any, Any]:
+    """The columns that record an attempt's outcome: delivered, or due again after the
+    backoff, or failed once the retries' day is over."""
+    now = utcnow()
+    values: dict[Any, Any] = {table.lease: None, table.lease_until: None}
+    if delivered:
+        values[table.status] = "delivered"
+        values[table.delivered_at] = now
+        return values
+    wait = datetime.timedelta(seconds=settings.webhook_backoff_seconds) * 2 ** (attempts - 1)
+    retry = now + min(wait, MAX_BACKOFF)
+    if retry > created_at + datetime.timedelta(hours=settings.webhook_retry_hours):
+        values[table.status] = "failed"
+    else:
+        values[table.next_attempt_at] = retry
+    return values
+
+
+async def claim(settings: Settings, batch: int = 50) -> list[Claimed]:
+    """Lease up to ``batch`` due webhook deliveries to this worker (see the module)."""
+    async with write_transaction(SYSTEM, "webhookDeliveriesClaim"):
+        lease, ids = await lease_due(WebhookDelivery, settings, batch)
+        if not ids:
+            return []
         rows = await (
             WebhookDelivery.select(
                 WebhookDelivery.id,
@@ -186,32 +218,15 @@ async def send(client: httpx.AsyncClient, item: Claimed, settings: Settings) -> 
     return Outcome(False, code, f"The receiver answered {code}.")
 
 
-def _next_attempt(item: Claimed, settings: Settings, now: datetime.datetime) -> datetime.datetime:
-    wait = datetime.timedelta(seconds=settings.webhook_backoff_seconds) * 2 ** (item.attempts - 1)
-    return now + min(wait, MAX_BACKOFF)
-
-
 async def record(items: list[tuple[Claimed, Outcome]], settings: Settings) -> None:
     """Record the outcomes whose lease still holds (one transaction)."""
-    now = utcnow()
-    give_up = datetime.timedelta(hours=settings.webhook_retry_hours)
     async with write_transaction(SYSTEM, "webhookDeliveriesRecord"):
         for item, outcome in items:
-            values: dict[Any, Any] = {
-                WebhookDelivery.lease: None,
-                WebhookDelivery.lease_until: None,
-                WebhookDelivery.last_status_code: outcome.status_code,
-                WebhookDelivery.last_error: outcome.error,
-            }
-            if outcome.delivered:
-                values[WebhookDelivery.status] = "delivered"
-                values[WebhookDelivery.delivered_at] = now
-            else:
-                retry = _next_attempt(item, settings, now)
-                if retry > item.created_at + give_up:
-                    values[WebhookDelivery.status] = "failed"
-                else:
-                    values[WebhookDelivery.next_attempt_at] = retry
+            values = settled(
+                WebhookDelivery, outcome.delivered, item.attempts, item.created_at, settings
+            )
+            values[WebhookDelivery.last_status_code] = outcome.status_code
+            values[WebhookDelivery.last_error] = outcome.error
             await (
                 WebhookDelivery.update(values)
                 .where((WebhookDelivery.id == item.id) & (WebhookDelivery.lease == item.lease))

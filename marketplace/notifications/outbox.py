@@ -1,6 +1,7 @@
 """The transactional outbox: a unit of work's events are written just before it commits, in
-its transaction, with what they fan out to: a notification per organisation concerned and a
-webhook delivery per endpoint that wants the event. The composition root registers
+its transaction, with what they fan out to: a notification per organisation concerned, a
+webhook delivery per endpoint that wants the event, and (where SMTP is set) an e-mail per
+address that wants it. The composition root registers
 ``write_events`` as a before-commit side effect of every unit of work."""
 
 from __future__ import annotations
@@ -11,8 +12,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from marketplace.core.clock import utcnow
+from marketplace.core.settings import get_settings
 from marketplace.core.unit_of_work import Event, UnitOfWork
+from marketplace.notifications.email import wanted
 from marketplace.notifications.tables import (
+    EmailDelivery,
+    EmailRecipient,
     Notification,
     OutboxEvent,
     WebhookDelivery,
@@ -50,6 +55,8 @@ async def write_events(unit: UnitOfWork) -> None:
     if notifications:
         await Notification.insert(*notifications).run()
     await _deliveries(events, now)
+    if get_settings().smtp_host:
+        await _emails(events, now)
 
 
 async def new_events(events: Sequence[Event]) -> list[Event]:
@@ -117,3 +124,34 @@ async def _deliveries(events: Sequence[Event], now: datetime.datetime) -> None:
     ]
     if rows:
         await WebhookDelivery.insert(*rows).run()
+
+
+async def _emails(events: Sequence[Event], now: datetime.datetime) -> None:
+    orgs = sorted({org for e in events for org in e.orgs})
+    if not orgs:
+        return
+    recipients: list[dict[str, Any]] = (
+        await EmailRecipient.select()
+        .where(EmailRecipient.org.is_in(orgs))
+        .output(load_json=True)
+        .run()
+    )
+    rows = [
+        EmailDelivery(
+            id=uuid.uuid4(),
+            event=e.id,
+            recipient=r["id"],
+            org=r["org"],
+            address=r["address"],
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            sort_key=sort_key(now),
+            created_at=now,
+        )
+        for e in events
+        for r in recipients
+        if r["org"] in e.orgs and wanted(r, e.kind, e.addressed.get(r["org"]))
+    ]
+    if rows:
+        await EmailDelivery.insert(*rows).run()

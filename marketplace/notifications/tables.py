@@ -88,3 +88,39 @@ class WebhookDelivery(Table, tablename="webhook_delivery"):
     sort_key = BigInt(index=True)
     created_at = Timestamptz()
     delivered_at = Timestamptz(null=True, default=None)
+
+
+class EmailRecipient(Table, tablename="email_recipient"):
+    """Where an organisation's events go by e-mail: an address of the organisation's (``person``
+    null: set by the organisation, every event of it), or a person's own choice (their address
+    and the events they want). ``events`` empty: every event."""
+
+    id = UUID(primary_key=True)
+    org = Varchar(length=16, index=True)
+    person = Varchar(length=200, null=True, default=None)
+    address = Varchar(length=254)
+    events = JSON(default=[])
+    created_at = Timestamptz()
+    created_by = Varchar(length=200, default="")
+
+
+class EmailDelivery(Table, tablename="email_delivery"):
+    """One event to one address, sent at least once like a webhook delivery (leased by a
+    worker, retried with backoff for a day)."""
+
+    id = UUID(primary_key=True)
+    event = ForeignKey(references=OutboxEvent, null=False, index=True, on_delete=OnDelete.cascade)
+    recipient = ForeignKey(
+        references=EmailRecipient, null=True, index=True, on_delete=OnDelete.set_null
+    )
+    org = Varchar(length=16, index=True)
+    address = Varchar(length=254)
+    status = Varchar(length=16, index=True)  # pending, delivered, failed
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz(index=True)
+    lease_until = Timestamptz(null=True, default=None)
+    lease = UUID(null=True, default=None)
+    last_error = Text(default="")
+    sort_key = BigInt(index=True)
+    created_at = Timestamptz()
+    delivered_at = Timestamptz(null=True, default=None)

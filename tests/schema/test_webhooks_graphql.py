@@ -118,3 +118,28 @@ def test_the_server_sends_deliveries_itself_on_sqlite_only() -> None:
         update={"database_url": "postgresql://h/db", "delivery_in_server": None}
     )
     assert delivers_in_server(sqlite) and not delivers_in_server(postgres)
+
+
+SET_EMAIL = """
+mutation ($input: EmailRecipientSetInput!) {
+  emailRecipientSet(input: $input) {
+    emailRecipient { id address events forOrganisation } errors { field code }
+  }
+}
+"""
+
+
+async def test_e_mail_addresses_set_and_bad_ones_refused(gql: GraphQL) -> None:
+    bad = await gql(SET_EMAIL, {"input": {"address": "ikke@"}}, as_=PROVIDER)
+    errors = bad["data"]["emailRecipientSet"]["errors"]
+    assert errors[0]["code"] == "INVALID" and errors[0]["field"] == ["input", "address"]
+    made = await gql(
+        SET_EMAIL,
+        {"input": {"address": "visitation@engly.dk", "forOrganisation": True}},
+        as_=PROVIDER,
+    )
+    assert made["data"]["emailRecipientSet"]["emailRecipient"]["forOrganisation"] is True
+    listed = await gql("{ emailRecipients { totalCount } }", as_=PROVIDER)
+    assert listed["data"]["emailRecipients"]["totalCount"] == 1
+    other = await gql("{ emailRecipients { totalCount } }", as_=BUYER)
+    assert other["data"]["emailRecipients"]["totalCount"] == 0
