@@ -191,19 +191,35 @@ class Outcome:
     error: str
 
 
+async def _post(
+    client: httpx.AsyncClient, item: Claimed, body: str, settings: Settings
+) -> httpx.Response:
+    """POST once, and once more at once when the connection failed before an answer (a
+    kept-alive connection the receiver had closed); a timeout is not tried again here."""
+    for attempt in (1, 2):
+        try:
+            return await client.post(
+                item.url,
+                content=body.encode(),
+                headers=signed_headers(str(item.event["id"]), item.secret, body),
+                timeout=settings.webhook_timeout_seconds,
+                follow_redirects=False,
+            )
+        except httpx.TimeoutException:
+            raise
+        except httpx.TransportError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 async def send(client: httpx.AsyncClient, item: Claimed, settings: Settings) -> Outcome:
     """POST one delivery; a redirect, an error answer or no answer is a failure."""
     body = body_of(item.event, item.org)
     try:
         if settings.is_production:
             await check_url(item.url, settings)  # its name may point elsewhere by now
-        response = await client.post(
-            item.url,
-            content=body.encode(),
-            headers=signed_headers(str(item.event["id"]), item.secret, body),
-            timeout=settings.webhook_timeout_seconds,
-            follow_redirects=False,
-        )
+        response = await _post(client, item, body, settings)
     except DomainError as error:
         return Outcome(False, None, error.message)
     except httpx.HTTPError as error:
@@ -219,9 +235,14 @@ async def send(client: httpx.AsyncClient, item: Claimed, settings: Settings) -> 
 
 
 async def record(items: list[tuple[Claimed, Outcome]], settings: Settings) -> None:
-    """Record the outcomes whose lease still holds (one transaction)."""
+    """Record the outcomes whose lease still holds (one transaction; the delivered ones of a
+    batch in one statement, as they share the batch's lease)."""
     async with write_transaction(SYSTEM, "webhookDeliveriesRecord"):
+        delivered: dict[uuid.UUID, list[uuid.UUID]] = {}
         for item, outcome in items:
+            if outcome.delivered and outcome.status_code == 204:
+                delivered.setdefault(item.lease, []).append(item.id)
+                continue
             values = settled(
                 WebhookDelivery, outcome.delivered, item.attempts, item.created_at, settings
             )
@@ -232,6 +253,15 @@ async def record(items: list[tuple[Claimed, Outcome]], settings: Settings) -> No
                 .where((WebhookDelivery.id == item.id) & (WebhookDelivery.lease == item.lease))
                 .run()
             )
+        for lease, ids in delivered.items():
+            values = settled(WebhookDelivery, True, 1, utcnow(), settings)
+            values[WebhookDelivery.last_status_code] = 204
+            values[WebhookDelivery.last_error] = ""
+            await (
+                WebhookDelivery.update(values)
+                .where(WebhookDelivery.id.is_in(ids) & (WebhookDelivery.lease == lease))
+                .run()
+            )
 
 
 async def send_due(settings: Settings, client: httpx.AsyncClient, batch: int = 50) -> int:
@@ -239,6 +269,12 @@ async def send_due(settings: Settings, client: httpx.AsyncClient, batch: int = 5
     claimed = await claim(settings, batch)
     if not claimed:
         return 0
-    outcomes = await asyncio.gather(*(send(client, item, settings) for item in claimed))
+    gate = asyncio.Semaphore(settings.webhook_concurrency)
+
+    async def one(item: Claimed) -> Outcome:
+        async with gate:
+            return await send(client, item, settings)
+
+    outcomes = await asyncio.gather(*(one(item) for item in claimed))
     await record(list(zip(claimed, outcomes, strict=True)), settings)
     return len(claimed)
