@@ -67,7 +67,11 @@ def _is_public(address: str) -> bool:
 
 async def check_url(url: str, settings: Settings) -> None:
     """Refuse an address the settings do not allow (see the module)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:  # a bad port or IPv6 literal
+        raise DomainError(ErrorCode.INVALID, "Not a web address.", ["url"]) from exc
     allowed = ("https", "http") if settings.webhooks_over_http else ("https",)
     if parts.scheme not in allowed or not parts.hostname:
         raise DomainError(
@@ -76,7 +80,7 @@ async def check_url(url: str, settings: Settings) -> None:
     if parts.username or parts.password:
         raise DomainError(ErrorCode.INVALID, "A webhook address holds no password.", ["url"])
     if settings.is_production:
-        for address in await _addresses(parts.hostname, parts.port):
+        for address in await _addresses(parts.hostname, port):
             if not _is_public(address):
                 raise DomainError(
                     ErrorCode.INVALID,
@@ -94,7 +98,7 @@ async def _addresses(host: str, port: int | None) -> list[str]:
         found = await asyncio.get_running_loop().getaddrinfo(
             host, port or 443, type=socket.SOCK_STREAM
         )
-    except OSError as exc:
+    except (OSError, UnicodeError) as exc:
         raise DomainError(
             ErrorCode.INVALID, "The webhook address's host is unknown.", ["url"]
         ) from exc

@@ -57,6 +57,9 @@ def verified(secret: str, body: str, headers: dict[str, str]) -> dict:
         ("https://[::1]/x", [RECEIVED], "url"),
         ("https://user:pw@hooks.example.org/x", [RECEIVED], "url"),
         ("ftp://hooks.example.org/x", [RECEIVED], "url"),
+        ("https://[::1/x", [RECEIVED], "url"),
+        ("https://hooks.example.org:99999/x", [RECEIVED], "url"),
+        ("https://æøå..example/x", [RECEIVED], "url"),
         ("https://93.184.215.14/x", ["placement_request.eaten"], "events"),
     ],
 )
