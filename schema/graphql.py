@@ -56,7 +56,7 @@ from schema.marketplace.contracts.types import (
     PlacementRequest,
     RefundClaim,
 )
-from schema.marketplace.notifications.email import EmailMutation, EmailQuery
+from schema.marketplace.notifications.email import EmailMutation, EmailQuery, EmailRecipient
 from schema.marketplace.notifications.mutations import NotificationMutation
 from schema.marketplace.notifications.queries import NotificationQuery
 from schema.marketplace.notifications.types import Notification
@@ -102,6 +102,7 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
     "RegionalReport": RegionalReport,
     "Notification": Notification,
     "WebhookEndpoint": WebhookEndpoint,
+    "EmailRecipient": EmailRecipient,
 }
 
 

@@ -133,6 +133,20 @@ async def _one(org: str, recipient_id: uuid.UUID) -> EmailRecipientView | None:
     return EmailRecipientView.model_validate(row) if row else None
 
 
+async def get_recipient(principal: Principal, recipient_id: str) -> EmailRecipientView | None:
+    """One of the organisation's addresses or the caller's own, by its id; else None."""
+    if not principal.is_authenticated:
+        return None
+    try:
+        key = uuid.UUID(recipient_id)
+    except ValueError:
+        return None
+    found = await _one(principal.org_code or "", key)
+    if found is None or (found.person is not None and found.person != principal.subject):
+        return None
+    return found
+
+
 async def remove_recipient(principal: Principal, recipient_id: uuid.UUID) -> None:
     """Remove an address of the organisation's, or one's own."""
     org = _owner(principal)

@@ -67,7 +67,9 @@ async def mark_read(principal: Principal, ids: Sequence[uuid.UUID]) -> list[Noti
         missing = [i for i in wanted if i not in set(found)]
         if missing:
             raise DomainError(
-                ErrorCode.NOT_FOUND, f"No notification of yours has the id {missing[0]}.", ["ids"]
+                ErrorCode.NOT_FOUND,
+                f"Notification {wanted.index(missing[0]) + 1} of those given is not yours.",
+                ["ids"],
             )
         if wanted:
             await (

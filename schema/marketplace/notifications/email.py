@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from typing import Any
 
 import strawberry
@@ -21,8 +22,8 @@ from schema.relay import Connection
     description="An address notifications go to by e-mail: the organisation's (every event) "
     "or a person's own (the events chosen; empty: every event)."
 )
-class EmailRecipient:
-    id: strawberry.ID
+class EmailRecipient(relay.Node):
+    id: relay.NodeID[str]
     address: str
     events: list[str]
     for_organisation: bool
@@ -31,12 +32,22 @@ class EmailRecipient:
     @classmethod
     def of(cls, view: email.EmailRecipientView) -> EmailRecipient:
         return cls(
-            id=strawberry.ID(relay.to_base64("EmailRecipient", view.id)),
+            id=str(view.id),
             address=view.address,
             events=view.events,
             for_organisation=view.person is None,
             created_at=view.created_at,
         )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False, **_: Any
+    ) -> list[EmailRecipient | None]:
+        found: list[EmailRecipient | None] = []
+        for node_id in node_ids:
+            view = await email.get_recipient(info.context.principal, node_id)
+            found.append(cls.of(view) if view else None)
+        return found
 
 
 @strawberry.input
