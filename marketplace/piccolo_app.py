@@ -16,6 +16,7 @@ APP_CONFIG = AppConfig(
             "marketplace.search.tables",
             "marketplace.contracts.tables",
             "marketplace.core.tables",
+            "marketplace.notifications.tables",
         ],
         exclude_imported=True,
     ),

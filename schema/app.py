@@ -46,6 +46,7 @@ from schema.rest.exports import (
     refunds_csv,
 )
 from schema.rest.health import health, jwks, ready
+from schema.worker import run_worker
 from web.app import web_enabled, web_parts
 from web.oidc import OidcSignIn
 from web.render import template_config
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         lifespan=[
             partial(_database, check_schema=check_schema),
             partial(_calendar_task, settings=settings),
+            partial(_delivery_task, settings=settings),
         ],
         # A domain rule a REST route did not expect to meet is still the client's mistake.
         exception_handlers={
@@ -185,6 +187,32 @@ async def _calendar_task(app: Litestar, *, settings: Settings) -> AsyncIterator[
 
 async def _empty_response() -> Response[Any]:
     return Response({}, background=BackgroundTasks([]))
+
+
+def delivers_in_server(settings: Settings) -> bool:
+    """The server sends the outbox's deliveries itself: as the settings say, else on SQLite
+    (on PostgreSQL ``socialmarked worker`` does)."""
+    if settings.delivery_in_server is not None:
+        return settings.delivery_in_server
+    return settings.database_url.startswith("sqlite")
+
+
+@asynccontextmanager
+async def _delivery_task(app: Litestar, *, settings: Settings) -> AsyncIterator[None]:
+    """The deliveries in the background, where the server sends them (the calendar's work
+    has its own task)."""
+    if not delivers_in_server(settings):
+        yield
+        return
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_worker(settings, tick=False, stop=stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
 
 
 def _graphql_controller(settings: Settings) -> type[Controller]:

@@ -1,4 +1,4 @@
-"""The ``socialmarked`` command: serve, migrate, seed, token and the contract exports."""
+"""The ``socialmarked`` command: serve, migrate, seed, tick, worker, token and the exports."""
 
 from __future__ import annotations
 
@@ -243,6 +243,34 @@ def tick(day: datetime.datetime | None) -> None:
         sys.exit(1)
     for step, count in done.items():
         console.print(f"  {step}: {count}")
+
+
+@main.command(
+    help="Run the worker: the calendar's work every TICK_INTERVAL_SECONDS and the webhook "
+    "deliveries from the outbox (several may run at once on PostgreSQL)."
+)
+@click.option("--no-tick", is_flag=True, help="Only deliver; leave the calendar to others.")
+def worker(no_tick: bool) -> None:
+    import signal
+
+    from schema.worker import run_worker
+
+    settings = get_settings()
+
+    async def work() -> None:
+        await ensure_schema_current()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        console.print("[green]Worker running[/] (Ctrl-C stops it).")
+        await run_worker(settings, tick=not no_tick, stop=stop)
+
+    try:
+        _run(work())
+    except SchemaBehindError as error:
+        console.print(f"[red]Not starting.[/] {error}")
+        sys.exit(1)
 
 
 def _operator() -> Principal:

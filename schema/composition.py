@@ -12,6 +12,8 @@ fills it:
 - search finds the offers a need is sent to (``marketplace.contracts.needs``);
 - the search index follows every unit of work's touched offers before it commits
   (``marketplace.core.unit_of_work``);
+- the outbox: every unit of work's events are written (with their notifications and webhook
+  deliveries) before it commits (``marketplace.notifications.outbox``);
 - the calendar's steps (``marketplace.core.calendar``).
 
 The app, the command line, the tests and the benchmarks call ``compose()`` before they work.
@@ -21,12 +23,13 @@ from __future__ import annotations
 
 from agreements.frameworks import service as agreements
 from agreements.frameworks.rulebook import AgreementRuleBook
-from marketplace.contracts import capacity, needs, requests
+from marketplace.contracts import capacity, needs, reminders, requests
 from marketplace.contracts import service as contracts
 from marketplace.core import calendar
 from marketplace.core.rules import use_rule_book
 from marketplace.core.settings import get_settings
 from marketplace.core.unit_of_work import before_commit
+from marketplace.notifications import outbox
 from marketplace.offers.places import use_contracted_places
 from marketplace.search import index as search_index
 from marketplace.search import needs as search_needs
@@ -38,9 +41,11 @@ def compose() -> None:
     use_contracted_places(capacity.peak_from)
     needs.use_offer_search(search_needs.offers_for_need)
     before_commit(search_index.refresh_touched)
+    before_commit(outbox.write_events)
     calendar.daily("placement requests expired", requests.expire_due)
     calendar.daily("placement needs closed", needs.close_due)
     calendar.daily("contracts ended", contracts.end_due)
     calendar.daily("agreements expired", agreements.expire_due)
+    calendar.daily("reminders sent", reminders.remind_due)
     calendar.daily("search documents brought up to the day", search_index.refresh_stale)
     calendar.daily("web sessions ended", lambda _day: web_sessions.purge_expired(get_settings()))

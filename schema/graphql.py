@@ -60,6 +60,15 @@ from schema.marketplace.contracts.types import (
     PlacementRequest,
     RefundClaim,
 )
+from schema.marketplace.notifications.email import EmailMutation, EmailQuery, EmailRecipient
+from schema.marketplace.notifications.mutations import NotificationMutation
+from schema.marketplace.notifications.queries import NotificationQuery
+from schema.marketplace.notifications.types import Notification
+from schema.marketplace.notifications.webhooks import (
+    WebhookEndpoint,
+    WebhookMutation,
+    WebhookQuery,
+)
 from schema.marketplace.offers.mutations import OfferMutation
 from schema.marketplace.offers.queries import OfferQuery
 from schema.marketplace.offers.types import Offer
@@ -96,6 +105,9 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
     "SpecialConditionApproval": SpecialConditionApproval,
     "CentralAnnouncement": CentralAnnouncement,
     "RegionalReport": RegionalReport,
+    "Notification": Notification,
+    "WebhookEndpoint": WebhookEndpoint,
+    "EmailRecipient": EmailRecipient,
 }
 
 
@@ -113,6 +125,9 @@ class Query(
     AnnouncementQuery,
     GapQuery,
     AuditQuery,
+    NotificationQuery,
+    WebhookQuery,
+    EmailQuery,
 ):
     @strawberry.field(description="Any object by its global ID; null when there is none.")
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
@@ -133,6 +148,9 @@ class Mutation(
     EconomicsMutation,
     AnnouncementMutation,
     GapMutation,
+    NotificationMutation,
+    WebhookMutation,
+    EmailMutation,
 ):
     pass
 

@@ -81,6 +81,8 @@ else:
     raise RuntimeError(f"TEST_DATABASE must be sqlite or postgres, not {BACKEND!r}")
 os.environ["VAR_DIR"] = str(_TMP / "var")
 os.environ["ENVIRONMENT"] = "test"
+# The tests send deliveries themselves (a test of the server's own sending turns it on).
+os.environ["DELIVERY_IN_SERVER"] = "false"
 # The suite makes many requests a minute as a few callers; the limit has its own tests.
 os.environ["RATE_LIMIT_PER_MINUTE"] = "1000000"
 # The calendar's work runs when a test says so (``calendar.tick``), not on a timer.
@@ -142,6 +144,14 @@ from marketplace.core.tables import (  # noqa: E402
     RateLimitWindow,
     WebSession,
 )
+from marketplace.notifications.tables import (  # noqa: E402
+    EmailDelivery,
+    EmailRecipient,
+    Notification,
+    OutboxEvent,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from marketplace.offers.service import load_taxonomies  # noqa: E402
 from marketplace.offers.tables import (  # noqa: E402
     Offer,
@@ -170,6 +180,12 @@ from schema.composition import compose  # noqa: E402
 # Tables tests write to, children first; emptied after every test.
 MUTABLE_TABLES = [
     OfferSettlement,
+    EmailDelivery,
+    EmailRecipient,
+    WebhookDelivery,
+    WebhookEndpoint,
+    Notification,
+    OutboxEvent,
     ReportOffer,
     RegionalReport,
     CentralAnnouncement,

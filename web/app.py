@@ -33,6 +33,7 @@ from web.pages import (
     economics,
     invoices,
     needs,
+    notifications,
     offers,
     provider,
     refunds,
@@ -158,7 +159,9 @@ def web_parts(settings: Settings) -> WebParts:
             *steering.ROUTES,
             *supply.ROUTES,
             *economics.ROUTES,
+            *notifications.ROUTES,
         ],
+        before_request=notifications.unread_count,
         middleware=[
             WebSession(settings),
             RateLimit(settings.rate_limit_per_minute),

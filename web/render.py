@@ -149,6 +149,7 @@ def page(
             "my_name": session.name if session is not None else "",
             "csrf": ScopeState.from_scope(request.scope).csrf_token or "",
             "path": request.url.path,
+            "unread_notifications": request.state.get("unread_notifications", 0),
             **context,
         },
         headers={"cache-control": "no-store"} if principal.is_authenticated else None,

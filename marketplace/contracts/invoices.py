@@ -71,6 +71,7 @@ from marketplace.core.pagination import Page, PageRequest, all_of, paginate
 from marketplace.core.rows import fields_of, row_or_none, rows_as
 from marketplace.core.rules import InvoiceTerms, ProviderFacts, rule_book
 from marketplace.core.unit_of_work import write_transaction
+from marketplace.notifications.models import EventKind
 from marketplace.organisations import service as organisations
 from marketplace.organisations.models import ProviderView
 
@@ -504,6 +505,12 @@ async def issue_invoice(
             )
         document = _Document(provider.org_code, buyer, number, period, terms, frequency)
         invoice_id = await _write_invoice(principal, document, lines)
+        unit.emit(
+            EventKind.INVOICE_ISSUED,
+            [buyer],
+            {"invoice": invoice_id},
+            payload={"number": number, "periodStart": period[0].isoformat()},
+        )
         if key is not None:
             await key.remember(invoice_id)
         made = await unit.track(

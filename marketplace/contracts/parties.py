@@ -16,6 +16,7 @@ from typing import Any
 from piccolo.columns.combination import Combinable
 from piccolo.table import Table
 
+from marketplace.contracts.events import emit_for_history
 from marketplace.contracts.models import (
     INTERNAL_REQUEST,
     OPEN_REQUEST,
@@ -294,6 +295,7 @@ async def record(
             detail=detail,
         )
     ).run()
+    await emit_for_history(kind, request=request, contract=contract, to_status=to_status)
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,7 @@ from marketplace.core.identity import Principal, Role
 from marketplace.core.pagination import Page, PageRequest, all_of, paginate
 from marketplace.core.rows import fields_of, row_or_none, rows_as
 from marketplace.core.unit_of_work import write_transaction
+from marketplace.notifications.models import EventKind
 from marketplace.organisations import service as organisations
 
 _CLAIM = "refund claim"
@@ -305,6 +306,11 @@ async def create_claim(
         await _require_debtor(contract.buyer, command.debtor_code)
         period = _period(contract, command)
         claim_id = await _write_claim(principal, contract, command, period)
+        unit.emit(
+            EventKind.REFUND_CLAIM_RECEIVED,
+            [command.debtor_code],
+            {"refundClaim": claim_id, "contract": contract_id},
+        )
         if key is not None:
             await key.remember(claim_id)
         made = await unit.track(
@@ -355,6 +361,12 @@ async def _move(
         _require_status(row, *allowed)
         changed = await unit.track("RefundClaim", claim_id, partial(get_claim, principal, claim_id))
         await RefundClaim.update(values).where(RefundClaim.id == row.id).run()
+        if operation == "refundClaimDispute":
+            unit.emit(
+                EventKind.REFUND_CLAIM_DISPUTED,
+                [row.claimant],
+                {"refundClaim": claim_id, "contract": row.contract},
+            )
     return changed.result
 
 

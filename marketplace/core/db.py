@@ -21,6 +21,7 @@ from piccolo.engine.base import Engine
 from piccolo.engine.finder import engine_finder
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.query.methods.select import Select
 from piccolo.querystring import QueryString
 from piccolo.table import Table
 
@@ -270,6 +271,15 @@ async def lock_row(
         query = query.lock_rows("UPDATE")
     rows = await query.run()
     return rows[0] if rows else None
+
+
+def lock_skipping(query: Select) -> Select:
+    """``query`` taking the rows it finds for the transaction and passing over those another
+    transaction holds (PostgreSQL: FOR UPDATE SKIP LOCKED), so workers claiming work never
+    take the same row. SQLite's write transactions hold the whole database: unchanged."""
+    if isinstance(engine(), SQLiteEngine):
+        return query
+    return query.lock_rows("UPDATE", skip_locked=True)
 
 
 def is_unique_violation(exc: BaseException) -> bool:

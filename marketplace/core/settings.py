@@ -88,6 +88,81 @@ class Settings(BaseSettings):
         description="How often the server does the calendar's work (expiring requests, ending "
         "contracts ...); 0 leaves it to `socialmarked tick`.",
     )
+    remind_request_days: int = Field(
+        default=2,
+        ge=0,
+        le=60,
+        description="Days before a request's answer is due that the "
+        "one who must answer is reminded.",
+    )
+    remind_follow_up_days: int = Field(
+        default=7,
+        ge=0,
+        le=90,
+        description="Days before a follow-up date that both parties are reminded.",
+    )
+    remind_contract_end_days: int = Field(
+        default=30,
+        ge=0,
+        le=365,
+        description="Days before a contract's last day that both parties are reminded.",
+    )
+    webhook_allow_http: bool | None = Field(
+        default=None,
+        description="Accept webhook endpoints on plain http; unset: only in development (and "
+        "the tests' environment). Production also refuses private and loopback addresses.",
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=60, description="How long a webhook receiver has to answer."
+    )
+    webhook_concurrency: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="Webhook requests a worker has under way at once "
+        "(measured: more gains nothing against a quick receiver, httpx's pool slows down).",
+    )
+    webhook_backoff_seconds: int = Field(
+        default=30,
+        ge=1,
+        description="Wait after a webhook delivery's first failure; doubled "
+        "after each further one (at most 6 hours).",
+    )
+    webhook_retry_hours: int = Field(
+        default=24, ge=1, le=72, description="How long a webhook delivery is retried."
+    )
+    delivery_lease_seconds: int = Field(
+        default=60,
+        ge=5,
+        description="How long a worker holds a delivery it is sending; one "
+        "that dies mid-delivery leaves it to be sent again after this.",
+    )
+    delivery_poll_seconds: float = Field(
+        default=0.5, gt=0, le=60, description="How often a worker looks for deliveries due."
+    )
+    delivery_in_server: bool | None = Field(
+        default=None,
+        description="The server sends the deliveries itself; unset: on SQLite (on PostgreSQL "
+        "`socialmarked worker` does).",
+    )
+    smtp_host: str | None = Field(
+        default=None,
+        description="SMTP server the notifications' e-mail leaves by; unset: no e-mail is sent.",
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = Field(default=True, description="Upgrade the connection (STARTTLS).")
+    smtp_tls: bool = Field(default=False, description="Connect with TLS from the start (465).")
+    smtp_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
+    mail_from: str = Field(
+        default="Socialmarked <noreply@socialmarked.invalid>",
+        description="The sender of the notifications' e-mail.",
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The web application's address, for the links in e-mail.",
+    )
     graphql_max_depth: int = Field(default=12, gt=0)
     graphql_max_aliases: int = Field(default=15, gt=0)
     graphql_max_tokens: int = Field(default=4000, gt=0)
@@ -175,6 +250,12 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite://", "postgresql://", "postgres://")):
             raise ValueError("DATABASE_URL must start with sqlite:// or postgresql://")
         return value
+
+    @property
+    def webhooks_over_http(self) -> bool:
+        if self.webhook_allow_http is not None:
+            return self.webhook_allow_http
+        return self.environment in ("development", "test")
 
     @property
     def is_production(self) -> bool:

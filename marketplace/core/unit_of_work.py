@@ -6,7 +6,10 @@ inside ``write_transaction(actor, operation)``. The unit collects what the chang
 - ``track(object_type, object_id, load)``: an object the operation changes or makes; its
   state is read now (``before``) and again just before the commit (``after``) with ``load``;
 - ``touch_offer(offer_id, text=...)``: an offer whose search document (and, with ``text``,
-  its search terms) must follow the change.
+  its search terms) must follow the change;
+- ``emit(kind, orgs, subjects, ...)``: an event for the organisations concerned (the
+  transactional outbox, see ``marketplace.notifications``): written in the same transaction
+  as the change, so the change and its event are saved together or not at all.
 
 Just before the commit, the unit runs the side effects registered with ``before_commit``
 (the search index refreshes each touched offer once) and appends one audit record per
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -53,12 +56,58 @@ class Tracked(Generic[V]):
         return self.after
 
 
+@dataclass(frozen=True)
+class Event:
+    """Something that happened, for the organisations concerned (see ``UnitOfWork.emit``)."""
+
+    id: uuid.UUID
+    kind: str
+    orgs: tuple[str, ...]
+    subjects: dict[str, str]
+    case_reference: str | None
+    payload: dict[str, Any]
+    addressed: dict[str, str] = field(default_factory=dict)
+    dedupe_key: str | None = None
+    actor_org: str | None = None
+
+
 @dataclass
 class UnitOfWork:
     actor: Principal
     operation: str
     tracked: list[Tracked[Any]] = field(default_factory=list)
     offers: dict[uuid.UUID, bool] = field(default_factory=dict)  # offer -> its text changed
+    events: list[Event] = field(default_factory=list)
+
+    def emit(
+        self,
+        kind: str,
+        orgs: Iterable[str],
+        subjects: Mapping[str, uuid.UUID | str],
+        *,
+        case_reference: str | None = None,
+        payload: Mapping[str, Any] | None = None,
+        addressed: Mapping[str, str] | None = None,
+        dedupe_key: str | None = None,
+    ) -> Event:
+        """Record an event of ``kind`` for the organisations ``orgs`` (codes) about the
+        objects ``subjects`` (role -> id). Events name IDs, the buyer's case reference and
+        plain facts (``payload``) only, never a citizen's CPR number or name. An event with
+        a ``dedupe_key`` already recorded is not recorded again (the calendar's reminders);
+        ``addressed`` names the one person (subject) of an organisation it is for."""
+        event = Event(
+            id=uuid.uuid4(),
+            kind=kind,
+            orgs=tuple(dict.fromkeys(o for o in orgs if o and o != "system")),
+            subjects={k: str(v) for k, v in subjects.items()},
+            case_reference=case_reference,
+            payload=dict(payload or {}),
+            addressed=dict(addressed or {}),
+            dedupe_key=dedupe_key,
+            actor_org=self.actor.org_code if self.actor.org_code != "system" else None,
+        )
+        self.events.append(event)
+        return event
 
     async def track(
         self,

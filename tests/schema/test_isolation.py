@@ -28,6 +28,7 @@ import enum
 import json
 import re
 import time
+import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -127,6 +128,12 @@ class Seen(enum.Enum):
 # object of that type (the registry administrator reads everything). A type missing here fails
 # test_every_type_has_a_visibility_decision: decide it from the README before probing it.
 VISIBILITY: dict[str, Seen] = {
+    # README "Notifications": an organisation's notifications (and a person's own), webhook
+    # endpoints and e-mail addresses are its own; to everyone else they do not exist.
+    "Notification": Seen.PARTIES,
+    "WebhookEndpoint": Seen.PARTIES,
+    "EmailRecipient": Seen.PARTIES,
+    "WebhookDelivery": Seen.PARTIES,
     # README "Signing in": anonymous callers may read the public registry.
     "Region": Seen.ANYONE,
     "Municipality": Seen.ANYONE,
@@ -719,7 +726,49 @@ async def build_world() -> World:
             org, role = thing.owners[0]
             maker = Principal(subject=f"test:{org}:{role.value}", org_code=org, role=role)
             await audit.append(maker, "isolationWorld", thing.type_name, thing.node_id, None, {})
-    return World(things)
+    return World(things + await _notification_things(market.offer_id))
+
+
+async def _notification_things(offer_id: uuid.UUID) -> list[Thing]:
+    """Engly's notification (of a request it received), webhook endpoint (with a delivery of
+    a later request) and e-mail address."""
+    from marketplace.notifications import email, webhooks
+    from marketplace.notifications.tables import Notification
+
+    hook_url = "https://hooks.engly.example/socialmarked-secret-path"
+    endpoint, _secret = await webhooks.create_endpoint(
+        ENGLY_ADMIN,
+        webhooks.WebhookEndpointCreate(url=hook_url, events=["placement_request.received"]),
+    )
+    await request_place(offer_id, citizen_ref="SAG-WEBHOOK")  # a delivery to the endpoint
+    address = "visitation-secret@engly.example"
+    recipient = await email.add_recipient(
+        ENGLY_ADMIN, email.EmailRecipientSet(address=address, for_organisation=True)
+    )
+    notification = (
+        await Notification.select(Notification.id)
+        .where(Notification.org == "43389424")
+        .first()
+        .run()
+    )
+    assert notification is not None
+    return [
+        Thing("Notification", str(notification["id"]), "Engly's notification", (ENGLY_RUNS,)),
+        Thing(
+            "WebhookEndpoint",
+            str(endpoint.id),
+            "Engly's endpoint",
+            (ENGLY_RUNS,),
+            secrets=(hook_url,),
+        ),
+        Thing(
+            "EmailRecipient",
+            str(recipient.id),
+            "Engly's address",
+            (ENGLY_RUNS,),
+            secrets=(address,),
+        ),
+    ]
 
 
 def may_see(type_name: str, thing: Thing | None, caller: Caller) -> bool:

@@ -1,0 +1,1 @@
+"""Events (the transactional outbox), in-app notifications, e-mail and webhook deliveries."""

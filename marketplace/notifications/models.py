@@ -1,0 +1,101 @@
+"""The closed set of events, their Danish titles, and the views of notifications, webhook
+endpoints and deliveries."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class EventKind(StrEnum):
+    """What can happen that someone should not miss (webhook event names are these values)."""
+
+    REQUEST_RECEIVED = "placement_request.received"
+    REQUEST_ANSWERED = "placement_request.answered"
+    REQUEST_WITHDRAWN = "placement_request.withdrawn"
+    REQUEST_EXPIRING_SOON = "placement_request.expiring_soon"
+    REQUEST_EXPIRED = "placement_request.expired"
+    APPROVAL_NEEDED = "approval.needed"
+    PROPOSAL_MADE = "proposal.made"
+    REFUND_CLAIM_RECEIVED = "refund_claim.received"
+    REFUND_CLAIM_DISPUTED = "refund_claim.disputed"
+    NOTICE_GIVEN = "contract.notice_given"
+    CONTRACT_ENDING_SOON = "contract.ending_soon"
+    CONTRACT_ENDED = "contract.ended"
+    FOLLOW_UP_DUE = "follow_up.due"
+    INVOICE_ISSUED = "invoice.issued"
+
+
+TITLES: dict[EventKind, str] = {
+    EventKind.REQUEST_RECEIVED: "Ny henvendelse om en plads",
+    EventKind.REQUEST_ANSWERED: "Svar på en henvendelse",
+    EventKind.REQUEST_WITHDRAWN: "En henvendelse er trukket tilbage",
+    EventKind.REQUEST_EXPIRING_SOON: "En henvendelse udløber snart",
+    EventKind.REQUEST_EXPIRED: "En henvendelse er udløbet",
+    EventKind.APPROVAL_NEEDED: "En henvendelse venter på godkendelse",
+    EventKind.PROPOSAL_MADE: "Nyt forslag til vilkår",
+    EventKind.REFUND_CLAIM_RECEIVED: "Nyt refusionskrav",
+    EventKind.REFUND_CLAIM_DISPUTED: "Et refusionskrav er bestridt",
+    EventKind.NOTICE_GIVEN: "Der er givet opsigelse",
+    EventKind.CONTRACT_ENDING_SOON: "En kontrakt ophører snart",
+    EventKind.CONTRACT_ENDED: "En kontrakt er ophørt",
+    EventKind.FOLLOW_UP_DUE: "Opfølgning forfalder",
+    EventKind.INVOICE_ISSUED: "Ny faktura",
+}
+
+
+def title(kind: str) -> str:
+    """The Danish title of an event kind (the kind itself if it is not known)."""
+    try:
+        return TITLES[EventKind(kind)]
+    except ValueError:
+        return kind
+
+
+class NotificationView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    event_id: uuid.UUID
+    kind: str
+    title: str
+    org: str
+    person: str | None
+    subjects: dict[str, str]
+    case_reference: str | None
+    payload: dict[str, Any]
+    created_at: datetime.datetime
+    read_at: datetime.datetime | None
+
+
+class WebhookEndpointView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    org: str
+    url: str
+    events: list[str]
+    active: bool
+    description: str
+    created_at: datetime.datetime
+    secret_rotated_at: datetime.datetime | None
+
+
+class WebhookDeliveryView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    event_id: uuid.UUID
+    endpoint_id: uuid.UUID
+    kind: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime.datetime
+    last_status_code: int | None
+    last_error: str
+    created_at: datetime.datetime
+    delivered_at: datetime.datetime | None

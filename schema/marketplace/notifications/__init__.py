@@ -1,0 +1,1 @@
+"""GraphQL of notifications and webhooks."""

@@ -1,0 +1,34 @@
+"""Read side of notifications."""
+
+from __future__ import annotations
+
+import strawberry
+
+from marketplace.core.pagination import PageRequest
+from marketplace.notifications import service
+from schema.context import Info
+from schema.marketplace.notifications.types import Notification
+from schema.relay import Connection
+
+
+@strawberry.type
+class NotificationQuery:
+    @strawberry.field(
+        description="Your notifications (your organisation's, and those addressed to you), "
+        "newest first; with unreadOnly, those not yet read."
+    )
+    async def notifications(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        unread_only: bool = False,
+    ) -> Connection[Notification]:
+        page = await service.list_notifications(
+            info.context.principal, PageRequest.of(first, after), unread_only=unread_only
+        )
+        return Connection.of(page, Notification.of)
+
+    @strawberry.field(description="How many of your notifications are unread.")
+    async def unread_notification_count(self, info: Info) -> int:
+        return await service.unread_count(info.context.principal)

@@ -1,0 +1,131 @@
+"""Notifications by e-mail, against a local SMTP server (aiosmtpd) on loopback: an
+organisation's address gets every event, a person's own choice only the events chosen; the
+Danish message has a text and an HTML part, the case reference and no CPR number; a server
+that refuses is tried again; a bad address or event is refused with nothing stored."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from marketplace.core.errors import DomainError, DomainErrors, ErrorCode, parse
+from marketplace.core.pagination import PageRequest
+from marketplace.core.settings import Settings, get_settings
+from marketplace.notifications import email as mail
+from marketplace.notifications.models import EventKind
+from marketplace.notifications.tables import EmailDelivery, EmailRecipient
+from tests.marketplace.contracts.world import CPR, ENGLY_ADMIN, Market, request_place
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
+        self.refuse = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.refuse:
+            self.refuse -= 1
+            return "451 Try again later"
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((list(envelope.rcpt_tos), parsed))  # type: ignore[arg-type]
+        return "250 OK"
+
+
+@pytest.fixture
+def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
+    handler = Inbox()
+    with socket.socket() as probe:  # a free port (aiosmtpd checks it is up by connecting)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = Controller(handler, hostname="127.0.0.1", port=port)
+    server.start()
+    settings = get_settings()
+    monkeypatch.setattr(settings, "smtp_host", "127.0.0.1")
+    monkeypatch.setattr(settings, "smtp_port", port)
+    monkeypatch.setattr(settings, "smtp_starttls", False)
+    try:
+        yield handler
+    finally:
+        server.stop()
+
+
+def settings() -> Settings:
+    return get_settings()
+
+
+def recipient(address: str, **values: Any) -> mail.EmailRecipientSet:
+    return parse(mail.EmailRecipientSet, {"address": address, **values})
+
+
+async def test_the_organisation_and_a_person_get_their_mail(inbox: Inbox, market: Market) -> None:
+    await mail.add_recipient(ENGLY_ADMIN, recipient("visitation@engly.dk", for_organisation=True))
+    await mail.add_recipient(
+        ENGLY_ADMIN, recipient("leder@engly.dk", events=[EventKind.CONTRACT_ENDED.value])
+    )
+    await request_place(market.offer_id)
+    assert await mail.send_due(settings()) == 1
+    [(to, message)] = inbox.messages
+    assert to == ["visitation@engly.dk"]
+    assert message["Subject"] == "Socialmarked: Ny henvendelse om en plads"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "Sagsnummer: SAG-2026-0042" in text and "SAG-2026-0042" in html
+    assert "/notifikationer" in text and 'lang="da"' in html
+    raw = message.as_string()
+    assert CPR not in raw and "010190" not in raw
+    [row] = await EmailDelivery.select().run()
+    assert row["status"] == "delivered"
+    page = await mail.list_recipients(ENGLY_ADMIN, PageRequest())
+    assert {r.address for r in page.items} == {"visitation@engly.dk", "leder@engly.dk"}
+
+
+async def test_a_refusing_server_is_tried_again(inbox: Inbox, market: Market) -> None:
+    inbox.refuse = 1
+    await mail.add_recipient(ENGLY_ADMIN, recipient("visitation@engly.dk", for_organisation=True))
+    await request_place(market.offer_id)
+    await mail.send_due(settings())
+    [row] = await EmailDelivery.select().run()
+    assert row["status"] == "pending" and "451" in row["last_error"]
+    await EmailDelivery.update({EmailDelivery.next_attempt_at: row["created_at"]}, force=True).run()
+    await mail.send_due(settings())
+    assert len(inbox.messages) == 1
+    [row] = await EmailDelivery.select().run()
+    assert row["status"] == "delivered" and row["attempts"] == 2
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"address": "ikke en adresse"}, "address"),
+        ({"address": "a@b"}, "address"),
+        ({"address": "x@engly.dk", "events": ["placement_request.eaten"]}, "events"),
+    ],
+)
+async def test_bad_input_is_refused(values: dict[str, Any], field: str) -> None:
+    with pytest.raises(DomainErrors) as refused:
+        parse(mail.EmailRecipientSet, values)
+    assert refused.value.code is ErrorCode.INVALID and refused.value.field == [field]
+    assert await EmailRecipient.count().run() == 0
+
+
+async def test_another_organisations_address_cannot_be_removed() -> None:
+    made = await mail.add_recipient(ENGLY_ADMIN, recipient("v@engly.dk", for_organisation=True))
+    other = ENGLY_ADMIN.__class__(subject="x", org_code="851", role=ENGLY_ADMIN.role)
+    with pytest.raises(DomainError) as refused:
+        await mail.remove_recipient(other, made.id)
+    assert refused.value.code is ErrorCode.NOT_FOUND
+    assert await EmailRecipient.count().run() == 1
+    await mail.remove_recipient(ENGLY_ADMIN, made.id)
+    assert await EmailRecipient.count().run() == 0
+
+
+async def test_no_mail_is_made_without_an_smtp_server(market: Market) -> None:
+    await mail.add_recipient(ENGLY_ADMIN, recipient("v@engly.dk", for_organisation=True))
+    await request_place(market.offer_id)
+    assert await EmailDelivery.count().run() == 0
