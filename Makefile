@@ -28,7 +28,7 @@ lock: ## Update requirements.lock: the newest versions pyproject.toml allows, re
 	.venv-lock/bin/python -m pip install --quiet --upgrade pip
 	.venv-lock/bin/python -m pip install --quiet '.[dev]'
 	{ echo "# The exact versions 'make install' (and so 'make run') installs; update with 'make lock'."; \
-	  .venv-lock/bin/python -m pip freeze --exclude-editable | grep -v '^socialmarked=='; } > requirements.lock
+	  .venv-lock/bin/python -m pip freeze --exclude-editable | grep -v '^socialmarked[ =@]'; } > requirements.lock
 	rm -rf .venv-lock
 
 migrate: install ## Apply database migrations (DATABASE_URL, default SQLite under var/)
