@@ -62,13 +62,16 @@ openapi: install ## Export the REST OpenAPI document to openapi/openapi.json
 check: lint ## Lint, and fail when the exported schema or OpenAPI has drifted from the code
 	PYTHON=$(BIN)/python bash scripts/check_drift.sh
 
-bench: install ## Benchmarks: registry reads; search at 1k/10k/100k offers; contracting at 32 clients; gap report; web pages; the database stopped under load
+bench: install ## Benchmarks: registry reads; search; contracting; gap report; web pages; the database stopped; the peer read; imports; webhooks
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.search
 	$(BIN)/python -m bench.contracting
 	$(BIN)/python -m bench.gaps
 	$(BIN)/python -m bench.pages
 	$(BIN)/python -m bench.outage
+	$(BIN)/python -m bench.peer
+	$(BIN)/python -m bench.imports
+	$(BIN)/python -m bench.notifications
 
 clean: ## Remove the virtualenv and local data under var/
 	rm -rf $(VENV) var
