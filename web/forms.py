@@ -119,3 +119,13 @@ def refused(error: DomainError) -> FormInvalid:
         else:
             general.append(text)
     return FormInvalid(fields, general)
+
+
+def form_errors(error: FormInvalid | DomainError) -> FormInvalid:
+    """What a refused form shows: its own errors, or a service's refusal worded for it."""
+    return error if isinstance(error, FormInvalid) else refused(error)
+
+
+def error_context(failed: FormInvalid | None) -> dict[str, Any]:
+    """The template's ``errors`` (per field) and ``general`` for a form, refused or not."""
+    return {"errors": failed.fields if failed else {}, "general": failed.general if failed else []}

@@ -24,7 +24,7 @@ from marketplace.offers.models import PriceUnit
 from marketplace.organisations import service as organisations
 from marketplace.organisations.reference import municipality_records
 from schema.rest.exports import statement_csv
-from web.forms import FormInvalid, refused, values
+from web.forms import FormInvalid, error_context, refused, values
 from web.render import page
 from web.security import principal_of, requires
 
@@ -87,8 +87,7 @@ async def contract_page(
         ),
         delivered=delivered,
         hours_saved=request.query_params.get("timer") == "1",
-        errors=failed.fields if failed else {},
-        general=failed.general if failed else [],
+        **error_context(failed),
         values=shown or {"month": f"{last_month:%Y-%m}"},
         day=today(),
     )

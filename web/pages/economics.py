@@ -24,7 +24,7 @@ from marketplace.core.pagination import PageRequest
 from marketplace.offers import service as offers
 from marketplace.offers.models import OfferStatus
 from web import charts
-from web.forms import FormInvalid, amount, command, refused
+from web.forms import FormInvalid, amount, command, error_context, form_errors
 from web.render import month_name, page
 from web.security import principal_of, requires
 
@@ -85,8 +85,7 @@ async def _economics_page(
         back="/udbyder/tilbud/" + str(offer_id) if is_provider else "/styregruppe/oekonomi",
         years=list(range(today().year - 3, today().year + 1)),
         values=shown or {},
-        errors=failed.fields if failed else {},
-        general=failed.general if failed else [],
+        **error_context(failed),
     )
 
 
@@ -109,7 +108,7 @@ async def offer_settle(request: Request[Any, Any, Any], offer_id: FromPath[uuid.
     try:
         await settle_year(principal_of(request), command(SettlementCreate, data))
     except (FormInvalid, DomainError) as error:
-        failed = error if isinstance(error, FormInvalid) else refused(error)
+        failed = form_errors(error)
         return await _economics_page(request, offer_id, year, failed=failed, shown=shown)
     return Redirect(f"/oekonomi/{offer_id}?aar={year}", status_code=303)
 

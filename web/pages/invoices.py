@@ -23,7 +23,7 @@ from marketplace.core.pagination import PageRequest
 from marketplace.offers import service as offers
 from marketplace.organisations import service as organisations
 from marketplace.organisations.reference import municipality_records
-from web.forms import FormInvalid, command, refused, values
+from web.forms import FormInvalid, command, error_context, form_errors, refused, values
 from web.pages.contracts import contract_page, months_back
 from web.render import page
 from web.security import principal_of, requires
@@ -61,8 +61,7 @@ async def _list(
             ((m.code, m.name) for m in municipality_records()), key=lambda c: c[1]
         ),
         values=shown or {"month": f"{last_month:%Y-%m}", "idempotency": uuid.uuid4().hex},
-        errors=failed.fields if failed else {},
-        general=failed.general if failed else [],
+        **error_context(failed),
     )
 
 
@@ -94,7 +93,7 @@ async def invoice_issue(request: Request[Any, Any, Any]) -> Any:
             idempotency_key=key,
         )
     except (FormInvalid, DomainError) as error:
-        failed = error if isinstance(error, FormInvalid) else refused(error)
+        failed = form_errors(error)
         return await _list(request, failed=failed, shown=shown)
     return Redirect(f"/fakturaer/{issued.id}", status_code=303)
 
@@ -123,8 +122,7 @@ async def _detail(
         offers=names,
         is_provider=principal.role is Role.PROVIDER_ADMIN,
         values=shown or {"idempotency": uuid.uuid4().hex},
-        errors=failed.fields if failed else {},
-        general=failed.general if failed else [],
+        **error_context(failed),
     )
 
 
@@ -146,7 +144,7 @@ async def credit_note_issue(
             principal_of(request), invoice_id, command(CreditNoteIssue, shown), idempotency_key=key
         )
     except (FormInvalid, DomainError) as error:
-        failed = error if isinstance(error, FormInvalid) else refused(error)
+        failed = form_errors(error)
         return await _detail(request, invoice_id, failed=failed, shown=shown)
     return Redirect(f"/fakturaer/{invoice_id}", status_code=303)
 
@@ -160,7 +158,7 @@ async def hours_report(request: Request[Any, Any, Any], contract_id: FromPath[uu
             principal_of(request), contract_id, command(DeliveredHoursReport, data)
         )
     except (FormInvalid, DomainError) as error:
-        failed = error if isinstance(error, FormInvalid) else refused(error)
+        failed = form_errors(error)
         return await contract_page(request, contract_id, failed=failed, shown=shown)
     return Redirect(f"/kontrakter/{contract_id}?timer=1", status_code=303)
 

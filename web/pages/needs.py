@@ -33,7 +33,7 @@ from marketplace.offers import service as offers
 from marketplace.offers.taxonomy import target_group_records
 from marketplace.organisations.reference import municipality_records
 from web import labels
-from web.forms import FormInvalid, command, refused, values
+from web.forms import FormInvalid, command, error_context, form_errors, refused, values
 from web.render import page
 from web.security import principal_of, requires
 
@@ -122,8 +122,7 @@ def _need_form(
         ),
         urgencies=labels.options(Urgency),
         values=shown,
-        errors=failed.fields if failed else {},
-        general=failed.general if failed else [],
+        **error_context(failed),
     )
 
 
@@ -158,7 +157,7 @@ async def need_create(request: Request[Any, Any, Any]) -> Any:
     try:
         made = await needs.create_need(principal_of(request), command(PlacementNeedCreate, data))
     except (FormInvalid, DomainError) as error:
-        failed = error if isinstance(error, FormInvalid) else refused(error)
+        failed = form_errors(error)
         return _need_form(request, shown, _shown_errors(failed))
     return Redirect(f"/behov/{made.id}", status_code=303)
 
@@ -186,8 +185,7 @@ async def _need_page(
         comparisons=await needs.offer_comparisons(offer_ids),
         may_choose=need.status in (NeedStatus.OPEN, NeedStatus.DECIDING),
         values=shown or {},
-        errors=failed.fields if failed else {},
-        general=failed.general if failed else [],
+        **error_context(failed),
         **_names(),
     )
 
@@ -227,7 +225,7 @@ async def need_choose(request: Request[Any, Any, Any], answer_id: FromPath[uuid.
             idempotency_key=key,
         )
     except (FormInvalid, DomainError) as error:
-        failed = error if isinstance(error, FormInvalid) else refused(error)
+        failed = form_errors(error)
         if "cpr" in shown:  # a CPR number is never sent back to the browser
             failed.fields.setdefault("cpr", "Skriv CPR-nummeret igen.")
         kept = {k: v for k, v in shown.items() if k != "cpr"} | {"chosen": str(answer_id)}
@@ -259,8 +257,7 @@ async def _answer_page(
         decline_reasons=labels.options(DeclineReason),
         may_answer=answer.status is NeedAnswerStatus.WAITING,
         values=shown or {"start_date": need.desired_start.isoformat() if need else ""},
-        errors=failed.fields if failed else {},
-        general=failed.general if failed else [],
+        **error_context(failed),
         **_names(),
     )
 
@@ -280,7 +277,7 @@ async def need_propose(request: Request[Any, Any, Any], answer_id: FromPath[uuid
     try:
         await needs.propose(principal_of(request), answer_id, command(PlacementProposal, data))
     except (FormInvalid, DomainError) as error:
-        failed = error if isinstance(error, FormInvalid) else refused(error)
+        failed = form_errors(error)
         return await _answer_page(request, answer_id, failed=failed, shown=shown)
     return Redirect(f"/behov/svar/{answer_id}", status_code=303)
 
@@ -294,7 +291,7 @@ async def need_decline(request: Request[Any, Any, Any], answer_id: FromPath[uuid
             principal_of(request), answer_id, command(PlacementRequestDecline, shown)
         )
     except (FormInvalid, DomainError) as error:
-        failed = error if isinstance(error, FormInvalid) else refused(error)
+        failed = form_errors(error)
         return await _answer_page(request, answer_id, failed=failed, shown=shown)
     return Redirect(f"/behov/svar/{answer_id}", status_code=303)
 

@@ -13,7 +13,7 @@ from litestar.response import Redirect, Template
 from marketplace.core.errors import DomainError
 from marketplace.core.pagination import PageRequest
 from marketplace.notifications import service
-from web.forms import refused, values
+from web.forms import error_context, refused, values
 from web.render import page
 from web.security import principal_of, signed_in
 
@@ -55,8 +55,7 @@ async def _list(request: Request[Any, Any, Any], *, failed: Any = None) -> Templ
         links={n.id: _link(n.subjects) for n in found.items},
         unread_only=unread_only,
         next_cursor=found.cursors[-1] if found.has_next_page and found.cursors else None,
-        general=failed.general if failed else [],
-        errors=failed.fields if failed else {},
+        **error_context(failed),
     )
 
 

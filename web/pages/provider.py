@@ -38,7 +38,7 @@ from marketplace.organisations import service as organisations
 from marketplace.organisations.models import ProviderView
 from marketplace.organisations.reference import municipality_records
 from web import danish, labels
-from web.forms import FormInvalid, command, refused, values
+from web.forms import FormInvalid, command, error_context, form_errors, values
 from web.render import page
 from web.security import principal_of, requires
 
@@ -149,8 +149,7 @@ def _offer_form(
         status_code=400 if failed else 200,
         offer=offer,
         values=shown,
-        errors=failed.fields if failed else {},
-        general=failed.general if failed else [],
+        **error_context(failed),
         **_offer_choices(),
     )
 
@@ -189,7 +188,7 @@ async def offer_create(request: Request[Any, Any, Any]) -> Any:
             principal_of(request), provider.id, command(OfferContent, data)
         )
     except (FormInvalid, DomainError) as error:
-        failed = error if isinstance(error, FormInvalid) else refused(error)
+        failed = form_errors(error)
         return _offer_form(request, offer=None, shown=shown, failed=failed)
     return Redirect(f"/udbyder/tilbud/{made.id}?gemt=1", status_code=303)
 
@@ -216,7 +215,7 @@ async def offer_update(request: Request[Any, Any, Any], offer_id: FromPath[uuid.
         if changes:
             await offers.update_offer(principal_of(request), offer_id, changes)
     except (FormInvalid, DomainError) as error:
-        failed = error if isinstance(error, FormInvalid) else refused(error)
+        failed = form_errors(error)
         return _offer_form(request, offer=offer, shown=shown, failed=failed)
     return Redirect(f"/udbyder/tilbud/{offer_id}?gemt=1", status_code=303)
 
@@ -247,8 +246,7 @@ async def _offer_page(
             if to in offers.TRANSITIONS[offer.status]
         ],
         saved=request.query_params.get("gemt") == "1",
-        errors=failed.fields if failed else {},
-        general=failed.general if failed else [],
+        **error_context(failed),
         warnings=warnings or [],
         values={},
     )
@@ -270,7 +268,7 @@ async def offer_status(request: Request[Any, Any, Any], offer_id: FromPath[uuid.
             raise FormInvalid({}, ["Vælg, hvad der skal ske med tilbuddet."])
         await offers.change_status(principal_of(request), offer_id, to, str(form.get("reason", "")))
     except (FormInvalid, DomainError) as error:
-        failed = error if isinstance(error, FormInvalid) else refused(error)
+        failed = form_errors(error)
         return await _offer_page(request, offer, failed=failed)
     return Redirect(f"/udbyder/tilbud/{offer_id}?gemt=1", status_code=303)
 
@@ -279,38 +277,35 @@ def _price_values(prices: PriceListView) -> dict[str, Any]:
     """A price list as its form shows it (amounts in Danish notation)."""
     shown: dict[str, Any] = {
         "unit": prices.unit.value,
-        "base_price": _kroner(prices.base_price_ore),
+        "base_price": _hundredths(prices.base_price_ore),
         "vat_included": prices.vat_included,
         "accepts_special_arrangements": prices.accepts_special_arrangements,
     }
     if prices.budgeted_occupancy_bp is not None:
-        shown["budgeted_occupancy_percent"] = _percent(prices.budgeted_occupancy_bp)
+        shown["budgeted_occupancy_percent"] = _hundredths(prices.budgeted_occupancy_bp)
     if prices.overhead_bp is not None:
-        shown["overhead_percent"] = _percent(prices.overhead_bp)
+        shown["overhead_percent"] = _hundredths(prices.overhead_bp)
     if prices.notice_days is not None:
         shown["notice_days"] = prices.notice_days
     for i, level in enumerate(prices.levels):
         shown |= {
             f"levels.{i}.name": level.name,
             f"levels.{i}.covers": level.covers,
-            f"levels.{i}.price": _kroner(level.price_ore),
+            f"levels.{i}.price": _hundredths(level.price_ore),
         }
     for i, add_on in enumerate(prices.add_ons):
         shown |= {
             f"add_ons.{i}.name": add_on.name,
             f"add_ons.{i}.description": add_on.description,
             f"add_ons.{i}.unit": add_on.unit.value,
-            f"add_ons.{i}.price": _kroner(add_on.price_ore),
+            f"add_ons.{i}.price": _hundredths(add_on.price_ore),
         }
     return shown
 
 
-def _kroner(ore: int) -> str:
-    return f"{ore // 100},{ore % 100:02d}"
-
-
-def _percent(basis_points: int) -> str:
-    return f"{basis_points // 100},{basis_points % 100:02d}"
+def _hundredths(value: int) -> str:
+    """Øre as kroner, or basis points as a percentage, the Danish way (``2450,50``)."""
+    return f"{value // 100},{value % 100:02d}"
 
 
 def _rows(shown: dict[str, Any], name: str) -> int:
@@ -348,8 +343,7 @@ async def _price_form(
         level_rows=_rows(shown, "levels"),
         add_on_rows=_rows(shown, "add_ons"),
         values=shown,
-        errors=failed.fields if failed else {},
-        general=failed.general if failed else [],
+        **error_context(failed),
     )
 
 
@@ -394,7 +388,7 @@ async def prices_publish(
             command(PriceListPublish, {**data, "year": _year(year)}),
         )
     except (FormInvalid, DomainError) as error:
-        failed = error if isinstance(error, FormInvalid) else refused(error)
+        failed = form_errors(error)
         return await _price_form(request, offer, year, shown=shown, failed=failed)
     if published.warnings:  # advisory rules: the list stands, and the page says what to mind
         texts = [danish.message(ErrorCode.RULE_BROKEN, w.message) for w in published.warnings]

@@ -24,7 +24,7 @@ from marketplace.core.errors import DomainError
 from marketplace.core.identity import Role
 from marketplace.core.pagination import PageRequest
 from marketplace.offers import service as offers
-from web.forms import FormInvalid, command, refused, values
+from web.forms import FormInvalid, command, error_context, form_errors, refused, values
 from web.pages.contracts import contract_page
 from web.render import page
 from web.security import principal_of, requires
@@ -64,8 +64,7 @@ async def _list(
         paragraphs=REFUND_PARAGRAPHS,
         next_cursor=found.cursors[-1] if found.has_next_page and found.cursors else None,
         values=shown or {},
-        errors=failed.fields if failed else {},
-        general=failed.general if failed else [],
+        **error_context(failed),
     )
 
 
@@ -86,7 +85,7 @@ async def claim_create(request: Request[Any, Any, Any], contract_id: FromPath[uu
             idempotency_key=key,
         )
     except (FormInvalid, DomainError) as error:
-        failed = error if isinstance(error, FormInvalid) else refused(error)
+        failed = form_errors(error)
         return await contract_page(request, contract_id, failed=failed, shown=shown)
     return Redirect(f"/kontrakter/{contract_id}", status_code=303)
 

@@ -35,7 +35,7 @@ from marketplace.offers import service as offers
 from marketplace.offers.models import OfferView
 from marketplace.offers.taxonomy import legal_bases
 from web import labels
-from web.forms import FormInvalid, command, refused, values
+from web.forms import FormInvalid, command, error_context, form_errors, values
 from web.render import page
 from web.security import principal_of, requires
 
@@ -82,8 +82,7 @@ async def _request_form(
         ],
         urgencies=labels.options(Urgency),
         values=shown or {"desired_start": day.isoformat(), "idempotency": uuid.uuid4().hex},
-        errors=failed.fields if failed else {},
-        general=failed.general if failed else [],
+        **error_context(failed),
     )
 
 
@@ -107,7 +106,7 @@ async def request_create(request: Request[Any, Any, Any], offer_id: FromPath[uui
             idempotency_key=key,
         )
     except (FormInvalid, DomainError) as error:
-        failed = error if isinstance(error, FormInvalid) else refused(error)
+        failed = form_errors(error)
         if "cpr" in data:  # a CPR number is never sent back to the browser
             failed.fields.setdefault("cpr", "Skriv CPR-nummeret igen.")
         shown = {k: v for k, v in data.items() if k != "cpr"}
@@ -174,8 +173,7 @@ async def _detail(
         and await frames.is_approver(found.buyer, principal.subject or ""),
         sent=request.query_params.get("sendt") == "1",
         values=shown or {},
-        errors=failed.fields if failed else {},
-        general=failed.general if failed else [],
+        **error_context(failed),
         day=day,
     )
 
@@ -196,7 +194,7 @@ async def _act(
     try:
         result = await act(data)
     except (FormInvalid, DomainError) as error:
-        failed = error if isinstance(error, FormInvalid) else refused(error)
+        failed = form_errors(error)
         return await _detail(request, request_id, failed=failed, shown=data)
     target = done(result) if done else f"/anmodninger/{request_id}"
     return Redirect(target, status_code=303)

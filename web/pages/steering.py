@@ -44,7 +44,7 @@ from marketplace.core.identity import Role
 from marketplace.core.pagination import PageRequest
 from marketplace.offers import service as offers
 from marketplace.offers.models import OfferStatus
-from web.forms import FormInvalid, command, invalid, refused, values
+from web.forms import FormInvalid, command, error_context, form_errors, invalid, values
 from web.labels import organisation_name
 from web.render import page
 from web.security import principal_of, requires
@@ -237,8 +237,7 @@ async def _agreement_page(
             (d.value, "Godkendt" if d is Decision.APPROVED else "Forkastet") for d in Decision
         ],
         values=shown or {"decided_on": today().isoformat(), "body": "Kommunalbestyrelsen"},
-        errors=failed.fields if failed else {},
-        general=failed.general if failed else [],
+        **error_context(failed),
         day=today(),
         saved=request.query_params.get("gemt") == "1",
         **_names(),
@@ -267,7 +266,7 @@ async def decision_record(
             principal_of(request), agreement_id, command(CouncilDecisionRecord, shown)
         )
     except (FormInvalid, DomainError) as error:
-        failed = error if isinstance(error, FormInvalid) else refused(error)
+        failed = form_errors(error)
         return await _agreement_page(request, agreement, failed=failed, shown=shown)
     return Redirect(f"/styregruppe/aftaler/{agreement_id}?gemt=1", status_code=303)
 
@@ -301,7 +300,7 @@ async def _change(request: Request[Any, Any, Any], agreement_id: uuid.UUID, act:
     try:
         await act(agreement, data)
     except (FormInvalid, DomainError) as error:
-        failed = error if isinstance(error, FormInvalid) else refused(error)
+        failed = form_errors(error)
         return await _agreement_page(request, agreement, failed=failed, shown=data)
     return Redirect(f"/styregruppe/aftaler/{agreement_id}?gemt=1", status_code=303)
 
@@ -411,8 +410,7 @@ async def _announcement_page(
         region_offers=await _region_offers(request),
         assessment_choices=[(a.value, text) for a, text in ASSESSMENTS.items()],
         values=shown,
-        errors=failed.fields if failed else {},
-        general=failed.general if failed else [],
+        **error_context(failed),
         **_names(),
     )
 
@@ -453,7 +451,7 @@ async def report_save(request: Request[Any, Any, Any], announcement_id: FromPath
         if submit:
             await announcements.submit_report(principal, report.id)
     except (FormInvalid, DomainError) as error:
-        failed = error if isinstance(error, FormInvalid) else refused(error)
+        failed = form_errors(error)
         return await _announcement_page(request, announcement_id, failed=failed, shown=shown)
     return Redirect(f"/styregruppe/meldinger/{announcement_id}?gemt=1", status_code=303)
 
