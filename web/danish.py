@@ -101,6 +101,15 @@ CATALOGUE: list[tuple[re.Pattern[str], str]] = [
             "En godkender beslutter om andres anmodninger, ikke sine egne.",
         ),
         (r"Only the municipality's approvers decide", "Kun kommunens godkendere kan beslutte det."),
+        (r"in the emergency track", "i nødsporet"),
+        (
+            r"a unique offer in the reinforced cooperation",
+            "unikt tilbud i det forstærkede samarbejde",
+        ),
+        (
+            r"occupancy below the agreement's (\S+)% at the last (\d+) month-ends(.*)",
+            "belægning under aftalens {0} % ved de sidste {1} månedsafslutninger{2}",
+        ),
         (r"Give the month as YYYY-MM", "Skriv måneden som åååå-mm."),
         (
             r"The period (\S+) to (\S+) is not over: it can be invoiced from (\S+)\.",
@@ -250,13 +259,26 @@ BY_CODE: dict[ErrorCode, str] = {
 def message(code: ErrorCode | str, english: str) -> str:
     """The Danish for a domain error: the catalogue's wording if it knows the message,
     else what the code means."""
+    worded = _catalogue(english)
+    if worded is not None:
+        return worded
+    known = {c.value for c in ErrorCode}
+    chosen = ErrorCode(code) if str(code) in known else ErrorCode.INVALID
+    return BY_CODE.get(chosen, BY_CODE[ErrorCode.INVALID])
+
+
+def _catalogue(english: str) -> str | None:
     for pattern, danish in CATALOGUE:
         found = pattern.search(english)
         if found:
             return danish.format(*found.groups())
-    known = {c.value for c in ErrorCode}
-    chosen = ErrorCode(code) if str(code) in known else ErrorCode.INVALID
-    return BY_CODE.get(chosen, BY_CODE[ErrorCode.INVALID])
+    return None
+
+
+def phrase(english: str) -> str:
+    """The catalogue's Danish for a domain phrase shown on a page (the English if it has
+    none, so nothing is hidden)."""
+    return _catalogue(english) or english
 
 
 def validation_message(kind: str, context: dict[str, Any] | None, english: str) -> str:

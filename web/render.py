@@ -17,7 +17,7 @@ from litestar.template.config import TemplateConfig
 from litestar.utils.scope.state import ScopeState
 
 from marketplace.offers.taxonomy import LegalBasis
-from web import labels
+from web import danish, labels
 from web.security import principal_of, session_of
 
 HERE = Path(__file__).parent
@@ -112,6 +112,7 @@ def _environment() -> Environment:
         region=labels.region_name,
         event=labels.event_name,
         organisation=labels.organisation_name,
+        danish=danish.phrase,
     )
     env.globals.update(query=query, options=labels.options)
     return env
