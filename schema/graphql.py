@@ -38,6 +38,7 @@ from schema.agreements.frameworks.types import Agreement, SpecialConditionApprov
 from schema.agreements.gaps.mutations import GapMutation
 from schema.agreements.gaps.queries import GapQuery
 from schema.audit import AuditQuery
+from schema.changes import ChangesQuery
 from schema.context import Info
 from schema.errors import client_words, extensions, should_mask_error
 from schema.ids import decode_global_id
@@ -125,6 +126,7 @@ class Query(
     AnnouncementQuery,
     GapQuery,
     AuditQuery,
+    ChangesQuery,
     NotificationQuery,
     WebhookQuery,
     EmailQuery,

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from piccolo.columns import UUID, Column, Date, Integer, SmallInt, Timestamptz
+from piccolo.columns import UUID, Column, Date, Integer, Serial, SmallInt, Timestamptz
 from piccolo.columns.combination import Combinable
 from piccolo.table import Table
 
@@ -93,7 +93,7 @@ def _from_json(column: Column, value: Any) -> Any:
         return datetime.datetime.fromisoformat(str(value))
     if isinstance(column, Date):
         return datetime.date.fromisoformat(str(value))
-    if isinstance(column, Integer | SmallInt):
+    if isinstance(column, Integer | SmallInt | Serial):
         return int(value)
     if not isinstance(value, str):
         raise TypeError("expected a string")
