@@ -104,7 +104,9 @@ def _offers_seen(principal: Principal) -> str:
     for the caller's organisation when it is a provider's administrator."""
     published = f"o.status = '{OfferStatus.PUBLISHED.value}'"
     if principal.role is Role.PROVIDER_ADMIN and principal.org_code:
-        return f"({published} OR o.provider IN (SELECT p.id FROM provider p WHERE p.org_code = {{}}))"
+        return (
+            f"({published} OR o.provider IN (SELECT p.id FROM provider p WHERE p.org_code = {{}}))"
+        )
     return published
 
 
@@ -180,10 +182,10 @@ async def changes_since(
     found = await paginate(
         AuditRecord,
         where=(AuditRecord.at >= since) & visible(principal),
-        order_by=[AuditRecord.at, AuditRecord.id],
+        order_by=[AuditRecord.at, AuditRecord._meta.primary_key],
         page=page,
         columns=[
-            AuditRecord.id,
+            AuditRecord._meta.primary_key,
             AuditRecord.at,
             AuditRecord.operation,
             AuditRecord.object_type,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from strawberry.relay import from_base64, to_base64
+from strawberry.relay import from_base64
 
 from marketplace.core.clock import utcnow
 from marketplace.core.identity import Role
@@ -71,7 +71,7 @@ async def test_each_caller_sees_the_changes_of_what_it_may_see(gql: GraphQL) -> 
     assert {t for t, _ in _objects(public)} == {"Offer", "Provider"}
     assert draft not in _objects(public)
     offer_changes = [c for c in public if (c["objectType"], from_base64(c["objectId"])[1]) == offer]
-    assert [c["kind"] for c in offer_changes][0] == "CREATED"
+    assert offer_changes[0]["kind"] == "CREATED"
     assert {c["operation"] for c in offer_changes} >= {"offerCreate", "priceListPublish"}
     assert {c["kind"] for c in offer_changes[1:]} == {"UPDATED"}
 
@@ -119,5 +119,3 @@ async def test_a_page_costs_the_same_statements_for_any_size(
         counts.append(len(statements))
     assert counts[0] == counts[1], statements
     print(f"\nchanges, a page of 2 or 12: {counts[0]} statements")
-
-
