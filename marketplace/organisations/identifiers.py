@@ -9,12 +9,13 @@ organisation code, so it needs no setting.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from marketplace.core.errors import DomainError, ErrorCode
-from marketplace.core.identity import Principal, is_valid_cvr
+from marketplace.core.identity import Principal, Role, is_valid_cvr
 from marketplace.core.unit_of_work import write_transaction
 from marketplace.organisations.tables import PartyIdentifiers
 
@@ -48,18 +49,38 @@ def _checked(cvr: str | None, gln: str | None) -> tuple[str | None, str | None]:
     return cvr, gln
 
 
-async def set_party_identifiers(
-    principal: Principal, org_code: str, *, cvr: str | None, gln: str | None
-) -> PartyIds:
-    """Set (or clear, with None) an organisation's CVR number and EAN/GLN number."""
+def _may_set(principal: Principal, org_code: str) -> None:
     if not principal.is_registry_admin and principal.org_code != org_code:
         raise DomainError(
             ErrorCode.PERMISSION_DENIED,
             "Only the organisation's own users set its identifiers.",
             ["org_code"],
         )
+
+
+async def _stored(org_code: str) -> PartyIds:
+    """The identifiers as the organisation's settings hold them (none where unset)."""
+    row = await PartyIdentifiers.select().where(PartyIdentifiers.org_code == org_code).first()
+    return PartyIds(org_code, row["cvr"], row["gln"]) if row else PartyIds(org_code)
+
+
+async def settings_of(principal: Principal, org_code: str | None = None) -> PartyIds:
+    """An organisation's e-invoicing settings (the caller's own unless told), for its own
+    users and the registry administrator."""
+    principal.require(*Role)
+    code = org_code or principal.org_code or ""
+    _may_set(principal, code)
+    return await _stored(code)
+
+
+async def set_party_identifiers(
+    principal: Principal, org_code: str, *, cvr: str | None, gln: str | None
+) -> PartyIds:
+    """Set (or clear, with None) an organisation's CVR number and EAN/GLN number."""
+    _may_set(principal, org_code)
     cvr, gln = _checked(cvr, gln)
-    async with write_transaction(principal, "party_identifiers_set"):
+    async with write_transaction(principal, "organisationSettingsUpdate") as unit:
+        await unit.track("OrganisationSettings", org_code, partial(_stored, org_code))
         values: dict[Any, Any] = {
             PartyIdentifiers.cvr: cvr,
             PartyIdentifiers.gln: gln,
@@ -74,6 +95,21 @@ async def set_party_identifiers(
                 PartyIdentifiers(org_code=org_code, cvr=cvr, gln=gln, updated_by=principal.subject)
             )
     return PartyIds(org_code, cvr, gln)
+
+
+async def update_party_identifiers(
+    principal: Principal, org_code: str, given: Mapping[str, str | None]
+) -> PartyIds:
+    """Change the identifiers named in ``given`` (``cvr``, ``gln``; None or blank clears
+    one); the others stay as they are."""
+    _may_set(principal, org_code)
+    now = await _stored(org_code)
+    return await set_party_identifiers(
+        principal,
+        org_code,
+        cvr=given.get("cvr", now.cvr),
+        gln=given.get("gln", now.gln),
+    )
 
 
 async def party_identifiers(org_codes: Iterable[str]) -> dict[str, PartyIds]:

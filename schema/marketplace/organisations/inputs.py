@@ -66,3 +66,18 @@ class ProviderUpdateInput:
     phone: str | None = UNSET
     website: str | None = UNSET
     description: str | None = UNSET
+
+
+@strawberry.input(
+    description="Set an organisation's e-invoicing identifiers; a field left out stays as it "
+    "is, null or an empty string clears it."
+)
+class OrganisationSettingsUpdateInput:
+    org_code: str = strawberry.field(description="The organisation (the caller's own).")
+    cvr: str | None = strawberry.field(
+        default=UNSET, description="CVR number: 8 digits with a valid modulus-11 check."
+    )
+    gln: str | None = strawberry.field(
+        default=UNSET,
+        description="EAN/GLN location number: 13 digits with a valid GS1 check digit.",
+    )

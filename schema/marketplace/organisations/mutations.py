@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import strawberry
 
+from marketplace.organisations import identifiers
 from marketplace.organisations import service as organisations
 from marketplace.organisations.models import ProviderCreate, ProviderUpdate
 from schema.errors import UserError
-from schema.marketplace.organisations.inputs import ProviderCreateInput, ProviderUpdateInput
-from schema.marketplace.organisations.types import Provider
+from schema.marketplace.organisations.inputs import (
+    OrganisationSettingsUpdateInput,
+    ProviderCreateInput,
+    ProviderUpdateInput,
+)
+from schema.marketplace.organisations.types import OrganisationSettings, Provider
 from schema.mutation import mutation
 
 
@@ -21,6 +26,12 @@ class ProviderCreatePayload:
 @strawberry.type
 class ProviderUpdatePayload:
     provider: Provider | None
+    errors: list[UserError]
+
+
+@strawberry.type
+class OrganisationSettingsUpdatePayload:
+    settings: OrganisationSettings | None
     errors: list[UserError]
 
 
@@ -39,4 +50,14 @@ class OrganisationMutation:
             who, given.id("id", "Provider", "provider"), given.command(ProviderUpdate)
         ),
         description="Change a provider's details: its own provider admin, or the registry admin.",
+    )
+    organisation_settings_update = mutation(
+        OrganisationSettingsUpdatePayload,
+        OrganisationSettingsUpdateInput,
+        lambda who, given: identifiers.update_party_identifiers(
+            who, given.text("org_code"), given.data
+        ),
+        description="Set an organisation's CVR number and EAN/GLN location number, which its "
+        "PEPPOL invoices carry: its own users, or the registry admin. INVALID_CVR or INVALID "
+        "naming the field when a number fails its check; nothing is changed then.",
     )

@@ -9,12 +9,19 @@ import strawberry
 from marketplace.core.errors import DomainError, ErrorCode, parse
 from marketplace.core.identity import org_kind
 from marketplace.core.pagination import PageRequest
+from marketplace.organisations import identifiers
 from marketplace.organisations import service as organisations
 from marketplace.organisations.models import ProviderFilter
 from schema.context import Info
 from schema.convert import input_data
 from schema.marketplace.organisations.inputs import ProviderFilterInput
-from schema.marketplace.organisations.types import Municipality, Provider, Region, Viewer
+from schema.marketplace.organisations.types import (
+    Municipality,
+    OrganisationSettings,
+    Provider,
+    Region,
+    Viewer,
+)
 from schema.relay import Connection, node_by_id
 
 
@@ -26,6 +33,16 @@ def _code(value: str, pattern: str, kind: str) -> str:
 
 @strawberry.type
 class OrganisationQuery:
+    @strawberry.field(
+        description="An organisation's e-invoicing settings (the caller's own unless "
+        "`orgCode` is given): its own users and the registry admin."
+    )
+    async def organisation_settings(
+        self, info: Info, org_code: str | None = None
+    ) -> OrganisationSettings:
+        found = await identifiers.settings_of(info.context.principal, org_code)
+        return OrganisationSettings.of(found)
+
     @strawberry.field(description="The five regions, by code. A closed set, so not paged.")
     async def regions(self) -> list[Region]:
         return [Region.of(v) for v in await organisations.list_regions()]

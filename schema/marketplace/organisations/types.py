@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from strawberry import relay
 
@@ -135,3 +137,23 @@ class Viewer:
     async def provider(self) -> Provider | None:
         view = await organisations.provider_for_org(self.organisation_code)
         return Provider.of(view) if view else None
+
+
+@strawberry.type(
+    description="An organisation's e-invoicing settings: the identifiers its PEPPOL invoices "
+    "carry. Read and set by its own users and the registry administrator."
+)
+class OrganisationSettings:
+    org_code: str = strawberry.field(description="The organisation's code.")
+    cvr: str | None = strawberry.field(
+        description="The legal entity's CVR number (8 digits, modulus-11 checked); a private "
+        "provider's is its organisation code when none is set."
+    )
+    gln: str | None = strawberry.field(
+        description="The EAN/GLN location number invoices are sent to (13 digits, GS1 check "
+        "digit); when set, the party's PEPPOL electronic address (scheme 0088)."
+    )
+
+    @classmethod
+    def of(cls, ids: Any) -> OrganisationSettings:
+        return cls(org_code=ids.org_code, cvr=ids.cvr, gln=ids.gln)

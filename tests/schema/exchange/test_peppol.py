@@ -18,7 +18,7 @@ from marketplace.contracts import invoices
 from marketplace.contracts.models import InvoiceIssue, InvoiceView
 from marketplace.core.identity import Role
 from marketplace.organisations import identifiers
-from tests.conftest import token
+from tests.conftest import GraphQL, token
 from tests.factories import REGISTRY_ADMIN
 from tests.marketplace.contracts.invoicing import backdate, hourly_contract, hourly_offer, vat_offer
 from tests.marketplace.contracts.world import (
@@ -190,3 +190,89 @@ def test_the_rules_catch_a_wrong_total() -> None:
     failed = failed_asserts(broken)
     assert "BR-CO-16 fatal" in failed["CEN-EN16931-UBL"]
     assert any("CL008" in f for f in failed["PEPPOL-EN16931-UBL"]), failed
+
+
+SETTINGS_UPDATE = """
+mutation ($input: OrganisationSettingsUpdateInput!) {
+  organisationSettingsUpdate(input: $input) {
+    settings { orgCode cvr gln }
+    errors { field code message }
+  }
+}
+"""
+SETTINGS = "query ($org: String) { organisationSettings(orgCode: $org) { orgCode cvr gln } }"
+
+
+async def test_the_buyer_sets_its_numbers_through_graphql_and_its_invoices_carry_them(
+    client: httpx.AsyncClient, gql: GraphQL
+) -> None:
+    invoice = await _vat_invoice()
+
+    made = await gql(
+        SETTINGS_UPDATE,
+        {"input": {"orgCode": "751", "cvr": AARHUS_CVR, "gln": AARHUS_GLN}},
+        as_=BUYER,
+    )
+    cleared = await gql(SETTINGS_UPDATE, {"input": {"orgCode": "751", "gln": None}}, as_=BUYER)
+    kept = await gql(
+        SETTINGS_UPDATE, {"input": {"orgCode": "751", "gln": AARHUS_GLN}}, as_=BUYER
+    )  # the CVR number left out stays
+    read = await gql(SETTINGS, {}, as_=BUYER)
+    response = await _get(client, invoice, ("43389424", Role.PROVIDER_ADMIN))
+
+    assert made["data"]["organisationSettingsUpdate"] == {
+        "settings": {"orgCode": "751", "cvr": AARHUS_CVR, "gln": AARHUS_GLN},
+        "errors": [],
+    }
+    assert cleared["data"]["organisationSettingsUpdate"]["settings"] == {
+        "orgCode": "751",
+        "cvr": AARHUS_CVR,
+        "gln": None,
+    }
+    assert kept["data"]["organisationSettingsUpdate"]["settings"]["cvr"] == AARHUS_CVR
+    assert read["data"]["organisationSettings"] == {
+        "orgCode": "751",
+        "cvr": AARHUS_CVR,
+        "gln": AARHUS_GLN,
+    }
+    assert response.status_code == 200, response.text
+    assert _text(response.content, "cac:AccountingCustomerParty/cac:Party/cbc:EndpointID") == [
+        AARHUS_GLN
+    ]
+    assert _text(response.content, ".//cac:PartyLegalEntity/cbc:CompanyID")[1] == AARHUS_CVR
+    assert xsd_errors(response.content) == []
+
+
+async def test_bad_numbers_and_other_organisations_are_refused_through_graphql(
+    gql: GraphQL,
+) -> None:
+    await gql(SETTINGS_UPDATE, {"input": {"orgCode": "751", "cvr": AARHUS_CVR}}, as_=BUYER)
+    tries = {
+        "bad cvr": ({"orgCode": "751", "cvr": "55133019"}, BUYER),
+        "short cvr": ({"orgCode": "751", "cvr": "5513301"}, BUYER),
+        "bad gln": ({"orgCode": "751", "gln": "5798000000011"}, BUYER),
+        "letters": ({"orgCode": "751", "gln": "57980000000AB"}, BUYER),
+        "other": ({"orgCode": "851", "cvr": AALBORG_CVR}, BUYER),
+    }
+    answers = {}
+    for name, (given, as_) in tries.items():
+        body = await gql(SETTINGS_UPDATE, {"input": given}, as_=as_)
+        payload = body["data"]["organisationSettingsUpdate"]
+        assert payload["settings"] is None, name
+        answers[name] = [(e["code"], e["field"]) for e in payload["errors"]]
+    stranger = await gql(SETTINGS, {"org": "751"}, as_=("101", Role.PURCHASER))
+    anonymous = await gql(SETTINGS, {})
+
+    assert answers == {
+        "bad cvr": [("INVALID_CVR", ["input", "cvr"])],
+        "short cvr": [("INVALID_CVR", ["input", "cvr"])],
+        "bad gln": [("INVALID", ["input", "gln"])],
+        "letters": [("INVALID", ["input", "gln"])],
+        "other": [("PERMISSION_DENIED", ["input", "orgCode"])],
+    }
+    assert stranger["errors"][0]["extensions"]["code"] == "PERMISSION_DENIED"
+    assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert await identifiers.party_identifiers(["751", "851"]) == {
+        "751": identifiers.PartyIds("751", AARHUS_CVR),
+        "851": identifiers.PartyIds("851"),
+    }
