@@ -32,6 +32,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
+from piccolo.columns import Column
 from piccolo.columns.combination import Combinable
 
 from marketplace.contracts import parties
@@ -443,6 +444,15 @@ async def _scope(
     return _Scope(condition, provider_org)
 
 
+def changed_since(moment: datetime.datetime, updated_at: Column, contract: Column) -> Combinable:
+    """Contracts changed on or after ``moment``: the contract itself (its terms, notice,
+    status), or the hours delivered under it."""
+    reported = DeliveredHours.select(DeliveredHours.contract).where(
+        DeliveredHours.reported_at >= moment
+    )
+    return (updated_at >= moment) | contract.is_in(reported)
+
+
 async def _billed_contracts(
     condition: Combinable, month: datetime.date, month_end: datetime.date
 ) -> list[BilledContract]:
@@ -519,10 +529,12 @@ async def billing_statement(
     *,
     municipality_code: str | None = None,
     provider_id: uuid.UUID | None = None,
+    modified_after: datetime.datetime | None = None,
 ) -> BillingStatement:
     """A month's statement: what a municipality pays (the contracts it bought: the acting
     municipality pays), or what a provider bills (its contracts). The citizen is shown to the
-    contracts' parties only."""
+    contracts' parties only. With ``modified_after``, only the lines of contracts changed on
+    or after that moment (see ``changed_since``), and the subtotals of those."""
     if (municipality_code is None) == (provider_id is None):
         raise DomainError(
             ErrorCode.INVALID,
@@ -531,7 +543,10 @@ async def billing_statement(
         )
     principal.require(Role.PURCHASER, Role.PROVIDER_ADMIN, Role.REGISTRY_ADMIN)
     scope = await _scope(principal, municipality_code, provider_id)
-    lines = await month_lines(principal, scope.condition, month)
+    condition = scope.condition
+    if modified_after is not None:
+        condition = condition & changed_since(modified_after, Contract.updated_at, Contract.id)
+    lines = await month_lines(principal, condition, month)
     return BillingStatement(month, municipality_code, scope.provider_org, lines, subtotals(lines))
 
 

@@ -15,12 +15,15 @@ import datetime
 import uuid
 from dataclasses import dataclass, field
 
+from piccolo.columns.combination import Combinable
+
 from marketplace.contracts import parties
 from marketplace.contracts.billing import (
     BilledContract,
     BillingLine,
     Subtotal,
     billing_line,
+    changed_since,
     delivered_in,
     subtotals,
 )
@@ -66,14 +69,28 @@ class _ClaimedContract(BilledContract):
     to_day: datetime.date | None
 
 
+def _claims_changed_since(moment: datetime.datetime | None) -> Combinable | None:
+    """Claims made or answered on or after ``moment``, or whose contract changed since."""
+    if moment is None:
+        return None
+    claim = (RefundClaim.created_at >= moment) | (RefundClaim.answered_at >= moment)
+    return claim | changed_since(moment, RefundClaim.contract._.updated_at, RefundClaim.contract)
+
+
 async def _claimed_contracts(
-    claimant: str, debtor: str, month: datetime.date, month_end: datetime.date
+    claimant: str,
+    debtor: str,
+    month: datetime.date,
+    month_end: datetime.date,
+    modified_after: datetime.datetime | None = None,
 ) -> list[_ClaimedContract]:
     """The accepted claims of ``claimant`` on ``debtor`` whose period and contract both run on
-    some day of the month, by legal basis and start."""
+    some day of the month, by legal basis and start (with ``modified_after``, those changed
+    since)."""
     contract = RefundClaim.contract._
-    rows = (
-        await RefundClaim.select(
+    changed = _claims_changed_since(modified_after)
+    query = (
+        RefundClaim.select(
             RefundClaim.id.as_alias("claim_id"),
             RefundClaim.paragraph,
             RefundClaim.from_day,
@@ -101,8 +118,8 @@ async def _claimed_contracts(
             & (contract.end_date.is_null() | (contract.end_date >= month))
         )
         .order_by(contract.legal_basis, contract.start_date, RefundClaim.id)
-        .run()
     )
+    rows = await (query.where(changed) if changed is not None else query).run()
     return rows_as(_ClaimedContract, rows)
 
 
@@ -123,13 +140,17 @@ async def _may_read(principal: Principal, claimant: str, debtor: str) -> None:
 
 
 async def refund_statement(
-    principal: Principal, month: datetime.date, claimant: str, debtor: str
+    principal: Principal,
+    month: datetime.date,
+    claimant: str,
+    debtor: str,
+    modified_after: datetime.datetime | None = None,
 ) -> RefundStatement:
     """What ``debtor`` refunds ``claimant`` for ``month``: one line per accepted claim with
-    days in the month."""
+    days in the month (with ``modified_after``, the claims changed on or after it)."""
     await _may_read(principal, claimant, debtor)
     month_end = month.replace(day=calendar.monthrange(month.year, month.month)[1])
-    claimed = await _claimed_contracts(claimant, debtor, month, month_end)
+    claimed = await _claimed_contracts(claimant, debtor, month, month_end, modified_after)
     contract_ids = list({c.id for c in claimed})
     terms = await parties.terms_by_contract(contract_ids)
     versions = await pricing.price_lists_by_offer(list({c.offer for c in claimed}), month.year)

@@ -14,6 +14,7 @@ from litestar.exceptions import HTTPException
 from litestar.handlers import BaseRouteHandler
 from litestar.params import QueryParameter
 from litestar.status_codes import (
+    HTTP_204_NO_CONTENT,
     HTTP_400_BAD_REQUEST,
     HTTP_401_UNAUTHORIZED,
     HTTP_403_FORBIDDEN,
@@ -30,6 +31,7 @@ from marketplace.core.identity import Principal
 from marketplace.core.money import to_dkk
 from schema.errors import client_words
 from schema.ids import decode_global_id
+from schema.rest.exchange.params import modified_after
 
 _STATUS = {
     ErrorCode.UNAUTHENTICATED: HTTP_401_UNAUTHORIZED,
@@ -120,6 +122,21 @@ def http_error_as_json(_: Request[Any, Any, Any], error: HTTPException) -> Respo
 
 
 _AS_JSON: dict[Any, Any] = {HTTPException: http_error_as_json}
+MODIFIED_AFTER = QueryParameter(
+    name="modified_after",
+    description="ISO 8601 timestamp (a date alone is its midnight UTC): only what changed on or "
+    "after it. Not a timestamp: 400 INVALID naming `modified_after`.",
+)
+
+
+def unchanged_since(issued_at: datetime.datetime, since: datetime.datetime | None) -> bool:
+    """An issued document never changes: it is unchanged since any moment after its issue."""
+    return since is not None and issued_at < since
+
+
+def nothing_new() -> Response[Any]:
+    """The answer to a ``modified_after`` the document has not changed since: 204, no body."""
+    return Response(b"", status_code=HTTP_204_NO_CONTENT)
 
 
 def _cell(value: object) -> str:
@@ -254,7 +271,9 @@ def invoice_csv(invoice: InvoiceView, lines: list[IssuedLine]) -> str:
     description=(
         "Give `month` (YYYY-MM) and either `municipalityCode` (what the municipality pays; its "
         "purchasers) or `providerId` (what the provider bills; its administrators). Needs a "
-        "bearer token. One row per contract with billed days in the month."
+        "bearer token. One row per contract with billed days in the month; with "
+        "`modified_after`, only the contracts changed since (terms, notice, status, or hours "
+        "reported), and their subtotals."
     ),
     media_type="text/csv",
     guards=[requires_signed_in],
@@ -265,6 +284,7 @@ async def billing_csv(
     month: Annotated[str, QueryParameter(description="YYYY-MM")],
     municipality_code: Annotated[str | None, QueryParameter(name="municipalityCode")] = None,
     provider_id: Annotated[str | None, QueryParameter(name="providerId")] = None,
+    modified_after_: Annotated[str | None, MODIFIED_AFTER] = None,
 ) -> Response[Any]:
     try:
         statement = await billing.billing_statement(
@@ -272,6 +292,7 @@ async def billing_csv(
             billing.parse_month(month),
             municipality_code=municipality_code,
             provider_id=_provider_id(provider_id) if provider_id else None,
+            modified_after=modified_after(modified_after_),
         )
     except DomainError as error:
         return error_response(error)
@@ -290,7 +311,9 @@ async def billing_csv(
     description=(
         "Give `month` (YYYY-MM), `claimantCode` and `debtorCode`: what the debtor refunds the "
         "claimant for the refund claims it accepted. For the purchasers of the two "
-        "municipalities; needs a bearer token. One row per accepted claim with days in the month."
+        "municipalities; needs a bearer token. One row per accepted claim with days in the "
+        "month; with `modified_after`, only the claims made, answered or whose contract "
+        "changed since."
     ),
     media_type="text/csv",
     guards=[requires_signed_in],
@@ -301,10 +324,15 @@ async def refunds_csv(
     month: Annotated[str, QueryParameter(description="YYYY-MM")],
     claimant_code: Annotated[str, QueryParameter(name="claimantCode")],
     debtor_code: Annotated[str, QueryParameter(name="debtorCode")],
+    modified_after_: Annotated[str | None, MODIFIED_AFTER] = None,
 ) -> Response[Any]:
     try:
         statement = await refund_statement.refund_statement(
-            request.user, billing.parse_month(month), claimant_code, debtor_code
+            request.user,
+            billing.parse_month(month),
+            claimant_code,
+            debtor_code,
+            modified_after(modified_after_),
         )
     except DomainError as error:
         return error_response(error)
@@ -324,7 +352,8 @@ async def refunds_csv(
         "Give `invoiceId` (the invoice's global ID or UUID). For the provider's administrators "
         "and the buying municipality's purchasers; needs a bearer token. One row per contract "
         "and month, with the invoice's number, parties, dates and period on each; the citizen "
-        "is the buyer's case reference, never a CPR number."
+        "is the buyer's case reference, never a CPR number. An issued invoice never "
+        "changes: with `modified_after` later than its issue the answer is 204, no body."
     ),
     media_type="text/csv",
     guards=[requires_signed_in],
@@ -333,12 +362,16 @@ async def refunds_csv(
 async def invoices_csv(
     request: Request[Principal, Any, Any],
     invoice_id: Annotated[str, QueryParameter(name="invoiceId")],
+    modified_after_: Annotated[str | None, MODIFIED_AFTER] = None,
 ) -> Response[Any]:
     try:
+        since = modified_after(modified_after_)
         found = _node_id(invoice_id, "Invoice", "invoice", "invoiceId")
         invoice, lines = await invoices.invoice_document(request.user, found)
     except DomainError as error:
         return error_response(error)
+    if unchanged_since(invoice.issued_at, since):
+        return nothing_new()
     name = f"invoice-{invoice.provider_org}-{invoice.number}.csv"
     return Response(
         invoice_csv(invoice, lines),

@@ -14,7 +14,8 @@ from marketplace.offers import service as offers
 from marketplace.organisations import identifiers
 from marketplace.organisations import service as organisations
 from schema.rest.exchange import ubl
-from schema.rest.exports import _node_id
+from schema.rest.exchange.params import modified_after
+from schema.rest.exports import MODIFIED_AFTER, _node_id, nothing_new, unchanged_since
 
 
 async def _parties(provider_org: str, buyer: str) -> ubl.Parties:
@@ -34,16 +35,21 @@ async def _parties(provider_org: str, buyer: str) -> ubl.Parties:
         "Give `invoiceId` (the invoice's global ID or UUID). For the provider's administrators "
         "and the buying municipality's purchasers; needs a bearer token. The parties are "
         "named by their EAN/GLN numbers where their e-invoicing settings hold them, else by "
-        "CVR; a party with neither is a 400 `INVALID_STATE`."
+        "CVR; a party with neither is a 400 `INVALID_STATE`. An issued invoice never "
+        "changes: with `modified_after` later than its issue the answer is 204, no body."
     ),
     media_type="application/xml",
 )
 async def invoice_ubl(
     request: Request[Principal, Any, Any],
     invoice_id: Annotated[str, QueryParameter(name="invoiceId")],
-) -> Response[bytes]:
+    modified_after_: Annotated[str | None, MODIFIED_AFTER] = None,
+) -> Response[Any]:
+    since = modified_after(modified_after_)
     found = _node_id(invoice_id, "Invoice", "invoice", "invoiceId")
     invoice, lines = await invoices.invoice_document(request.user, found)
+    if unchanged_since(invoice.issued_at, since):
+        return nothing_new()
     parties = await _parties(invoice.provider_org, invoice.buyer)
     named = await offers.offers_by_id(request.user, {line.offer_id for line in lines})
     body = ubl.invoice_xml(invoice, lines, parties, {str(k): v.name for k, v in named.items()})
