@@ -156,6 +156,12 @@ async def published_offer(offer_id: uuid.UUID) -> OfferView | None:
     return _view(row) if row else None
 
 
+async def published_offer_ids() -> list[uuid.UUID]:
+    """The IDs of every published offer (one statement)."""
+    rows = await Offer.select(Offer.id).where(Offer.status == OfferStatus.PUBLISHED.value).run()
+    return [row["id"] for row in rows]
+
+
 def _running(
     search: str | None, modified_after: datetime.datetime | None, provider_id: uuid.UUID | None
 ) -> Combinable:

@@ -43,6 +43,10 @@ class Term:
     code: str
     name: str
     description: str
+    parent_id: str | None = None
+
+
+GROUP_PREFIX = "gruppe:"  # the code of an FFB grouping (a term above the target groups)
 
 
 TAXONOMIES: dict[str, dict[str, Any]] = {
@@ -73,18 +77,57 @@ def _target_group_id(code: str) -> str:
         return _id("target_group", code)
 
 
-def terms() -> list[Term]:
-    """Every taxonomy term: FFB target groups, service types, legal bases (reference data)."""
-    found = [
-        Term(
-            _target_group_id(r.code),
-            "target_group",
-            r.code,
-            r.label_da,
-            " / ".join(x for x in (r.group_da, r.parent_label_da) if x) or r.label_en,
+def _group(label: str, parent_id: str | None) -> Term:
+    code = f"{GROUP_PREFIX}{label}"
+    return Term(_id("target_group", code), "target_group", code, label, "FFB-gruppering", parent_id)
+
+
+def _target_group_terms() -> list[Term]:
+    """The FFB target groups under their groupings: the main group (e.g. "Psykisk
+    funktionsnedsættelse") and, where it differs, the group above the target group (e.g.
+    "Udviklingsforstyrrelse"), each a term of its own with ``parent_id`` links."""
+    groupings: dict[str, Term] = {}
+    leaves = []
+    for r in target_group_records():
+        top = groupings.get(r.group_da) or groupings.setdefault(
+            r.group_da, _group(r.group_da, None)
         )
-        for r in target_group_records()
-    ]
+        parent = top
+        if r.parent_label_da and r.parent_label_da != r.group_da:
+            parent = groupings.get(r.parent_label_da) or groupings.setdefault(
+                r.parent_label_da, _group(r.parent_label_da, top.id)
+            )
+        description = " / ".join(x for x in (r.group_da, r.parent_label_da) if x) or r.label_en
+        leaves.append(
+            Term(
+                _target_group_id(r.code), "target_group", r.code, r.label_da, description, parent.id
+            )
+        )
+    return [*groupings.values(), *leaves]
+
+
+def target_group_codes_under(term: Term) -> list[str]:
+    """The FFB codes a term stands for: its own, or those of every target group below a
+    grouping."""
+    if not term.code.startswith(GROUP_PREFIX):
+        return [term.code]
+    every = _target_group_terms()
+    children: dict[str | None, list[Term]] = {}
+    for t in every:
+        children.setdefault(t.parent_id, []).append(t)
+    found, waiting = [], [term]
+    while waiting:
+        for child in children.get(waiting.pop().id, []):
+            waiting.append(child)
+            if not child.code.startswith(GROUP_PREFIX):
+                found.append(child.code)
+    return found
+
+
+def terms() -> list[Term]:
+    """Every taxonomy term: FFB target groups (under their groupings), service types, legal
+    bases (reference data)."""
+    found = _target_group_terms()
     found += [
         Term(_id("service_type", r.code), "service_type", r.code, r.label_da, r.label_en)
         for r in service_type_records()
@@ -115,15 +158,18 @@ def taxonomy_json(kind: str) -> dict[str, Any]:
 
 
 def term_json(term: Term) -> dict[str, Any]:
-    return {
-        "id": term.id,
-        "code": term.code,
-        "name": term.name,
-        "description": term.description,
-        "taxonomy": TAXONOMIES[term.kind]["name"],
-        "taxonomy_id": TAXONOMIES[term.kind]["id"],
-        "language": "da",
-    }
+    return _without_none(
+        {
+            "id": term.id,
+            "code": term.code,
+            "name": term.name,
+            "description": term.description,
+            "parent_id": term.parent_id,
+            "taxonomy": TAXONOMIES[term.kind]["name"],
+            "taxonomy_id": TAXONOMIES[term.kind]["id"],
+            "language": "da",
+        }
+    )
 
 
 # --- organisations ------------------------------------------------------------------------------
@@ -356,6 +402,44 @@ def service_json(offer: OfferView, facts: ServiceFacts) -> dict[str, Any]:
         ),
     }
     return _without_none(record)
+
+
+def service_at_location_id(offer_id: uuid.UUID) -> str:
+    return _id("service_at_location", offer_id)
+
+
+def service_at_location_json(
+    offer: OfferView, facts: ServiceFacts, *, full: bool = False
+) -> dict[str, Any] | None:
+    """A published offer's address as a service_at_location, with its location and (in a
+    list) the service's one-to-one fields; ``full`` adds the service areas and the attributes
+    and nests the whole service. None for an offer without an address (none is published
+    without one)."""
+    municipality = facts.municipalities.get(offer.municipality_code or "")
+    found = _location(offer, municipality)
+    if not found:
+        return None
+    record = found[0]
+    record["description"] = f"{offer.name} på adressen"
+    if not full:
+        return record | {"service": service_list_json(offer, facts)}
+    return record | {
+        "service_areas": _service_areas(offer, municipality),
+        "attributes": _attributes(
+            offer, facts.relations.get(offer.id) or OfferRelations.model_validate({})
+        ),
+        "service": service_json(offer, facts),
+    }
+
+
+def api_json(openapi_url: str) -> dict[str, Any]:
+    """The HSDS API's root: which version of the standard it serves, and where its OpenAPI
+    description is."""
+    return {
+        "version": "3.1",
+        "profile": "https://docs.openreferral.org/en/latest/hsds/overview.html",
+        "openapi_url": openapi_url,
+    }
 
 
 def page_json(result: catalogue.Numbered[Any], contents: list[dict[str, Any]]) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import MediaType, Response, get
+from litestar import MediaType, Request, Response, get
 from litestar.params import FromPath, QueryParameter
 
 from marketplace.core.errors import DomainError, ErrorCode
@@ -40,7 +40,7 @@ def _term_filter(taxonomy_term_id: str | None) -> dict[str, list[str]]:
             ["taxonomy_term_id"],
         )
     field = {"target_group": "target_groups", "service_type": "service_types"}
-    return {field.get(term.kind, "legal_bases"): [term.code]}
+    return {field.get(term.kind, "legal_bases"): hsds.target_group_codes_under(term)}
 
 
 @get(
@@ -157,7 +157,80 @@ def _paged(records: list[dict[str, Any]], page: int | None, per_page: int | None
     return hsds.page_json(catalogue.Numbered(shown, len(records), at), shown)
 
 
+@get(
+    "/hsds",
+    tags=TAGS,
+    summary="The HSDS API's root: the version of the standard served and its OpenAPI",
+)
+async def hsds_root(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+    return _json(hsds.api_json(str(request.base_url).rstrip("/") + "/schema/openapi.json"))
+
+
+@get(
+    "/hsds/service_at_locations",
+    tags=TAGS,
+    summary="Published offers at their addresses as HSDS service_at_location records (a Page)",
+    description=(
+        "One record per published offer (an offer is published with its address), with its "
+        "location and the service's one-to-one fields. "
+        "Filters as `/hsds/services`: `search`, `taxonomy_term_id`, `organization_id`, "
+        "`modified_after`; paged with `page` and `per_page`. No token needed."
+    ),
+)
+async def hsds_service_at_locations(
+    search: Annotated[str | None, _SEARCH] = None,
+    taxonomy_term_id: Annotated[str | None, QueryParameter()] = None,
+    organization_id: Annotated[str | None, QueryParameter()] = None,
+    modified_after_: Annotated[str | None, QueryParameter(name="modified_after")] = None,
+    page: Annotated[int | None, _PAGE] = None,
+    per_page: Annotated[int | None, _PER_PAGE] = None,
+) -> Response[dict[str, Any]]:
+    wanted = OfferFilter(
+        search=search,
+        provider_id=(
+            uuid_of(organization_id, "organization", "organization_id") if organization_id else None
+        ),
+        modified_after=modified_after(modified_after_),
+        **_term_filter(taxonomy_term_id),  # type: ignore[arg-type]
+    )
+    found = await catalogue.published_offers(wanted, PageNumber.of(page, per_page))
+    facts = await hsds.facts_of(found.items)
+    records = [hsds.service_at_location_json(o, facts) for o in found.items]
+    return _json(hsds.page_json(found, [r for r in records if r is not None]))
+
+
+@get(
+    "/hsds/service_at_locations/{service_at_location_id:str}",
+    tags=TAGS,
+    summary="A published offer at its address as a fully nested HSDS service_at_location",
+)
+async def hsds_service_at_location(
+    service_at_location_id: FromPath[str],
+) -> Response[dict[str, Any]]:
+    wanted = str(uuid_of(service_at_location_id, "service_at_location", "id"))
+    offer_id = next(
+        (
+            i
+            for i in await catalogue.published_offer_ids()
+            if hsds.service_at_location_id(i) == wanted
+        ),
+        None,
+    )
+    offer = await catalogue.published_offer(offer_id) if offer_id else None
+    record = (
+        hsds.service_at_location_json(offer, await hsds.facts_of([offer]), full=True)
+        if offer
+        else None
+    )
+    if record is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "There is no such service_at_location.", ["id"])
+    return _json(record)
+
+
 ROUTES = [
+    hsds_root,
+    hsds_service_at_locations,
+    hsds_service_at_location,
     hsds_services,
     hsds_service,
     hsds_organizations,

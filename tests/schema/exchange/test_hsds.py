@@ -186,3 +186,66 @@ async def test_a_page_of_services_costs_a_fixed_number_of_statements(
 
     assert (small.json()["size"], large.json()["size"]) == (1, 6)
     assert small_count == large_count, statements
+
+
+async def test_the_root_names_the_version_and_the_openapi(client: httpx.AsyncClient) -> None:
+    root = await client.get("/hsds/")
+
+    assert root.status_code == 200, root.text
+    body = root.json()
+    assert body["version"] == "3.1"
+    assert body["openapi_url"].endswith("/schema/openapi.json")
+    assert (await client.get(body["openapi_url"].split("testserver", 1)[-1])).status_code == 200
+
+
+async def test_service_at_locations_are_valid_and_filter(client: httpx.AsyncClient) -> None:
+    located = await published("Alfa")
+
+    listed = await client.get("/hsds/service_at_locations", params={"per_page": 10})
+    searched = await client.get("/hsds/service_at_locations", params={"search": "beta"})
+    since = await client.get(
+        "/hsds/service_at_locations", params={"modified_after": "2100-01-01T00:00:00Z"}
+    )
+
+    assert listed.status_code == 200, listed.text
+    assert page_errors(listed.json(), "service_at_location_list.json") == []
+    [record] = listed.json()["contents"]
+    assert record["service_id"] == str(located.id)
+    assert record["location"]["addresses"][0]["postal_code"] == "8700"
+    assert record["service"]["name"] == "Alfa"
+    assert searched.json()["total_items"] == 0 and since.json()["empty"] is True
+
+    one = await client.get(f"/hsds/service_at_locations/{record['id']}")
+    assert one.status_code == 200, one.text
+    assert errors(one.json(), _load("service_at_location.json")) == []
+    assert one.json()["service"]["capacities"][0]["maximum"] == 12
+    assert {a["link_type"] for a in one.json()["attributes"]} >= {"target_group"}
+    assert one.json()["service_areas"][0]["extent"] == "615"
+    missing = await client.get(f"/hsds/service_at_locations/{located.id}")  # a service's ID
+    assert (missing.status_code, missing.json()["code"]) == (404, "NOT_FOUND")
+
+
+async def test_target_groups_hang_under_their_ffb_groupings(client: httpx.AsyncClient) -> None:
+    await published("Alfa", target_groups=[target_group_code("Autismespektrum")])
+    homeless = target_group_code("Hjemløshed")
+    await published("Beta", target_groups=[homeless], primary_target_group=homeless)
+
+    body = (await client.get("/hsds/taxonomy_terms", params={"per_page": 100})).json()
+    more = (await client.get("/hsds/taxonomy_terms", params={"per_page": 100, "page": 2})).json()
+    every = body["contents"] + more["contents"]
+    by_id = {t["id"]: t for t in every}
+    by_name = {t["name"]: t for t in every}
+
+    assert page_errors(body, "taxonomy_term.json") == []
+    assert page_errors(more, "taxonomy_term.json") == []
+    autism = by_name["Autismespektrum"]
+    parent = by_id[autism["parent_id"]]
+    assert parent["name"] == "Udviklingsforstyrrelse"
+    assert by_id[parent["parent_id"]]["name"] == "Psykisk funktionsnedsættelse"
+    assert "parent_id" not in by_id[parent["parent_id"]]
+    assert all(t["parent_id"] in by_id for t in every if "parent_id" in t)
+    # a grouping as a filter finds the offers of every target group under it
+    under = await client.get(
+        "/hsds/services", params={"taxonomy_term_id": by_name["Psykisk funktionsnedsættelse"]["id"]}
+    )
+    assert [s["name"] for s in under.json()["contents"]] == ["Alfa"]
