@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
             gaps_json,
             *hsds_routes.ROUTES,
             invoice_routes.invoice_ubl,
+            invoice_routes.credit_note_ubl,
             *excel_routes.ROUTES,
             *ocds_routes.ROUTES,
             *(web.routers if web else []),

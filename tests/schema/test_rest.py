@@ -41,6 +41,7 @@ async def test_openapi_is_served(client: httpx.AsyncClient) -> None:
         "/exports/refunds.csv",
         "/exports/invoices.csv",
         "/exports/invoices.xml",
+        "/exports/credit-notes.xml",
         "/exports/gaps.csv",
         "/exports/gaps.json",
         "/oauth/token",

@@ -9,7 +9,7 @@ from litestar.params import QueryParameter
 
 from marketplace.contracts import invoices
 from marketplace.core.errors import DomainError, ErrorCode
-from marketplace.core.identity import Principal
+from marketplace.core.identity import Principal, Role
 from marketplace.offers import service as offers
 from marketplace.organisations import identifiers
 from marketplace.organisations import service as organisations
@@ -54,6 +54,42 @@ async def invoice_ubl(
     named = await offers.offers_by_id(request.user, {line.offer_id for line in lines})
     body = ubl.invoice_xml(invoice, lines, parties, {str(k): v.name for k, v in named.items()})
     name = f"invoice-{invoice.provider_org}-{invoice.number}.xml"
+    return Response(
+        body,
+        media_type="application/xml; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@get(
+    "/exports/credit-notes.xml",
+    tags=["exports"],
+    summary="An issued credit note as a PEPPOL BIS Billing 3.0 UBL CreditNote (for NemHandel)",
+    description=(
+        "Give `creditNoteId` (the credit note's global ID or UUID). For the provider's "
+        "administrators and the buying municipality's purchasers; needs a bearer token. It "
+        "refers to its invoice and names the parties as the invoice does. With "
+        "`modified_after` later than its issue the answer is 204, no body."
+    ),
+    media_type="application/xml",
+)
+async def credit_note_ubl(
+    request: Request[Principal, Any, Any],
+    credit_note_id: Annotated[str, QueryParameter(name="creditNoteId")],
+    modified_after_: Annotated[str | None, MODIFIED_AFTER] = None,
+) -> Response[Any]:
+    since = modified_after(modified_after_)
+    found = _node_id(credit_note_id, "CreditNote", "credit note", "creditNoteId")
+    request.user.require(Role.PURCHASER, Role.PROVIDER_ADMIN, Role.REGISTRY_ADMIN)
+    note = await invoices.get_credit_note(request.user, found)
+    invoice = await invoices.get_invoice(request.user, note.invoice_id) if note else None
+    if note is None or invoice is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "There is no such credit note.", ["creditNoteId"])
+    if unchanged_since(note.issued_at, since):
+        return nothing_new()
+    parties = await _parties(invoice.provider_org, invoice.buyer)
+    body = ubl.credit_note_xml(note, invoice, parties)
+    name = f"credit-note-{note.provider_org}-{note.number}.xml"
     return Response(
         body,
         media_type="application/xml; charset=utf-8",

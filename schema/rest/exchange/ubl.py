@@ -1,5 +1,6 @@
 """An issued invoice as a PEPPOL BIS Billing 3.0 document (UBL 2.1 Invoice), the form
-NemHandel takes for invoices to Danish public bodies.
+NemHandel takes for invoices to Danish public bodies; a credit note as a UBL 2.1 CreditNote
+that refers to its invoice (``credit_note_xml``).
 
 - **Parties**: the provider (seller) and the buying municipality, each with its electronic
   address (``EndpointID``): its EAN/GLN location number (scheme 0088) where its e-invoicing
@@ -24,7 +25,7 @@ from decimal import Decimal
 
 from marketplace.contracts import billing
 from marketplace.contracts.invoices import IssuedLine
-from marketplace.contracts.models import InvoiceView
+from marketplace.contracts.models import CreditNoteView, InvoiceView
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.money import to_dkk
 from marketplace.organisations.identifiers import PartyIds
@@ -32,6 +33,7 @@ from marketplace.organisations.models import MunicipalityView, ProviderView
 from marketplace.organisations.tables import OwnerType
 
 INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+CREDIT_NOTE_NS = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 CUSTOMIZATION = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
@@ -195,14 +197,25 @@ def _line(root: ET.Element, number: int, line: IssuedLine, category: str, offer_
 
 
 def _tax_total(root: ET.Element, by_category: dict[str, list[IssuedLine]]) -> int:
+    return _tax_total_of(
+        root,
+        {
+            category: (sum(x.total_ore - x.vat_ore for x in lines), sum(x.vat_ore for x in lines))
+            for category, lines in by_category.items()
+        },
+    )
+
+
+def _tax_total_of(root: ET.Element, parts: dict[str, tuple[int, int]]) -> int:
+    """The document's TaxTotal: per VAT category its taxable amount and VAT (øre)."""
     total = _Doc.agg(root, "TaxTotal")
-    vat = sum(line.vat_ore for lines in by_category.values() for line in lines)
+    vat = sum(part_vat for _, part_vat in parts.values())
     _Doc.money(total, "TaxAmount", vat)
-    for category in sorted(by_category):
-        lines = by_category[category]
+    for category in sorted(parts):
+        taxable, part_vat = parts[category]
         subtotal = _Doc.agg(total, "TaxSubtotal")
-        _Doc.money(subtotal, "TaxableAmount", sum(x.total_ore - x.vat_ore for x in lines))
-        _Doc.money(subtotal, "TaxAmount", sum(x.vat_ore for x in lines))
+        _Doc.money(subtotal, "TaxableAmount", taxable)
+        _Doc.money(subtotal, "TaxAmount", part_vat)
         _tax_category(subtotal, "TaxCategory", category, reason=True)
     return vat
 
@@ -247,5 +260,75 @@ def invoice_xml(
     _Doc.money(totals, "PayableAmount", net + vat)
     for number, (category, line) in enumerate(zip(categories, lines, strict=True), start=1):
         _line(root, number, line, category, offer_names.get(str(line.offer_id), "Tilbud"))
+    body: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return body
+
+
+# --- credit notes ------------------------------------------------------------------------------
+
+
+def credit_note_parts(note: CreditNoteView, provider: ProviderView) -> dict[str, tuple[int, int]]:
+    """A credit note's amount by VAT category, as (taxable, VAT) in øre: the part that credits
+    VAT-inclusive prices (its VAT as issued) is standard rated, the rest exempt; a
+    municipality's or region's credit note is outside the scope of VAT as its invoice."""
+    if provider.owner_type is not OwnerType.PRIVATE:
+        return {"O": (note.amount_ore, 0)}
+    if note.vat_ore == 0:
+        return {"E": (note.amount_ore, 0)}
+    # The VAT is a fifth of the VAT-inclusive part, to the øre (billing.vat_in), so that part
+    # is 5 x VAT give or take 2 øre: within that, the whole amount is standard rated; beyond
+    # it, 5 x VAT is and the rest is exempt (taxable 4 x VAT, its VAT exactly 25% of it).
+    rest = note.amount_ore - 5 * note.vat_ore
+    if abs(rest) <= 2:
+        return {"S": (note.amount_ore - note.vat_ore, note.vat_ore)}
+    return {"S": (4 * note.vat_ore, note.vat_ore), "E": (rest, 0)}
+
+
+def _credit_note_header(root: ET.Element, note: CreditNoteView, invoice: InvoiceView) -> None:
+    _Doc.leaf(root, "CustomizationID", CUSTOMIZATION)
+    _Doc.leaf(root, "ProfileID", PROFILE)
+    _Doc.leaf(root, "ID", f"{note.provider_org}-K{note.number}")
+    _Doc.leaf(root, "IssueDate", note.issue_date.isoformat())
+    _Doc.leaf(root, "CreditNoteTypeCode", "381")
+    _Doc.leaf(root, "Note", f"Kreditnota nr. {note.number} fra Socialmarked ({note.id})")
+    _Doc.leaf(root, "DocumentCurrencyCode", "DKK")
+    _Doc.leaf(root, "BuyerReference", invoice.buyer)
+    reference = _Doc.agg(_Doc.agg(root, "BillingReference"), "InvoiceDocumentReference")
+    _Doc.leaf(reference, "ID", f"{invoice.provider_org}-{invoice.number}")
+    _Doc.leaf(reference, "IssueDate", invoice.issue_date.isoformat())
+
+
+def _credit_note_line(
+    root: ET.Element, number: int, category: str, taxable: int, invoice: InvoiceView, reason: str
+) -> None:
+    element = _Doc.agg(root, "CreditNoteLine")
+    _Doc.leaf(element, "ID", str(number))
+    _Doc.leaf(element, "CreditedQuantity", "1", unitCode="C62")
+    _Doc.money(element, "LineExtensionAmount", taxable)
+    item = _Doc.agg(element, "Item")
+    _Doc.leaf(item, "Description", reason[:1000] or "Kreditering")
+    _Doc.leaf(item, "Name", f"Kreditering af faktura nr. {invoice.number}")
+    _tax_category(item, "ClassifiedTaxCategory", category, reason=False)
+    _Doc.money(_Doc.agg(element, "Price"), "PriceAmount", taxable)
+
+
+def credit_note_xml(note: CreditNoteView, invoice: InvoiceView, parties: Parties) -> bytes:
+    """The credit note as a UBL 2.1 CreditNote that follows PEPPOL BIS Billing 3.0: it
+    refers to its invoice (``BillingReference``), one line per VAT category of its amount."""
+    parts = credit_note_parts(note, parties.provider)
+    root = ET.Element(f"{{{CREDIT_NOTE_NS}}}CreditNote")
+    _credit_note_header(root, note, invoice)
+    _supplier(root, parties, vat_registered=parties.provider.owner_type is OwnerType.PRIVATE)
+    _customer(root, parties)
+    _Doc.leaf(_Doc.agg(root, "PaymentTerms"), "Note", "Modregnes i næste betaling")
+    vat = _tax_total_of(root, parts)
+    net = sum(taxable for taxable, _ in parts.values())
+    totals = _Doc.agg(root, "LegalMonetaryTotal")
+    _Doc.money(totals, "LineExtensionAmount", net)
+    _Doc.money(totals, "TaxExclusiveAmount", net)
+    _Doc.money(totals, "TaxInclusiveAmount", net + vat)
+    _Doc.money(totals, "PayableAmount", net + vat)
+    for number, category in enumerate(sorted(parts), start=1):
+        _credit_note_line(root, number, category, parts[category][0], invoice, note.reason)
     body: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return body

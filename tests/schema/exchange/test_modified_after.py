@@ -115,6 +115,8 @@ async def test_a_value_that_is_not_a_timestamp_is_a_typed_400(client: httpx.Asyn
         ),
         "/exports/invoices.csv": ({"invoiceId": str(invoice.id)}, ENGLY),
         "/exports/invoices.xml": ({"invoiceId": str(invoice.id)}, ENGLY),
+        "/exports/credit-notes.xml": ({"creditNoteId": str(invoice.id)}, ENGLY),
+        "/hsds/service_at_locations": ({}, {}),
         "/exports/price-catalogue.xlsx": ({"regionCode": "1081", "year": "2026"}, {}),
         "/ocds/contracts": ({"regionCode": "1081"}, AALBORG_BUYER),
         "/ocds/agreements": ({"regionCode": "1081"}, AALBORG_BUYER),

@@ -15,7 +15,7 @@ import pytest
 from lxml import etree
 
 from marketplace.contracts import invoices
-from marketplace.contracts.models import InvoiceIssue, InvoiceView
+from marketplace.contracts.models import CreditNoteIssue, InvoiceIssue, InvoiceView
 from marketplace.core.identity import Role
 from marketplace.organisations import identifiers
 from tests.conftest import GraphQL, token
@@ -276,3 +276,111 @@ async def test_bad_numbers_and_other_organisations_are_refused_through_graphql(
         "751": identifiers.PartyIds("751", AARHUS_CVR),
         "851": identifiers.PartyIds("851"),
     }
+
+
+@cache
+def _credit_note_xsd() -> etree.XMLSchema:
+    path = PEPPOL / "ubl-2.1/xsd/maindoc/UBL-CreditNote-2.1.xsd"
+    return etree.XMLSchema(etree.parse(str(path)))
+
+
+def credit_note_xsd_errors(document: bytes) -> list[str]:
+    schema = _credit_note_xsd()
+    schema.validate(etree.fromstring(document))
+    return [f"{e.line}: {e.message}" for e in schema.error_log]
+
+
+async def _credit_note_xml(
+    client: httpx.AsyncClient, note_id: object, as_: tuple[str, Role]
+) -> httpx.Response:
+    return await client.get(
+        "/exports/credit-notes.xml",
+        params={"creditNoteId": str(note_id)},
+        headers={"Authorization": f"Bearer {token(*as_)}"},
+    )
+
+
+async def test_credit_notes_are_valid_peppol_credit_notes(client: httpx.AsyncClient) -> None:
+    invoice = await _vat_invoice()
+    await identifiers.set_party_identifiers(AARHUS, "751", cvr=AARHUS_CVR, gln=AARHUS_GLN)
+    amounts = {}
+    for amount in ("100.00", "33.37", "0.01"):
+        note = await invoices.issue_credit_note(
+            ENGLY_ADMIN, invoice.id, CreditNoteIssue(amount=Decimal(amount), reason="For meget")
+        )
+        response = await _credit_note_xml(client, note.id, BUYER)
+        assert response.status_code == 200, response.text
+        document = response.content
+        assert credit_note_xsd_errors(document) == [], amount
+        assert failed_asserts(document) == {"CEN-EN16931-UBL": [], "PEPPOL-EN16931-UBL": []}, amount
+        amounts[amount] = (
+            _text(document, "cac:LegalMonetaryTotal/cbc:PayableAmount"),
+            _text(document, "cac:TaxTotal/cbc:TaxAmount"),
+            note.vat_ore,
+        )
+        assert _text(document, ".//cac:InvoiceDocumentReference/cbc:ID") == [
+            f"43389424-{invoice.number}"
+        ]
+        assert _text(document, "cbc:CreditNoteTypeCode") == ["381"]
+        assert _text(document, "cac:AccountingCustomerParty/cac:Party/cbc:EndpointID") == [
+            AARHUS_GLN
+        ]
+    assert amounts["100.00"] == (["100.00"], ["20.00"], 2000)  # a fifth of a VAT price
+    assert [Decimal(amounts["33.37"][1][0]) * 100] == [amounts["33.37"][2]]
+
+
+async def test_a_municipal_providers_credit_note_is_outside_vat(
+    client: httpx.AsyncClient,
+) -> None:
+    market = await build_market()
+    offer = await hourly_offer(market)
+    await hourly_contract(offer, datetime.date(2026, 2, 1))
+    invoice = await invoices.issue_invoice(
+        AALBORG_PROVIDER_ADMIN,
+        market.aalborg_provider_id,
+        InvoiceIssue(municipality_code="751", month=datetime.date(2026, 3, 1)),
+    )
+    await identifiers.set_party_identifiers(
+        AALBORG_PROVIDER_ADMIN, "851", cvr=AALBORG_CVR, gln=None
+    )
+    await identifiers.set_party_identifiers(REGISTRY_ADMIN, "751", cvr=AARHUS_CVR, gln=None)
+    note = await invoices.issue_credit_note(
+        AALBORG_PROVIDER_ADMIN,
+        invoice.id,
+        CreditNoteIssue(amount=Decimal("525.50"), reason="Aflyst"),
+    )
+
+    response = await _credit_note_xml(client, note.id, ("851", Role.PROVIDER_ADMIN))
+    stranger = await _credit_note_xml(client, note.id, ("101", Role.PURCHASER))
+    anonymous = await client.get("/exports/credit-notes.xml", params={"creditNoteId": str(note.id)})
+
+    assert response.status_code == 200, response.text
+    assert credit_note_xsd_errors(response.content) == []
+    assert failed_asserts(response.content) == {"CEN-EN16931-UBL": [], "PEPPOL-EN16931-UBL": []}
+    assert _text(response.content, "cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory/cbc:ID") == ["O"]
+    assert _text(response.content, "cac:LegalMonetaryTotal/cbc:PayableAmount") == ["525.50"]
+    assert (stranger.status_code, stranger.json()["code"]) == (404, "NOT_FOUND")
+    assert anonymous.status_code == 401
+
+
+async def test_a_credit_note_for_exempt_prices_is_exempt(client: httpx.AsyncClient) -> None:
+    market = await build_market()
+    contract = await contract_for(market.offer_id, buyer=AARHUS, citizen_ref="SAG-8")
+    await backdate(contract, datetime.date(2026, 1, 10))
+    invoice = await invoices.issue_invoice(
+        ENGLY_ADMIN,
+        market.provider_id,
+        InvoiceIssue(municipality_code="751", month=datetime.date(2026, 1, 1)),
+    )
+    await identifiers.set_party_identifiers(AARHUS, "751", cvr=AARHUS_CVR, gln=AARHUS_GLN)
+    note = await invoices.issue_credit_note(
+        ENGLY_ADMIN, invoice.id, CreditNoteIssue(amount=Decimal("1000"), reason="Fravær")
+    )
+
+    response = await _credit_note_xml(client, note.id, ("43389424", Role.PROVIDER_ADMIN))
+
+    assert response.status_code == 200, response.text
+    assert credit_note_xsd_errors(response.content) == []
+    assert failed_asserts(response.content) == {"CEN-EN16931-UBL": [], "PEPPOL-EN16931-UBL": []}
+    assert _text(response.content, ".//cac:ClassifiedTaxCategory/cbc:ID") == ["E"]
+    assert _text(response.content, "cac:TaxTotal/cbc:TaxAmount") == ["0.00"]
