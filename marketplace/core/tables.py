@@ -37,7 +37,7 @@ class AuditRecord(Table, tablename="audit_record"):
 
     org = Varchar(length=16, index=True)
     seq = BigInt()
-    at = Timestamptz()
+    at = Timestamptz(index=True)
     subject = Varchar(length=200)
     role = Varchar(length=32)
     operation = Varchar(length=64)
