@@ -91,7 +91,10 @@ async def test_pages_follow_each_other_in_a_stable_order(gql: GraphQL) -> None:
     await _world()
     whole = await _all(gql, since, ENGLY)
     paged = await _all(gql, since, ENGLY, first=3)
+    copenhagen = datetime.timezone(datetime.timedelta(hours=1))
+    local = datetime.datetime.fromisoformat(since).astimezone(copenhagen).isoformat()
     assert paged == whole and len(whole) > 6
+    assert await _all(gql, local, ENGLY) == whole  # the same moment in another zone
     moments = [datetime.datetime.fromisoformat(c["at"]) for c in whole]
     assert moments == sorted(moments)
 
