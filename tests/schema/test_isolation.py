@@ -190,6 +190,12 @@ VISIBILITY: dict[str, Seen] = {
     # its region's steering group (every steering group for a national or supra-regional
     # offer) read an offer's year and its settlement.
     "OfferYearEconomics": Seen.PARTIES,
+    # README "Open exchange: the change feed": a change is seen by whoever may see the object
+    # it is about (public offers and providers by anyone, a request or contract by its parties).
+    "Change": Seen.AS_OBJECT,
+    # README "Open exchange: invoices as PEPPOL BIS Billing 3.0": an organisation's CVR and
+    # EAN/GLN settings are read and set by its own users (and the registry administrator).
+    "OrganisationSettings": Seen.PARTIES,
 }
 
 # Mutations a stranger may make with another organisation's public objects, by role. Probes
