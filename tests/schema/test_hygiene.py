@@ -55,6 +55,9 @@ async def test_exports_authenticate_before_they_validate_and_answer_errors_as_js
         "/exports/billing.csv",
         "/exports/refunds.csv",
         "/exports/invoices.csv?invoiceId=x",
+        "/exports/invoices.xml?invoiceId=x&modified_after=nope",
+        "/exports/credit-notes.xml?creditNoteId=x&modified_after=nope",
+        "/exports/billing.csv?month=2026-01&municipalityCode=851&modified_after=nope",
         "/exports/gaps.csv?regionCode=nope",
         "/exports/gaps.json",
     ]:

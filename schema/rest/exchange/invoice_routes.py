@@ -9,13 +9,20 @@ from litestar.params import QueryParameter
 
 from marketplace.contracts import invoices
 from marketplace.core.errors import DomainError, ErrorCode
-from marketplace.core.identity import Principal, Role
+from marketplace.core.identity import Principal
 from marketplace.offers import service as offers
 from marketplace.organisations import identifiers
 from marketplace.organisations import service as organisations
 from schema.rest.exchange import ubl
 from schema.rest.exchange.params import modified_after
-from schema.rest.exports import MODIFIED_AFTER, _node_id, nothing_new, unchanged_since
+from schema.rest.exports import (
+    _AS_JSON,
+    MODIFIED_AFTER,
+    _node_id,
+    nothing_new,
+    requires_signed_in,
+    unchanged_since,
+)
 
 
 async def _parties(provider_org: str, buyer: str) -> ubl.Parties:
@@ -39,6 +46,8 @@ async def _parties(provider_org: str, buyer: str) -> ubl.Parties:
         "changes: with `modified_after` later than its issue the answer is 204, no body."
     ),
     media_type="application/xml",
+    guards=[requires_signed_in],
+    exception_handlers=_AS_JSON,
 )
 async def invoice_ubl(
     request: Request[Principal, Any, Any],
@@ -72,6 +81,8 @@ async def invoice_ubl(
         "`modified_after` later than its issue the answer is 204, no body."
     ),
     media_type="application/xml",
+    guards=[requires_signed_in],
+    exception_handlers=_AS_JSON,
 )
 async def credit_note_ubl(
     request: Request[Principal, Any, Any],
@@ -80,7 +91,6 @@ async def credit_note_ubl(
 ) -> Response[Any]:
     since = modified_after(modified_after_)
     found = _node_id(credit_note_id, "CreditNote", "credit note", "creditNoteId")
-    request.user.require(Role.PURCHASER, Role.PROVIDER_ADMIN, Role.REGISTRY_ADMIN)
     note = await invoices.get_credit_note(request.user, found)
     invoice = await invoices.get_invoice(request.user, note.invoice_id) if note else None
     if note is None or invoice is None:
