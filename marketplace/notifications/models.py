@@ -64,6 +64,34 @@ TITLES: dict[EventKind, str] = {
 }
 
 
+# What an event asks of its reader, in Danish (the e-mail's second line); kinds without one
+# speak for themselves.
+EXPLANATIONS: dict[EventKind, str] = {
+    EventKind.PRICE_LIST_MISSING: "Tilbuddet har endnu ingen takster for næste år, og "
+    "rammeaftalens frist for at offentliggøre dem er passeret.",
+    EventKind.COUNCIL_DECISION_RECORDED: "En part har truffet politisk beslutning om rammeaftalen.",
+    EventKind.APPROVAL_DEADLINE_SOON: "Rammeaftalen venter stadig på politisk beslutning fra "
+    "en eller flere parter, og fristen nærmer sig.",
+    EventKind.APPROVAL_DEADLINE_PASSED: "Fristen for politisk godkendelse af rammeaftalen er "
+    "passeret, og en eller flere parter har endnu ikke besluttet sig.",
+    EventKind.REPORT_DEADLINE_SOON: "Regionens afrapportering på en central udmelding er "
+    "endnu ikke indsendt, og fristen nærmer sig.",
+    EventKind.REPORT_DEADLINE_PASSED: "Fristen for regionens afrapportering på en central "
+    "udmelding er passeret, og den er ikke indsendt.",
+    EventKind.ANNOUNCEMENT_PUBLISHED: "Der er offentliggjort en ny central udmelding, som "
+    "regionen skal afrapportere på.",
+    EventKind.OFFER_AT_RISK: "Forsyningsanalysen vurderer, at tilbuddet er i risiko.",
+}
+
+
+def explanation(kind: str) -> str:
+    """What an event asks of its reader, in Danish ("" when the title says it all)."""
+    try:
+        return EXPLANATIONS.get(EventKind(kind), "")
+    except ValueError:
+        return ""
+
+
 def lead_time(days_left: int, leads: list[int]) -> int | None:
     """The lead time a reminder ``days_left`` before a deadline is sent at: the nearest one
     not yet passed (of 14 and 3: 14 from 14 to 4 days before, 3 from 3 days to the day);

@@ -77,8 +77,7 @@ class Notification(relay.Node):
         "who made the request), if any; your organisation sees it too."
     )
     payload: strawberry.scalars.JSON = strawberry.field(
-        description="The event's plain facts (a status, a date, a deadline); never personal "
-        "data."
+        description="The event's plain facts (a status, a date, a deadline); never personal data."
     )
 
     @classmethod
@@ -93,7 +92,7 @@ class Notification(relay.Node):
             created_at=view.created_at,
             read_at=view.read_at,
             addressed_to=view.person,
-            payload=view.payload,
+            payload=view.payload,  # type: ignore[arg-type]
         )
 
     @classmethod
