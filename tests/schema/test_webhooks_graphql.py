@@ -143,9 +143,7 @@ async def test_every_attempt_is_in_the_log_page_by_page(gql: GraphQL, market: Ma
             await send_all()
     log = await gql(LOG, {}, as_=PROVIDER)
     assert log["data"]["webhookDeliveries"]["edges"][0]["node"]["status"] == "delivered"
-    listed = await gql(
-        "query { webhookDeliveries { edges { node { id } } } }", {}, as_=PROVIDER
-    )
+    listed = await gql("query { webhookDeliveries { edges { node { id } } } }", {}, as_=PROVIDER)
     delivery_id = listed["data"]["webhookDeliveries"]["edges"][0]["node"]["id"]
     first = (await gql(ATTEMPTS, {"id": delivery_id}, as_=PROVIDER))["data"]
     page = first["webhookDeliveryAttempts"]
