@@ -21,6 +21,7 @@ The app, the command line, the tests and the benchmarks call ``compose()`` befor
 
 from __future__ import annotations
 
+from agreements import reminders as agreement_reminders
 from agreements.frameworks import service as agreements
 from agreements.frameworks.rulebook import AgreementRuleBook
 from marketplace.contracts import capacity, needs, reminders, requests
@@ -47,5 +48,9 @@ def compose() -> None:
     calendar.daily("contracts ended", contracts.end_due)
     calendar.daily("agreements expired", agreements.expire_due)
     calendar.daily("reminders sent", reminders.remind_due)
+    calendar.daily("council approval deadlines reminded", agreement_reminders.remind_approvals)
+    calendar.daily("report deadlines reminded", agreement_reminders.remind_reports)
+    calendar.daily("missing price lists reminded", agreement_reminders.remind_price_lists)
+    calendar.daily("offers at risk reported", agreement_reminders.remind_offers_at_risk)
     calendar.daily("search documents brought up to the day", search_index.refresh_stale)
     calendar.daily("web sessions ended", lambda _day: web_sessions.purge_expired(get_settings()))

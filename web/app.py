@@ -31,6 +31,7 @@ from web import auth, danish
 from web.pages import (
     contracts,
     economics,
+    email_settings,
     invoices,
     needs,
     notifications,
@@ -160,6 +161,7 @@ def web_parts(settings: Settings) -> WebParts:
             *supply.ROUTES,
             *economics.ROUTES,
             *notifications.ROUTES,
+            *email_settings.ROUTES,
         ],
         before_request=notifications.unread_count,
         middleware=[

@@ -58,6 +58,9 @@ CATALOGUE: list[tuple[re.Pattern[str], str]] = [
             "Et tilbud til børn og unge skal kunne modtage personer under 18 år.",
         ),
         (r"the same .* is listed twice", "Det samme er valgt to gange."),
+        (r"Not an e-mail address", "Det er ikke en e-mailadresse."),
+        (r"At most (\d+) addresses", "Organisationen kan højst have {0} adresser."),
+        (r"No such e-mail address of yours", "Adressen findes ikke blandt jeres."),
         (r"does not fit a (\w+) offer", "Paragraffen passer ikke til tilbudstypen."),
         (
             r"the primary target group must be one of",

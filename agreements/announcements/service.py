@@ -33,6 +33,7 @@ from marketplace.core.identity import Principal, Role
 from marketplace.core.pagination import Page, PageRequest, all_of, paginate
 from marketplace.core.rows import row_as
 from marketplace.core.unit_of_work import write_transaction
+from marketplace.notifications.models import EventKind
 from marketplace.offers import service as offers
 from marketplace.organisations.reference import region_of, region_records
 
@@ -147,6 +148,14 @@ async def create_announcement(
                 created_at=utcnow(),
             )
         ).run()
+        unit.emit(
+            EventKind.ANNOUNCEMENT_PUBLISHED,
+            sorted(region_records()),
+            {"centralAnnouncement": announcement_id},
+            payload={
+                "reportDeadline": str(command.report_deadline) if command.report_deadline else None
+            },
+        )
         made = await unit.track(
             "CentralAnnouncement",
             announcement_id,

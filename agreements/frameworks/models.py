@@ -240,7 +240,26 @@ class AgreementRules(BaseModel):
     new_offer_conditions: list[SpecialCondition] = Field(default_factory=list, max_length=3)
     small_group_occupancy_percent: Percent | None = None
     acute_response_hours: Annotated[int, Field(ge=1, le=168)] | None = None
+    # the day of the year ("MM-DD") by which providers publish next year's price lists; an
+    # offer still without one after it is reminded (the calendar)
+    price_lists_due: Annotated[str, Field(pattern=r"^\d{2}-\d{2}$")] | None = None
     notes: Text = ""
+
+    @field_validator("price_lists_due")
+    @classmethod
+    def _a_day_of_the_year(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                datetime.date(2025, int(value[:2]), int(value[3:]))  # not a leap year
+            except ValueError:
+                raise _invalid("price_lists_due is not a day of the year (MM-DD)") from None
+        return value
+
+    def price_lists_due_in(self, year: int) -> datetime.date | None:
+        """The day next year's price lists are due by, in ``year``."""
+        if self.price_lists_due is None:
+            return None
+        return datetime.date(year, int(self.price_lists_due[:2]), int(self.price_lists_due[3:]))
 
     @field_validator("notice")
     @classmethod

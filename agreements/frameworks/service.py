@@ -70,6 +70,7 @@ from marketplace.core.identity import SYSTEM, Principal, Role
 from marketplace.core.pagination import Page, PageRequest, all_of, paginate
 from marketplace.core.rows import row_as
 from marketplace.core.unit_of_work import write_transaction
+from marketplace.notifications.models import EventKind
 from marketplace.offers import service as offers
 from marketplace.offers.models import OfferView
 from marketplace.offers.tables import Offer
@@ -690,6 +691,16 @@ async def record_decision(
         )
         parties = await _decision_may_be_recorded(agreement, command)
         await _record_council_decision(principal, agreement, command)
+        unit.emit(
+            EventKind.COUNCIL_DECISION_RECORDED,
+            [agreement.region, *parties],
+            {"agreement": agreement_id},
+            payload={
+                "party": command.party_code,
+                "decision": command.decision.value,
+                "decidedOn": str(command.decided_on),
+            },
+        )
         if await _approvals(agreement_id) == len(parties):
             await _put_in_force(principal, agreement_id)
     return status.result

@@ -623,18 +623,34 @@ async def supply_gaps(
             f"The gap analysis looks at most {MAX_YEARS_AHEAD} years ahead.",
             ["as_of"],
         )
-    agreement = await frameworks.agreement_in_force(region, day)
-    band_min_bp, band_source = None, None
-    if agreement is not None:
-        rules = await frameworks.rules_on(agreement, day)
-        if rules is not None and rules.rules.occupancy is not None:
-            band_min_bp = int(rules.rules.occupancy.min_percent * 100)
-            band_source = agreement.name
+    band_min_bp, band_source = await occupancy_band(region, day)
     now = await figures(region, groups, day, band_min_bp)
     before = await figures(region, groups, _a_year_before(day), band_min_bp)
     announced = await announcements_for_groups(groups)
     rows = [GapRow(now[g], before[g], announced.get(g)) for g in groups]
     return GapReport(region, day, rows, band_min_bp, band_source)
+
+
+async def occupancy_band(region: str, day: datetime.date) -> tuple[int | None, str | None]:
+    """The lowest occupancy (basis points) the agreement in force for the region allows on
+    the day, and the agreement's name; (None, None) without one."""
+    agreement = await frameworks.agreement_in_force(region, day)
+    if agreement is None:
+        return None, None
+    rules = await frameworks.rules_on(agreement, day)
+    if rules is None or rules.rules.occupancy is None:
+        return None, None
+    return int(rules.rules.occupancy.min_percent * 100), agreement.name
+
+
+async def offers_at_risk(region: str, day: datetime.date) -> list[OfferFigures]:
+    """The region's published offers at risk on the day (see the module), judged as the gap
+    analysis judges them, whatever their target groups."""
+    band_min_bp, _ = await occupancy_band(region, day)
+    supply = await _published_offers(region, day, {})
+    await _count_contracts(supply, {}, region, day)
+    _list_offers(supply, {}, month_ends(day), band_min_bp)
+    return [offer for offer in supply.offers.values() if offer.at_risk]
 
 
 def shown(count: int, visible: bool) -> str:

@@ -99,6 +99,7 @@ async def emit_for_history(
         return
     event, to = which
     orgs = [found.buyer if side == "buyer" else found.provider_org for side in to]
+    author = author_of(found.created_by)
     subjects: dict[str, uuid.UUID | str] = {"placementRequest": found.request}
     if contract is not None:
         subjects["contract"] = contract
@@ -108,4 +109,13 @@ async def emit_for_history(
         subjects,
         case_reference=found.citizen_ref,
         payload={"status": to_status, "change": kind},
+        addressed={found.buyer: author} if author and "buyer" in to else None,
     )
+
+
+def author_of(created_by: str | None) -> str | None:
+    """The person who made a request (the case handler), to address the buyer's events to:
+    a signed-in person's subject, not the service or an operator at the command line."""
+    if not created_by or created_by == "system" or created_by.startswith("cli:"):
+        return None
+    return created_by

@@ -9,6 +9,7 @@ import datetime
 import uuid
 from typing import Any
 
+from marketplace.contracts.events import author_of
 from marketplace.contracts.models import OPEN_REQUEST, ContractDateStatus
 from marketplace.contracts.parties import RUNNING
 from marketplace.contracts.tables import Contract, ContractDate, PlacementRequest
@@ -16,18 +17,17 @@ from marketplace.core.identity import SYSTEM
 from marketplace.core.settings import get_settings
 from marketplace.core.unit_of_work import UnitOfWork, write_transaction
 from marketplace.notifications.models import EventKind
-from marketplace.notifications.outbox import new_events
 
 
 async def remind_due(day: datetime.date) -> int:
-    """Emit the reminders due on ``day`` that were not sent before; return how many."""
+    """Emit the reminders due on ``day`` that were not sent before; return how many. Two
+    ticks at once (two workers) both succeed, and each reminder is written once."""
     settings = get_settings()
     async with write_transaction(SYSTEM, "remindersSend") as unit:
         await _requests(unit, day + datetime.timedelta(days=settings.remind_request_days))
         await _dates(unit, day + datetime.timedelta(days=settings.remind_follow_up_days))
         await _endings(unit, day, day + datetime.timedelta(days=settings.remind_contract_end_days))
-        unit.events[:] = await new_events(unit.events)
-        return len(unit.events)
+    return unit.events_written
 
 
 async def _requests(unit: UnitOfWork, until: datetime.date) -> int:
@@ -39,6 +39,7 @@ async def _requests(unit: UnitOfWork, until: datetime.date) -> int:
             PlacementRequest.citizen_ref,
             PlacementRequest.status,
             PlacementRequest.expires_on,
+            PlacementRequest.created_by,
         )
         .where(
             PlacementRequest.status.is_in(list(OPEN_REQUEST))
@@ -56,8 +57,15 @@ async def _requests(unit: UnitOfWork, until: datetime.date) -> int:
             case_reference=row["citizen_ref"],
             payload={"expiresOn": str(row["expires_on"])},
             dedupe_key=f"expiring:{row['id']}:{row['status']}:{row['expires_on']}",
+            addressed=_author(row["buyer"], to, row["created_by"]),
         )
     return len(rows)
+
+
+def _author(buyer: str, to: str, created_by: str | None) -> dict[str, str] | None:
+    """A proposal waits for the buyer: address it to the case handler who made the request."""
+    author = author_of(created_by)
+    return {buyer: author} if author and to == buyer else None
 
 
 async def _dates(unit: UnitOfWork, until: datetime.date) -> int:

@@ -107,6 +107,19 @@ class Settings(BaseSettings):
         le=365,
         description="Days before a contract's last day that both parties are reminded.",
     )
+    remind_deadline_days: list[int] = Field(
+        default=[14, 3],
+        max_length=5,
+        description="Lead times (days) before a council approval deadline or a report deadline "
+        "at which those who must act are reminded, each once (JSON list, e.g. [14, 3]).",
+    )
+    webhook_secret_grace_hours: float = Field(
+        default=24,
+        ge=0,
+        le=24 * 14,
+        description="After a webhook secret is rotated, deliveries are signed with the old "
+        "secret too for this long (a second signature), then with the new one only.",
+    )
     webhook_allow_http: bool | None = Field(
         default=None,
         description="Accept webhook endpoints on plain http; unset: only in development (and "

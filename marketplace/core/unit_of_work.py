@@ -78,6 +78,8 @@ class UnitOfWork:
     tracked: list[Tracked[Any]] = field(default_factory=list)
     offers: dict[uuid.UUID, bool] = field(default_factory=dict)  # offer -> its text changed
     events: list[Event] = field(default_factory=list)
+    # how many of the events the outbox wrote (one already recorded under its key is not)
+    events_written: int = 0
 
     def emit(
         self,

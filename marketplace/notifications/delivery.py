@@ -17,8 +17,10 @@ after ``WEBHOOK_BACKOFF_SECONDS`` doubled per attempt (at most 6 hours), until
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime
 import json
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +34,12 @@ from marketplace.core.errors import DomainError
 from marketplace.core.identity import SYSTEM
 from marketplace.core.settings import Settings
 from marketplace.core.unit_of_work import write_transaction
-from marketplace.notifications.tables import EmailDelivery, OutboxEvent, WebhookDelivery
+from marketplace.notifications.tables import (
+    EmailDelivery,
+    OutboxEvent,
+    WebhookAttempt,
+    WebhookDelivery,
+)
 from marketplace.notifications.webhooks import check_url
 
 MAX_BACKOFF = datetime.timedelta(hours=6)
@@ -49,6 +56,8 @@ class Claimed:
     secret: str
     org: str
     event: dict[str, Any]
+    # the secret before the last rotation, while its grace period lasts (signs too)
+    previous_secret: str | None = None
 
 
 LeasedTable = type[WebhookDelivery] | type[EmailDelivery]
@@ -122,12 +131,15 @@ async def claim(settings: Settings, batch: int = 50) -> list[Claimed]:
                 WebhookDelivery.org,
                 WebhookDelivery.endpoint._.url.as_alias("url"),
                 WebhookDelivery.endpoint._.secret.as_alias("secret"),
+                WebhookDelivery.endpoint._.previous_secret.as_alias("previous_secret"),
+                WebhookDelivery.endpoint._.previous_secret_until.as_alias("previous_until"),
                 WebhookDelivery.event.as_alias("event_id"),
             )
             .where(WebhookDelivery.id.is_in(ids))
             .run()
         )
         events = await _events([row["event_id"] for row in rows])
+    now = utcnow()
     return [
         Claimed(
             id=row["id"],
@@ -138,6 +150,9 @@ async def claim(settings: Settings, batch: int = 50) -> list[Claimed]:
             secret=row["secret"],
             org=row["org"],
             event=events[row["event_id"]],
+            previous_secret=row["previous_secret"]
+            if row["previous_until"] is not None and row["previous_until"] > now
+            else None,
         )
         for row in rows
     ]
@@ -173,14 +188,21 @@ def body_of(event: dict[str, Any], org: str) -> str:
     )
 
 
-def signed_headers(event_id: str, secret: str, body: str) -> dict[str, str]:
+def signed_headers(
+    event_id: str, secret: str, body: str, previous_secret: str | None = None
+) -> dict[str, str]:
+    """The Standard Webhooks headers; during a rotated secret's grace period the old secret
+    signs too (``webhook-signature`` holds both, space-separated, the new one first)."""
     at = utcnow()
+    signatures = [Webhook(secret).sign(event_id, at, body)]
+    if previous_secret:
+        signatures.append(Webhook(previous_secret).sign(event_id, at, body))
     return {
         "content-type": "application/json",
         "user-agent": USER_AGENT,
         "webhook-id": event_id,
         "webhook-timestamp": str(int(at.timestamp())),
-        "webhook-signature": Webhook(secret).sign(event_id, at, body),
+        "webhook-signature": " ".join(signatures),
     }
 
 
@@ -189,6 +211,8 @@ class Outcome:
     delivered: bool
     status_code: int | None
     error: str
+    at: datetime.datetime | None = None  # when the attempt began
+    duration_ms: int = 0
 
 
 async def _post(
@@ -201,7 +225,9 @@ async def _post(
             return await client.post(
                 item.url,
                 content=body.encode(),
-                headers=signed_headers(str(item.event["id"]), item.secret, body),
+                headers=signed_headers(
+                    str(item.event["id"]), item.secret, body, item.previous_secret
+                ),
                 timeout=settings.webhook_timeout_seconds,
                 follow_redirects=False,
             )
@@ -214,6 +240,14 @@ async def _post(
 
 
 async def send(client: httpx.AsyncClient, item: Claimed, settings: Settings) -> Outcome:
+    """POST one delivery, timed for the delivery log."""
+    at, started = utcnow(), time.perf_counter()
+    outcome = await _attempt(client, item, settings)
+    took = round((time.perf_counter() - started) * 1000)
+    return dataclasses.replace(outcome, at=at, duration_ms=took)
+
+
+async def _attempt(client: httpx.AsyncClient, item: Claimed, settings: Settings) -> Outcome:
     """POST one delivery; a redirect, an error answer or no answer is a failure."""
     body = body_of(item.event, item.org)
     try:
@@ -238,6 +272,7 @@ async def record(items: list[tuple[Claimed, Outcome]], settings: Settings) -> No
     """Record the outcomes whose lease still holds (one transaction; the delivered ones of a
     batch in one statement, as they share the batch's lease)."""
     async with write_transaction(SYSTEM, "webhookDeliveriesRecord"):
+        await _log_attempts(items)
         delivered: dict[uuid.UUID, list[uuid.UUID]] = {}
         for item, outcome in items:
             if outcome.delivered and outcome.status_code == 204:
@@ -262,6 +297,30 @@ async def record(items: list[tuple[Claimed, Outcome]], settings: Settings) -> No
                 .where(WebhookDelivery.id.is_in(ids) & (WebhookDelivery.lease == lease))
                 .run()
             )
+
+
+async def _log_attempts(items: list[tuple[Claimed, Outcome]]) -> None:
+    """Keep every attempt in the delivery log (one statement per batch). An attempt whose
+    lease ran out meanwhile is kept too: it was made."""
+    if not items:
+        return
+    rows = []
+    for item, outcome in items:
+        at = outcome.at or utcnow()
+        rows.append(
+            WebhookAttempt(
+                id=uuid.uuid4(),
+                delivery=item.id,
+                org=item.org,
+                attempt=item.attempts,
+                at=at,
+                status_code=outcome.status_code,
+                error=outcome.error,
+                duration_ms=outcome.duration_ms,
+                sort_key=-int(at.timestamp() * 1_000_000),
+            )
+        )
+    await WebhookAttempt.insert(*rows).run()
 
 
 async def send_due(settings: Settings, client: httpx.AsyncClient, batch: int = 50) -> int:

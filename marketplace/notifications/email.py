@@ -28,7 +28,7 @@ from marketplace.core.pagination import Page, PageRequest, paginate
 from marketplace.core.settings import Settings
 from marketplace.core.unit_of_work import write_transaction
 from marketplace.notifications.delivery import lease_due, settled
-from marketplace.notifications.models import EventKind, title
+from marketplace.notifications.models import EventKind, explanation, title
 from marketplace.notifications.tables import EmailDelivery, EmailRecipient, OutboxEvent
 
 # A pragmatic check (RFC 5322 allows more, but no one is sent mail at those): one @, a dot in
@@ -48,7 +48,39 @@ _FACTS = {
     "dueOn": "Dato",
     "endDate": "Sidste dag",
     "number": "Fakturanummer",
+    "deadline": "Frist",
+    "daysLeft": "Dage til fristen",
+    "missing": "Parter uden politisk beslutning",
+    "party": "Part",
+    "decision": "Beslutning",
+    "decidedOn": "Besluttet den",
+    "reportDeadline": "Frist for afrapportering",
+    "year": "Takstår",
+    "reasons": "Årsag",
+    "occupancyBp": "Belægning ved seneste månedsskifte",
+    "bandMinBp": "Aftalens laveste belægning",
 }
+_VALUES = {
+    "approved": "godkendt",
+    "rejected": "forkastet",
+    "low_occupancy": "belægning under aftalens bånd de seneste tre måneder",
+    "emergency_track": "i nødsporet",
+    "reinforced_cooperation": "unikt tilbud i det forstærkede samarbejde",
+}
+
+
+def _fact(key: str, value: Any) -> str:
+    """One fact of an event in Danish: its label and its value (a date as dd.mm.yyyy, basis
+    points as a percentage, a code in words)."""
+    if isinstance(value, list):
+        shown = ", ".join(_VALUES.get(str(v), str(v)) for v in value)
+    elif key.endswith("Bp") and isinstance(value, int):
+        shown = f"{value / 100:.1f} %".replace(".", ",")
+    elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        shown = f"{value[8:10]}.{value[5:7]}.{value[0:4]}"
+    else:
+        shown = _VALUES.get(str(value), str(value))
+    return f"{_FACTS[key]}: {shown}"
 
 
 class EmailRecipientSet(BaseModel):
@@ -201,7 +233,10 @@ def message_of(mail: Mail, settings: Settings) -> EmailMessage:
         "organisation": mail.event["_org"],
         "title": title(event["kind"]),
         "case_reference": event["case_reference"],
-        "facts": [f"{_FACTS[k]}: {v}" for k, v in event["payload"].items() if k in _FACTS],
+        "facts": [
+            _fact(k, v) for k, v in event["payload"].items() if k in _FACTS and v is not None
+        ],
+        "explanation": explanation(event["kind"]),
         "link": settings.public_url.rstrip("/") + "/notifikationer",
         "reason": "du har valgt at få den" if mail.person else "adressen er din organisations",
     }

@@ -28,6 +28,14 @@ class EventKind(StrEnum):
     CONTRACT_ENDED = "contract.ended"
     FOLLOW_UP_DUE = "follow_up.due"
     INVOICE_ISSUED = "invoice.issued"
+    PRICE_LIST_MISSING = "price_list.missing"
+    COUNCIL_DECISION_RECORDED = "council_decision.recorded"
+    APPROVAL_DEADLINE_SOON = "agreement.approval_deadline_soon"
+    APPROVAL_DEADLINE_PASSED = "agreement.approval_deadline_passed"
+    REPORT_DEADLINE_SOON = "regional_report.deadline_soon"
+    REPORT_DEADLINE_PASSED = "regional_report.deadline_passed"
+    ANNOUNCEMENT_PUBLISHED = "central_announcement.published"
+    OFFER_AT_RISK = "offer.at_risk"
 
 
 TITLES: dict[EventKind, str] = {
@@ -45,7 +53,51 @@ TITLES: dict[EventKind, str] = {
     EventKind.CONTRACT_ENDED: "En kontrakt er ophørt",
     EventKind.FOLLOW_UP_DUE: "Opfølgning forfalder",
     EventKind.INVOICE_ISSUED: "Ny faktura",
+    EventKind.PRICE_LIST_MISSING: "Næste års takster mangler",
+    EventKind.COUNCIL_DECISION_RECORDED: "En politisk beslutning om rammeaftalen er registreret",
+    EventKind.APPROVAL_DEADLINE_SOON: "Fristen for politisk godkendelse nærmer sig",
+    EventKind.APPROVAL_DEADLINE_PASSED: "Fristen for politisk godkendelse er overskredet",
+    EventKind.REPORT_DEADLINE_SOON: "Fristen for afrapportering nærmer sig",
+    EventKind.REPORT_DEADLINE_PASSED: "Fristen for afrapportering er overskredet",
+    EventKind.ANNOUNCEMENT_PUBLISHED: "Ny central udmelding",
+    EventKind.OFFER_AT_RISK: "Et tilbud er i risiko",
 }
+
+
+# What an event asks of its reader, in Danish (the e-mail's second line); kinds without one
+# speak for themselves.
+EXPLANATIONS: dict[EventKind, str] = {
+    EventKind.PRICE_LIST_MISSING: "Tilbuddet har endnu ingen takster for næste år, og "
+    "rammeaftalens frist for at offentliggøre dem er passeret.",
+    EventKind.COUNCIL_DECISION_RECORDED: "En part har truffet politisk beslutning om rammeaftalen.",
+    EventKind.APPROVAL_DEADLINE_SOON: "Rammeaftalen venter stadig på politisk beslutning fra "
+    "en eller flere parter, og fristen nærmer sig.",
+    EventKind.APPROVAL_DEADLINE_PASSED: "Fristen for politisk godkendelse af rammeaftalen er "
+    "passeret, og en eller flere parter har endnu ikke besluttet sig.",
+    EventKind.REPORT_DEADLINE_SOON: "Regionens afrapportering på en central udmelding er "
+    "endnu ikke indsendt, og fristen nærmer sig.",
+    EventKind.REPORT_DEADLINE_PASSED: "Fristen for regionens afrapportering på en central "
+    "udmelding er passeret, og den er ikke indsendt.",
+    EventKind.ANNOUNCEMENT_PUBLISHED: "Der er offentliggjort en ny central udmelding, som "
+    "regionen skal afrapportere på.",
+    EventKind.OFFER_AT_RISK: "Forsyningsanalysen vurderer, at tilbuddet er i risiko.",
+}
+
+
+def explanation(kind: str) -> str:
+    """What an event asks of its reader, in Danish ("" when the title says it all)."""
+    try:
+        return EXPLANATIONS.get(EventKind(kind), "")
+    except ValueError:
+        return ""
+
+
+def lead_time(days_left: int, leads: list[int]) -> int | None:
+    """The lead time a reminder ``days_left`` before a deadline is sent at: the nearest one
+    not yet passed (of 14 and 3: 14 from 14 to 4 days before, 3 from 3 days to the day);
+    None before the first or after the deadline."""
+    fitting = [lead for lead in leads if 0 <= days_left <= lead]
+    return min(fitting) if fitting else None
 
 
 def title(kind: str) -> str:
@@ -83,6 +135,18 @@ class WebhookEndpointView(BaseModel):
     description: str
     created_at: datetime.datetime
     secret_rotated_at: datetime.datetime | None
+
+
+class WebhookAttemptView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: uuid.UUID
+    delivery_id: uuid.UUID
+    attempt: int
+    at: datetime.datetime
+    status_code: int | None
+    error: str
+    duration_ms: int
 
 
 class WebhookDeliveryView(BaseModel):

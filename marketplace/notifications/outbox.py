@@ -38,7 +38,10 @@ async def write_events(unit: UnitOfWork) -> None:
     if not events:
         return
     now = utcnow()
-    await OutboxEvent.insert(*[_event_row(e, now) for e in events]).run()
+    events = await _insert(events, now)
+    unit.events_written += len(events)
+    if not events:
+        return
     notifications = [
         Notification(
             id=uuid.uuid4(),
@@ -78,6 +81,26 @@ async def new_events(events: Sequence[Event]) -> list[Event]:
             seen.add(event.dedupe_key)
         fresh.append(event)
     return fresh
+
+
+async def _insert(events: list[Event], now: datetime.datetime) -> list[Event]:
+    """Insert the events; answer those written. One whose dedupe key another transaction
+    recorded meanwhile (two workers ticking at once) is left out, not an error: on
+    PostgreSQL the insert waits for that transaction and then does nothing."""
+    plain = [e for e in events if not e.dedupe_key]
+    keyed = [e for e in events if e.dedupe_key]
+    if plain:
+        await OutboxEvent.insert(*[_event_row(e, now) for e in plain]).run()
+    if keyed:
+        written = (
+            await OutboxEvent.insert(*[_event_row(e, now) for e in keyed])
+            .on_conflict(target=OutboxEvent.dedupe_key, action="DO NOTHING")
+            .returning(OutboxEvent.id)
+            .run()
+        )
+        ids = {str(row["id"]) for row in written}
+        keyed = [e for e in keyed if str(e.id) in ids]
+    return plain + keyed
 
 
 def _event_row(event: Event, now: datetime.datetime) -> OutboxEvent:

@@ -18,22 +18,28 @@ from marketplace.notifications.tables import Notification, OutboxEvent
 
 
 def _mine(principal: Principal) -> Combinable:
-    """The caller's notifications: its organisation's, for everyone in it or for the caller."""
+    """The caller's notifications: its organisation's. One addressed to a person of it (the
+    case handler who made a request) is the organisation's too, so a colleague can take
+    over; ``for_me`` keeps those addressed to the caller."""
     if not principal.is_authenticated:
         raise DomainError(ErrorCode.UNAUTHENTICATED, "Sign in to see your notifications.")
-    for_me: Combinable = Notification.person.is_null()
-    if principal.subject:
-        for_me = for_me | (Notification.person == principal.subject)
-    return (Notification.org == principal.org_code) & for_me
+    return Notification.org == principal.org_code
 
 
 async def list_notifications(
-    principal: Principal, page: PageRequest, *, unread_only: bool = False
+    principal: Principal,
+    page: PageRequest,
+    *,
+    unread_only: bool = False,
+    for_me: bool = False,
 ) -> Page[NotificationView]:
-    """The caller's notifications, newest first (three statements: page, count, events)."""
+    """The caller's notifications, newest first (three statements: page, count, events);
+    with ``for_me`` only those addressed to the caller."""
     condition = _mine(principal)
     if unread_only:
         condition = condition & Notification.read_at.is_null()
+    if for_me:
+        condition = condition & (Notification.person == (principal.subject or ""))
     rows = await paginate(
         Notification,
         where=condition,
@@ -53,7 +59,7 @@ async def unread_count(principal: Principal) -> int:
 
 async def mark_read(principal: Principal, ids: Sequence[uuid.UUID]) -> list[NotificationView]:
     """Mark the caller's notifications read. One that is not the caller's (another
-    organisation's, or another person's) is not found, and then none is marked."""
+    organisation's) is not found, and then none is marked."""
     wanted = list(dict.fromkeys(ids))
     if len(wanted) > 100:
         raise DomainError(ErrorCode.INVALID, "Mark at most 100 notifications at once.", ["ids"])

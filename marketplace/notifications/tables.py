@@ -64,6 +64,10 @@ class WebhookEndpoint(Table, tablename="webhook_endpoint"):
     created_at = Timestamptz()
     created_by = Varchar(length=200, default="")
     secret_rotated_at = Timestamptz(null=True, default=None)
+    # After a rotation the old secret signs too (a second signature) until this time, so a
+    # receiver can switch over without losing a delivery.
+    previous_secret = Varchar(length=100, null=True, default=None)
+    previous_secret_until = Timestamptz(null=True, default=None)
 
 
 class WebhookDelivery(Table, tablename="webhook_delivery"):
@@ -88,6 +92,23 @@ class WebhookDelivery(Table, tablename="webhook_delivery"):
     sort_key = BigInt(index=True)
     created_at = Timestamptz()
     delivered_at = Timestamptz(null=True, default=None)
+
+
+class WebhookAttempt(Table, tablename="webhook_attempt"):
+    """One attempt at a delivery, kept for the delivery log: when, how long it took, and the
+    receiver's answer (status code) or the error."""
+
+    id = UUID(primary_key=True)
+    delivery = ForeignKey(
+        references=WebhookDelivery, null=False, index=True, on_delete=OnDelete.cascade
+    )
+    org = Varchar(length=16, index=True)
+    attempt = Integer()
+    at = Timestamptz()
+    status_code = Integer(null=True, default=None)
+    error = Text(default="")
+    duration_ms = Integer(default=0)
+    sort_key = BigInt(index=True)
 
 
 class EmailRecipient(Table, tablename="email_recipient"):

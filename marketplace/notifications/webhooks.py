@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import datetime
 import ipaddress
 import secrets
 import socket
@@ -25,8 +26,18 @@ from marketplace.core.identity import Principal
 from marketplace.core.pagination import Page, PageRequest, all_of, paginate
 from marketplace.core.settings import Settings, get_settings
 from marketplace.core.unit_of_work import write_transaction
-from marketplace.notifications.models import EventKind, WebhookDeliveryView, WebhookEndpointView
-from marketplace.notifications.tables import OutboxEvent, WebhookDelivery, WebhookEndpoint
+from marketplace.notifications.models import (
+    EventKind,
+    WebhookAttemptView,
+    WebhookDeliveryView,
+    WebhookEndpointView,
+)
+from marketplace.notifications.tables import (
+    OutboxEvent,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 MAX_ENDPOINTS = 10
 
@@ -176,18 +187,28 @@ async def get_endpoint(principal: Principal, endpoint_id: uuid.UUID) -> WebhookE
 
 
 async def rotate_secret(
-    principal: Principal, endpoint_id: uuid.UUID
+    principal: Principal, endpoint_id: uuid.UUID, settings: Settings | None = None
 ) -> tuple[WebhookEndpointView, str]:
-    """A new secret for the endpoint; deliveries from now on are signed with it."""
+    """A new secret for the endpoint; deliveries from now on are signed with it, and for
+    ``WEBHOOK_SECRET_GRACE_HOURS`` with the old one too (a second signature), so the
+    receiver can switch over without refusing a delivery."""
+    settings = settings or get_settings()
     secret = new_secret()
     async with write_transaction(principal, "webhookEndpointRotateSecret") as unit:
-        await _own_endpoint(principal, endpoint_id)
+        old = await _own_endpoint(principal, endpoint_id)
         found = await unit.track(
             "WebhookEndpoint", endpoint_id, lambda: get_endpoint(principal, endpoint_id)
         )
+        now = utcnow()
+        grace = datetime.timedelta(hours=settings.webhook_secret_grace_hours)
         await (
             WebhookEndpoint.update(
-                {WebhookEndpoint.secret: secret, WebhookEndpoint.secret_rotated_at: utcnow()}
+                {
+                    WebhookEndpoint.secret: secret,
+                    WebhookEndpoint.secret_rotated_at: now,
+                    WebhookEndpoint.previous_secret: old["secret"] if grace else None,
+                    WebhookEndpoint.previous_secret_until: now + grace if grace else None,
+                }
             )
             .where(WebhookEndpoint.id == endpoint_id)
             .run()
@@ -251,6 +272,31 @@ async def list_deliveries(
                 "kind": kinds[row["event"]],
             }
         )
+    )
+
+
+async def list_attempts(
+    principal: Principal, delivery_id: uuid.UUID, page: PageRequest
+) -> Page[WebhookAttemptView]:
+    """Every attempt at one of the organisation's deliveries, newest first: when, how long,
+    the status code or the error. Another organisation's delivery is not found."""
+    org = _owner(principal)
+    owner = (
+        await WebhookDelivery.select(WebhookDelivery.org)
+        .where(WebhookDelivery.id == delivery_id)
+        .first()
+        .run()
+    )
+    if owner is None or (owner["org"] != org and not principal.is_registry_admin):
+        raise DomainError(ErrorCode.NOT_FOUND, "No webhook delivery of yours has that id.", ["id"])
+    rows = await paginate(
+        WebhookAttempt,
+        where=WebhookAttempt.delivery == delivery_id,
+        order_by=[WebhookAttempt.sort_key, WebhookAttempt.id],
+        page=page,
+    )
+    return rows.map(
+        lambda row: WebhookAttemptView.model_validate({**row, "delivery_id": row["delivery"]})
     )
 
 

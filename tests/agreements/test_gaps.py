@@ -311,3 +311,28 @@ async def test_an_offer_counts_only_from_its_publishing_date(world: dict[str, uu
 
 def month_ends_before(day: datetime.date) -> list[datetime.date]:
     return gaps.month_ends(day)
+
+
+async def test_offers_at_risk_are_reported_once_a_month_to_provider_and_steering_group(
+    world: dict[str, uuid.UUID],
+) -> None:
+    from agreements.reminders import remind_offers_at_risk
+    from marketplace.notifications.models import EventKind
+    from marketplace.notifications.tables import OutboxEvent
+
+    assert await remind_offers_at_risk(AS_OF) == 2  # Birkely and Spisehuset Nord
+    assert await remind_offers_at_risk(AS_OF) == 0  # once this month
+    events = (
+        await OutboxEvent.select()
+        .where(OutboxEvent.kind == EventKind.OFFER_AT_RISK.value)
+        .output(load_json=True)
+        .run()
+    )
+    by_offer = {e["subjects"]["offer"]: e for e in events}
+    assert set(by_offer) == {str(world["birkely"]), str(world["eating"])}
+    eating = by_offer[str(world["eating"])]
+    assert sorted(eating["orgs"]) == ["1081", "851"]  # the steering group and the provider
+    assert eating["payload"]["reasons"] == ["low_occupancy"]
+    assert (eating["payload"]["occupancyBp"], eating["payload"]["bandMinBp"]) == (1250, 9500)
+    next_month = (AS_OF.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+    assert await remind_offers_at_risk(next_month) >= 1  # still at risk: a month later again

@@ -68,11 +68,15 @@ def rules(**overrides: Any) -> AgreementRules:
     return AgreementRules.model_validate({**values, **overrides})
 
 
-async def agreement_in_force(**overrides: Any) -> AgreementView:
+async def agreement_in_force(
+    *, with_rules: AgreementRules | None = None, **overrides: Any
+) -> AgreementView:
     """Made by the steering group, with rules, sent for approval and approved by every party."""
     agreement = await service.create_agreement(NORD_STEERING, agreement_command(**overrides))
     await service.set_rules(
-        NORD_STEERING, agreement.id, RuleSetInput(valid_from=agreement.valid_from, rules=rules())
+        NORD_STEERING,
+        agreement.id,
+        RuleSetInput(valid_from=agreement.valid_from, rules=with_rules or rules()),
     )
     await service.update_agreement(
         NORD_STEERING, agreement.id, AgreementUpdate(status=AgreementStatus.SENT_FOR_APPROVAL)

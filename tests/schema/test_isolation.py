@@ -134,6 +134,7 @@ VISIBILITY: dict[str, Seen] = {
     "WebhookEndpoint": Seen.PARTIES,
     "EmailRecipient": Seen.PARTIES,
     "WebhookDelivery": Seen.PARTIES,
+    "WebhookDeliveryAttempt": Seen.PARTIES,
     # README "Signing in": anonymous callers may read the public registry.
     "Region": Seen.ANYONE,
     "Municipality": Seen.ANYONE,
@@ -758,7 +759,9 @@ async def _notification_things(offer_id: uuid.UUID) -> list[Thing]:
         .run()
     )
     assert notification is not None
+    delivery = await _an_attempt_made()
     return [
+        Thing("WebhookDelivery", str(delivery), "Engly's delivery", (ENGLY_RUNS,)),
         Thing("Notification", str(notification["id"]), "Engly's notification", (ENGLY_RUNS,)),
         Thing(
             "WebhookEndpoint",
@@ -775,6 +778,29 @@ async def _notification_things(offer_id: uuid.UUID) -> list[Thing]:
             secrets=(address,),
         ),
     ]
+
+
+async def _an_attempt_made() -> uuid.UUID:
+    """Engly's delivery, with an attempt in its log (the receiver did not answer)."""
+    from marketplace.core.clock import utcnow
+    from marketplace.notifications.tables import WebhookAttempt, WebhookDelivery
+
+    row = await WebhookDelivery.select(WebhookDelivery.id).first().run()
+    assert row is not None
+    await WebhookAttempt.insert(
+        WebhookAttempt(
+            id=uuid.uuid4(),
+            delivery=row["id"],
+            org="43389424",
+            attempt=1,
+            at=utcnow(),
+            status_code=None,
+            error="ConnectError: no answer",
+            duration_ms=12,
+            sort_key=0,
+        )
+    ).run()
+    return row["id"]
 
 
 def may_see(type_name: str, thing: Thing | None, caller: Caller) -> bool:

@@ -109,6 +109,57 @@ async def test_an_endpoint_registered_rotated_and_its_log_read(
     assert other["data"]["webhookDeliveries"]["totalCount"] == 0
 
 
+ATTEMPTS = """
+query ($id: ID!, $after: String) {
+  webhookDeliveries { edges { node { id status attempts } } }
+  webhookDeliveryAttempts(deliveryId: $id, first: 2, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor }
+    edges { node { attempt at statusCode error durationMs } }
+  }
+}
+"""
+ATTEMPTS_ONLY = """
+query ($id: ID!) { webhookDeliveryAttempts(deliveryId: $id) { totalCount } }
+"""
+
+
+async def test_every_attempt_is_in_the_log_page_by_page(gql: GraphQL, market: Market) -> None:
+    from marketplace.core.clock import utcnow
+    from marketplace.notifications.tables import WebhookDelivery
+    from tests.marketplace.notifications.test_webhooks import send_all
+
+    with receiver() as hook:
+        hook.answers = [500, 503]
+        await gql(
+            CREATE,
+            {"input": {"url": hook.url, "events": ["placement_request.received"]}},
+            as_=PROVIDER,
+        )
+        await request_place(market.offer_id)
+        for _ in range(3):
+            await WebhookDelivery.update(
+                {WebhookDelivery.next_attempt_at: utcnow()}, force=True
+            ).run()
+            await send_all()
+    log = await gql(LOG, {}, as_=PROVIDER)
+    assert log["data"]["webhookDeliveries"]["edges"][0]["node"]["status"] == "delivered"
+    listed = await gql("query { webhookDeliveries { edges { node { id } } } }", {}, as_=PROVIDER)
+    delivery_id = listed["data"]["webhookDeliveries"]["edges"][0]["node"]["id"]
+    first = (await gql(ATTEMPTS, {"id": delivery_id}, as_=PROVIDER))["data"]
+    page = first["webhookDeliveryAttempts"]
+    assert page["totalCount"] == 3 and page["pageInfo"]["hasNextPage"]
+    after = page["pageInfo"]["endCursor"]
+    rest = (await gql(ATTEMPTS, {"id": delivery_id, "after": after}, as_=PROVIDER))["data"]
+    nodes = [e["node"] for e in page["edges"] + rest["webhookDeliveryAttempts"]["edges"]]
+    assert [n["statusCode"] for n in nodes] == [204, 503, 500]
+    assert [n["attempt"] for n in nodes] == [3, 2, 1]
+    assert nodes[1]["error"] == "The receiver answered 503." and nodes[0]["error"] == ""
+    assert all(n["durationMs"] >= 0 for n in nodes)
+    stranger = await gql(ATTEMPTS_ONLY, {"id": delivery_id}, as_=BUYER)
+    assert stranger["data"] is None or stranger["data"]["webhookDeliveryAttempts"] is None
+    assert stranger["errors"]
+
+
 def test_the_server_sends_deliveries_itself_on_sqlite_only() -> None:
     settings = get_settings()
     sqlite = settings.model_copy(

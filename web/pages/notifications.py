@@ -11,6 +11,7 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
 from marketplace.core.errors import DomainError
+from marketplace.core.identity import Role
 from marketplace.core.pagination import PageRequest
 from marketplace.notifications import service
 from web.forms import error_context, refused, values
@@ -22,6 +23,12 @@ SUBJECT_PAGES = {
     "placementRequest": "/anmodninger/{}",
     "contract": "/kontrakter/{}",
     "invoice": "/fakturaer/{}",
+    "offer": "/tilbud/{}",
+}
+# pages of the regional registry, open to the steering group only
+STEERING_PAGES = {
+    "agreement": "/styregruppe/aftaler/{}",
+    "centralAnnouncement": "/styregruppe",
 }
 
 
@@ -33,8 +40,9 @@ async def unread_count(request: Request[Any, Any, Any]) -> None:
         request.state.unread_notifications = await service.unread_count(principal)
 
 
-def _link(subjects: dict[str, str]) -> str | None:
-    for role, pattern in SUBJECT_PAGES.items():
+def _link(subjects: dict[str, str], steering: bool = False) -> str | None:
+    pages = {**STEERING_PAGES, **SUBJECT_PAGES} if steering else SUBJECT_PAGES
+    for role, pattern in pages.items():
         if role in subjects:
             return pattern.format(subjects[role])
     return None
@@ -52,7 +60,7 @@ async def _list(request: Request[Any, Any, Any], *, failed: Any = None) -> Templ
         "notifications/list.html",
         status_code=400 if failed else 200,
         found=found,
-        links={n.id: _link(n.subjects) for n in found.items},
+        links={n.id: _link(n.subjects, principal.role is Role.STEERING) for n in found.items},
         unread_only=unread_only,
         next_cursor=found.cursors[-1] if found.has_next_page and found.cursors else None,
         **error_context(failed),

@@ -125,6 +125,11 @@ class AgreementRulesInput:
     acute_response_hours: int | None = strawberry.field(
         default=UNSET, description="Hours a provider has to answer an acute request."
     )
+    price_lists_due: str | None = strawberry.field(
+        default=UNSET,
+        description="The day of the year (MM-DD, e.g. 10-01) by which providers publish next "
+        "year's price lists; an offer without one after it is reminded.",
+    )
     notes: str | None = UNSET
 
 

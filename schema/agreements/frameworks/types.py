@@ -135,6 +135,9 @@ class AgreementRules(FromView):
     acute_response_hours: int | None = strawberry.field(
         description="Hours a provider has to answer an acute request (the setting when null)."
     )
+    price_lists_due: str | None = strawberry.field(
+        description="The day of the year (MM-DD) by which next year's price lists are due."
+    )
     notes: str
 
 

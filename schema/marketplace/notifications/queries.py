@@ -14,8 +14,9 @@ from schema.relay import Connection
 @strawberry.type
 class NotificationQuery:
     @strawberry.field(
-        description="Your notifications (your organisation's, and those addressed to you), "
-        "newest first; with unreadOnly, those not yet read."
+        description="Your organisation's notifications (those addressed to one of its people "
+        "included), newest first; with unreadOnly, those not yet read; with forMe, those "
+        "addressed to you."
     )
     async def notifications(
         self,
@@ -23,9 +24,13 @@ class NotificationQuery:
         first: int | None = None,
         after: str | None = None,
         unread_only: bool = False,
+        for_me: bool = False,
     ) -> Connection[Notification]:
         page = await service.list_notifications(
-            info.context.principal, PageRequest.of(first, after), unread_only=unread_only
+            info.context.principal,
+            PageRequest.of(first, after),
+            unread_only=unread_only,
+            for_me=for_me,
         )
         return Connection.of(page, Notification.of)
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import strawberry
+import strawberry.scalars
 from strawberry import relay
 
 from marketplace.notifications import service
@@ -29,6 +30,10 @@ _NODE_TYPES = {
     "refundClaim": "RefundClaim",
     "invoice": "Invoice",
     "contractDate": "ContractDate",
+    "agreement": "Agreement",
+    "centralAnnouncement": "CentralAnnouncement",
+    "regionalReport": "RegionalReport",
+    "offer": "Offer",
 }
 
 
@@ -67,6 +72,13 @@ class Notification(relay.Node):
     )
     created_at: datetime.datetime
     read_at: datetime.datetime | None
+    addressed_to: str | None = strawberry.field(
+        description="The person of your organisation it is addressed to (the case handler "
+        "who made the request), if any; your organisation sees it too."
+    )
+    payload: strawberry.scalars.JSON = strawberry.field(
+        description="The event's plain facts (a status, a date, a deadline); never personal data."
+    )
 
     @classmethod
     def of(cls, view: NotificationView) -> Notification:
@@ -79,6 +91,8 @@ class Notification(relay.Node):
             case_reference=view.case_reference,
             created_at=view.created_at,
             read_at=view.read_at,
+            addressed_to=view.person,
+            payload=view.payload,  # type: ignore[arg-type]
         )
 
     @classmethod

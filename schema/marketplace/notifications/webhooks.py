@@ -14,10 +14,14 @@ from strawberry import relay
 from marketplace.core.identity import Principal
 from marketplace.core.pagination import PageRequest
 from marketplace.notifications import webhooks
-from marketplace.notifications.models import WebhookDeliveryView, WebhookEndpointView
+from marketplace.notifications.models import (
+    WebhookAttemptView,
+    WebhookDeliveryView,
+    WebhookEndpointView,
+)
 from schema.context import Info
 from schema.errors import UserError
-from schema.ids import filter_uuid
+from schema.ids import filter_uuid, require_uuid
 from schema.mutation import Given, mutation
 from schema.relay import Connection
 
@@ -94,6 +98,29 @@ class WebhookDelivery:
         )
 
 
+@strawberry.type(description="One attempt at a delivery: when, how long, the answer.")
+class WebhookDeliveryAttempt:
+    id: strawberry.ID
+    attempt: int = strawberry.field(description="1 for the first try, 2 for the next ...")
+    at: datetime.datetime = strawberry.field(description="When the attempt began (UTC).")
+    status_code: int | None = strawberry.field(
+        description="The receiver's HTTP status, if it answered."
+    )
+    error: str = strawberry.field(description="What went wrong; empty when delivered.")
+    duration_ms: int = strawberry.field(description="How long the attempt took.")
+
+    @classmethod
+    def of(cls, view: WebhookAttemptView) -> WebhookDeliveryAttempt:
+        return cls(
+            id=strawberry.ID(str(view.id)),
+            attempt=view.attempt,
+            at=view.at,
+            status_code=view.status_code,
+            error=view.error,
+            duration_ms=view.duration_ms,
+        )
+
+
 @strawberry.type
 class WebhookQuery:
     @strawberry.field(description="Your organisation's webhook endpoints, oldest first.")
@@ -119,6 +146,23 @@ class WebhookQuery:
             info.context.principal, PageRequest.of(first, after), endpoint_id=endpoint
         )
         return Connection.of(page, WebhookDelivery.of)
+
+    @strawberry.field(
+        description="Every attempt at one of your organisation's webhook deliveries, newest "
+        "first: attempt number, time, status code or error, duration."
+    )
+    async def webhook_delivery_attempts(
+        self,
+        info: Info,
+        delivery_id: strawberry.ID,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[WebhookDeliveryAttempt]:
+        key = require_uuid(delivery_id, "WebhookDelivery", "webhook delivery", "delivery_id")
+        page = await webhooks.list_attempts(
+            info.context.principal, key, PageRequest.of(first, after)
+        )
+        return Connection.of(page, WebhookDeliveryAttempt.of)
 
 
 @strawberry.input

@@ -129,3 +129,67 @@ async def test_no_mail_is_made_without_an_smtp_server(market: Market) -> None:
     await mail.add_recipient(ENGLY_ADMIN, recipient("v@engly.dk", for_organisation=True))
     await request_place(market.offer_id)
     assert await EmailDelivery.count().run() == 0
+
+
+async def test_an_answer_is_mailed_to_the_case_handler_as_they_chose(
+    inbox: Inbox, market: Market
+) -> None:
+    from marketplace.contracts import requests
+    from marketplace.contracts.models import PlacementRequestDecline
+    from marketplace.core.identity import Principal, Role
+    from tests.marketplace.contracts.world import AALBORG
+
+    colleague = Principal(subject="test:aalborg-kollega", org_code="851", role=Role.PURCHASER)
+    answered = EventKind.REQUEST_ANSWERED.value
+    await mail.add_recipient(AALBORG, recipient("visitation@aalborg.dk", for_organisation=True))
+    await mail.add_recipient(AALBORG, recipient("sagsbehandler@aalborg.dk", events=[answered]))
+    await mail.add_recipient(colleague, recipient("kollega@aalborg.dk", events=[answered]))
+    first = await request_place(market.offer_id)
+    await requests.decline_request(
+        ENGLY_ADMIN, first.id, PlacementRequestDecline.model_validate({"reason": "no_capacity"})
+    )
+    await mail.send_due(settings())
+    # the organisation's address and the author's own; not the colleague's (not their case)
+    assert sorted(to[0] for to, _ in inbox.messages) == [
+        "sagsbehandler@aalborg.dk",
+        "visitation@aalborg.dk",
+    ]
+    # the author chooses other events: their own address no longer gets answers
+    await mail.add_recipient(
+        AALBORG, recipient("sagsbehandler@aalborg.dk", events=[EventKind.CONTRACT_ENDED.value])
+    )
+    inbox.messages.clear()
+    second = await request_place(market.offer_id, citizen_ref="SAG-2026-0043")
+    await requests.decline_request(
+        ENGLY_ADMIN, second.id, PlacementRequestDecline.model_validate({"reason": "no_capacity"})
+    )
+    await mail.send_due(settings())
+    assert [to[0] for to, _ in inbox.messages] == ["visitation@aalborg.dk"]
+
+
+async def test_a_deadline_mail_speaks_danish(inbox: Inbox) -> None:
+    import datetime
+
+    from agreements import reminders
+    from agreements.frameworks import service
+    from agreements.frameworks.models import AgreementStatus, AgreementUpdate
+    from marketplace.core.clock import today
+    from tests.agreements.world import NORD_STEERING, agreement_command
+
+    deadline = today() + datetime.timedelta(days=3)
+    agreement = await service.create_agreement(
+        NORD_STEERING, agreement_command(parties=["851", "1081"], approval_deadline=deadline)
+    )
+    await service.update_agreement(
+        NORD_STEERING, agreement.id, AgreementUpdate(status=AgreementStatus.SENT_FOR_APPROVAL)
+    )
+    await mail.add_recipient(NORD_STEERING, recipient("das@rn.dk", for_organisation=True))
+    await reminders.remind_approvals(today())
+    await mail.send_due(settings())
+    [(to, message)] = inbox.messages
+    assert to == ["das@rn.dk"]
+    assert message["Subject"] == "Socialmarked: Fristen for politisk godkendelse nærmer sig"
+    text = message.get_body(("plain",)).get_content()
+    assert "venter stadig på politisk beslutning" in text
+    assert f"Frist: {deadline:%d.%m.%Y}" in text and "Dage til fristen: 3" in text
+    assert "Parter uden politisk beslutning: 2" in text

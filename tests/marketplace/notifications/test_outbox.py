@@ -3,6 +3,7 @@ buyer's case reference only; the notifications they make; the calendar's reminde
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import json
 
@@ -14,6 +15,7 @@ from marketplace.contracts.models import PlacementRequestDecline, RefundClaimCre
 from marketplace.core import calendar
 from marketplace.core.clock import today
 from marketplace.core.errors import DomainError, ErrorCode
+from marketplace.core.identity import Principal, Role
 from marketplace.core.pagination import PageRequest
 from marketplace.core.unit_of_work import write_transaction
 from marketplace.notifications import service as notifications
@@ -158,3 +160,38 @@ async def test_a_contracts_calendar_notice_and_end_are_events(market: Market) ->
     [ended] = await events_of(EventKind.CONTRACT_ENDED)
     assert sorted(ended["orgs"]) == ["43389424", "851"]
     assert ended["case_reference"] == "SAG-2026-0042"
+
+
+async def test_two_workers_ticking_at_once_remind_once(market: Market) -> None:
+    request = await request_place(market.offer_id)
+    soon = request.expires_on - datetime.timedelta(days=1)
+    first, second = await asyncio.gather(reminders.remind_due(soon), reminders.remind_due(soon))
+    assert first + second == 1  # both succeed; one of them wrote the reminder
+    [expiring] = await events_of(EventKind.REQUEST_EXPIRING_SOON)
+    assert await Notification.count().where(Notification.event == expiring["id"]).run() == 1
+    ticks = await asyncio.gather(calendar.tick(soon), calendar.tick(soon))
+    assert [t["reminders sent"] for t in ticks] == [0, 0]
+
+
+async def test_a_buyers_event_is_addressed_to_the_case_handler_and_seen_by_the_organisation(
+    market: Market,
+) -> None:
+    request = await request_place(market.offer_id)
+    await requests.decline_request(
+        ENGLY_ADMIN, request.id, PlacementRequestDecline.model_validate({"reason": "no_capacity"})
+    )
+    [answered] = await events_of(EventKind.REQUEST_ANSWERED)
+    colleague = Principal(subject="test:aalborg-kollega", org_code="851", role=Role.PURCHASER)
+    for_author = await notifications.list_notifications(AALBORG, PageRequest(), for_me=True)
+    assert [n.event_id for n in for_author.items] == [answered["id"]]
+    assert for_author.items[0].person == AALBORG.subject
+    # the organisation sees it too (a colleague can take over the case) ...
+    seen = await notifications.list_notifications(colleague, PageRequest())
+    assert [n.event_id for n in seen.items] == [answered["id"]]
+    # ... but it is not addressed to the colleague
+    assert (
+        await notifications.list_notifications(colleague, PageRequest(), for_me=True)
+    ).items == []
+    # the provider's notification of the request is addressed to no one in particular
+    [received] = (await notifications.list_notifications(ENGLY_ADMIN, PageRequest())).items
+    assert received.person is None

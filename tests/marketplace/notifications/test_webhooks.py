@@ -29,7 +29,7 @@ from marketplace.notifications import delivery, webhooks
 from marketplace.notifications.models import EventKind
 from marketplace.notifications.tables import OutboxEvent, WebhookDelivery, WebhookEndpoint
 from marketplace.notifications.webhooks import WebhookEndpointCreate
-from tests.marketplace.contracts.world import CPR, ENGLY_ADMIN, Market, request_place
+from tests.marketplace.contracts.world import AALBORG, CPR, ENGLY_ADMIN, Market, request_place
 from tests.marketplace.notifications.receiver import receiver
 
 RECEIVED = EventKind.REQUEST_RECEIVED.value
@@ -146,17 +146,90 @@ async def test_a_delivery_is_given_up_after_a_day(market: Market) -> None:
     assert row["status"] == "failed" and row["last_status_code"] == 503
 
 
+async def _grace_over() -> None:
+    await WebhookEndpoint.update(
+        {WebhookEndpoint.previous_secret_until: utcnow() - datetime.timedelta(seconds=1)},
+        force=True,
+    ).run()
+
+
 async def test_a_rotated_secret_signs_from_then_on(market: Market) -> None:
     with receiver() as hook:
         made, old = await webhooks.create_endpoint(ENGLY_ADMIN, endpoint_of(hook.url))
         _, new = await webhooks.rotate_secret(ENGLY_ADMIN, made.id)
         assert new != old
+        await _grace_over()  # once the grace period is over, the new secret alone signs
         await request_place(market.offer_id)
         await send_all()
         [got] = hook.received
         verified(new, got.body, got.headers)
         with pytest.raises(WebhookVerificationError):
             verified(old, got.body, got.headers)
+
+
+async def test_the_old_secret_still_verifies_during_the_grace_period(market: Market) -> None:
+    with receiver() as hook:
+        made, old = await webhooks.create_endpoint(ENGLY_ADMIN, endpoint_of(hook.url))
+        _, new = await webhooks.rotate_secret(ENGLY_ADMIN, made.id)
+        [endpoint] = await WebhookEndpoint.select().run()
+        grace = endpoint["previous_secret_until"] - endpoint["secret_rotated_at"]
+        assert grace == datetime.timedelta(hours=24)  # the default
+        await request_place(market.offer_id)
+        await send_all()
+        [during] = hook.received
+        assert len(during.headers["webhook-signature"].split(" ")) == 2
+        # a receiver not yet switched over verifies with the old secret, and one switched
+        # over with the new
+        assert verified(old, during.body, during.headers)["type"] == RECEIVED
+        assert verified(new, during.body, during.headers)["type"] == RECEIVED
+
+        await _grace_over()
+        await request_place(market.offer_id, citizen_ref="SAG-2026-0043")
+        await send_all()
+        after = hook.received[1]
+        assert len(after.headers["webhook-signature"].split(" ")) == 1
+        with pytest.raises(WebhookVerificationError):
+            verified(old, after.body, after.headers)
+        verified(new, after.body, after.headers)
+
+
+async def test_no_grace_period_when_it_is_set_to_zero(market: Market) -> None:
+    with receiver() as hook:
+        made, old = await webhooks.create_endpoint(ENGLY_ADMIN, endpoint_of(hook.url))
+        settings = get_settings().model_copy(update={"webhook_secret_grace_hours": 0})
+        _, new = await webhooks.rotate_secret(ENGLY_ADMIN, made.id, settings)
+        await request_place(market.offer_id)
+        await send_all()
+        [got] = hook.received
+        with pytest.raises(WebhookVerificationError):
+            verified(old, got.body, got.headers)
+        verified(new, got.body, got.headers)
+
+
+async def test_the_delivery_log_keeps_every_attempt(market: Market) -> None:
+    with receiver() as hook:
+        hook.answers = [503, 302]
+        await webhooks.create_endpoint(ENGLY_ADMIN, endpoint_of(hook.url))
+        await request_place(market.offer_id)
+        for _ in range(3):
+            await _due_now()
+            await send_all()
+    [delivery_row] = await WebhookDelivery.select().run()
+    assert delivery_row["status"] == "delivered"
+    first = await webhooks.list_attempts(ENGLY_ADMIN, delivery_row["id"], PageRequest(2))
+    assert first.total_count == 3 and first.has_next_page
+    rest = await webhooks.list_attempts(
+        ENGLY_ADMIN, delivery_row["id"], PageRequest(2, first.cursors[-1])
+    )
+    attempts = [*first.items, *rest.items]
+    assert [a.attempt for a in attempts] == [3, 2, 1]  # newest first
+    assert [a.status_code for a in attempts] == [204, 302, 503]
+    assert "redirect" in attempts[1].error and attempts[0].error == ""
+    assert all(a.duration_ms >= 0 and a.delivery_id == delivery_row["id"] for a in attempts)
+    assert attempts[0].at >= attempts[1].at >= attempts[2].at
+    with pytest.raises(DomainError) as refused:
+        await webhooks.list_attempts(AALBORG, delivery_row["id"], PageRequest())
+    assert refused.value.code is ErrorCode.NOT_FOUND
 
 
 async def test_an_endpoint_sees_only_the_events_it_asked_for(market: Market) -> None:
