@@ -65,6 +65,7 @@ from schema.marketplace.notifications.mutations import NotificationMutation
 from schema.marketplace.notifications.queries import NotificationQuery
 from schema.marketplace.notifications.types import Notification
 from schema.marketplace.notifications.webhooks import (
+    WebhookDelivery,
     WebhookEndpoint,
     WebhookMutation,
     WebhookQuery,
@@ -107,6 +108,7 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
     "RegionalReport": RegionalReport,
     "Notification": Notification,
     "WebhookEndpoint": WebhookEndpoint,
+    "WebhookDelivery": WebhookDelivery,
     "EmailRecipient": EmailRecipient,
 }
 
