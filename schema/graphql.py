@@ -66,6 +66,7 @@ from schema.marketplace.notifications.mutations import NotificationMutation
 from schema.marketplace.notifications.queries import NotificationQuery
 from schema.marketplace.notifications.types import Notification
 from schema.marketplace.notifications.webhooks import (
+    WebhookDelivery,
     WebhookEndpoint,
     WebhookMutation,
     WebhookQuery,
@@ -108,6 +109,7 @@ NODE_TYPES: dict[str, type[relay.Node]] = {
     "RegionalReport": RegionalReport,
     "Notification": Notification,
     "WebhookEndpoint": WebhookEndpoint,
+    "WebhookDelivery": WebhookDelivery,
     "EmailRecipient": EmailRecipient,
 }
 

@@ -275,6 +275,24 @@ async def list_deliveries(
     )
 
 
+async def get_delivery(principal: Principal, delivery_id: uuid.UUID) -> WebhookDeliveryView | None:
+    """One of the organisation's deliveries (any, for the registry administrator), or None."""
+    if not principal.is_authenticated:
+        return None
+    row = await WebhookDelivery.select().where(WebhookDelivery.id == delivery_id).first().run()
+    if row is None or (row["org"] != principal.org_code and not principal.is_registry_admin):
+        return None
+    kinds = await _kinds([row["event"]])
+    return WebhookDeliveryView.model_validate(
+        {
+            **row,
+            "event_id": row["event"],
+            "endpoint_id": row["endpoint"],
+            "kind": kinds[row["event"]],
+        }
+    )
+
+
 async def list_attempts(
     principal: Principal, delivery_id: uuid.UUID, page: PageRequest
 ) -> Page[WebhookAttemptView]:

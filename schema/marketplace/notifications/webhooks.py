@@ -68,8 +68,8 @@ class WebhookEndpoint(relay.Node):
 
 
 @strawberry.type(description="One event sent (or being sent) to one of your endpoints.")
-class WebhookDelivery:
-    id: strawberry.ID
+class WebhookDelivery(relay.Node):
+    id: relay.NodeID[str]
     event_id: uuid.UUID = strawberry.field(description="The webhook-id the receiver got.")
     endpoint_id: strawberry.ID
     event: str = strawberry.field(description="The event's name.")
@@ -84,7 +84,7 @@ class WebhookDelivery:
     @classmethod
     def of(cls, view: WebhookDeliveryView) -> WebhookDelivery:
         return cls(
-            id=strawberry.ID(relay.to_base64("WebhookDelivery", view.id)),
+            id=str(view.id),
             event_id=view.event_id,
             endpoint_id=strawberry.ID(relay.to_base64("WebhookEndpoint", view.endpoint_id)),
             event=view.kind,
@@ -96,6 +96,21 @@ class WebhookDelivery:
             created_at=view.created_at,
             delivered_at=view.delivered_at,
         )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False, **_: Any
+    ) -> list[WebhookDelivery | None]:
+        found: list[WebhookDelivery | None] = []
+        for node_id in node_ids:
+            try:
+                key = uuid.UUID(node_id)
+            except ValueError:
+                found.append(None)
+                continue
+            view = await webhooks.get_delivery(info.context.principal, key)
+            found.append(cls.of(view) if view else None)
+        return found
 
 
 @strawberry.type(description="One attempt at a delivery: when, how long, the answer.")
