@@ -39,6 +39,7 @@ from web.pages import (
     refunds,
     requests,
     steering,
+    steering_exports,
     supply,
 )
 from web.render import page
@@ -159,6 +160,7 @@ def web_parts(settings: Settings) -> WebParts:
             *steering.ROUTES,
             *supply.ROUTES,
             *economics.ROUTES,
+            *steering_exports.ROUTES,
             *notifications.ROUTES,
         ],
         before_request=notifications.unread_count,

@@ -93,8 +93,23 @@ async def test_the_agreement_its_approvals_and_a_decision_recorded(web) -> None:
     after = await web.get(f"/styregruppe/aftaler/{agreement.id}")
     assert "Godkendt: 2, forkastet: 1, mangler: 9" in after.text
 
+    approvals = await web.get(f"/styregruppe/aftaler/{agreement.id}/godkendelser.csv")
+    parties = {r["party"]: r for r in csv.DictReader(io.StringIO(approvals.text))}
+    assert (parties["849"]["decision"], parties["860"]["days_late"]) == ("rejected", "4")
+    assert parties["1081"]["decision"] == "missing"
+    versions = await web.get(f"/styregruppe/aftaler/{agreement.id}/regler.csv")
+    caps = [
+        r for r in csv.DictReader(io.StringIO(versions.text)) if r["rule"] == "overhead_cap_percent"
+    ]
+    assert [r["value"] for r in caps][-1] == "5"
+    listed = await web.get("/styregruppe/aftaler.csv")
+    assert f"Nordjysk Socialaftale {today().year}" in listed.text
+
     await sign_in_over_http(web, "1082", "steering")  # Midtjylland
     assert (await web.get(f"/styregruppe/aftaler/{agreement.id}")).status_code == 403
+    assert (
+        await web.get(f"/styregruppe/aftaler/{agreement.id}/godkendelser.csv")
+    ).status_code == 403
     await sign_in_over_http(web, "851", "purchaser")
     assert (await web.get("/styregruppe")).status_code == 403
 
@@ -136,6 +151,15 @@ async def test_a_report_drafted_and_submitted(web) -> None:
     [report] = await RegionalReport.select(RegionalReport.status).run()
     assert report["status"] == "submitted"
     assert f"Indsendt {today().day}." in (await web.get(f"/styregruppe/meldinger/{made.id}")).text
+    [row] = csv.DictReader(
+        io.StringIO((await web.get(f"/styregruppe/meldinger/{made.id}/rapport.csv")).text)
+    )
+    assert (row["report_status"], row["assessment"]) == ("submitted", "partly")
+    assert row["challenges"] == "Få pladser i Vendsyssel"
+    listed = list(csv.DictReader(io.StringIO((await web.get("/styregruppe/meldinger.csv")).text)))
+    assert [(r["title"], r["report_status"]) for r in listed] == [
+        (row["announcement"], "submitted")
+    ]
 
 
 async def test_the_supply_picture_its_chart_and_the_map(web) -> None:
