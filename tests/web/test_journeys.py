@@ -257,6 +257,18 @@ async def test_the_steering_desk_finds_the_drug_abuse_gap_in_north_jutland(
     assert await page.locator("figure svg polyline").count() == 3
     await no_violations(page)
 
+    # the same gap per municipality, on the map and in the table beside it
+    await page.click("text=Gabet pr. kommune på kortet")
+    await page.wait_for_selector("h1:has-text('Gabet pr. kommune: Stofmisbrug')")
+    assert await page.locator("figure.map svg path[fill-rule='evenodd']").count() == 11
+    severities = await page.locator("table tbody td:nth-child(2)").all_inner_texts()
+    assert len(severities) == 11 and any(s in ("Kritisk", "Høj") for s in severities)
+    await no_violations(page)
+    await page.select_option("#g-region", "alle")
+    await page.click("form.actions button:has-text('Vis')")
+    await page.wait_for_selector("figure.map svg path[fill-rule='evenodd'] >> nth=97")
+    await no_violations(page)
+
     await page.click("nav >> text=Kort")
     await page.wait_for_selector("figure.map svg")
     await no_violations(page)
