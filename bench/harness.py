@@ -56,9 +56,7 @@ def free_port() -> int:
 WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
 
 
-def serve(
-    url: str, port: int, root: Path = ROOT, **extra_env: str
-) -> subprocess.Popen[bytes]:
+def serve(url: str, port: int, root: Path = ROOT, **extra_env: str) -> subprocess.Popen[bytes]:
     """The app under uvicorn with production settings: one worker pinned to CPU 0, or with
     BENCH_WORKERS=n, n workers on every CPU. ``root``: the checkout whose code is served."""
     env = {

@@ -130,9 +130,7 @@ async def _measure(
                             start = time.perf_counter()
                             await _get(clients[(who, label)], paths[i % len(paths)])
                             key = f"{name} ({who})" + (f" [{label}]" if len(ports) > 1 else "")
-                            samples.setdefault(key, []).append(
-                                (time.perf_counter() - start) * 1000
-                            )
+                            samples.setdefault(key, []).append((time.perf_counter() - start) * 1000)
     finally:
         for client in clients.values():
             await client.aclose()

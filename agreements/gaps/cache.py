@@ -36,9 +36,7 @@ async def data_version() -> tuple[Any, ...]:
     return (int(row["changes"] or 0), int(row["chains"] or 0), str(row["searched"]))
 
 
-async def kept(
-    key: Hashable, day: datetime.date, compute: Callable[[], Awaitable[T]]
-) -> T:
+async def kept(key: Hashable, day: datetime.date, compute: Callable[[], Awaitable[T]]) -> T:
     """``compute()``'s answer for ``key`` on ``day``, worked out again once the data changed."""
     full = (key, day, await data_version())
     if full in _kept:
