@@ -62,16 +62,20 @@ SEARCHES = {
 
 STEERING_PAGES = {
     "desk: agreements": "/styregruppe",
+    "desk: an agreement": "/styregruppe/aftaler/{agreement}",
+    "desk: an announcement": "/styregruppe/meldinger/{announcement}",
+    "desk: economics": "/styregruppe/oekonomi",
     "desk: heat map": "/styregruppe/forsyning",
     "desk: one group": "/styregruppe/forsyning/{group}",
     "desk: map": "/styregruppe/kort",
-    "desk: gap map": "/styregruppe/forsyning/kort?maalgruppe={group}",
+    "desk: gap map": "/styregruppe/gabkort?maalgruppe={group}",
 }
 
 
-def _session(url: str) -> tuple[str, str, list[str], str]:
+def _session(url: str) -> tuple[str, str, list[str], dict[str, str]]:
     """A purchaser's and a steering group's sessions in the benchmark's database, some offers
-    to open, and a target group to chart."""
+    to open, and what the desk opens: a target group to chart, North Jutland's latest
+    agreement and the latest central announcement."""
     code = (
         "import asyncio, json\n"
         "from marketplace.core.db import prepare_engine, release_engine\n"
@@ -88,16 +92,25 @@ def _session(url: str) -> tuple[str, str, list[str], str]:
         "    group = next(r.code for r in target_group_records() if r.label_da == 'Autismespektrum')\n"
         "    rows = await Offer.select(Offer.id).where(Offer.status == 'published')"
         ".limit(50).run()\n"
+        "    from agreements.frameworks.tables import Agreement\n"
+        "    from agreements.announcements.tables import CentralAnnouncement\n"
+        "    agreement = await Agreement.select(Agreement.id).where("
+        "Agreement.region == '1081').order_by(Agreement.valid_from, "
+        "ascending=False).first().run()\n"
+        "    announcement = await CentralAnnouncement.select(CentralAnnouncement.id).order_by("
+        "CentralAnnouncement.issued_on, ascending=False).first().run()\n"
         "    await release_engine()\n"
-        "    print(json.dumps([token, steering, [str(r['id']) for r in rows], group]))\n"
+        "    desk = {'group': group, 'agreement': str(agreement['id']), "
+        "'announcement': str(announcement['id'])}\n"
+        "    print(json.dumps([token, steering, [str(r['id']) for r in rows], desk]))\n"
         "asyncio.run(main())\n"
     )
     env = {**os.environ, "DATABASE_URL": url, "VAR_DIR": str(VAR)}
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, cwd=ROOT, check=True, capture_output=True
     )
-    token, steering, offers, group = json.loads(out.stdout.decode().strip().splitlines()[-1])
-    return token, steering, offers, group
+    token, steering, offers, desk = json.loads(out.stdout.decode().strip().splitlines()[-1])
+    return token, steering, offers, desk
 
 
 async def _measure(
@@ -122,7 +135,8 @@ async def _measure(
             for paths in sessions[who][1].values():
                 for i in range(WARMUP):
                     await _get(client, paths[i % len(paths)])
-        for _ in range(ROUNDS):
+        for round_ in range(ROUNDS):
+            print(f"round {round_ + 1} of {ROUNDS}", file=sys.stderr, flush=True)
             for who, (_, cases) in sessions.items():
                 for name, paths in cases.items():
                     for i in range(REQUESTS // ROUNDS):
@@ -181,10 +195,10 @@ async def _serve_and_measure(
 def main() -> None:
     pin_to_load_cpu()
     url = _database()
-    token, steering, offers, group = _session(url)
+    token, steering, offers, chosen = _session(url)
     cases: dict[str, list[str]] = {name: [path] for name, path in SEARCHES.items()}
     cases["offer page"] = [f"/tilbud/{offer}" for offer in offers]
-    desk = {name: [path.format(group=group)] for name, path in STEERING_PAGES.items()}
+    desk = {name: [path.format(**chosen)] for name, path in STEERING_PAGES.items()}
     sessions: dict[str, tuple[str | None, dict[str, list[str]]]] = {
         "visitor": (None, cases),
         "purchaser": (token, cases),
