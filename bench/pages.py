@@ -8,7 +8,7 @@ with COPY by ``bench.gaps --activity``; kept between runs).
 BENCH_BASELINE=<a checkout of another commit> serves that checkout's code too, on the same
 database and core, and asks both servers each case in turn (cases marked [before] and
 [after]), so the two are measured side by side. BENCH_ONLY=desk measures the steering group's
-desk only.
+desk only; BENCH_CASES=heat,group,map only the desk's cases whose names hold one of the words.
 
 Each case is asked BENCH_REQUESTS times (after BENCH_WARMUP) by one client; the cases run
 interleaved in rounds so a noisy moment of the machine touches them all alike. A visitor and
@@ -48,6 +48,7 @@ from bench.search import BACKEND, _database_url, _prepare
 SIZE = int(os.environ.get("BENCH_PAGE_OFFERS", "10000"))
 BASELINE = os.environ.get("BENCH_BASELINE") or None
 ONLY = os.environ.get("BENCH_ONLY", "")
+PICKED = [name for name in os.environ.get("BENCH_CASES", "").split(",") if name]
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
 WARMUP = int(os.environ.get("BENCH_WARMUP", "20"))
 ROUNDS = 5
@@ -208,6 +209,9 @@ def main() -> None:
         sessions = {"steering": (steering, desk)}
     if BASELINE is not None:  # a page the other code has not is left out
         desk.pop("desk: gap map", None)
+    if PICKED:  # BENCH_CASES=heat,group: the desk's cases whose names hold one of these
+        desk = {name: paths for name, paths in desk.items() if any(p in name for p in PICKED)}
+        sessions["steering"] = (steering, desk)
     figures = asyncio.run(_serve_and_measure(url, sessions))
     print(
         f"web pages: {BACKEND}, {SIZE:,} offers"
