@@ -56,9 +56,9 @@ def free_port() -> int:
 WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
 
 
-def serve(url: str, port: int, **extra_env: str) -> subprocess.Popen[bytes]:
+def serve(url: str, port: int, root: Path = ROOT, **extra_env: str) -> subprocess.Popen[bytes]:
     """The app under uvicorn with production settings: one worker pinned to CPU 0, or with
-    BENCH_WORKERS=n, n workers on every CPU."""
+    BENCH_WORKERS=n, n workers on every CPU. ``root``: the checkout whose code is served."""
     env = {
         **os.environ,
         **extra_env,
@@ -90,14 +90,14 @@ def serve(url: str, port: int, **extra_env: str) -> subprocess.Popen[bytes]:
         command += ["--workers", str(WORKERS)]
     elif os.cpu_count() and os.cpu_count() >= 2 and Path("/usr/bin/taskset").exists():  # type: ignore[operator]
         command = ["taskset", "-c", "0", *command]
-    return subprocess.Popen(command, env=env, cwd=ROOT)
+    return subprocess.Popen(command, env=env, cwd=root)
 
 
 async def wait_ready(port: int) -> None:
     import httpx
 
     async with httpx.AsyncClient() as client:
-        for _ in range(200):
+        for _ in range(600):  # a minute: a loaded machine starts slowly
             try:
                 if (await client.get(f"http://127.0.0.1:{port}/ready")).status_code == 200:
                     return

@@ -109,6 +109,7 @@ from agreements.frameworks.tables import (  # noqa: E402
     SpecialConditionChoice,
     UniqueOfferDecision,
 )
+from agreements.gaps import cache as gap_cache  # noqa: E402
 from agreements.gaps.tables import DemandForecast  # noqa: E402
 from marketplace.contracts.tables import (  # noqa: E402
     ApprovalFrame,
@@ -313,6 +314,7 @@ async def clear_audit_trail() -> None:
 
 
 async def empty_mutable_tables() -> None:
+    gap_cache.clear()  # the tables are emptied beside the unit of work
     # One transaction: one connection and one commit instead of one of each per statement
     # (without the app's pool, each statement on PostgreSQL opened a connection of its own).
     async with engine().transaction():

@@ -40,6 +40,7 @@ from web.pages import (
     refunds,
     requests,
     steering,
+    steering_exports,
     supply,
 )
 from web.render import page
@@ -160,6 +161,7 @@ def web_parts(settings: Settings) -> WebParts:
             *steering.ROUTES,
             *supply.ROUTES,
             *economics.ROUTES,
+            *steering_exports.ROUTES,
             *notifications.ROUTES,
             *email_settings.ROUTES,
         ],

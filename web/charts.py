@@ -238,6 +238,33 @@ def _frame(codes: Sequence[str], width: int) -> tuple[_Frame, int]:
     return _Frame(west - 10 / (scale * LON_SCALE), north + 10 / scale, scale), height
 
 
+@dataclass(frozen=True)
+class Outlines:
+    """The municipalities of a region (or all), projected for a map ``width`` wide: each as
+    (code, name, region code, SVG path), the frame and the map's height."""
+
+    shapes: tuple[tuple[str, str, str, str], ...]
+    frame: _Frame
+    height: int
+
+
+@cache
+def outlines(region: str | None, width: int) -> Outlines:
+    """Drawn once per region and width: the boundaries never change while the app runs."""
+    rings = municipality_rings()
+    codes = [c for c, (_, r, _) in rings.items() if region is None or r == region]
+    frame, height = _frame(codes, width)
+    shapes = []
+    for code in codes:
+        name, region_code, parts = rings[code]
+        path = "".join(
+            "M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in (frame.xy(*p) for p in ring)) + "Z"
+            for ring in parts
+        )
+        shapes.append((code, name, region_code, path))
+    return Outlines(tuple(shapes), frame, height)
+
+
 def offer_map(
     points: Sequence[Point],
     *,
@@ -249,17 +276,11 @@ def offer_map(
 ) -> str:
     """The municipalities (one region's, or all) with the offers as shapes sized by their
     free places; a legend under the map."""
-    rings = municipality_rings()
-    codes = [c for c, (_, r, _) in rings.items() if region is None or r == region]
-    frame, map_height = _frame(codes, width)
+    drawn = outlines(region, width)
+    frame, map_height = drawn.frame, drawn.height
     legend_height = 70
     parts = [_open(width, map_height + legend_height, title, description, ident)]
-    for code in codes:
-        name, region_code, shapes = rings[code]
-        path = "".join(
-            "M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in (frame.xy(*p) for p in ring)) + "Z"
-            for ring in shapes
-        )
+    for _, name, region_code, path in drawn.shapes:
         parts.append(
             f'<path d="{path}" fill="{REGION_FILL.get(region_code, "#f2f2f2")}" '
             f'stroke="#7a7a7a" stroke-width="0.6" fill-rule="evenodd"><title>{escape(name)}</title></path>'
@@ -271,6 +292,81 @@ def offer_map(
         marker = _marker(shape, x, y, size, "#0b4f8a", hollow=point.free == 0)
         parts.append(f"<g>{marker}<title>{escape(point.label)}</title></g>")
     parts.append(_legend(map_height))
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+# --- the gap per municipality -----------------------------------------------------------------
+
+# Severity: the fill (the heat map's colours) and a pattern over it, so the map reads in black
+# and white too; the words stand in the legend, in each municipality's title and in the table.
+SEVERITY_STYLE = {
+    "critical": ("#8b1a1a", "cross", "#ffffff", "Kritisk"),
+    "high": ("#f3c4a8", "diagonal", "#7a2e0e", "Høj"),
+    "medium": ("#fbe8a6", "dots", "#6b5200", "Middel"),
+    "low": ("#e3f0e3", "", "", "Lav"),
+    "none": ("#ffffff", "", "", "Ingen tal"),
+}
+
+
+def _patterns(ident: str) -> str:
+    """The patterns of the severities, as SVG definitions (ids ``{ident}-{severity}``)."""
+    parts = ["<defs>"]
+    for severity, (fill, pattern, ink, _) in SEVERITY_STYLE.items():
+        if not pattern:
+            continue
+        if pattern == "cross":
+            marks = f'<path d="M0,0L6,6M6,0L0,6" stroke="{ink}" stroke-width="1.2"/>'
+        elif pattern == "diagonal":
+            marks = f'<path d="M0,6L6,0" stroke="{ink}" stroke-width="1.2"/>'
+        else:
+            marks = f'<circle cx="3" cy="3" r="1.1" fill="{ink}"/>'
+        parts.append(
+            f'<pattern id="{ident}-{severity}" width="6" height="6" '
+            f'patternUnits="userSpaceOnUse"><rect width="6" height="6" fill="{fill}"/>'
+            f"{marks}</pattern>"
+        )
+    parts.append("</defs>")
+    return "".join(parts)
+
+
+def _paint(severity: str, ident: str) -> str:
+    fill, pattern, _, _ = SEVERITY_STYLE.get(severity, SEVERITY_STYLE["none"])
+    return f"url(#{ident}-{severity})" if pattern else fill
+
+
+def gap_map(
+    cells: dict[str, tuple[str, str]],
+    *,
+    region: str | None,
+    title: str,
+    description: str,
+    ident: str = "gapmap",
+    width: int = 640,
+) -> str:
+    """The municipalities (one region's, or all) coloured and patterned by the severity of
+    the gap: ``cells`` maps a municipality's code to (severity, what its title says); one
+    without a cell shows as "Ingen tal"."""
+    drawn = outlines(region, width)
+    legend_height = 50
+    parts = [_open(width, drawn.height + legend_height, title, description, ident)]
+    parts.append(_patterns(ident))
+    for code, name, _, path in drawn.shapes:
+        severity, text = cells.get(code, ("none", "ingen pladser, prognose eller signaler"))
+        words = SEVERITY_STYLE.get(severity, SEVERITY_STYLE["none"])[3]
+        parts.append(
+            f'<path d="{path}" fill="{_paint(severity, ident)}" stroke="#4a4a4a" '
+            f'stroke-width="0.6" fill-rule="evenodd">'
+            f"<title>{escape(name)}: {escape(words)}, {escape(text)}</title></path>"
+        )
+    top = drawn.height
+    for i, (severity, (_, _, _, words)) in enumerate(SEVERITY_STYLE.items()):
+        x = 20 + i * 120
+        parts.append(
+            f'<rect x="{x}" y="{top + 14}" width="18" height="18" '
+            f'fill="{_paint(severity, ident)}" stroke="#4a4a4a"/>'
+            f'<text x="{x + 24}" y="{top + 28}" fill="#1a1a1a">{escape(words)}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 

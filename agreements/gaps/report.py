@@ -108,7 +108,7 @@ class GapLine:
     explanation: list[str]
 
 
-def _side(figures: GroupFigures, visible: bool) -> Side:
+def side(figures: GroupFigures, visible: bool) -> Side:
     in_use = Figure.of(figures.in_use, visible)
     derived_hidden = in_use.hidden
     return Side(
@@ -174,7 +174,7 @@ def present(report: GapReport, principal: Principal) -> list[GapLine]:
     lines = []
     for row in report.rows:
         now, before = row.now, row.year_earlier
-        now_side, before_side = _side(now, owner), _side(before, owner)
+        now_side, before_side = side(now, owner), side(before, owner)
         by_name = sorted(now.offers, key=lambda o: o.name)
         explanation = [
             f"{len(now.offers)} published offer(s) in region {report.region} serve the group "

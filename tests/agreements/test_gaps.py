@@ -336,3 +336,56 @@ async def test_offers_at_risk_are_reported_once_a_month_to_provider_and_steering
     assert (eating["payload"]["occupancyBp"], eating["payload"]["bandMinBp"]) == (1250, 9500)
     next_month = (AS_OF.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
     assert await remind_offers_at_risk(next_month) >= 1  # still at risk: a month later again
+
+
+def _headline(figures: gaps.GroupFigures) -> tuple[int | None, ...]:
+    return (
+        figures.places,
+        figures.in_use,
+        figures.free,
+        figures.forecast,
+        figures.demand,
+        figures.gap,
+        figures.searches_none,
+        figures.searches_few,
+        figures.declined_capacity,
+        figures.declined_fit,
+    )
+
+
+async def test_the_overviews_set_based_figures_are_the_analysis_figures(
+    world: dict[str, uuid.UUID],
+) -> None:
+    # the heat map's every region in one pass, and a group's month-ends in one pass, give
+    # what the analysis gives region by region and day by day
+    from agreements.gaps import totals
+
+    await _search("751", [EATING], 0)  # a signal from Central Jutland too
+    groups = [AUTISM, SELF_HARM, EATING]
+    every = await totals.totals("region", AS_OF, groups=groups)
+    for region in ("1081", "1082"):
+        one = await gaps.figures(region, groups, AS_OF, None)
+        for code in groups:
+            cell = every.get((code, region)) or totals.totals_of(code, 0, 0, 0, 0)
+            assert _headline(cell) == _headline(one[code]), (region, code)
+            assert cell.severity == one[code].severity
+    assert every[(AUTISM, "1081")].severity == "critical"
+    ends = list(reversed(gaps.month_ends(AS_OF, 12)))
+    for code in groups:
+        series = await totals.month_series("1081", code, ends)
+        assert [end for end, _ in series] == ends
+        for end, figures in series:
+            expected = (await gaps.figures("1081", [code], end, None))[code]
+            assert _headline(figures) == _headline(expected), (code, end)
+
+
+async def test_the_gap_per_municipality(world: dict[str, uuid.UUID]) -> None:
+    from agreements.gaps import totals
+
+    cells = await totals.totals("municipality", AS_OF, region="1081", groups=[AUTISM])
+    aalborg = cells[(AUTISM, "851")]  # Birkely lies in Aalborg, which forecasts 10
+    assert (aalborg.places, aalborg.in_use, aalborg.forecast, aalborg.gap) == (12, 12, 10, 0)
+    jammerbugt = cells[(AUTISM, "849")]  # no offer, forecasts 5, declined for capacity
+    assert (jammerbugt.places, jammerbugt.forecast, jammerbugt.gap) == (0, 5, 5)
+    assert jammerbugt.severity == "critical"
+    assert all(place in {"851", "849", "860"} for _, place in cells)

@@ -4,6 +4,9 @@ result; another region's steering group gets 404."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 from agreements.economics.tables import OfferSettlement
 from tests.agreements.test_economics import YEAR, build_birkely
 from tests.web.conftest import csrf_of, sign_in_over_http
@@ -40,3 +43,19 @@ async def test_an_offers_year_read_and_settled(web) -> None:
 
     await sign_in_over_http(web, "1082", "steering")
     assert (await web.get(path)).status_code == 404
+    assert (await web.get(f"/oekonomi/{birkely['offer_id']}/tal.csv")).status_code == 404
+
+
+async def test_the_years_economics_download_as_csv_and_svg(web) -> None:
+    birkely = await build_birkely()
+    await sign_in_over_http(web, "1081", "steering")
+    months = await web.get(f"/oekonomi/{birkely['offer_id']}/tal.csv?aar={YEAR}")
+    assert months.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(months.text)))
+    assert len(rows) == 12 and rows[0]["month"] == f"{YEAR}-01"
+    assert (rows[0]["occupancy_percent"], rows[0]["budgeted_percent"]) == ("80.0", "95.0")
+    chart = await web.get(f"/oekonomi/{birkely['offer_id']}/graf.svg?aar={YEAR}")
+    assert chart.headers["content-type"].startswith("image/svg+xml")
+    assert chart.text.startswith("<svg") and "Belægning" in chart.text
+    national = await web.get(f"/styregruppe/oekonomi.csv?aar={YEAR}")
+    assert national.status_code == 200 and national.text.startswith("offer_id,name,coverage")

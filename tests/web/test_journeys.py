@@ -235,6 +235,21 @@ async def test_the_sign_in_the_refund_claims_and_an_approval_pass_axe(page: Any)
     await no_violations(page)
 
 
+async def _the_gap_per_municipality(page: Any) -> None:
+    """From a target group's page: its gap per municipality, on the map and in the table
+    beside it, for the region and then the whole country."""
+    await page.click("text=Gabet pr. kommune på kortet")
+    await page.wait_for_selector("h1:has-text('Gabet pr. kommune: Stofmisbrug')")
+    assert await page.locator("figure.map svg path[fill-rule='evenodd']").count() == 11
+    severities = await page.locator("table tbody td:nth-child(2)").all_inner_texts()
+    assert len(severities) == 11 and any(s in ("Kritisk", "Høj") for s in severities)
+    await no_violations(page)
+    await page.select_option("#g-region", "alle")
+    await page.click("form.actions button:has-text('Vis')")
+    await page.wait_for_selector("figure.map svg path[fill-rule='evenodd'] >> nth=97")
+    await no_violations(page)
+
+
 async def test_the_steering_desk_finds_the_drug_abuse_gap_in_north_jutland(
     page: Any, browser: Any, live_server: Any
 ) -> None:
@@ -256,6 +271,8 @@ async def test_the_steering_desk_finds_the_drug_abuse_gap_in_north_jutland(
     await page.wait_for_selector("h1:has-text('Stofmisbrug i Region Nordjylland')")
     assert await page.locator("figure svg polyline").count() == 3
     await no_violations(page)
+
+    await _the_gap_per_municipality(page)
 
     await page.click("nav >> text=Kort")
     await page.wait_for_selector("figure.map svg")

@@ -11,11 +11,15 @@ import io
 from decimal import Decimal
 
 from agreements.announcements import service as announcements
+from agreements.announcements.models import ForecastSet
 from agreements.announcements.tables import RegionalReport
 from agreements.frameworks import service as frameworks
 from agreements.frameworks.models import AgreementStatus, AgreementUpdate, RuleSetInput
 from agreements.frameworks.tables import CouncilDecision
-from marketplace.core.clock import today
+from agreements.gaps import service as gaps
+from marketplace.core.clock import today, utcnow
+from marketplace.offers.tables import Offer
+from marketplace.search.service import record_search
 from tests.agreements.test_announcements import announcement
 from tests.agreements.test_frameworks import decision
 from tests.agreements.world import NORD_STEERING, agreement_command, rules
@@ -89,8 +93,23 @@ async def test_the_agreement_its_approvals_and_a_decision_recorded(web) -> None:
     after = await web.get(f"/styregruppe/aftaler/{agreement.id}")
     assert "Godkendt: 2, forkastet: 1, mangler: 9" in after.text
 
+    approvals = await web.get(f"/styregruppe/aftaler/{agreement.id}/godkendelser.csv")
+    parties = {r["party"]: r for r in csv.DictReader(io.StringIO(approvals.text))}
+    assert (parties["849"]["decision"], parties["860"]["days_late"]) == ("rejected", "4")
+    assert parties["1081"]["decision"] == "missing"
+    versions = await web.get(f"/styregruppe/aftaler/{agreement.id}/regler.csv")
+    caps = [
+        r for r in csv.DictReader(io.StringIO(versions.text)) if r["rule"] == "overhead_cap_percent"
+    ]
+    assert [r["value"] for r in caps][-1] == "5"
+    listed = await web.get("/styregruppe/aftaler.csv")
+    assert f"Nordjysk Socialaftale {today().year}" in listed.text
+
     await sign_in_over_http(web, "1082", "steering")  # Midtjylland
     assert (await web.get(f"/styregruppe/aftaler/{agreement.id}")).status_code == 403
+    assert (
+        await web.get(f"/styregruppe/aftaler/{agreement.id}/godkendelser.csv")
+    ).status_code == 403
     await sign_in_over_http(web, "851", "purchaser")
     assert (await web.get("/styregruppe")).status_code == 403
 
@@ -132,6 +151,15 @@ async def test_a_report_drafted_and_submitted(web) -> None:
     [report] = await RegionalReport.select(RegionalReport.status).run()
     assert report["status"] == "submitted"
     assert f"Indsendt {today().day}." in (await web.get(f"/styregruppe/meldinger/{made.id}")).text
+    [row] = csv.DictReader(
+        io.StringIO((await web.get(f"/styregruppe/meldinger/{made.id}/rapport.csv")).text)
+    )
+    assert (row["report_status"], row["assessment"]) == ("submitted", "partly")
+    assert row["challenges"] == "Få pladser i Vendsyssel"
+    listed = list(csv.DictReader(io.StringIO((await web.get("/styregruppe/meldinger.csv")).text)))
+    assert [(r["title"], r["report_status"]) for r in listed] == [
+        (row["announcement"], "submitted")
+    ]
 
 
 async def test_the_supply_picture_its_chart_and_the_map(web) -> None:
@@ -162,6 +190,78 @@ async def test_the_supply_picture_its_chart_and_the_map(web) -> None:
     assert "Botilbuddet Engly" in country.text and country.text.count("<path") == 98
     svg = await web.get("/styregruppe/kort.svg", params={"region": "alle", "kategori": "day"})
     assert "Botilbuddet Engly" not in svg.text  # residential offers left out
+
+
+async def test_the_gap_per_municipality_on_a_map_with_its_table_and_exports(web) -> None:
+    market = await build_market()  # Birkely: Aalborg, 12 places, 10 in use; Engly: Horsens
+    a_year_ago = utcnow() - datetime.timedelta(days=400)
+    await (
+        Offer.update({Offer.published_at: a_year_ago})
+        .where(Offer.id == market.aalborg_offer_id)
+        .run()
+    )
+    await sign_in_over_http(web, "1081", "steering")
+    desk = await web.get("/styregruppe")
+    assert 'href="/styregruppe/gabkort"' in desk.text
+    shown = await web.get("/styregruppe/gabkort", params={"maalgruppe": AUTISM})
+    assert shown.status_code == 200
+    assert "<svg" in shown.text and 'patternUnits="userSpaceOnUse"' in shown.text
+    assert shown.text.count('fill-rule="evenodd"') == 11  # North Jutland's 11 municipalities
+    rows = _table_rows(shown.text)
+    assert rows["Aalborg"][:3] == ["Lav", "12", "10"]  # 2 places free, no signal
+    assert rows["Jammerbugt"][0] == "Ingen tal"
+
+    # a forecast is a write: the figures kept for the day are worked out again
+    await gaps.set_forecast(
+        NORD_STEERING,
+        ForecastSet(municipality_code="849", target_group=AUTISM, year=today().year, places=5),
+    )
+    await record_search("751", {"any_target_groups": [AUTISM]}, False, 0, utcnow())  # Aarhus
+    again = await web.get("/styregruppe/gabkort", params={"maalgruppe": AUTISM})
+    assert _table_rows(again.text)["Jammerbugt"][:6] == ["Høj", "0", "0", "5", "5", "5"]
+    assert "Jammerbugt: Høj, gab 5, 0 pladser" in again.text  # the map's title for it
+
+    table = await web.get(
+        "/styregruppe/gabkort.csv", params={"maalgruppe": AUTISM, "region": "alle"}
+    )
+    assert table.headers["content-type"].startswith("text/csv")
+    found = {r["municipality"]: r for r in csv.DictReader(io.StringIO(table.text))}
+    assert len(found) == 98
+    assert found["Jammerbugt"]["severity"] == "high" and found["Jammerbugt"]["gap"] == "5"
+    assert found["Aarhus"]["searches_no_result"] == "< 3"  # another region's small count
+    assert found["Horsens"]["in_use"] == "10"
+    svg = await web.get("/styregruppe/gabkort.svg", params={"maalgruppe": AUTISM, "region": "alle"})
+    assert svg.headers["content-type"].startswith("image/svg+xml")
+    assert svg.text.startswith("<svg") and svg.text.count('fill-rule="evenodd"') == 98
+    assert (
+        await web.get("/styregruppe/gabkort", params={"maalgruppe": "ukendt"})
+    ).status_code == 404
+    assert (await web.get("/styregruppe/gabkort", params={"region": "9999"})).status_code == 404
+
+    months = await web.get(f"/styregruppe/forsyning/{AUTISM}/tal.csv")
+    series = list(csv.DictReader(io.StringIO(months.text)))
+    assert len(series) == 12 and series[-1]["month_end"] < today().isoformat()
+    assert {(r["places"], r["in_use"], r["demand"]) for r in series} == {("12", "10", "10")}
+    offers = await web.get("/styregruppe/kort.csv")
+    assert [r["name"] for r in csv.DictReader(io.StringIO(offers.text))] == ["Bostedet Birkely"]
+    await sign_in_over_http(web, "851", "purchaser")
+    assert (await web.get("/styregruppe/gabkort")).status_code == 403
+    assert (await web.get("/styregruppe/gabkort.csv")).status_code == 403
+
+
+def _table_rows(html: str) -> dict[str, list[str]]:
+    """The data table's rows by their header cell: the other cells' text."""
+    import re
+
+    body = html[html.index("<tbody>") : html.index("</tbody>")]
+    rows = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", body, re.S):
+        name = re.search(r"<th[^>]*>(.*?)</th>", row, re.S)
+        if name:
+            rows[name.group(1).strip()] = [
+                c.strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+            ]
+    return rows
 
 
 async def test_a_rejected_agreement_revised_and_another_withdrawn(web) -> None:

@@ -34,7 +34,7 @@ PROVIDER = requires(Role.PROVIDER_ADMIN)
 PER_PAGE = 50
 
 
-def _year(request: Request[Any, Any, Any]) -> int:
+def year_of(request: Request[Any, Any, Any]) -> int:
     text = request.query_params.get("aar") or ""
     year = int(text) if text.isdigit() else today().year
     if not 2000 <= year <= today().year + 1:
@@ -42,7 +42,7 @@ def _year(request: Request[Any, Any, Any]) -> int:
     return year
 
 
-def _chart(found: YearEconomics) -> str:
+def chart_of(found: YearEconomics) -> str:
     return charts.line_chart(
         [month_name(m.month)[:3] for m in found.months],
         [
@@ -80,7 +80,7 @@ async def _economics_page(
         "economics/offer.html",
         status_code=400 if failed else 200,
         found=found,
-        chart=_chart(found),
+        chart=chart_of(found),
         may_settle=is_provider and found.settlement is None and year < today().year,
         back="/udbyder/tilbud/" + str(offer_id) if is_provider else "/styregruppe/oekonomi",
         years=list(range(today().year - 3, today().year + 1)),
@@ -93,7 +93,7 @@ async def _economics_page(
 async def offer_economics(
     request: Request[Any, Any, Any], offer_id: FromPath[uuid.UUID]
 ) -> Template:
-    return await _economics_page(request, offer_id, _year(request))
+    return await _economics_page(request, offer_id, year_of(request))
 
 
 @post("/oekonomi/{offer_id:uuid}/afregn", name="offer_settle", guards=[PROVIDER])
@@ -116,7 +116,7 @@ async def offer_settle(request: Request[Any, Any, Any], offer_id: FromPath[uuid.
 @get("/styregruppe/oekonomi", name="steering_economics", guards=[STEERING])
 async def steering_economics(request: Request[Any, Any, Any]) -> Template:
     principal = principal_of(request)
-    year = _year(request)
+    year = year_of(request)
     national_page = await national.national_offers(principal, PageRequest(PER_PAGE, None), year)
     after = request.query_params.get("efter") or None
     own = await offers.list_offers(

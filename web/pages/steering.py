@@ -110,7 +110,7 @@ async def desk(request: Request[Any, Any, Any]) -> Template:
     )
 
 
-async def _own_agreement(request: Request[Any, Any, Any], agreement_id: uuid.UUID) -> AgreementView:
+async def own_agreement(request: Request[Any, Any, Any], agreement_id: uuid.UUID) -> AgreementView:
     agreement = await frameworks.get_agreement(principal_of(request), agreement_id)
     if agreement is None:
         raise NotFoundException()
@@ -127,8 +127,8 @@ def rule_changes(
     (``occupancy.min_percent``)."""
     changes: dict[datetime.date, list[tuple[str, str, str]]] = {}
     for before, after in itertools.pairwise(versions):
-        old = _flat(before.rules.model_dump(mode="json"))
-        new = _flat(after.rules.model_dump(mode="json"))
+        old = flat(before.rules.model_dump(mode="json"))
+        new = flat(after.rules.model_dump(mode="json"))
         changes[after.valid_from] = [
             (key, old.get(key, "–"), new.get(key, "–"))
             for key in sorted(set(old) | set(new))
@@ -137,18 +137,18 @@ def rule_changes(
     return changes
 
 
-def _flat(data: Any, prefix: str = "") -> dict[str, str]:
+def flat(data: Any, prefix: str = "") -> dict[str, str]:
     if isinstance(data, dict):
-        flat: dict[str, str] = {}
+        found: dict[str, str] = {}
         for key, value in data.items():
-            flat |= _flat(value, f"{prefix}{key}.")
-        return flat
+            found |= flat(value, f"{prefix}{key}.")
+        return found
     if isinstance(data, list):
-        return {prefix.rstrip("."): "; ".join(str(_flat(v) or v) for v in data) or "–"}
+        return {prefix.rstrip("."): "; ".join(str(flat(v) or v) for v in data) or "–"}
     return {prefix.rstrip("."): "–" if data is None else str(data)}
 
 
-def _approval_rows(agreement: AgreementView, status: Any) -> list[dict[str, Any]]:
+def approval_rows(agreement: AgreementView, status: Any) -> list[dict[str, Any]]:
     """One row per party: its counting decision (a later one of the same council replaces an
     earlier; a substantive revision asks again), the body and day, and the days late (a
     missing decision is late from the day after the deadline)."""
@@ -208,7 +208,7 @@ async def _agreement_page(
     principal = principal_of(request)
     status = await frameworks.approval_status(principal, agreement.id)
     versions = await frameworks.rule_sets(agreement.id)  # in force order
-    rows = _approval_rows(agreement, status)
+    rows = approval_rows(agreement, status)
     return page(
         request,
         "steering/agreement.html",
@@ -248,7 +248,7 @@ async def _agreement_page(
 async def agreement_detail(
     request: Request[Any, Any, Any], agreement_id: FromPath[uuid.UUID]
 ) -> Template:
-    return await _agreement_page(request, await _own_agreement(request, agreement_id))
+    return await _agreement_page(request, await own_agreement(request, agreement_id))
 
 
 @post(
@@ -259,7 +259,7 @@ async def agreement_detail(
 async def decision_record(
     request: Request[Any, Any, Any], agreement_id: FromPath[uuid.UUID]
 ) -> Any:
-    agreement = await _own_agreement(request, agreement_id)
+    agreement = await own_agreement(request, agreement_id)
     shown = values(await request.form())
     try:
         await frameworks.record_decision(
@@ -295,7 +295,7 @@ async def _latest_rules(agreement_id: uuid.UUID) -> AgreementRules | None:
 async def _change(request: Request[Any, Any, Any], agreement_id: uuid.UUID, act: Any) -> Any:
     """Run ``act(agreement, data)`` with the form's values; back to the agreement's page,
     with the errors when it is refused."""
-    agreement = await _own_agreement(request, agreement_id)
+    agreement = await own_agreement(request, agreement_id)
     data = values(await request.form(), amounts=list(RULE_FIELDS))
     try:
         await act(agreement, data)
@@ -360,7 +360,7 @@ async def agreement_rules(
     return await _change(request, agreement_id, act)
 
 
-async def _region_offers(request: Request[Any, Any, Any]) -> list[tuple[str, str]]:
+async def region_offers(request: Request[Any, Any, Any]) -> list[tuple[str, str]]:
     """The region's published offers, to name in a report."""
     found = await offers.list_offers(
         principal_of(request),
@@ -371,7 +371,7 @@ async def _region_offers(request: Request[Any, Any, Any]) -> list[tuple[str, str
     return [(str(o.id), o.name) for o in found.items]
 
 
-async def _report_of(
+async def report_of(
     request: Request[Any, Any, Any], announcement_id: uuid.UUID
 ) -> ReportView | None:
     found = await announcements.list_reports(
@@ -396,7 +396,7 @@ async def _announcement_page(
     )
     if found is None:
         raise NotFoundException()
-    report = await _report_of(request, announcement_id)
+    report = await report_of(request, announcement_id)
     if shown is None:
         shown = (
             report.model_dump(mode="json", include=set(ReportFields.model_fields)) if report else {}
@@ -407,7 +407,7 @@ async def _announcement_page(
         status_code=400 if failed else 200,
         announcement=found,
         report=report,
-        region_offers=await _region_offers(request),
+        region_offers=await region_offers(request),
         assessment_choices=[(a.value, text) for a, text in ASSESSMENTS.items()],
         values=shown,
         **error_context(failed),
@@ -437,7 +437,7 @@ async def report_save(request: Request[Any, Any, Any], announcement_id: FromPath
     submit = shown.pop("indsend", None) is not None
     shown.pop("gem", None)
     try:
-        report = await _report_of(request, announcement_id)
+        report = await report_of(request, announcement_id)
         if report is None:
             report = await announcements.create_report(
                 principal,

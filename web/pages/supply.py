@@ -1,7 +1,12 @@
 """The supply picture for the steering group: the gap per target group and region as a heat
 map (severity in words and colour, with the small-count rule of the gap analysis), one target
 group in the region month by month as a line chart with its table and its offers at risk, and
-a map of the offers. Each view downloads: the heat map as CSV, the charts and the map as SVG."""
+a map of the offers, and a map of the gap per municipality for a target group. Each view
+downloads its figures as CSV and its chart or map as SVG.
+
+The figures come set-based (``agreements.gaps.totals``: every region in one pass, a group's
+twelve month-ends in one pass) and are kept for the day until the data changes
+(``agreements.gaps.cache``); the municipality outlines are drawn once (``charts.outlines``)."""
 
 from __future__ import annotations
 
@@ -16,16 +21,16 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Template
 
+from agreements.gaps import cache, totals
 from agreements.gaps import report as gap_report
 from agreements.gaps import service as gaps
-from marketplace.contracts import capacity
+from agreements.gaps.service import GroupFigures
 from marketplace.core.clock import today
 from marketplace.core.identity import Principal, Role
-from marketplace.core.pagination import PageRequest
-from marketplace.offers import service as offers
 from marketplace.offers.models import OfferCategory, OfferStatus
+from marketplace.offers.tables import Offer
 from marketplace.offers.taxonomy import target_group_records
-from marketplace.organisations.reference import region_records
+from marketplace.organisations.reference import region_of, region_records
 from web import charts, labels
 from web.render import month_name, page
 from web.security import principal_of, requires
@@ -33,7 +38,6 @@ from web.security import principal_of, requires
 STEERING = requires(Role.STEERING)
 SEVERITY = {"critical": "Kritisk", "high": "Høj", "medium": "Middel", "low": "Lav"}
 MONTHS = 12
-MAP_PAGE = 500
 MAP_MOST = 5000
 
 
@@ -45,18 +49,22 @@ class Cell:
     in_use: str
 
 
+def _cell(figures: GroupFigures, visible: bool) -> Cell:
+    shown = gap_report.side(figures, visible)
+    return Cell(figures.severity, shown.gap.display, figures.places, shown.in_use.display)
+
+
 async def _heat(principal: Principal) -> tuple[list[tuple[str, str]], list[str], dict[Any, Cell]]:
     """(target groups with supply or demand anywhere, regions (the reader's own first), cell
     per (group, region))."""
     regions = sorted(region_records(), key=lambda code: (code != principal.org_code, code))
-    cells: dict[Any, Cell] = {}
     day = today()
-    for region in regions:
-        report = await gaps.supply_gaps(principal, region, None, day)
-        for line in gap_report.present(report, principal):
-            cells[(line.target_group, region)] = Cell(
-                line.severity, line.now.gap.display, line.now.places, line.now.in_use.display
-            )
+    every = await cache.kept(("regions",), day, lambda: totals.totals("region", day))
+    cells: dict[Any, Cell] = {}
+    for record in target_group_records():
+        for region in regions:
+            figures = every.get((record.code, region)) or totals.totals_of(record.code, 0, 0, 0, 0)
+            cells[(record.code, region)] = _cell(figures, gaps.owns_region(principal, region))
     groups = [
         (r.code, r.label_da)
         for r in target_group_records()
@@ -97,6 +105,14 @@ async def heat_map_csv(request: Request[Any, Any, Any]) -> Response[str]:
     return _download(out.getvalue(), "text/csv; charset=utf-8", f"forsyning-{today()}.csv")
 
 
+def _csv(header: list[str], rows: list[list[Any]], name: str) -> Response[str]:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return _download(out.getvalue(), "text/csv; charset=utf-8", f"{name}-{today()}.csv")
+
+
 def _download(body: str, media_type: str, filename: str) -> Response[str]:
     return Response(
         body,
@@ -114,8 +130,11 @@ def month_ends(day: datetime.date, count: int) -> list[datetime.date]:
 
 
 async def _group_months(region: str, code: str) -> list[tuple[datetime.date, Any]]:
-    ends = month_ends(today(), MONTHS)
-    return [(end, (await gaps.figures(region, [code], end, None))[code]) for end in ends]
+    day = today()
+    ends = month_ends(day, MONTHS)
+    return await cache.kept(
+        ("months", region, code), day, lambda: totals.month_series(region, code, ends)
+    )
 
 
 def _group_label(code: str) -> str:
@@ -149,7 +168,10 @@ async def group_detail(request: Request[Any, Any, Any], code: FromPath[str]) -> 
     region = principal.org_code or ""
     label = _group_label(code)
     months = await _group_months(region, code)
-    report = await gaps.supply_gaps(principal, region, [code], today())
+    day = today()
+    report = await cache.kept(
+        ("group", region, code), day, lambda: gaps.supply_gaps(principal, region, [code], day)
+    )
     [line] = gap_report.present(report, principal)
     return page(
         request,
@@ -172,39 +194,113 @@ async def group_svg(request: Request[Any, Any, Any], code: FromPath[str]) -> Res
     return _download(chart, "image/svg+xml", f"forsyning-{code}-{region}.svg")
 
 
-async def _points(principal: Principal, region: str | None, category: str | None) -> list[Any]:
-    chosen = OfferCategory(category) if category in {c.value for c in OfferCategory} else None
-    found: list[Any] = []
-    after = None
-    while len(found) < MAP_MOST:
-        page_rows = await offers.list_offers(
-            principal,
-            PageRequest(MAP_PAGE, after),
-            status=OfferStatus.PUBLISHED,
-            region_code=region,
-        )
-        found.extend(
-            o
-            for o in page_rows.items
-            if o.latitude is not None and (chosen is None or o.category is chosen)
-        )
-        if not page_rows.has_next_page or not page_rows.cursors:
-            break
-        after = page_rows.cursors[-1]
-    contracted = await capacity.contracted_on([o.id for o in found], today())
+@get("/styregruppe/forsyning/{code:str}/tal.csv", name="supply_group_csv", guards=[STEERING])
+async def group_csv(request: Request[Any, Any, Any], code: FromPath[str]) -> Response[str]:
+    """The figures behind the chart, month-end by month-end."""
+    region = principal_of(request).org_code or ""
+    _group_label(code)
+    header = ["month_end", "region", "target_group", "places", "in_use", "free", "forecast"]
+    header += ["demand", "gap", "declined_no_capacity", "declined_fit"]
+    header += ["searches_no_result", "searches_few_results"]
+    rows = [
+        [
+            end.isoformat(),
+            region,
+            code,
+            f.places,
+            f.in_use,
+            f.free,
+            "" if f.forecast is None else f.forecast,
+            f.demand,
+            f.gap,
+            f.declined_capacity,
+            f.declined_fit,
+            f.searches_none,
+            f.searches_few,
+        ]
+        for end, f in await _group_months(region, code)
+    ]
+    return _csv(header, rows, f"forsyning-{code}-{region}")
+
+
+@dataclass(frozen=True)
+class MapOffer:
+    """A published offer on the map, with its free places today."""
+
+    id: str
+    name: str
+    category: OfferCategory
+    municipality_code: str
+    capacity_places: int
+    latitude: float
+    longitude: float
+    free: int
+
+
+def _points_sql(region: str | None, category: str | None) -> tuple[str, list[Any]]:
+    day = today()
+    where, args = "", []
+    if region is not None:
+        where += " AND m.region = {}"
+        args.append(region)
+    if category is not None:
+        where += " AND o.category = {}"
+        args.append(category)
+    return (
+        "SELECT o.id AS id, o.name AS name, o.category AS category, o.municipality AS "
+        "municipality, o.capacity_places AS capacity_places, o.occupied_places AS "
+        "occupied_places, o.latitude AS latitude, o.longitude AS longitude, "
+        "COALESCE(c.n, 0) AS contracted FROM offer o "
+        "JOIN municipality m ON m.code = o.municipality "
+        "LEFT JOIN (SELECT c.offer AS offer, COUNT(*) AS n FROM contract c "
+        "JOIN offer co ON co.id = c.offer JOIN municipality cm ON cm.code = co.municipality "
+        "WHERE c.status <> 'cancelled' AND c.start_date <= {} "
+        "AND (c.end_date IS NULL OR c.end_date >= {})"
+        + where.replace("m.region", "cm.region").replace("o.category", "co.category")
+        + " GROUP BY c.offer) c ON c.offer = o.id "
+        "WHERE o.status = {} AND o.latitude IS NOT NULL" + where + " "
+        "ORDER BY o.name_key, o.id LIMIT {}",
+        [day, day, *args, OfferStatus.PUBLISHED.value, *args, MAP_MOST],
+    )
+
+
+async def _load_points(region: str | None, category: str | None) -> list[MapOffer]:
+    sql, args = _points_sql(region, category)
+    rows = await Offer.raw(sql, *args).run()
     return [
-        (o, max(o.capacity_places - o.occupied_places - contracted.get(o.id, 0), 0)) for o in found
+        MapOffer(
+            str(row["id"]),
+            row["name"],
+            OfferCategory(row["category"]),
+            row["municipality"],
+            int(row["capacity_places"]),
+            float(row["latitude"]),
+            float(row["longitude"]),
+            max(
+                int(row["capacity_places"]) - int(row["occupied_places"]) - int(row["contracted"]),
+                0,
+            ),
+        )
+        for row in rows
     ]
 
 
-def _map_svg(points: list[Any], region: str | None) -> str:
+async def _points(region: str | None, category: str | None) -> list[MapOffer]:
+    """The published offers with a position (the region's, or all; of a category), by name."""
+    chosen = category if category in {c.value for c in OfferCategory} else None
+    return await cache.kept(
+        ("points", region, chosen), today(), lambda: _load_points(region, chosen)
+    )
+
+
+def _map_svg(points: list[MapOffer], region: str | None) -> str:
     where = labels.region_name(region) if region else "Danmark"
     return charts.offer_map(
         [
             charts.Point(
-                o.latitude, o.longitude, f"{o.name}: {free} ledige", o.category.value, free
+                o.latitude, o.longitude, f"{o.name}: {o.free} ledige", o.category.value, o.free
             )
-            for o, free in points
+            for o in points
         ],
         region=region,
         title=f"Offentliggjorte tilbud i {where}",
@@ -227,7 +323,7 @@ def _map_choice(request: Request[Any, Any, Any]) -> tuple[str | None, str | None
 @get("/styregruppe/kort", name="supply_map", guards=[STEERING])
 async def offer_map(request: Request[Any, Any, Any]) -> Template:
     region, category = _map_choice(request)
-    points = await _points(principal_of(request), region, category)
+    points = await _points(region, category)
     return page(
         request,
         "steering/map.html",
@@ -235,7 +331,7 @@ async def offer_map(request: Request[Any, Any, Any]) -> Template:
         category=category,
         categories=labels.options(OfferCategory),
         regions=list(region_records().items()),
-        points=sorted(points, key=lambda p: p[0].name),
+        points=points,
         svg=_map_svg(points, region),
     )
 
@@ -243,8 +339,208 @@ async def offer_map(request: Request[Any, Any, Any]) -> Template:
 @get("/styregruppe/kort.svg", name="supply_map_svg", guards=[STEERING])
 async def offer_map_svg(request: Request[Any, Any, Any]) -> Response[str]:
     region, category = _map_choice(request)
-    points = await _points(principal_of(request), region, category)
+    points = await _points(region, category)
     return _download(_map_svg(points, region), "image/svg+xml", f"tilbud-{region or 'danmark'}.svg")
 
 
-ROUTES = [heat_map, heat_map_csv, group_detail, group_svg, offer_map, offer_map_svg]
+@get("/styregruppe/kort.csv", name="supply_map_csv", guards=[STEERING])
+async def offer_map_csv(request: Request[Any, Any, Any]) -> Response[str]:
+    region, category = _map_choice(request)
+    rows = [
+        [
+            o.id,
+            o.name,
+            o.category.value,
+            o.municipality_code,
+            labels.municipality_name(o.municipality_code),
+            o.capacity_places,
+            o.free,
+            o.latitude,
+            o.longitude,
+        ]
+        for o in await _points(region, category)
+    ]
+    header = ["offer_id", "name", "category", "municipality_code", "municipality"]
+    return _csv(
+        [*header, "places", "free", "latitude", "longitude"], rows, f"tilbud-{region or 'danmark'}"
+    )
+
+
+# --- the gap per municipality -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Place:
+    """A municipality's row beside the gap map, as the reader may see it."""
+
+    code: str
+    name: str
+    severity: str
+    places: int
+    in_use: str
+    forecast: int | None
+    demand: str
+    gap: str
+    searches_none: str
+    declined_capacity: str
+
+
+async def _municipality_figures(region: str | None, group: str) -> totals.Totals:
+    day = today()
+    return await cache.kept(
+        ("municipalities", region, group),
+        day,
+        lambda: totals.totals("municipality", day, region=region, groups=[group]),
+    )
+
+
+def _places(
+    principal: Principal, region: str | None, group: str, found: totals.Totals
+) -> list[Place]:
+    """Every municipality of the map, by name, with the small-count rule applied to the
+    municipalities of other regions."""
+    listed = []
+    for code, (name, region_code, _) in charts.municipality_rings().items():
+        if region is not None and region_code != region:
+            continue
+        figures = found.get((group, code))
+        if figures is None:
+            listed.append(Place(code, name, "none", 0, "0", None, "0", "0", "0", "0"))
+            continue
+        visible = gaps.owns_region(principal, region_of(code) or "")
+        shown = gap_report.side(figures, visible)
+        listed.append(
+            Place(
+                code,
+                name,
+                figures.severity,
+                figures.places,
+                shown.in_use.display,
+                figures.forecast,
+                shown.demand.display,
+                shown.gap.display,
+                gap_report.Figure.of(figures.searches_none, visible).display,
+                gap_report.Figure.of(figures.declined_capacity, visible).display,
+            )
+        )
+    return sorted(listed, key=lambda p: p.name)
+
+
+def _gap_choice(request: Request[Any, Any, Any], principal: Principal) -> tuple[str | None, str]:
+    region, _ = _map_choice(request)
+    group = request.query_params.get("maalgruppe") or ""
+    if not group:
+        return region, ""
+    _group_label(group)
+    return region, group
+
+
+async def _worst_group(principal: Principal) -> str:
+    """The reader's region's most severe target group (the map's first choice)."""
+    day = today()
+    every = await cache.kept(("regions",), day, lambda: totals.totals("region", day))
+    order = list(SEVERITY)
+    ranked = sorted(
+        (order.index(f.severity), -f.gap, code)
+        for (code, region), f in every.items()
+        if region == principal.org_code
+    )
+    return ranked[0][2] if ranked else target_group_records()[0].code
+
+
+def _gap_svg(places: list[Place], region: str | None, label: str) -> str:
+    where = labels.region_name(region) if region else "Danmark"
+    cells = {
+        p.code: (p.severity, f"gab {_gap_words(p.gap)}, {p.places} pladser")
+        for p in places
+        if p.severity != "none"
+    }
+    return charts.gap_map(
+        cells,
+        region=region,
+        title=f"Gabet for {label} pr. kommune i {where}",
+        description=(
+            "Hver kommune er farvet og mønstret efter gabets alvor: kryds for kritisk, "
+            "skrå streger for høj, prikker for middel, ensfarvet for lav, hvid uden tal. "
+            "Tallene står i tabellen ved siden af kortet."
+        ),
+    )
+
+
+def _gap_words(gap: str) -> str:
+    return "skjult" if gap == "hidden" else gap
+
+
+@get("/styregruppe/gabkort", name="supply_gap_map", guards=[STEERING])
+async def gap_map(request: Request[Any, Any, Any]) -> Template:
+    principal = principal_of(request)
+    region, group = _gap_choice(request, principal)
+    group = group or await _worst_group(principal)
+    label = _group_label(group)
+    places = _places(principal, region, group, await _municipality_figures(region, group))
+    return page(
+        request,
+        "steering/gap_map.html",
+        region=region,
+        group=group,
+        label=label,
+        groups=[(r.code, r.label_da) for r in target_group_records()],
+        regions=list(region_records().items()),
+        places=places,
+        severity={**SEVERITY, "none": "Ingen tal"},
+        svg=_gap_svg(places, region, label),
+        day=today(),
+    )
+
+
+@get("/styregruppe/gabkort.svg", name="supply_gap_map_svg", guards=[STEERING])
+async def gap_map_svg(request: Request[Any, Any, Any]) -> Response[str]:
+    principal = principal_of(request)
+    region, group = _gap_choice(request, principal)
+    group = group or await _worst_group(principal)
+    places = _places(principal, region, group, await _municipality_figures(region, group))
+    svg = _gap_svg(places, region, _group_label(group))
+    return _download(svg, "image/svg+xml", f"gab-{group}-{region or 'danmark'}.svg")
+
+
+@get("/styregruppe/gabkort.csv", name="supply_gap_map_csv", guards=[STEERING])
+async def gap_map_csv(request: Request[Any, Any, Any]) -> Response[str]:
+    principal = principal_of(request)
+    region, group = _gap_choice(request, principal)
+    group = group or await _worst_group(principal)
+    places = _places(principal, region, group, await _municipality_figures(region, group))
+    header = ["municipality_code", "municipality", "target_group", "severity", "places"]
+    header += ["in_use", "forecast", "demand", "gap", "searches_no_result"]
+    header += ["declined_no_capacity"]
+    rows = [
+        [
+            p.code,
+            p.name,
+            group,
+            p.severity,
+            p.places,
+            p.in_use,
+            "" if p.forecast is None else p.forecast,
+            p.demand,
+            p.gap,
+            p.searches_none,
+            p.declined_capacity,
+        ]
+        for p in places
+    ]
+    return _csv(header, rows, f"gab-{group}-{region or 'danmark'}")
+
+
+ROUTES = [
+    heat_map,
+    heat_map_csv,
+    group_detail,
+    group_svg,
+    group_csv,
+    offer_map,
+    offer_map_svg,
+    offer_map_csv,
+    gap_map,
+    gap_map_svg,
+    gap_map_csv,
+]
