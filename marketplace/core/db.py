@@ -6,7 +6,9 @@ difference lives here and nowhere else.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +22,7 @@ from piccolo.columns import Column
 from piccolo.engine.base import Engine
 from piccolo.engine.finder import engine_finder
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
-from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
 from piccolo.query.methods.select import Select
 from piccolo.querystring import QueryString
 from piccolo.table import Table
@@ -79,10 +81,92 @@ def refuse_nul(querystring: QueryString) -> None:
         raise DomainError(ErrorCode.INVALID, NUL_REFUSED)
 
 
+def _sqlite_connection(synchronous: str) -> type[sqlite3.Connection]:
+    """The class of the service's SQLite connections: each sets ``PRAGMA synchronous`` (a
+    setting of the connection, not of the file) as it opens."""
+
+    class _Connection(sqlite3.Connection):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.execute(f"PRAGMA synchronous={synchronous.upper()}")
+
+    return _Connection
+
+
+_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+class _SQLiteTransaction(SQLiteTransaction):
+    """A transaction that writes (IMMEDIATE or EXCLUSIVE) waits for its turn among the writers
+    of this process, in the order they came (``SQLITE_WRITE_QUEUE``), between opening its
+    connection and BEGIN, and gives it back as soon as it commits or rolls back.
+
+    SQLite holds one writer at a time. Without a queue every waiting writer polls the
+    database's lock with sleeps of up to 100 ms, so the lock goes to whoever polls at the right
+    moment, and a writer can lose it again and again for seconds. Writers of other processes
+    still wait through the busy timeout. A turn not had within that timeout is an unavailable
+    database (503), as the busy timeout's "database is locked" is."""
+
+    __slots__ = ("_turn",)
+
+    async def begin(self) -> None:
+        self._turn: asyncio.Lock | None = None
+        if self.transaction_type is not TransactionType.deferred and (
+            get_settings().sqlite_write_queue
+        ):
+            loop = asyncio.get_running_loop()
+            turn = _turns.get(loop) or _turns.setdefault(loop, asyncio.Lock())
+            try:
+                async with asyncio.timeout(SQLITE_BUSY_TIMEOUT_SECONDS):
+                    await turn.acquire()
+            except TimeoutError:
+                raise DatabaseUnavailable("No turn to write came in time.") from None
+            self._turn = turn
+        try:
+            await super().begin()
+        except BaseException:
+            self._give_turn_back()
+            raise
+
+    def _give_turn_back(self) -> None:
+        turn, self._turn = getattr(self, "_turn", None), None
+        if turn is not None:
+            turn.release()
+
+    async def commit(self) -> None:
+        try:
+            await super().commit()
+        finally:
+            self._give_turn_back()
+
+    async def rollback(self) -> None:
+        try:
+            await super().rollback()
+        finally:
+            self._give_turn_back()
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        try:
+            return await super().__aexit__(exception_type, exception, traceback)
+        finally:
+            self._give_turn_back()
+
+
 class _SQLiteEngine(SQLiteEngine):
     async def run_querystring(self, querystring: QueryString, in_pool: bool = False) -> Any:
         refuse_nul(querystring)
         return await super().run_querystring(querystring, in_pool)
+
+    def transaction(
+        self,
+        transaction_type: TransactionType = TransactionType.deferred,
+        allow_nested: bool = True,
+    ) -> SQLiteTransaction:
+        return _SQLiteTransaction(
+            engine=self, transaction_type=transaction_type, allow_nested=allow_nested
+        )
 
 
 class _PostgresTransaction(PostgresTransaction):
@@ -114,12 +198,17 @@ class _PostgresEngine(PostgresEngine):
 
 def create_engine(url: str) -> Engine:
     """Build the piccolo engine named by a database URL (refusing text with NUL characters,
-    see ``refuse_nul``). A PostgreSQL connection that cannot be made within the pool timeout
+    see ``refuse_nul``). SQLite connections sync as ``SQLITE_SYNCHRONOUS`` says. A PostgreSQL connection that cannot be made within the pool timeout
     fails instead of waiting (asyncpg waits a minute by default)."""
     if url.startswith("sqlite://"):
         path = sqlite_path(url)
         path.parent.mkdir(parents=True, exist_ok=True)
-        return _SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+        synchronous = get_settings().sqlite_synchronous
+        return _SQLiteEngine(
+            path=str(path),
+            timeout=SQLITE_BUSY_TIMEOUT_SECONDS,
+            factory=_sqlite_connection(synchronous),
+        )
     if url.startswith(("postgresql://", "postgres://")):
         timeout = get_settings().database_pool_timeout_seconds
         return _PostgresEngine(
