@@ -82,13 +82,17 @@ def refuse_nul(querystring: QueryString) -> None:
 
 
 def _sqlite_connection(synchronous: str) -> type[sqlite3.Connection]:
-    """The class of the service's SQLite connections: each sets ``PRAGMA synchronous`` (a
-    setting of the connection, not of the file) as it opens."""
+    """The class of the service's SQLite connections: in WAL mode (which the server sets at
+    start, see ``prepare_engine``) each sets ``PRAGMA synchronous`` (a setting of the
+    connection, not of the file) as it opens; in another journal mode it keeps FULL, the one
+    that is safe there."""
 
     class _Connection(sqlite3.Connection):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self.execute(f"PRAGMA synchronous={synchronous.upper()}")
+            [(mode,)] = self.execute("PRAGMA journal_mode").fetchall()
+            if mode == "wal":
+                self.execute(f"PRAGMA synchronous={synchronous.upper()}")
 
     return _Connection
 
