@@ -7,6 +7,8 @@ difference lives here and nowhere else.
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
 import sqlite3
 import weakref
 from collections.abc import Sequence
@@ -102,39 +104,88 @@ _turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
 )
 
 
+_turn_files: dict[str, int] = {}
+
+
+def _turn_file(database: str) -> int:
+    """This process's descriptor of the file beside the database whose lock is the turn to
+    write among processes."""
+    fd = _turn_files.get(database)
+    if fd is None:
+        fd = _turn_files[database] = os.open(f"{database}-turn", os.O_RDWR | os.O_CREAT, 0o600)
+    return fd
+
+
+async def _take_file_turn(fd: int) -> None:
+    """The turn among processes: an exclusive lock of the turn file, waited for in a thread
+    (the kernel wakes the waiter as soon as the holder lets go). Only the first writer of
+    each process's queue waits here."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return
+    except BlockingIOError:
+        pass
+    taken = asyncio.get_running_loop().run_in_executor(None, fcntl.flock, fd, fcntl.LOCK_EX)
+    try:
+        await asyncio.shield(taken)
+    except BaseException:
+        # the writer gave up (timed out, cancelled): a lock that comes after goes back at once
+        def give_back(done: asyncio.Future[None]) -> None:
+            if not done.cancelled() and done.exception() is None:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+
+        taken.add_done_callback(give_back)
+        raise
+
+
 class _SQLiteTransaction(SQLiteTransaction):
-    """A transaction that writes (IMMEDIATE or EXCLUSIVE) waits for its turn among the writers
-    of this process, in the order they came (``SQLITE_WRITE_QUEUE``), between opening its
-    connection and BEGIN, and gives it back as soon as it commits or rolls back.
+    """A transaction that writes (IMMEDIATE or EXCLUSIVE) waits for its turn between opening
+    its connection and BEGIN, and gives it back as soon as it commits or rolls back
+    (``SQLITE_WRITE_QUEUE``): first among the writers of this process, in the order they came,
+    then among processes (``--workers``) through a lock of the file ``<database>-turn``.
 
-    SQLite holds one writer at a time. Without a queue every waiting writer polls the
+    SQLite holds one writer at a time. Without turns every waiting writer polls the
     database's lock with sleeps of up to 100 ms, so the lock goes to whoever polls at the right
-    moment, and a writer can lose it again and again for seconds. Writers of other processes
-    still wait through the busy timeout. A turn not had within that timeout is an unavailable
-    database (503), as the busy timeout's "database is locked" is."""
+    moment, and a writer can lose it again and again for seconds. A turn not had within the
+    busy timeout is an unavailable database (503), as the busy timeout's "database is locked"
+    is."""
 
-    __slots__ = ("_turn",)
+    __slots__ = ("_turn", "_turn_fd")
 
     async def begin(self) -> None:
         self._turn: asyncio.Lock | None = None
+        self._turn_fd: int | None = None
         if self.transaction_type is not TransactionType.deferred and (
             get_settings().sqlite_write_queue
         ):
-            loop = asyncio.get_running_loop()
-            turn = _turns.get(loop) or _turns.setdefault(loop, asyncio.Lock())
-            try:
-                async with asyncio.timeout(SQLITE_BUSY_TIMEOUT_SECONDS):
-                    await turn.acquire()
-            except TimeoutError:
-                raise DatabaseUnavailable("No turn to write came in time.") from None
-            self._turn = turn
+            await self._take_turn()
         try:
             await super().begin()
         except BaseException:
             self._give_turn_back()
             raise
 
+    async def _take_turn(self) -> None:
+        loop = asyncio.get_running_loop()
+        turn = _turns.get(loop) or _turns.setdefault(loop, asyncio.Lock())
+        fd = _turn_file(self.engine.path)
+        try:
+            async with asyncio.timeout(SQLITE_BUSY_TIMEOUT_SECONDS):
+                await turn.acquire()
+                self._turn = turn
+                await _take_file_turn(fd)
+                self._turn_fd = fd
+        except TimeoutError:
+            self._give_turn_back()
+            raise DatabaseUnavailable("No turn to write came in time.") from None
+        except BaseException:
+            self._give_turn_back()
+            raise
+
     def _give_turn_back(self) -> None:
+        fd, self._turn_fd = getattr(self, "_turn_fd", None), None
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
         turn, self._turn = getattr(self, "_turn", None), None
         if turn is not None:
             turn.release()

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import fcntl
+import os
 
 import pytest
 
@@ -61,6 +63,25 @@ async def test_a_failed_writer_gives_its_turn_to_the_next() -> None:
     assert results[1:] == [None, None]
     rows = await RateLimitWindow.select(RateLimitWindow.client).run()
     assert sorted(r["client"] for r in rows) == ["writer-1", "writer-2"]
+
+
+@sqlite_only
+async def test_a_writer_waits_while_another_process_has_the_turn(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(engine().connection_kwargs, "timeout", 0.01)
+    other = os.open(f"{engine().path}-turn", os.O_RDWR | os.O_CREAT)  # as another process
+    try:
+        fcntl.flock(other, fcntl.LOCK_EX)
+        writer = asyncio.create_task(_write(1, hold=0))
+        await asyncio.sleep(0.3)
+        assert not writer.done()
+        fcntl.flock(other, fcntl.LOCK_UN)
+        await writer
+    finally:
+        os.close(other)
+    rows = await RateLimitWindow.select(RateLimitWindow.client).run()
+    assert [r["client"] for r in rows] == ["writer-1"]
 
 
 @sqlite_only
