@@ -503,7 +503,8 @@ async def relax_commit_durability() -> None:
     """In the current transaction, let PostgreSQL acknowledge the commit before it is on disk.
 
     For records whose loss in a crash costs nothing but a statistic (demand signals); the
-    database stays consistent either way. SQLite's WAL mode is already asynchronous enough.
+    database stays consistent either way. SQLite's connections already sync at checkpoints
+    only (``SQLITE_SYNCHRONOUS``, WAL mode).
     """
     db = engine()
     if not isinstance(db, SQLiteEngine):
