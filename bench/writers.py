@@ -235,7 +235,11 @@ async def _run(
             elapsed = time.perf_counter() - began
     finally:
         server.send_signal(signal.SIGTERM)
-        server.wait(timeout=60)
+        try:
+            server.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
     return {
         "workers": workers,
         "variant": variant,
@@ -277,11 +281,12 @@ def _summary(runs: list[dict[str, Any]]) -> list[str]:
 
 
 async def _wait_ready(port: int, server: subprocess.Popen[bytes]) -> None:
-    """Until the server answers /ready (two workers on a busy machine take a while)."""
+    """Until the server answers /ready (two workers on a busy machine take a while: up to
+    three minutes)."""
     import httpx
 
     async with httpx.AsyncClient() as client:
-        for _ in range(600):
+        for _ in range(1800):
             if server.poll() is not None:
                 raise RuntimeError(f"the server stopped with exit code {server.returncode}")
             with contextlib.suppress(httpx.TransportError):
