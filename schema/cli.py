@@ -74,7 +74,8 @@ WORKER_HEALTHCHECK_SECONDS = 60
     default=1,
     type=click.IntRange(1, 64),
     show_default=True,
-    help="Worker processes, each with its own connection pool (on PostgreSQL; SQLite takes 1).",
+    help="Worker processes, each with its own connection pool on PostgreSQL (on SQLite they "
+    "take turns to write; see SQLITE_WRITE_QUEUE).",
 )
 @click.option(
     "--graceful-timeout",

@@ -6,7 +6,11 @@ difference lives here and nowhere else.
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
+import os
 import sqlite3
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +24,7 @@ from piccolo.columns import Column
 from piccolo.engine.base import Engine
 from piccolo.engine.finder import engine_finder
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
-from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
 from piccolo.query.methods.select import Select
 from piccolo.querystring import QueryString
 from piccolo.table import Table
@@ -79,10 +83,145 @@ def refuse_nul(querystring: QueryString) -> None:
         raise DomainError(ErrorCode.INVALID, NUL_REFUSED)
 
 
+def _sqlite_connection(synchronous: str) -> type[sqlite3.Connection]:
+    """The class of the service's SQLite connections: in WAL mode (which the server sets at
+    start, see ``prepare_engine``) each sets ``PRAGMA synchronous`` (a setting of the
+    connection, not of the file) as it opens; in another journal mode it keeps FULL, the one
+    that is safe there."""
+
+    class _Connection(sqlite3.Connection):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            [(mode,)] = self.execute("PRAGMA journal_mode").fetchall()
+            if mode == "wal":
+                self.execute(f"PRAGMA synchronous={synchronous.upper()}")
+
+    return _Connection
+
+
+_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+_turn_files: dict[str, int] = {}
+
+
+def _turn_file(database: str) -> int:
+    """This process's descriptor of the file beside the database whose lock is the turn to
+    write among processes."""
+    fd = _turn_files.get(database)
+    if fd is None:
+        fd = _turn_files[database] = os.open(f"{database}-turn", os.O_RDWR | os.O_CREAT, 0o600)
+    return fd
+
+
+async def _take_file_turn(fd: int) -> None:
+    """The turn among processes: an exclusive lock of the turn file, waited for in a thread
+    (the kernel wakes the waiter as soon as the holder lets go). Only the first writer of
+    each process's queue waits here."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return
+    except BlockingIOError:
+        pass
+    taken = asyncio.get_running_loop().run_in_executor(None, fcntl.flock, fd, fcntl.LOCK_EX)
+    try:
+        await asyncio.shield(taken)
+    except BaseException:
+        # the writer gave up (timed out, cancelled): a lock that comes after goes back at once
+        def give_back(done: asyncio.Future[None]) -> None:
+            if not done.cancelled() and done.exception() is None:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+
+        taken.add_done_callback(give_back)
+        raise
+
+
+class _SQLiteTransaction(SQLiteTransaction):
+    """A transaction that writes (IMMEDIATE or EXCLUSIVE) waits for its turn between opening
+    its connection and BEGIN, and gives it back as soon as it commits or rolls back
+    (``SQLITE_WRITE_QUEUE``): first among the writers of this process, in the order they came,
+    then among processes (``--workers``) through a lock of the file ``<database>-turn``.
+
+    SQLite holds one writer at a time. Without turns every waiting writer polls the
+    database's lock with sleeps of up to 100 ms, so the lock goes to whoever polls at the right
+    moment, and a writer can lose it again and again for seconds. A turn not had within the
+    busy timeout is an unavailable database (503), as the busy timeout's "database is locked"
+    is."""
+
+    __slots__ = ("_turn", "_turn_fd")
+
+    async def begin(self) -> None:
+        self._turn: asyncio.Lock | None = None
+        self._turn_fd: int | None = None
+        if self.transaction_type is not TransactionType.deferred and (
+            get_settings().sqlite_write_queue
+        ):
+            await self._take_turn()
+        try:
+            await super().begin()
+        except BaseException:
+            self._give_turn_back()
+            raise
+
+    async def _take_turn(self) -> None:
+        loop = asyncio.get_running_loop()
+        turn = _turns.get(loop) or _turns.setdefault(loop, asyncio.Lock())
+        fd = _turn_file(self.engine.path)
+        try:
+            async with asyncio.timeout(SQLITE_BUSY_TIMEOUT_SECONDS):
+                await turn.acquire()
+                self._turn = turn
+                await _take_file_turn(fd)
+                self._turn_fd = fd
+        except TimeoutError:
+            self._give_turn_back()
+            raise DatabaseUnavailable("No turn to write came in time.") from None
+        except BaseException:
+            self._give_turn_back()
+            raise
+
+    def _give_turn_back(self) -> None:
+        fd, self._turn_fd = getattr(self, "_turn_fd", None), None
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        turn, self._turn = getattr(self, "_turn", None), None
+        if turn is not None:
+            turn.release()
+
+    async def commit(self) -> None:
+        try:
+            await super().commit()
+        finally:
+            self._give_turn_back()
+
+    async def rollback(self) -> None:
+        try:
+            await super().rollback()
+        finally:
+            self._give_turn_back()
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        try:
+            return await super().__aexit__(exception_type, exception, traceback)
+        finally:
+            self._give_turn_back()
+
+
 class _SQLiteEngine(SQLiteEngine):
     async def run_querystring(self, querystring: QueryString, in_pool: bool = False) -> Any:
         refuse_nul(querystring)
         return await super().run_querystring(querystring, in_pool)
+
+    def transaction(
+        self,
+        transaction_type: TransactionType = TransactionType.deferred,
+        allow_nested: bool = True,
+    ) -> SQLiteTransaction:
+        return _SQLiteTransaction(
+            engine=self, transaction_type=transaction_type, allow_nested=allow_nested
+        )
 
 
 class _PostgresTransaction(PostgresTransaction):
@@ -114,12 +253,17 @@ class _PostgresEngine(PostgresEngine):
 
 def create_engine(url: str) -> Engine:
     """Build the piccolo engine named by a database URL (refusing text with NUL characters,
-    see ``refuse_nul``). A PostgreSQL connection that cannot be made within the pool timeout
+    see ``refuse_nul``). SQLite connections sync as ``SQLITE_SYNCHRONOUS`` says. A PostgreSQL connection that cannot be made within the pool timeout
     fails instead of waiting (asyncpg waits a minute by default)."""
     if url.startswith("sqlite://"):
         path = sqlite_path(url)
         path.parent.mkdir(parents=True, exist_ok=True)
-        return _SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+        synchronous = get_settings().sqlite_synchronous
+        return _SQLiteEngine(
+            path=str(path),
+            timeout=SQLITE_BUSY_TIMEOUT_SECONDS,
+            factory=_sqlite_connection(synchronous),
+        )
     if url.startswith(("postgresql://", "postgres://")):
         timeout = get_settings().database_pool_timeout_seconds
         return _PostgresEngine(
@@ -359,7 +503,8 @@ async def relax_commit_durability() -> None:
     """In the current transaction, let PostgreSQL acknowledge the commit before it is on disk.
 
     For records whose loss in a crash costs nothing but a statistic (demand signals); the
-    database stays consistent either way. SQLite's WAL mode is already asynchronous enough.
+    database stays consistent either way. SQLite's connections already sync at checkpoints
+    only (``SQLITE_SYNCHRONOUS``, WAL mode).
     """
     db = engine()
     if not isinstance(db, SQLiteEngine):

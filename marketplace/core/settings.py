@@ -34,6 +34,17 @@ class Settings(BaseSettings):
         description="How long a request waits for a database connection (or for PostgreSQL to "
         "accept one) before it is answered 503 with Retry-After.",
     )
+    sqlite_write_queue: bool = Field(
+        default=True,
+        description="On SQLite, the write transactions of one process wait their turn in the "
+        "order they came, instead of each polling the database's lock.",
+    )
+    sqlite_synchronous: Literal["normal", "full"] = Field(
+        default="normal",
+        description="On SQLite (WAL mode), `normal` syncs the log at checkpoints, not at every "
+        "commit: a power cut may lose the last commits but never corrupts the database; `full` "
+        "syncs every commit.",
+    )
     retry_after_seconds: int = Field(
         default=5, ge=1, le=3600, description="The Retry-After of a 503 (database unavailable)."
     )
