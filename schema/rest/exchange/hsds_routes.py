@@ -12,6 +12,7 @@ from litestar.params import FromPath, QueryParameter
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.offers import catalogue
 from marketplace.offers.catalogue import OfferFilter, PageNumber
+from schema.rest.documented import PUBLIC, PUBLIC_BY_ID
 from schema.rest.exchange import hsds
 from schema.rest.exchange.params import modified_after, uuid_of
 
@@ -47,6 +48,7 @@ def _term_filter(taxonomy_term_id: str | None) -> dict[str, list[str]]:
     "/hsds/services",
     tags=TAGS,
     summary="Published offers as HSDS services (a Page of service_list records)",
+    responses=PUBLIC_BY_ID,  # an organization_id that no organization can have
     description=(
         "Filters: `search`, `taxonomy_term_id` (an FFB target group, a service type or a legal "
         "basis; see `/hsds/taxonomy_terms`), `organization_id` (a provider's UUID), "
@@ -78,6 +80,7 @@ async def hsds_services(
     "/hsds/services/{service_id:str}",
     tags=TAGS,
     summary="A published offer as a fully nested HSDS service",
+    responses=PUBLIC_BY_ID,
 )
 async def hsds_service(service_id: FromPath[str]) -> Response[dict[str, Any]]:
     offer = await catalogue.published_offer(uuid_of(service_id, "service", "id"))
@@ -91,6 +94,7 @@ async def hsds_service(service_id: FromPath[str]) -> Response[dict[str, Any]]:
     "/hsds/organizations",
     tags=TAGS,
     summary="Providers with published offers as HSDS organizations (a Page)",
+    responses=PUBLIC,
 )
 async def hsds_organizations(
     search: Annotated[str | None, _SEARCH] = None,
@@ -108,6 +112,7 @@ async def hsds_organizations(
     "/hsds/organizations/{organization_id:str}",
     tags=TAGS,
     summary="A provider with published offers as an HSDS organization, with its services",
+    responses=PUBLIC_BY_ID,
 )
 async def hsds_organization(organization_id: FromPath[str]) -> Response[dict[str, Any]]:
     provider_id = uuid_of(organization_id, "organization", "id")
@@ -123,7 +128,12 @@ async def hsds_organization(organization_id: FromPath[str]) -> Response[dict[str
     return _json(record)
 
 
-@get("/hsds/taxonomies", tags=TAGS, summary="The taxonomies services are described with")
+@get(
+    "/hsds/taxonomies",
+    tags=TAGS,
+    summary="The taxonomies services are described with",
+    responses=PUBLIC,
+)
 async def hsds_taxonomies(
     page: Annotated[int | None, _PAGE] = None,
     per_page: Annotated[int | None, _PER_PAGE] = None,
@@ -135,6 +145,7 @@ async def hsds_taxonomies(
     "/hsds/taxonomy_terms",
     tags=TAGS,
     summary="The taxonomy terms: FFB target groups, service types, legal bases (a Page)",
+    responses=PUBLIC,
 )
 async def hsds_taxonomy_terms(
     search: Annotated[str | None, _SEARCH] = None,

@@ -13,8 +13,9 @@ from marketplace.core.identity import Principal
 from marketplace.offers import service as offers
 from marketplace.organisations import identifiers
 from marketplace.organisations import service as organisations
+from schema.rest.documented import SIGNED_IN
 from schema.rest.exchange import ubl
-from schema.rest.exports import _node_id
+from schema.rest.exports import _AS_JSON, SECURITY, _node_id, requires_signed_in
 
 
 async def _parties(provider_org: str, buyer: str) -> ubl.Parties:
@@ -37,6 +38,10 @@ async def _parties(provider_org: str, buyer: str) -> ubl.Parties:
         "CVR; a party with neither is a 400 `INVALID_STATE`."
     ),
     media_type="application/xml",
+    guards=[requires_signed_in],
+    exception_handlers=_AS_JSON,
+    responses=SIGNED_IN,
+    security=SECURITY,
 )
 async def invoice_ubl(
     request: Request[Principal, Any, Any],
