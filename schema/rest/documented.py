@@ -125,7 +125,7 @@ REFUSED_TOKEN = _spec(
 )
 PUBLIC: dict[int, ResponseSpec] = {
     400: _spec(
-        Error | HttpError,  # type: ignore[arg-type]
+        Error | HttpError,
         "A parameter is wrong: `Error` names it; `HttpError` when it is missing or not of its "
         "type.",
     ),
@@ -138,7 +138,7 @@ PUBLIC_BY_ID: dict[int, ResponseSpec] = {
 SIGNED_IN: dict[int, ResponseSpec] = {
     **PUBLIC,
     401: _spec(
-        Error | HttpError,  # type: ignore[arg-type]
+        Error | HttpError,
         "No bearer token (`Error`, `UNAUTHENTICATED`; asked before any parameter is read), or "
         "a token refused (`HttpError`).",
     ),
@@ -148,7 +148,7 @@ SIGNED_IN: dict[int, ResponseSpec] = {
 IMPORT: dict[int, ResponseSpec] = {
     **SIGNED_IN,
     400: _spec(
-        ImportRefusal | HttpError,  # type: ignore[arg-type]
+        ImportRefusal | HttpError,
         "The file or a parameter is wrong; nothing was imported. `errors` names each row and "
         "column at fault.",
     ),
