@@ -60,8 +60,8 @@ async def hsds_services(
     taxonomy_term_id: Annotated[str | None, QueryParameter()] = None,
     organization_id: Annotated[str | None, QueryParameter()] = None,
     modified_after_: Annotated[str | None, QueryParameter(name="modified_after")] = None,
-    page: Annotated[int | None, _PAGE] = None,
-    per_page: Annotated[int | None, _PER_PAGE] = None,
+    page: Annotated[str | None, _PAGE] = None,
+    per_page: Annotated[str | None, _PER_PAGE] = None,
 ) -> Response[dict[str, Any]]:
     wanted = OfferFilter(
         search=search,
@@ -71,7 +71,7 @@ async def hsds_services(
         modified_after=modified_after(modified_after_),
         **_term_filter(taxonomy_term_id),  # type: ignore[arg-type]
     )
-    found = await catalogue.published_offers(wanted, PageNumber.of(page, per_page))
+    found = await catalogue.published_offers(wanted, _page(page, per_page))
     facts = await hsds.facts_of(found.items)
     return _json(hsds.page_json(found, [hsds.service_json(o, facts) for o in found.items]))
 
@@ -99,11 +99,11 @@ async def hsds_service(service_id: FromPath[str]) -> Response[dict[str, Any]]:
 async def hsds_organizations(
     search: Annotated[str | None, _SEARCH] = None,
     modified_after_: Annotated[str | None, QueryParameter(name="modified_after")] = None,
-    page: Annotated[int | None, _PAGE] = None,
-    per_page: Annotated[int | None, _PER_PAGE] = None,
+    page: Annotated[str | None, _PAGE] = None,
+    per_page: Annotated[str | None, _PER_PAGE] = None,
 ) -> Response[dict[str, Any]]:
     found = await catalogue.offering_providers(
-        PageNumber.of(page, per_page), search=search, modified_after=modified_after(modified_after_)
+        _page(page, per_page), search=search, modified_after=modified_after(modified_after_)
     )
     return _json(hsds.page_json(found, [hsds.organization_json(p) for p in found.items]))
 
@@ -135,8 +135,8 @@ async def hsds_organization(organization_id: FromPath[str]) -> Response[dict[str
     responses=PUBLIC,
 )
 async def hsds_taxonomies(
-    page: Annotated[int | None, _PAGE] = None,
-    per_page: Annotated[int | None, _PER_PAGE] = None,
+    page: Annotated[str | None, _PAGE] = None,
+    per_page: Annotated[str | None, _PER_PAGE] = None,
 ) -> Response[dict[str, Any]]:
     return _json(_paged([hsds.taxonomy_json(k) for k in hsds.TAXONOMIES], page, per_page))
 
@@ -150,8 +150,8 @@ async def hsds_taxonomies(
 async def hsds_taxonomy_terms(
     search: Annotated[str | None, _SEARCH] = None,
     taxonomy_id: Annotated[str | None, QueryParameter()] = None,
-    page: Annotated[int | None, _PAGE] = None,
-    per_page: Annotated[int | None, _PER_PAGE] = None,
+    page: Annotated[str | None, _PAGE] = None,
+    per_page: Annotated[str | None, _PER_PAGE] = None,
 ) -> Response[dict[str, Any]]:
     records = [hsds.term_json(t) for t in hsds.terms()]
     if taxonomy_id:
@@ -162,8 +162,23 @@ async def hsds_taxonomy_terms(
     return _json(_paged(records, page, per_page))
 
 
-def _paged(records: list[dict[str, Any]], page: int | None, per_page: int | None) -> dict[str, Any]:
-    at = PageNumber.of(page, per_page)
+def _whole(value: str | None, field: str) -> int | None:
+    """A page number or size as the client wrote it: digits only ("2", not "2.0")."""
+    if value is None or not value.strip():
+        return None
+    if not value.strip().isascii() or not value.strip().isdigit():
+        raise DomainError(
+            ErrorCode.INVALID, f"`{field}` is a whole number; got {value[:20]!r}.", [field]
+        )
+    return int(value)
+
+
+def _page(page: str | None, per_page: str | None) -> PageNumber:
+    return PageNumber.of(_whole(page, "page"), _whole(per_page, "per_page"))
+
+
+def _paged(records: list[dict[str, Any]], page: str | None, per_page: str | None) -> dict[str, Any]:
+    at = _page(page, per_page)
     shown = records[at.offset : at.offset + at.size]
     return hsds.page_json(catalogue.Numbered(shown, len(records), at), shown)
 

@@ -161,6 +161,9 @@ async def test_a_page_past_any_catalogue_is_a_typed_error_on_both_databases(
         far = await client.get(route, params={"page": 1796088937308989440})
         assert (far.status_code, far.json()["field"]) == (400, ["page"]), far.text
         assert "1 to 100,000" in far.json()["message"]
+    for page in ("0.0", "2.0", "x"):  # Schemathesis found "0.0" taken as a page number
+        odd = await client.get("/hsds/organizations", params={"page": page})
+        assert (odd.status_code, odd.json()["field"]) == (400, ["page"]), odd.text
     last = await client.get("/hsds/services", params={"page": 100_000, "per_page": 100})
     assert last.status_code == 200 and last.json()["contents"] == []
 
