@@ -36,6 +36,7 @@ from schema.oauth import token_endpoint
 from schema.oidc import OidcVerifier
 from schema.protection import RateLimit, add_security_headers
 from schema.requests import RequestObserver
+from schema.rest.documented import document_truthfully
 from schema.rest.exchange import excel_routes, hsds_routes, invoice_routes, ocds_routes
 from schema.rest.exports import (
     billing_csv,
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         # schema.requests), not by Litestar on creating it.
         logging_config=None,
     )
+    document_truthfully(app)
     _set_up(app, settings)
     return app
 

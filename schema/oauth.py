@@ -13,7 +13,7 @@ import asyncio
 import base64
 import binascii
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from authlib.oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import ClientMixin, OAuth2Request
@@ -23,10 +23,15 @@ from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
 from joserfc.jwk import KeySet
 from litestar import Request, Response, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import ValidationException
+from litestar.params import Body
+from litestar.status_codes import HTTP_200_OK
 
 from marketplace.core.clients import SCOPES, Client, find_client, secret_matches
 from marketplace.core.settings import Settings
 from schema.keys import ALGORITHM, SigningKeys
+from schema.rest.documented import CLIENT_BASIC, TOKEN, TokenAnswer, TokenForm
 
 
 class _Request(OAuth2Request):
@@ -153,10 +158,30 @@ def _client_id(request: Request[Any, Any, Any], form: dict[str, str]) -> str | N
     return client_id if client_id and "\x00" not in client_id else None
 
 
-@post("/oauth/token", summary="Access token for an integration (client credentials)")
-async def token_endpoint(request: Request[Any, Any, Any]) -> Response[Any]:
+def _invalid_request(_: Request[Any, Any, Any], error: ValidationException) -> Response[Any]:
+    """A form Litestar cannot read (a parameter given twice) in RFC 6749's words."""
+    body = {"error": "invalid_request", "error_description": "Give each form parameter once."}
+    return Response(
+        body, status_code=400, headers={"Cache-Control": "no-store", "Pragma": "no-cache"}
+    )
+
+
+@post(
+    "/oauth/token",
+    tags=["oauth"],
+    summary="Access token for an integration (client credentials)",
+    status_code=HTTP_200_OK,
+    responses=TOKEN,
+    security=[{CLIENT_BASIC: []}, {}],
+    exception_handlers={ValidationException: _invalid_request},
+)
+async def token_endpoint(
+    request: Request[Any, Any, Any],
+    data: Annotated[TokenForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Response[TokenAnswer]:
     """Form parameters `grant_type=client_credentials` and optional `scope` (`read`,
-    `write`); the client authenticates with HTTP Basic or `client_id`/`client_secret`."""
+    `write`, or both separated by a space); the client authenticates with HTTP Basic or
+    `client_id`/`client_secret`. Errors are RFC 6749's (`error`, `error_description`)."""
     settings: Settings = request.app.state.settings
     form = {key: str(value) for key, value in (await request.form()).items()}
     client_id = _client_id(request, form)

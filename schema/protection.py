@@ -83,7 +83,7 @@ class RateLimit(ASGIMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         retry = await over_limit(client_of(scope), self.per_minute)
         if retry is not None:
-            await _refuse(send, self.per_minute, retry)
+            await _refuse(send, self.per_minute, retry, rest=_is_rest(scope))
             return
         await next_app(scope, receive, send)
 
@@ -103,18 +103,23 @@ def too_many_requests(limit: int, retry_after: int) -> str:
     return f"Too many requests: at most {limit} a minute. Try again in {retry_after} s."
 
 
-async def _refuse(send: Any, limit: int, retry_after: int) -> None:
-    body = json.dumps(
-        {
-            "data": None,
-            "errors": [
-                {
-                    "message": too_many_requests(limit, retry_after),
-                    "extensions": {"code": RATE_LIMITED},
-                }
-            ],
-        }
-    ).encode()
+def _is_rest(scope: Scope) -> bool:
+    """A REST route (not GraphQL, not a web page): refused in the REST error body."""
+    handler = scope.get("route_handler")
+    opt = getattr(handler, "opt", None) or {}
+    return scope.get("path") != "/graphql" and not opt.get("web")
+
+
+async def _refuse(send: Any, limit: int, retry_after: int, *, rest: bool = False) -> None:
+    """429 with ``Retry-After``: a GraphQL error, or on a REST route the body Litestar gives
+    the same refusal before the route (``status_code``, ``detail``, ``extra.code``)."""
+    message = too_many_requests(limit, retry_after)
+    answer: dict[str, Any] = (
+        {"status_code": 429, "detail": message, "extra": {"code": RATE_LIMITED}}
+        if rest
+        else {"data": None, "errors": [{"message": message, "extensions": {"code": RATE_LIMITED}}]}
+    )
+    body = json.dumps(answer).encode()
     await send(
         {
             "type": "http.response.start",

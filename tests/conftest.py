@@ -277,22 +277,28 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 # Requests sent by the fuzz tests (tests/fuzz), by kind; xdist workers report theirs here.
 _FUZZ_SENT_BY_WORKERS: Counter[str] = Counter()
+_FUZZ_SUCCEEDED_BY_WORKERS: Counter[str] = Counter()
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
-    _FUZZ_SENT_BY_WORKERS.update(getattr(node, "workeroutput", {}).get("fuzz_sent", {}))
+    output = getattr(node, "workeroutput", {})
+    _FUZZ_SENT_BY_WORKERS.update(output.get("fuzz_sent", {}))
+    _FUZZ_SUCCEEDED_BY_WORKERS.update(output.get("fuzz_succeeded", {}))
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     sent = Counter(_FUZZ_SENT_BY_WORKERS)
+    succeeded = Counter(_FUZZ_SUCCEEDED_BY_WORKERS)
     fuzz = sys.modules.get("tests.fuzz.conftest")
     if fuzz is not None:  # the fuzz tests ran in this process
         sent.update(fuzz.SENT)
+        succeeded.update(fuzz.SUCCEEDED)
     if sent:
         terminalreporter.write_sep("-", "fuzzing: requests sent")
         for kind, count in sorted(sent.items()):
-            terminalreporter.write_line(f"{kind}: {count}")
+            done = f" ({succeeded[kind]} with data and no errors)" if kind in succeeded else ""
+            terminalreporter.write_line(f"{kind}: {count}{done}")
         terminalreporter.write_line(f"total: {sum(sent.values())}")
 
 

@@ -36,13 +36,15 @@ from marketplace.organisations.models import ProviderView
 from marketplace.organisations.tables import Provider
 
 DEFAULT_PER_PAGE = 20
+# 100,000 pages of at most 100: past any catalogue, and an offset every database can hold
+MAX_PAGE_NUMBER = 100_000
 MIN_YEAR, MAX_YEAR = 2000, 2100
 T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
 class PageNumber:
-    """A page by its number (from 1) and size (1 to ``MAX_PAGE_SIZE``)."""
+    """A page by its number (1 to ``MAX_PAGE_NUMBER``) and size (1 to ``MAX_PAGE_SIZE``)."""
 
     number: int = 1
     size: int = DEFAULT_PER_PAGE
@@ -50,8 +52,12 @@ class PageNumber:
     @classmethod
     def of(cls, number: int | None, size: int | None) -> PageNumber:
         page = cls(number or 1, DEFAULT_PER_PAGE if size is None else size)
-        if page.number < 1:
-            raise DomainError(ErrorCode.INVALID, "`page` counts from 1.", ["page"])
+        if not 1 <= page.number <= MAX_PAGE_NUMBER:
+            raise DomainError(
+                ErrorCode.INVALID,
+                f"`page` counts from 1 to {MAX_PAGE_NUMBER:,}; asked for {page.number}.",
+                ["page"],
+            )
         if not 1 <= page.size <= MAX_PAGE_SIZE:
             raise DomainError(
                 ErrorCode.INVALID,

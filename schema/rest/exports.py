@@ -31,8 +31,10 @@ from marketplace.core.identity import Principal
 from marketplace.core.money import to_dkk
 from schema.errors import client_words
 from schema.ids import decode_global_id
+from schema.rest.documented import BEARER, SIGNED_IN, SIGNED_IN_DOCUMENT
 from schema.rest.exchange.params import modified_after
 
+SECURITY: list[dict[str, list[str]]] = [{BEARER: []}]
 _STATUS = {
     ErrorCode.UNAUTHENTICATED: HTTP_401_UNAUTHORIZED,
     ErrorCode.PERMISSION_DENIED: HTTP_403_FORBIDDEN,
@@ -278,6 +280,8 @@ def invoice_csv(invoice: InvoiceView, lines: list[IssuedLine]) -> str:
     media_type="text/csv",
     guards=[requires_signed_in],
     exception_handlers=_AS_JSON,
+    responses=SIGNED_IN,
+    security=SECURITY,
 )
 async def billing_csv(
     request: Request[Principal, Any, Any],
@@ -318,6 +322,8 @@ async def billing_csv(
     media_type="text/csv",
     guards=[requires_signed_in],
     exception_handlers=_AS_JSON,
+    responses=SIGNED_IN,
+    security=SECURITY,
 )
 async def refunds_csv(
     request: Request[Principal, Any, Any],
@@ -358,6 +364,8 @@ async def refunds_csv(
     media_type="text/csv",
     guards=[requires_signed_in],
     exception_handlers=_AS_JSON,
+    responses=SIGNED_IN_DOCUMENT,
+    security=SECURITY,
 )
 async def invoices_csv(
     request: Request[Principal, Any, Any],
@@ -413,6 +421,8 @@ _GAP_DESCRIPTION = (
     media_type="text/csv",
     guards=[requires_signed_in],
     exception_handlers=_AS_JSON,
+    responses=SIGNED_IN,
+    security=SECURITY,
 )
 async def gaps_csv(
     request: Request[Principal, Any, Any],
@@ -446,6 +456,8 @@ async def gaps_csv(
     description=_GAP_DESCRIPTION,
     guards=[requires_signed_in],
     exception_handlers=_AS_JSON,
+    responses=SIGNED_IN,
+    security=SECURITY,
 )
 async def gaps_json(
     request: Request[Principal, Any, Any],

@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import Request, Response, get
 from litestar.datastructures import CacheControlHeader
+from litestar.openapi import ResponseSpec
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
 from marketplace.core.db import migration_state
@@ -35,6 +36,13 @@ async def health() -> Health:
     tags=["operations"],
     summary="The database is reachable and its migrations are current (503 otherwise)",
     exclude_from_auth=True,
+    responses={
+        HTTP_503_SERVICE_UNAVAILABLE: ResponseSpec(
+            Readiness,
+            description="Not ready: the database is unreachable, or migrations are pending.",
+            generate_examples=False,
+        )
+    },
 )
 async def ready() -> Response[Readiness]:
     try:

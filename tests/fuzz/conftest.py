@@ -8,6 +8,8 @@ import pytest
 
 # Requests sent by the fuzz tests, by kind ("graphql query", "rest", ...).
 SENT: Counter[str] = Counter()
+# Of those, the ones that came back with data and no errors, by the same kinds.
+SUCCEEDED: Counter[str] = Counter()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -15,3 +17,4 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:
         workeroutput["fuzz_sent"] = dict(SENT)
+        workeroutput["fuzz_succeeded"] = dict(SUCCEEDED)

@@ -17,8 +17,10 @@ from __future__ import annotations
 import builtins
 import datetime
 import json
+import random
 import re
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -31,23 +33,12 @@ from hypothesis import strategies as st
 from hypothesis_graphql import Mode, mutations, nodes, queries
 from strawberry.relay import to_base64
 
-from agreements.frameworks import service as agreements
-from marketplace.contracts import followups, invoices, refunds
-from marketplace.contracts.models import InvoiceIssue, RefundClaimCreate
 from marketplace.core.clock import today
 from marketplace.core.identity import Role
 from marketplace.offers.taxonomy import target_group_records
-from tests.agreements.world import NORD_STEERING, agreement_command
 from tests.conftest import token
-from tests.fuzz.conftest import SENT
-from tests.marketplace.contracts.invoicing import backdate
-from tests.marketplace.contracts.world import (
-    AALBORG,
-    ENGLY_ADMIN,
-    build_market,
-    contract_for,
-    request_place,
-)
+from tests.fuzz.conftest import SENT, SUCCEEDED
+from tests.fuzz.world import build_fuzz_market
 
 SDL = (Path(__file__).resolve().parents[2] / "schema" / "schema.graphql").read_text("utf-8")
 SCHEMA = graphql.build_schema(SDL)
@@ -292,59 +283,14 @@ def check(response: httpx.Response, what: str) -> None:
 
 @pytest.fixture
 async def market(client: httpx.AsyncClient) -> AsyncIterator[list[str]]:
-    """A private and a municipal provider with a published offer each, Aalborg's contract (with
-    a refund claim on Aarhus and a follow-up date), an invoiced contract and a pending request
-    with the private one, and a draft of North Jutland's agreement; their
-    global IDs (and some registry ones) become ``KNOWN_IDS``. The tables are emptied after each test (tests/conftest.py)."""
-    world = await build_market()
-    contract = await contract_for(
-        world.offer_id, follow_up_on=today() + datetime.timedelta(days=30)
-    )
-    [date] = (await followups.dates_by_contract(AALBORG, [contract.id]))[contract.id]
-    pending = await request_place(
-        world.offer_id,
-        citizen_ref="SAG-FUZZ-1",
-        cpr="150306-4321",
-        desired_start=today() + datetime.timedelta(days=3),
-        price_level=None,
-        add_ons=[],
-    )
-    claim = await refunds.create_claim(
-        AALBORG, contract.id, RefundClaimCreate(debtor_code="751", paragraph="stk2_nr1")
-    )
-    invoiced = await contract_for(world.offer_id, citizen_ref="SAG-FUZZ-FAKTURA")
-    await backdate(invoiced, datetime.date(2026, 3, 10))
-    invoice = await invoices.issue_invoice(
-        ENGLY_ADMIN,
-        world.provider_id,
-        InvoiceIssue(municipality_code="851", month=datetime.date(2026, 3, 1)),
-    )
-    agreement = await agreements.create_agreement(NORD_STEERING, agreement_command())
-    registry = (
-        await client.post(
-            "/graphql",
-            json={"query": "{ regions { id } municipalities(first: 3) { edges { node { id } } } }"},
-        )
-    ).json()["data"]
-    KNOWN_IDS[:] = [
-        to_base64("Offer", str(world.offer_id)),
-        to_base64("Offer", str(world.aalborg_offer_id)),
-        to_base64("Provider", str(world.provider_id)),
-        to_base64("Provider", str(world.aalborg_provider_id)),
-        to_base64("Contract", str(contract.id)),
-        to_base64("RefundClaim", str(claim.id)),
-        to_base64("ContractDate", str(date.id)),
-        to_base64("Invoice", str(invoice.id)),
-        str(invoice.id),
-        to_base64("PlacementRequest", str(contract.request_id)),
-        to_base64("PlacementRequest", str(pending.id)),
-        to_base64("Agreement", str(agreement.id)),
-        str(world.provider_id),  # the REST export takes a bare UUID too
-        *(r["id"] for r in registry["regions"][:2]),
-        *(e["node"]["id"] for e in registry["municipalities"]["edges"]),
-    ]
+    """The test market of ``tests.fuzz.world``; its global IDs become ``KNOWN_IDS``. The
+    tables are emptied after each test (tests/conftest.py)."""
+    built = await build_fuzz_market(client)
+    KNOWN_IDS[:] = built.known_ids
+    REAL_IDS.update(built.ids)
     yield KNOWN_IDS
     KNOWN_IDS.clear()
+    REAL_IDS.clear()
 
 
 _TOKENS: dict[str, str] = {}
@@ -542,3 +488,150 @@ def test_the_fuzzing_sent_at_least_1000_graphql_operations() -> None:
     graphql_sent = sum(n for kind, n in SENT.items() if kind.startswith("graphql"))
     print(f"sent {graphql_sent} GraphQL operations and {SENT['rest']} REST requests")
     assert graphql_sent >= MIN_OPERATIONS, dict(SENT)
+
+
+# -- Operations that succeed -------------------------------------------------------------------
+# The operations above mostly meet refusals: their arguments are arbitrary. Here the structure
+# (which fields, which optional arguments, which nested selections) is generated as before,
+# and every argument is then given a value that exists in the market, by its name: the
+# operations should come back with data and without errors.
+
+REAL_IDS: dict[str, list[str]] = {}  # global IDs by type, of the current test's market
+ID_OF_FIELD = {
+    "offer": "Offer",
+    "offerId": "Offer",
+    "provider": "Provider",
+    "providerId": "Provider",
+    "contract": "Contract",
+    "contractId": "Contract",
+    "placementRequest": "PlacementRequest",
+    "refundClaim": "RefundClaim",
+    "invoice": "Invoice",
+    "agreement": "Agreement",
+    "agreementId": "Agreement",
+}
+YEAR_NOW = today().year
+REAL_STRINGS = ["autisme", "Engly", "lo", "851", "1081"]
+REAL_SCALARS: dict[str, st.SearchStrategy[graphql.ValueNode]] = {
+    "String": st.sampled_from(REAL_STRINGS).map(nodes.String),
+    "ID": st.just("").map(nodes.String),  # replaced by name below
+    "Int": st.integers(1, 10).map(nodes.Int),
+    "Date": st.just(today().isoformat()).map(nodes.String),
+    "DateTime": st.just(f"{today().isoformat()}T00:00:00Z").map(nodes.String),
+    "Decimal": st.sampled_from(["0", "100.00", "5000"]).map(nodes.String),
+}
+
+
+def _string(value: str) -> graphql.StringValueNode:
+    return graphql.StringValueNode(value=value)
+
+
+def _real_value(field: str, name: str, pick: random.Random) -> graphql.ValueNode | None:
+    """A value that exists for argument ``name`` of ``field`` (or of an input object), or
+    None to leave the generated one."""
+    codes = {
+        "regionCode": "1081",
+        "code": "1081" if field == "region" else "851",
+        "municipalityCode": "851",
+        "claimantCode": "851",
+        "debtorCode": "751",
+        "month": "2026-03",
+        "organisation": "851",
+    }
+    if name in codes:
+        return _string(codes[name])
+    if name in ("year",):
+        return graphql.IntValueNode(value=str(YEAR_NOW))
+    if name in ("regionCodes", "municipalityCodes", "targetGroupCodes", "anyTargetGroups"):
+        values = {"regionCodes": ["1081"], "municipalityCodes": ["851"]}.get(
+            name, [r.code for r in target_group_records()[:2]]
+        )
+        return graphql.ListValueNode(values=tuple(_string(v) for v in values))
+    kind = ID_OF_FIELD.get(name) or (ID_OF_FIELD.get(field) if name == "id" else None)
+    if kind is not None:
+        return _string(pick.choice(REAL_IDS[kind]))
+    if name in ("id", "objectId"):
+        return _string(pick.choice([i for ids in REAL_IDS.values() for i in ids]))
+    return None
+
+
+# Arguments left out: a cursor that is not one of the service's, or an object no market has.
+_DROPPED = {"after", "announcementId", "endpointId", "needId", "citizenCpr", "near"}
+
+
+class _RealValues(graphql.Visitor):
+    """Gives each argument (and each field of an input object) a real value by its name;
+    drops the ones in ``_DROPPED``."""
+
+    def __init__(self, pick: random.Random) -> None:
+        super().__init__()
+        self.pick = pick
+
+    def enter_argument(self, node: Any, *args: Any) -> Any:
+        return self._replace(node, graphql.ArgumentNode, args[-1])
+
+    def enter_object_field(self, node: Any, *args: Any) -> Any:
+        return self._replace(node, graphql.ObjectFieldNode, args[-1])
+
+    def _replace(self, node: Any, kind: Any, ancestors: Any) -> Any:
+        name = node.name.value
+        if name in _DROPPED:
+            return graphql.REMOVE
+        fields = [a for a in ancestors if isinstance(a, graphql.FieldNode)]
+        real = _real_value(fields[-1].name.value if fields else "", name, self.pick)
+        return None if real is None else kind(name=node.name, value=real)
+
+
+def with_real_values(document: str, seed: int) -> str:
+    parsed = graphql.visit(graphql.parse(document), _RealValues(random.Random(seed)))
+    return graphql.print_ast(parsed)
+
+
+assert SCHEMA.query_type is not None
+REAL_QUERIES = st.one_of(
+    *(
+        queries(SCHEMA, fields=[name], custom_scalars=REAL_SCALARS)
+        for name in SCHEMA.query_type.fields
+    )
+)
+SUCCESS_CALLERS = ["purchaser", "provider_admin", "steering", "registry_admin"]
+# The operations that did not succeed, by caller, root field and error code (for the message).
+REFUSED: Counter[tuple[str, str, str]] = Counter()
+SUCCESS_EXAMPLES = 100  # per caller
+MIN_SUCCESS_SHARE = 0.6
+
+
+@pytest.mark.parametrize("caller", SUCCESS_CALLERS)
+@settings(FUZZ, max_examples=SUCCESS_EXAMPLES)
+@given(document=REAL_QUERIES, seed=st.integers(0, 2**16))
+async def test_generated_queries_with_real_values_succeed(
+    client: httpx.AsyncClient, market: list[str], caller: str, document: str, seed: int
+) -> None:
+    real = with_real_values(document, seed)
+    response = await client.post("/graphql", json={"query": real}, headers=headers_for(caller))
+    SENT["graphql query (real values)"] += 1
+    check(response, f"query as {caller}:\n{real}")
+    body = response.json()
+    if body.get("data") is not None and not body.get("errors"):
+        SUCCEEDED["graphql query (real values)"] += 1
+    else:
+        REFUSED[(caller, _first_field(real), _first_code(body))] += 1
+
+
+def _first_field(document: str) -> str:
+    definition = graphql.parse(document).definitions[0]
+    return definition.selection_set.selections[0].name.value  # type: ignore[attr-defined]
+
+
+def _first_code(body: dict[str, Any]) -> str:
+    errors = body.get("errors") or [{}]
+    return str((errors[0].get("extensions") or {}).get("code") or errors[0].get("message"))[:60]
+
+
+def test_most_queries_with_real_values_succeed() -> None:
+    """Runs after the test above."""
+    sent = SENT["graphql query (real values)"]
+    succeeded = SUCCEEDED["graphql query (real values)"]
+    print(f"{succeeded} of {sent} queries with real values came back with data and no errors")
+    assert sent >= len(SUCCESS_CALLERS) * SUCCESS_EXAMPLES // 2, sent
+    assert succeeded >= MIN_SUCCESS_SHARE * sent, (succeeded, sent, REFUSED.most_common(10))

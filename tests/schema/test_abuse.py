@@ -138,6 +138,21 @@ async def test_refused_tokens_count_against_the_callers_address() -> None:
     assert refused.headers["x-content-type-options"] == "nosniff"
 
 
+async def test_a_rest_route_over_the_limit_answers_in_the_rest_error_body() -> None:
+    """The export's 429 is the error body its OpenAPI document names (as the refusal of a
+    bad token over the limit is), not a GraphQL error."""
+    settings = get_settings().model_copy(update={"rate_limit_per_minute": 2})
+    async with serve(settings) as http:
+        answers = [await http.get("/hsds/taxonomies") for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    refused = answers[-1]
+    assert refused.headers["content-type"] == "application/json"
+    assert refused.json()["status_code"] == 429
+    assert refused.json()["extra"] == {"code": "RATE_LIMITED"}
+    assert "at most 2 a minute" in refused.json()["detail"]
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+
+
 async def test_the_rate_limit_is_per_client_and_shared_by_every_instance() -> None:
     settings = get_settings().model_copy(update={"rate_limit_per_minute": 4})
     aalborg = {"Authorization": f"Bearer {token('851', Role.PURCHASER)}"}

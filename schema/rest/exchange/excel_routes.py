@@ -11,9 +11,16 @@ from litestar.status_codes import HTTP_200_OK
 from marketplace.core.errors import DomainError, DomainErrors
 from marketplace.core.identity import Principal
 from marketplace.offers import bulk, catalogue
+from schema.rest.documented import IMPORT, PUBLIC
 from schema.rest.exchange import spreadsheet
 from schema.rest.exchange.params import modified_after
-from schema.rest.exports import _provider_id, error_response
+from schema.rest.exports import (
+    _AS_JSON,
+    SECURITY,
+    _provider_id,
+    error_response,
+    requires_signed_in,
+)
 
 
 def _year(value: str) -> int:
@@ -35,6 +42,8 @@ def _year(value: str) -> int:
         "`POST /imports/offers`. Optional `modified_after`. No token needed."
     ),
     media_type=spreadsheet.XLSX,
+    exception_handlers=_AS_JSON,
+    responses=PUBLIC,
 )
 async def price_catalogue_xlsx(
     region_code: Annotated[str, QueryParameter(name="regionCode")],
@@ -99,6 +108,9 @@ def _errors(error: DomainError) -> Response[Any]:
     ),
     status_code=HTTP_200_OK,
     request_max_body_size=None,
+    guards=[requires_signed_in],
+    responses=IMPORT,
+    security=SECURITY,
 )
 async def import_offers(
     request: Request[Principal, Any, Any],

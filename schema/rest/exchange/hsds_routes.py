@@ -12,6 +12,7 @@ from litestar.params import FromPath, QueryParameter
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.offers import catalogue
 from marketplace.offers.catalogue import OfferFilter, PageNumber
+from schema.rest.documented import PUBLIC, PUBLIC_BY_ID, REFUSED_TOKEN
 from schema.rest.exchange import hsds
 from schema.rest.exchange.params import modified_after, uuid_of
 
@@ -47,6 +48,7 @@ def _term_filter(taxonomy_term_id: str | None) -> dict[str, list[str]]:
     "/hsds/services",
     tags=TAGS,
     summary="Published offers as HSDS services (a Page of service_list records)",
+    responses=PUBLIC_BY_ID,  # an organization_id that no organization can have
     description=(
         "Filters: `search`, `taxonomy_term_id` (an FFB target group, a service type or a legal "
         "basis; see `/hsds/taxonomy_terms`), `organization_id` (a provider's UUID), "
@@ -58,8 +60,8 @@ async def hsds_services(
     taxonomy_term_id: Annotated[str | None, QueryParameter()] = None,
     organization_id: Annotated[str | None, QueryParameter()] = None,
     modified_after_: Annotated[str | None, QueryParameter(name="modified_after")] = None,
-    page: Annotated[int | None, _PAGE] = None,
-    per_page: Annotated[int | None, _PER_PAGE] = None,
+    page: Annotated[str | None, _PAGE] = None,
+    per_page: Annotated[str | None, _PER_PAGE] = None,
 ) -> Response[dict[str, Any]]:
     wanted = OfferFilter(
         search=search,
@@ -69,7 +71,7 @@ async def hsds_services(
         modified_after=modified_after(modified_after_),
         **_term_filter(taxonomy_term_id),  # type: ignore[arg-type]
     )
-    found = await catalogue.published_offers(wanted, PageNumber.of(page, per_page))
+    found = await catalogue.published_offers(wanted, _page(page, per_page))
     facts = await hsds.facts_of(found.items)
     return _json(hsds.page_json(found, [hsds.service_json(o, facts) for o in found.items]))
 
@@ -78,6 +80,7 @@ async def hsds_services(
     "/hsds/services/{service_id:str}",
     tags=TAGS,
     summary="A published offer as a fully nested HSDS service",
+    responses=PUBLIC_BY_ID,
 )
 async def hsds_service(service_id: FromPath[str]) -> Response[dict[str, Any]]:
     offer = await catalogue.published_offer(uuid_of(service_id, "service", "id"))
@@ -91,15 +94,16 @@ async def hsds_service(service_id: FromPath[str]) -> Response[dict[str, Any]]:
     "/hsds/organizations",
     tags=TAGS,
     summary="Providers with published offers as HSDS organizations (a Page)",
+    responses=PUBLIC,
 )
 async def hsds_organizations(
     search: Annotated[str | None, _SEARCH] = None,
     modified_after_: Annotated[str | None, QueryParameter(name="modified_after")] = None,
-    page: Annotated[int | None, _PAGE] = None,
-    per_page: Annotated[int | None, _PER_PAGE] = None,
+    page: Annotated[str | None, _PAGE] = None,
+    per_page: Annotated[str | None, _PER_PAGE] = None,
 ) -> Response[dict[str, Any]]:
     found = await catalogue.offering_providers(
-        PageNumber.of(page, per_page), search=search, modified_after=modified_after(modified_after_)
+        _page(page, per_page), search=search, modified_after=modified_after(modified_after_)
     )
     return _json(hsds.page_json(found, [hsds.organization_json(p) for p in found.items]))
 
@@ -108,6 +112,7 @@ async def hsds_organizations(
     "/hsds/organizations/{organization_id:str}",
     tags=TAGS,
     summary="A provider with published offers as an HSDS organization, with its services",
+    responses=PUBLIC_BY_ID,
 )
 async def hsds_organization(organization_id: FromPath[str]) -> Response[dict[str, Any]]:
     provider_id = uuid_of(organization_id, "organization", "id")
@@ -123,10 +128,15 @@ async def hsds_organization(organization_id: FromPath[str]) -> Response[dict[str
     return _json(record)
 
 
-@get("/hsds/taxonomies", tags=TAGS, summary="The taxonomies services are described with")
+@get(
+    "/hsds/taxonomies",
+    tags=TAGS,
+    summary="The taxonomies services are described with",
+    responses=PUBLIC,
+)
 async def hsds_taxonomies(
-    page: Annotated[int | None, _PAGE] = None,
-    per_page: Annotated[int | None, _PER_PAGE] = None,
+    page: Annotated[str | None, _PAGE] = None,
+    per_page: Annotated[str | None, _PER_PAGE] = None,
 ) -> Response[dict[str, Any]]:
     return _json(_paged([hsds.taxonomy_json(k) for k in hsds.TAXONOMIES], page, per_page))
 
@@ -135,12 +145,13 @@ async def hsds_taxonomies(
     "/hsds/taxonomy_terms",
     tags=TAGS,
     summary="The taxonomy terms: FFB target groups, service types, legal bases (a Page)",
+    responses=PUBLIC,
 )
 async def hsds_taxonomy_terms(
     search: Annotated[str | None, _SEARCH] = None,
     taxonomy_id: Annotated[str | None, QueryParameter()] = None,
-    page: Annotated[int | None, _PAGE] = None,
-    per_page: Annotated[int | None, _PER_PAGE] = None,
+    page: Annotated[str | None, _PAGE] = None,
+    per_page: Annotated[str | None, _PER_PAGE] = None,
 ) -> Response[dict[str, Any]]:
     records = [hsds.term_json(t) for t in hsds.terms()]
     if taxonomy_id:
@@ -151,8 +162,23 @@ async def hsds_taxonomy_terms(
     return _json(_paged(records, page, per_page))
 
 
-def _paged(records: list[dict[str, Any]], page: int | None, per_page: int | None) -> dict[str, Any]:
-    at = PageNumber.of(page, per_page)
+def _whole(value: str | None, field: str) -> int | None:
+    """A page number or size as the client wrote it: digits only ("2", not "2.0")."""
+    if value is None or not value.strip():
+        return None
+    if not value.strip().isascii() or not value.strip().isdigit():
+        raise DomainError(
+            ErrorCode.INVALID, f"`{field}` is a whole number; got {value[:20]!r}.", [field]
+        )
+    return int(value)
+
+
+def _page(page: str | None, per_page: str | None) -> PageNumber:
+    return PageNumber.of(_whole(page, "page"), _whole(per_page, "per_page"))
+
+
+def _paged(records: list[dict[str, Any]], page: str | None, per_page: str | None) -> dict[str, Any]:
+    at = _page(page, per_page)
     shown = records[at.offset : at.offset + at.size]
     return hsds.page_json(catalogue.Numbered(shown, len(records), at), shown)
 
@@ -161,6 +187,7 @@ def _paged(records: list[dict[str, Any]], page: int | None, per_page: int | None
     "/hsds",
     tags=TAGS,
     summary="The HSDS API's root: the version of the standard served and its OpenAPI",
+    responses={401: REFUSED_TOKEN},  # a bearer token is checked when one is sent
 )
 async def hsds_root(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
     return _json(hsds.api_json(str(request.base_url).rstrip("/") + "/schema/openapi.json"))
@@ -176,14 +203,15 @@ async def hsds_root(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]
         "Filters as `/hsds/services`: `search`, `taxonomy_term_id`, `organization_id`, "
         "`modified_after`; paged with `page` and `per_page`. No token needed."
     ),
+    responses=PUBLIC_BY_ID,  # an organization_id that no organization can have
 )
 async def hsds_service_at_locations(
     search: Annotated[str | None, _SEARCH] = None,
     taxonomy_term_id: Annotated[str | None, QueryParameter()] = None,
     organization_id: Annotated[str | None, QueryParameter()] = None,
     modified_after_: Annotated[str | None, QueryParameter(name="modified_after")] = None,
-    page: Annotated[int | None, _PAGE] = None,
-    per_page: Annotated[int | None, _PER_PAGE] = None,
+    page: Annotated[str | None, _PAGE] = None,
+    per_page: Annotated[str | None, _PER_PAGE] = None,
 ) -> Response[dict[str, Any]]:
     wanted = OfferFilter(
         search=search,
@@ -193,7 +221,7 @@ async def hsds_service_at_locations(
         modified_after=modified_after(modified_after_),
         **_term_filter(taxonomy_term_id),  # type: ignore[arg-type]
     )
-    found = await catalogue.published_offers(wanted, PageNumber.of(page, per_page))
+    found = await catalogue.published_offers(wanted, _page(page, per_page))
     facts = await hsds.facts_of(found.items)
     records = [hsds.service_at_location_json(o, facts) for o in found.items]
     return _json(hsds.page_json(found, [r for r in records if r is not None]))
@@ -203,6 +231,7 @@ async def hsds_service_at_locations(
     "/hsds/service_at_locations/{service_at_location_id:str}",
     tags=TAGS,
     summary="A published offer at its address as a fully nested HSDS service_at_location",
+    responses=PUBLIC_BY_ID,
 )
 async def hsds_service_at_location(
     service_at_location_id: FromPath[str],

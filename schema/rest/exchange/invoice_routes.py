@@ -13,11 +13,13 @@ from marketplace.core.identity import Principal
 from marketplace.offers import service as offers
 from marketplace.organisations import identifiers
 from marketplace.organisations import service as organisations
+from schema.rest.documented import SIGNED_IN_DOCUMENT
 from schema.rest.exchange import ubl
 from schema.rest.exchange.params import modified_after
 from schema.rest.exports import (
     _AS_JSON,
     MODIFIED_AFTER,
+    SECURITY,
     _node_id,
     nothing_new,
     requires_signed_in,
@@ -48,6 +50,8 @@ async def _parties(provider_org: str, buyer: str) -> ubl.Parties:
     media_type="application/xml",
     guards=[requires_signed_in],
     exception_handlers=_AS_JSON,
+    responses=SIGNED_IN_DOCUMENT,
+    security=SECURITY,
 )
 async def invoice_ubl(
     request: Request[Principal, Any, Any],
@@ -83,6 +87,8 @@ async def invoice_ubl(
     media_type="application/xml",
     guards=[requires_signed_in],
     exception_handlers=_AS_JSON,
+    responses=SIGNED_IN_DOCUMENT,
+    security=SECURITY,
 )
 async def credit_note_ubl(
     request: Request[Principal, Any, Any],

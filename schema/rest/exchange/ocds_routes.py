@@ -14,8 +14,10 @@ from agreements.frameworks import feed
 from marketplace.contracts import calloffs
 from marketplace.core.identity import Principal
 from marketplace.organisations import service as organisations
+from schema.rest.documented import SIGNED_IN
 from schema.rest.exchange import ocds
 from schema.rest.exchange.params import modified_after
+from schema.rest.exports import SECURITY, requires_signed_in
 
 _REGION = QueryParameter(name="regionCode", description="1081-1085")
 _SINCE = QueryParameter(name="modified_after", description="ISO 8601; only what changed since")
@@ -52,6 +54,9 @@ async def contracts_package(
     summary="A region's agreements as an OCDS release package (framework agreements)",
     description="Needs a bearer token. Agreements in force or expired; `modified_after` keeps "
     "those changed since.",
+    guards=[requires_signed_in],
+    responses=SIGNED_IN,
+    security=SECURITY,
 )
 async def ocds_agreements(
     request: Request[Principal, Any, Any],
@@ -69,6 +74,9 @@ async def ocds_agreements(
     summary="Contracts at a region's offers as OCDS call-offs (release package)",
     description="Needs a bearer token: the contracts' parties see their own, the region's "
     "steering group and the registry administrator all. No personal data.",
+    guards=[requires_signed_in],
+    responses=SIGNED_IN,
+    security=SECURITY,
 )
 async def ocds_contracts(
     request: Request[Principal, Any, Any],

@@ -153,6 +153,21 @@ async def test_bad_input_is_a_typed_error(client: httpx.AsyncClient) -> None:
     assert not_an_id.status_code == 404
 
 
+async def test_a_page_past_any_catalogue_is_a_typed_error_on_both_databases(
+    client: httpx.AsyncClient,
+) -> None:
+    """Its offset overflowed PostgreSQL's bigint (a 500 Schemathesis found); now refused."""
+    for route in ("/hsds/services", "/hsds/organizations", "/hsds/taxonomy_terms"):
+        far = await client.get(route, params={"page": 1796088937308989440})
+        assert (far.status_code, far.json()["field"]) == (400, ["page"]), far.text
+        assert "1 to 100,000" in far.json()["message"]
+    for page in ("0.0", "2.0", "x"):  # Schemathesis found "0.0" taken as a page number
+        odd = await client.get("/hsds/organizations", params={"page": page})
+        assert (odd.status_code, odd.json()["field"]) == (400, ["page"]), odd.text
+    last = await client.get("/hsds/services", params={"page": 100_000, "per_page": 100})
+    assert last.status_code == 200 and last.json()["contents"] == []
+
+
 async def test_organizations_and_taxonomies_are_valid(client: httpx.AsyncClient) -> None:
     offer = await published()
 
