@@ -19,6 +19,7 @@ from piccolo.columns import UUID, Column, Date, Integer, SmallInt, Timestamptz
 from piccolo.columns.combination import Combinable
 from piccolo.table import Table
 
+from marketplace.core.db import fetch_compiled
 from marketplace.core.errors import DomainError, ErrorCode
 
 DEFAULT_PAGE_SIZE = 20
@@ -150,12 +151,16 @@ async def paginate(
     page: PageRequest,
     columns: Sequence[Any] = (),
     load_json: bool = False,
+    shape: tuple[Any, list[Any]] | None = None,
 ) -> Page[dict[str, Any]]:
     """One page of ``table`` rows (as dicts) in ascending ``order_by`` order.
 
     ``order_by`` must end in a unique column (the primary key) so the order is total.
     Two statements: the page (one row extra to learn if there is a next page) and the count;
     the count only when ``page.count`` asks for it.
+
+    ``shape`` (a key and the condition's parameters, in order) names a condition that is
+    always made the same way: its first page's SQL is then made once (``fetch_compiled``).
     """
     condition = where
     if page.after is not None:
@@ -166,7 +171,12 @@ async def paginate(
         query = query.output(load_json=True)
     if condition is not None:
         query = query.where(condition)
-    rows = await query.run() if page.first > 0 else []
+    rows: list[dict[str, Any]] | None = None
+    if shape is not None and page.after is None and page.first > 0:
+        key = (table, shape[0], page.first, tuple(columns), tuple(order_by), load_json)
+        rows = await fetch_compiled(key, lambda: query, shape[1])
+    if rows is None:
+        rows = await query.run() if page.first > 0 else []
     total = 0
     if page.count or page.first == 0:
         count_query = table.count()
