@@ -56,9 +56,12 @@ def free_port() -> int:
 WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
 
 
-def serve(url: str, port: int, **extra_env: str) -> subprocess.Popen[bytes]:
+def serve(url: str, port: int, *, root: Path = ROOT, **extra_env: str) -> subprocess.Popen[bytes]:
     """The app under uvicorn with production settings: one worker pinned to CPU 0, or with
-    BENCH_WORKERS=n, n workers on every CPU."""
+    BENCH_WORKERS=n, n workers on every CPU; ``root``: the app of another checkout (an
+    earlier version, to compare in the same run), with this one's Python; by default
+    BENCH_SERVE_ROOT's, else this checkout's."""
+    root = root or Path(os.environ.get("BENCH_SERVE_ROOT") or ROOT)
     env = {
         **os.environ,
         **extra_env,
@@ -90,7 +93,13 @@ def serve(url: str, port: int, **extra_env: str) -> subprocess.Popen[bytes]:
         command += ["--workers", str(WORKERS)]
     elif os.cpu_count() and os.cpu_count() >= 2 and Path("/usr/bin/taskset").exists():  # type: ignore[operator]
         command = ["taskset", "-c", "0", *command]
-    return subprocess.Popen(command, env=env, cwd=ROOT)
+    return subprocess.Popen(command, env=env, cwd=root)
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) the server process has used so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def wait_ready(port: int) -> None:

@@ -441,7 +441,7 @@ async def fetch_compiled(
     if transaction is not None:
         records = await transaction.connection.fetch(compiled.sql, *args)
     elif getattr(db, "pool", None) is not None:
-        records = await db._run_in_pool(compiled.sql, args)
+        records = await db._run_in_pool(compiled.sql, args)  # type: ignore[attr-defined]
     else:
         records = await db._run_in_new_connection(compiled.sql, args)  # type: ignore[attr-defined]
     rows = [dict(record.items()) for record in records]

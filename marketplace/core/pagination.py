@@ -159,8 +159,9 @@ async def paginate(
     Two statements: the page (one row extra to learn if there is a next page) and the count;
     the count only when ``page.count`` asks for it.
 
-    ``shape`` (a key and the condition's parameters, in order) names a condition that is
-    always made the same way: its first page's SQL is then made once (``fetch_compiled``).
+    ``shape`` (a key and the condition's parameters, in order) names a select whose condition,
+    columns and order are always made the same way: its first page's SQL is then made once
+    (``fetch_compiled``).
     """
     condition = where
     if page.after is not None:
@@ -173,7 +174,7 @@ async def paginate(
         query = query.where(condition)
     rows: list[dict[str, Any]] | None = None
     if shape is not None and page.after is None and page.first > 0:
-        key = (table, shape[0], page.first, tuple(columns), tuple(order_by), load_json)
+        key = (table._meta.tablename, shape[0], page.first)
         rows = await fetch_compiled(key, lambda: query, shape[1])
     if rows is None:
         rows = await query.run() if page.first > 0 else []
