@@ -106,7 +106,7 @@ async def wait_ready(port: int) -> None:
     import httpx
 
     async with httpx.AsyncClient() as client:
-        for _ in range(200):
+        for _ in range(900):  # a busy machine starts a server slowly
             try:
                 if (await client.get(f"http://127.0.0.1:{port}/ready")).status_code == 200:
                     return
