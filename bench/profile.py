@@ -54,7 +54,7 @@ async def main(profile: bool, query: str) -> None:
     while not server.started:
         await asyncio.sleep(0.05)
     url = f"http://127.0.0.1:{port}/graphql"
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(timeout=120) as client:
 
         async def ask() -> None:
             answer = await client.post(url, json={"query": document})

@@ -7,6 +7,7 @@ difference lives here and nowhere else.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -403,10 +404,13 @@ def _compile(build: Any, any_of: bool) -> _Compiled:
     query: Select = build()
     [querystring] = query.querystrings
     sql, _args = querystring.compile_string(engine_type="postgres")
+    assert "{" not in sql and "}" not in sql, sql
     if any_of:  # the one condition `column = $1` made `column = ANY($1)`: any number of keys
         head, found, tail = sql.rpartition(" = $1")
         assert found, sql
         sql = f"{head} = ANY($1){tail}"
+    # a template for a QueryString of its own: one level, next to nothing to make
+    sql = re.sub(r"\$\d+", "{}", sql)
     load_json = query.output_delegate._output.load_json
     json_columns = tuple(
         column._meta.name
@@ -435,15 +439,7 @@ async def fetch_compiled(
     compiled = _COMPILED.get(key)
     if compiled is None:
         compiled = _COMPILED[key] = _compile(build, any_of)
-    if _holds_nul(list(args)):
-        raise DomainError(ErrorCode.INVALID, NUL_REFUSED)
-    transaction = db.current_transaction.get()
-    if transaction is not None:
-        records = await transaction.connection.fetch(compiled.sql, *args)
-    elif getattr(db, "pool", None) is not None:
-        records = await db._run_in_pool(compiled.sql, args)  # type: ignore[attr-defined]
-    else:
-        records = await db._run_in_new_connection(compiled.sql, args)  # type: ignore[attr-defined]
+    records = await db.run_querystring(QueryString(compiled.sql, *args))
     rows = [dict(record.items()) for record in records]
     for name in compiled.json_columns:
         for row in rows:
