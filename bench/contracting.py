@@ -36,6 +36,7 @@ from bench.harness import (
     pg_url,
     pin_to_load_cpu,
     serve,
+    server_cpu_seconds,
     token,
     wait_ready,
 )
@@ -312,7 +313,11 @@ async def main() -> None:
     server = serve(url, port)
     try:
         await wait_ready(port)
+        cpu = server_cpu_seconds(server.pid)
         figures = await _accept_all(port, plan)
+        figures["server_cpu_ms_per_accept"] = (
+            (server_cpu_seconds(server.pid) - cpu) / figures["requests"] * 1000
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -334,6 +339,9 @@ async def main() -> None:
     path.write_text(
         json.dumps({"backend": BACKEND, "concurrency": CONCURRENCY, **figures}, indent=2),
         encoding="utf-8",
+    )
+    print(
+        f"server CPU per acceptance (made or refused): {figures['server_cpu_ms_per_accept']:.2f} ms"
     )
     print(
         f"contracts made: p50 {figures['contract_p50_ms']:.1f} p95 {figures['contract_p95_ms']:.1f} ms; "

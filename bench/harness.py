@@ -56,9 +56,14 @@ def free_port() -> int:
 WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
 
 
-def serve(url: str, port: int, root: Path = ROOT, **extra_env: str) -> subprocess.Popen[bytes]:
+def serve(
+    url: str, port: int, root: Path | None = None, **extra_env: str
+) -> subprocess.Popen[bytes]:
     """The app under uvicorn with production settings: one worker pinned to CPU 0, or with
-    BENCH_WORKERS=n, n workers on every CPU. ``root``: the checkout whose code is served."""
+    BENCH_WORKERS=n, n workers on every CPU. ``root``: the checkout whose code is served (an
+    earlier version, to compare in the same run), with this one's Python; by default
+    BENCH_SERVE_ROOT's, else this checkout's."""
+    root = root or Path(os.environ.get("BENCH_SERVE_ROOT") or ROOT)
     env = {
         **os.environ,
         **extra_env,
@@ -93,11 +98,17 @@ def serve(url: str, port: int, root: Path = ROOT, **extra_env: str) -> subproces
     return subprocess.Popen(command, env=env, cwd=root)
 
 
+def server_cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) the server process has used so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def wait_ready(port: int) -> None:
     import httpx
 
     async with httpx.AsyncClient() as client:
-        for _ in range(600):  # a minute: a loaded machine starts slowly
+        for _ in range(900):  # a busy machine starts a server slowly
             try:
                 if (await client.get(f"http://127.0.0.1:{port}/ready")).status_code == 200:
                     return

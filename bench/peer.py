@@ -10,6 +10,10 @@ PostGraphile 4 comes from the npm registry, installed by this benchmark into
 ``var/bench/peer`` (never committed); without node and npm the peer is skipped with a message.
 Figures: p50 and p95 (ms) per stack and the ratios to PostGraphile, printed and written to
 ``bench/results/peer-*.json``.
+
+BENCH_BASELINE=<folder> serves a second Socialmarked from another checkout (an earlier
+version, e.g. ``git archive main | tar -x -C /tmp/main``) as "Socialmarked (before)", in the
+same interleaved rounds.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 WARMUP = int(os.environ.get("BENCH_WARMUP", "30"))
 PEER_DIR = VAR / "peer"
 PEER_VERSION = os.environ.get("BENCH_PEER_VERSION", "4")
+BASELINE = os.environ.get("BENCH_BASELINE")
 
 OURS = "{ offers(first: 20) { edges { node { name provider { name } municipality { name } } } } }"
 THEIRS = (
@@ -161,8 +166,10 @@ async def main() -> None:
     await ensure_pg_database(url)
     _prepare(SIZE, url)
     binary = _install_peer()
-    ours_port, peer_port = free_port(), free_port()
+    ours_port, peer_port, before_port = free_port(), free_port(), free_port()
     servers = [serve(url, ours_port)]
+    if BASELINE:
+        servers.append(serve(url, before_port, root=Path(BASELINE)))
     if binary is not None:
         servers.append(_serve_peer(binary, url, peer_port))
     connection = await asyncpg.connect(url)
@@ -174,6 +181,11 @@ async def main() -> None:
                     client, f"http://127.0.0.1:{ours_port}/graphql", OURS, ["offers", "edges"]
                 ),
             }
+            if BASELINE:
+                await wait_ready(before_port)
+                asks["Socialmarked (before)"] = _graphql(
+                    client, f"http://127.0.0.1:{before_port}/graphql", OURS, ["offers", "edges"]
+                )
             if binary is not None:
                 await _wait_peer(peer_port)
                 asks["PostGraphile"] = _graphql(
@@ -202,10 +214,10 @@ def _report(figures: dict[str, dict[str, float]]) -> None:
         f"municipality; {ROUNDS} interleaved rounds of {REQUESTS}; servers on CPU 0"
     )
     peer = figures.get("PostGraphile")
-    print(f"{'stack':16} {'p50 ms':>8} {'p95 ms':>8} {'p50 / peer':>11}")
+    print(f"{'stack':22} {'p50 ms':>8} {'p95 ms':>8} {'p50 / peer':>11}")
     for name, row in figures.items():
         ratio = f"{row['p50_ms'] / peer['p50_ms']:.2f}" if peer else "-"
-        print(f"{name:16} {row['p50_ms']:8.2f} {row['p95_ms']:8.2f} {ratio:>11}")
+        print(f"{name:22} {row['p50_ms']:8.2f} {row['p95_ms']:8.2f} {ratio:>11}")
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S")
     (RESULTS / f"peer-{stamp}.json").write_text(

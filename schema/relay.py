@@ -8,12 +8,13 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
 import strawberry
+from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode, SelectionSetNode
 from strawberry import relay
 from strawberry.dataloader import DataLoader
 from strawberry.types.base import get_object_definition
 from strawberry.utils.await_maybe import await_maybe
 
-from marketplace.core.pagination import Page
+from marketplace.core.pagination import Page, PageRequest
 from schema.context import Info
 from schema.ids import decode_global_id
 
@@ -47,6 +48,34 @@ class Connection(Generic[NodeT]):
             page_info=page_info(page.cursors, page.has_next_page, page.has_previous_page),
             total_count=page.total_count,
         )
+
+
+def page_request(info: Info, first: int | None, after: str | None) -> PageRequest:
+    """The page a connection field asks for (see ``PageRequest.of``), counted only when the
+    operation selects the connection's ``totalCount``."""
+    raw = info._raw_info
+    sets = [node.selection_set for node in raw.field_nodes]
+    return PageRequest.of(first, after, count=_selects(sets, "totalCount", raw.fragments))
+
+
+def _selects(sets: list[SelectionSetNode | None], name: str, fragments: dict[str, Any]) -> bool:
+    """Whether a field ``name`` is among the selections, fragments included (whatever
+    directives say: counting once too often is harmless)."""
+    seen: set[str] = set()
+    while sets:
+        selection_set = sets.pop()
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode):
+                if selection.name.value == name:
+                    return True
+            elif isinstance(selection, InlineFragmentNode):
+                sets.append(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                fragment = fragments.get(selection.name.value)
+                if fragment is not None and selection.name.value not in seen:
+                    seen.add(selection.name.value)
+                    sets.append(fragment.selection_set)
+    return False
 
 
 def page_info(cursors: Sequence[str], has_next: bool, has_previous: bool) -> relay.PageInfo:

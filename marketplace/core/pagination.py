@@ -19,6 +19,7 @@ from piccolo.columns import UUID, Column, Date, Integer, Serial, SmallInt, Times
 from piccolo.columns.combination import Combinable
 from piccolo.table import Table
 
+from marketplace.core.db import fetch_compiled
 from marketplace.core.errors import DomainError, ErrorCode
 
 DEFAULT_PAGE_SIZE = 20
@@ -32,9 +33,12 @@ U = TypeVar("U")
 class PageRequest:
     first: int = DEFAULT_PAGE_SIZE
     after: str | None = None
+    # False: the caller does not read the page's ``total_count`` (left 0), so it is not
+    # counted (a second statement over every matching row)
+    count: bool = True
 
     @classmethod
-    def of(cls, first: int | None, after: str | None) -> PageRequest:
+    def of(cls, first: int | None, after: str | None, *, count: bool = True) -> PageRequest:
         """Validate what a client asked for; a bad value is a DomainError on that argument."""
         size = DEFAULT_PAGE_SIZE if first is None else first
         if not 0 <= size <= MAX_PAGE_SIZE:
@@ -43,7 +47,7 @@ class PageRequest:
                 f"`first` must be between 0 and {MAX_PAGE_SIZE}; asked for {size}.",
                 ["first"],
             )
-        return cls(first=size, after=after or None)
+        return cls(first=size, after=after or None, count=count)
 
 
 @dataclass(slots=True)
@@ -147,11 +151,17 @@ async def paginate(
     page: PageRequest,
     columns: Sequence[Any] = (),
     load_json: bool = False,
+    shape: tuple[Any, list[Any]] | None = None,
 ) -> Page[dict[str, Any]]:
     """One page of ``table`` rows (as dicts) in ascending ``order_by`` order.
 
     ``order_by`` must end in a unique column (the primary key) so the order is total.
-    Two statements: the page (one row extra to learn if there is a next page) and the count.
+    Two statements: the page (one row extra to learn if there is a next page) and the count;
+    the count only when ``page.count`` asks for it.
+
+    ``shape`` (a key and the condition's parameters, in order) names a select whose condition,
+    columns and order are always made the same way: its first page's SQL is then made once
+    (``fetch_compiled``).
     """
     condition = where
     if page.after is not None:
@@ -162,9 +172,16 @@ async def paginate(
         query = query.output(load_json=True)
     if condition is not None:
         query = query.where(condition)
-    rows = await query.run() if page.first > 0 else []
-    count_query = table.count()
-    total = await (count_query.where(where) if where is not None else count_query).run()
+    rows: list[dict[str, Any]] | None = None
+    if shape is not None and page.after is None and page.first > 0:
+        key = (table._meta.tablename, shape[0], page.first)
+        rows = await fetch_compiled(key, lambda: query, shape[1])
+    if rows is None:
+        rows = await query.run() if page.first > 0 else []
+    total = 0
+    if page.count or page.first == 0:
+        count_query = table.count()
+        total = await (count_query.where(where) if where is not None else count_query).run()
     has_next = len(rows) > page.first if page.first > 0 else total > 0
     rows = rows[: page.first]
     cursors = [encode_cursor([row[c._meta.name] for c in order_by]) for row in rows]

@@ -228,6 +228,7 @@ async def list_offers(
     region_code: str | None = None,
 ) -> Page[OfferView]:
     conditions = [visible_to(principal)]
+    plain = len(conditions) == 1 and not (provider_id or status or region_code)
     if provider_id is not None:
         conditions.append(Offer.provider == provider_id)
     if status is not None:
@@ -242,8 +243,18 @@ async def list_offers(
         page=page,
         columns=_OFFER_COLUMNS,
         load_json=True,
+        # published offers only (a visitor's, a purchaser's): the hot read
+        shape=("published", [OfferStatus.PUBLISHED.value])
+        if plain and _published_only(principal)
+        else None,
     )
     return page_rows.map(_view)
+
+
+def _published_only(principal: Principal) -> bool:
+    return not principal.is_registry_admin and not (
+        principal.role is Role.PROVIDER_ADMIN and principal.org_code
+    )
 
 
 @dataclass(frozen=True, slots=True)

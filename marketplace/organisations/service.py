@@ -10,7 +10,7 @@ from typing import Any
 
 from piccolo.columns import Column
 
-from marketplace.core.db import is_unique_violation, like_text
+from marketplace.core.db import fetch_compiled, is_unique_violation, like_text
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import Principal, Role
 from marketplace.core.pagination import Page, PageRequest, all_of, paginate
@@ -66,7 +66,15 @@ async def require_region(code: str, field: Sequence[str]) -> RegionView:
 async def municipalities_by_code(codes: Sequence[str]) -> dict[str, MunicipalityView]:
     if not codes:
         return {}
-    rows = await Municipality.select().where(Municipality.code.is_in(list(codes))).run()
+    wanted = list(codes)
+    rows = await fetch_compiled(
+        "municipalities_by_code",
+        lambda: Municipality.select().where(Municipality.code == ""),
+        [wanted],
+        any_of=True,
+    )
+    if rows is None:
+        rows = await Municipality.select().where(Municipality.code.is_in(wanted)).run()
     return {r["code"]: _municipality_view(r) for r in rows}
 
 
@@ -114,7 +122,14 @@ async def providers_by_id(ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ProviderV
     wanted = list(ids)
     if not wanted:
         return {}
-    rows = await Provider.select().where(Provider.id.is_in(wanted)).run()
+    rows = await fetch_compiled(
+        "providers_by_id",
+        lambda: Provider.select().where(Provider.id == wanted[0]),
+        [wanted],
+        any_of=True,
+    )
+    if rows is None:
+        rows = await Provider.select().where(Provider.id.is_in(wanted)).run()
     return {r["id"]: ProviderView.from_row(r) for r in rows}
 
 

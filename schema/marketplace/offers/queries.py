@@ -5,7 +5,6 @@ from __future__ import annotations
 import strawberry
 
 from marketplace.core.errors import DomainError, ErrorCode
-from marketplace.core.pagination import PageRequest
 from marketplace.offers import service as offers
 from marketplace.offers.taxonomy import legal_bases
 from schema.context import Info
@@ -13,7 +12,7 @@ from schema.errors import arguments
 from schema.ids import filter_uuid
 from schema.marketplace.offers.inputs import OfferFilterInput
 from schema.marketplace.offers.types import LegalBasisInfo, Offer, ServiceType, TargetGroup
-from schema.relay import Connection, node_by_id
+from schema.relay import Connection, node_by_id, page_request
 
 MAX_SUGGESTIONS = 50
 
@@ -37,7 +36,7 @@ class OfferQuery:
         with arguments("filter"):
             page = await offers.list_offers(
                 info.context.principal,
-                PageRequest.of(first, after),
+                page_request(info, first, after),
                 provider_id=filter_uuid(
                     filter.provider_id if filter else None, "Provider", "provider", "provider_id"
                 ),
