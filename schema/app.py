@@ -72,6 +72,28 @@ async def run_calendar(interval_seconds: int) -> None:
 MAX_REQUEST_BYTES = 1_000_000
 
 
+def _rest_routes() -> list[Any]:
+    """The REST routes: health and readiness, keys, metrics, the token endpoint, the exports
+    and the open-exchange formats (all in the OpenAPI document)."""
+    return [
+        health,
+        ready,
+        jwks,
+        metrics,
+        token_endpoint,
+        billing_csv,
+        refunds_csv,
+        invoices_csv,
+        gaps_csv,
+        gaps_json,
+        *hsds_routes.ROUTES,
+        invoice_routes.invoice_ubl,
+        invoice_routes.credit_note_ubl,
+        *excel_routes.ROUTES,
+        *ocds_routes.ROUTES,
+    ]
+
+
 def create_app(settings: Settings | None = None, *, check_schema: bool = True) -> Litestar:
     settings = settings or get_settings()
     compose()
@@ -79,21 +101,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
     app = Litestar(
         route_handlers=[
             _graphql_controller(settings),
-            health,
-            ready,
-            jwks,
-            metrics,
-            token_endpoint,
-            billing_csv,
-            refunds_csv,
-            invoices_csv,
-            gaps_csv,
-            gaps_json,
-            *hsds_routes.ROUTES,
-            invoice_routes.invoice_ubl,
-            invoice_routes.credit_note_ubl,
-            *excel_routes.ROUTES,
-            *ocds_routes.ROUTES,
+            *_rest_routes(),
             *(web.routers if web else []),
         ],
         middleware=[
