@@ -15,8 +15,9 @@ from functools import partial
 from typing import Any
 
 from marketplace.core.errors import DomainError, ErrorCode
-from marketplace.core.identity import Principal, Role, is_valid_cvr
+from marketplace.core.identity import OrgKind, Principal, Role, is_valid_cvr, org_kind
 from marketplace.core.unit_of_work import write_transaction
+from marketplace.organisations import service as organisations
 from marketplace.organisations.tables import PartyIdentifiers
 
 
@@ -58,6 +59,24 @@ def _may_set(principal: Principal, org_code: str) -> None:
         )
 
 
+async def _require_organisation(org_code: str) -> None:
+    """Settings are kept only for an organisation that can exist: a municipality or region of
+    the registry, or a provider by its CVR number."""
+    try:
+        kind = org_kind(org_code)
+    except ValueError:
+        kind = None
+    if kind is None or (
+        kind is not OrgKind.PRIVATE and org_code not in await organisations.registry_codes()
+    ):
+        raise DomainError(
+            ErrorCode.NOT_FOUND,
+            "There is no organisation with this code: a municipality's code has 3 digits, a "
+            "region's 4 and a provider's is its 8-digit CVR number.",
+            ["org_code"],
+        )
+
+
 async def _stored(org_code: str) -> PartyIds:
     """The identifiers as the organisation's settings hold them (none where unset)."""
     row = await PartyIdentifiers.select().where(PartyIdentifiers.org_code == org_code).first()
@@ -78,6 +97,7 @@ async def set_party_identifiers(
 ) -> PartyIds:
     """Set (or clear, with None) an organisation's CVR number and EAN/GLN number."""
     _may_set(principal, org_code)
+    await _require_organisation(org_code)
     cvr, gln = _checked(cvr, gln)
     async with write_transaction(principal, "organisationSettingsUpdate") as unit:
         await unit.track("OrganisationSettings", org_code, partial(_stored, org_code))

@@ -177,6 +177,27 @@ async def test_identifiers_are_checked_and_only_the_organisation_sets_them() -> 
     assert await identifiers.party_identifiers(["751"]) == {"751": identifiers.PartyIds("751")}
 
 
+async def test_settings_are_kept_only_for_an_organisation_that_can_exist() -> None:
+    # even the registry administrator, who may set any organisation's numbers, gets a typed
+    # error for a code that names none (found by the GraphQL fuzzing: text of 300 letters
+    # reached the database as a code)
+    from marketplace.core.errors import DomainError
+
+    refused = {}
+    for code in ("999", "1086", "12345678", "ø" * 300, ""):
+        with pytest.raises(DomainError) as error:
+            await identifiers.set_party_identifiers(REGISTRY_ADMIN, code, cvr=AARHUS_CVR, gln=None)
+        refused[code[:4]] = (error.value.code, tuple(error.value.field or ()))
+    kept = await identifiers.set_party_identifiers(REGISTRY_ADMIN, "751", cvr=AARHUS_CVR, gln=None)
+
+    assert set(refused.values()) == {("NOT_FOUND", ("org_code",))}
+    assert kept == identifiers.PartyIds("751", AARHUS_CVR)
+    assert await identifiers.party_identifiers(["999", "1086"]) == {
+        "999": identifiers.PartyIds("999"),
+        "1086": identifiers.PartyIds("1086"),
+    }
+
+
 def test_the_rules_catch_a_wrong_total() -> None:
     """The schematron run is not vacuous: the official example passes, and the same example
     with a wrong payable amount and an unknown address scheme fails the rules."""
