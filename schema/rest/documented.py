@@ -94,7 +94,9 @@ class TokenAnswer:
     access_token: str
     token_type: Literal["Bearer"]
     expires_in: int
-    scope: str
+    # RFC 6749 section 5.1: left out when no scope is granted beyond the client's default
+    # (an empty or blank `scope` asked for).
+    scope: str | None = None
 
 
 @dataclass

@@ -6,6 +6,7 @@ only a hash of the secret is kept."""
 from __future__ import annotations
 
 import base64
+import json
 import os
 import subprocess
 import sys
@@ -179,3 +180,19 @@ async def test_malformed_token_requests_get_clear_errors(client: httpx.AsyncClie
             "invalid_client",
             "unsupported_grant_type",
         )
+
+
+async def test_a_token_asked_with_a_blank_scope_is_answered_as_documented(
+    client: httpx.AsyncClient,
+) -> None:
+    # RFC 6749 5.1: `scope` may be left out of the answer; the OpenAPI document must allow it
+    # (Schemathesis found the answer without it refused by the document's schema)
+    made, secret = await create_client("851", Role.PURCHASER, "read", "Aalborg sagssystem")
+    document = json.loads((ROOT / "openapi" / "openapi.json").read_text("utf-8"))
+    answer = document["components"]["schemas"]["TokenAnswer"]
+    for asked in ("\x1d", " ", ""):
+        response = await _token(client, made.client_id, secret, scope=asked)
+        assert response.status_code == 200, (asked, response.text)
+        body = response.json()
+        assert set(answer["required"]) <= set(body), (asked, body)
+        assert set(body) <= set(answer["properties"]), (asked, body)
