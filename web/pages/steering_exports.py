@@ -6,8 +6,6 @@ answers 403)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from typing import Any
 
@@ -19,10 +17,10 @@ from agreements.announcements import service as announcements
 from agreements.economics import national
 from agreements.economics import service as economics
 from agreements.frameworks import service as frameworks
-from marketplace.core.clock import today
 from marketplace.core.errors import DomainError
 from marketplace.core.identity import Role
 from marketplace.core.pagination import PageRequest
+from web.downloads import csv_file, download
 from web.labels import organisation_name
 from web.pages import economics as economics_pages
 from web.pages import steering
@@ -30,25 +28,6 @@ from web.security import principal_of, requires
 
 STEERING = requires(Role.STEERING)
 READERS = requires(Role.STEERING, Role.PROVIDER_ADMIN)
-
-
-def csv_file(header: list[str], rows: list[list[Any]], name: str) -> Response[str]:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return download(out.getvalue(), "text/csv; charset=utf-8", f"{name}-{today()}.csv")
-
-
-def download(body: str, media_type: str, filename: str) -> Response[str]:
-    return Response(
-        body,
-        media_type=media_type,
-        headers={
-            "content-disposition": f'attachment; filename="{filename}"',
-            "cache-control": "no-store",
-        },
-    )
 
 
 @get("/styregruppe/aftaler.csv", name="steering_agreements_csv", guards=[STEERING])

@@ -10,9 +10,7 @@ twelve month-ends in one pass) and are kept for the day until the data changes
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +30,7 @@ from marketplace.offers.tables import Offer
 from marketplace.offers.taxonomy import target_group_records
 from marketplace.organisations.reference import region_of, region_records
 from web import charts, labels
+from web.downloads import csv_file, download
 from web.render import month_name, page
 from web.security import principal_of, requires
 
@@ -93,35 +92,13 @@ async def heat_map(request: Request[Any, Any, Any]) -> Template:
 @get("/styregruppe/forsyning.csv", name="supply_csv", guards=[STEERING])
 async def heat_map_csv(request: Request[Any, Any, Any]) -> Response[str]:
     groups, regions, cells = await _heat(principal_of(request))
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["target_group", "label", "region", "severity", "places", "in_use", "gap"])
+    rows = []
     for code, label in groups:
         for region in regions:
             cell = cells[(code, region)]
-            writer.writerow(
-                [code, label, region, cell.severity, cell.places, cell.in_use, cell.gap]
-            )
-    return _download(out.getvalue(), "text/csv; charset=utf-8", f"forsyning-{today()}.csv")
-
-
-def _csv(header: list[str], rows: list[list[Any]], name: str) -> Response[str]:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return _download(out.getvalue(), "text/csv; charset=utf-8", f"{name}-{today()}.csv")
-
-
-def _download(body: str, media_type: str, filename: str) -> Response[str]:
-    return Response(
-        body,
-        media_type=media_type,
-        headers={
-            "content-disposition": f'attachment; filename="{filename}"',
-            "cache-control": "no-store",
-        },
-    )
+            rows.append([code, label, region, cell.severity, cell.places, cell.in_use, cell.gap])
+    header = ["target_group", "label", "region", "severity", "places", "in_use", "gap"]
+    return csv_file(header, rows, "forsyning")
 
 
 def month_ends(day: datetime.date, count: int) -> list[datetime.date]:
@@ -191,7 +168,7 @@ async def group_svg(request: Request[Any, Any, Any], code: FromPath[str]) -> Res
     region = principal_of(request).org_code or ""
     label = _group_label(code)
     chart = _group_chart(region, label, await _group_months(region, code))
-    return _download(chart, "image/svg+xml", f"forsyning-{code}-{region}.svg")
+    return download(chart, "image/svg+xml", f"forsyning-{code}-{region}.svg")
 
 
 @get("/styregruppe/forsyning/{code:str}/tal.csv", name="supply_group_csv", guards=[STEERING])
@@ -220,7 +197,7 @@ async def group_csv(request: Request[Any, Any, Any], code: FromPath[str]) -> Res
         ]
         for end, f in await _group_months(region, code)
     ]
-    return _csv(header, rows, f"forsyning-{code}-{region}")
+    return csv_file(header, rows, f"forsyning-{code}-{region}")
 
 
 @dataclass(frozen=True)
@@ -340,7 +317,7 @@ async def offer_map(request: Request[Any, Any, Any]) -> Template:
 async def offer_map_svg(request: Request[Any, Any, Any]) -> Response[str]:
     region, category = _map_choice(request)
     points = await _points(region, category)
-    return _download(_map_svg(points, region), "image/svg+xml", f"tilbud-{region or 'danmark'}.svg")
+    return download(_map_svg(points, region), "image/svg+xml", f"tilbud-{region or 'danmark'}.svg")
 
 
 @get("/styregruppe/kort.csv", name="supply_map_csv", guards=[STEERING])
@@ -361,7 +338,7 @@ async def offer_map_csv(request: Request[Any, Any, Any]) -> Response[str]:
         for o in await _points(region, category)
     ]
     header = ["offer_id", "name", "category", "municipality_code", "municipality"]
-    return _csv(
+    return csv_file(
         [*header, "places", "free", "latitude", "longitude"], rows, f"tilbud-{region or 'danmark'}"
     )
 
@@ -500,7 +477,7 @@ async def gap_map_svg(request: Request[Any, Any, Any]) -> Response[str]:
     group = group or await _worst_group(principal)
     places = _places(principal, region, group, await _municipality_figures(region, group))
     svg = _gap_svg(places, region, _group_label(group))
-    return _download(svg, "image/svg+xml", f"gab-{group}-{region or 'danmark'}.svg")
+    return download(svg, "image/svg+xml", f"gab-{group}-{region or 'danmark'}.svg")
 
 
 @get("/styregruppe/gabkort.csv", name="supply_gap_map_csv", guards=[STEERING])
@@ -528,7 +505,7 @@ async def gap_map_csv(request: Request[Any, Any, Any]) -> Response[str]:
         ]
         for p in places
     ]
-    return _csv(header, rows, f"gab-{group}-{region or 'danmark'}")
+    return csv_file(header, rows, f"gab-{group}-{region or 'danmark'}")
 
 
 ROUTES = [
