@@ -44,6 +44,23 @@ def _term_filter(taxonomy_term_id: str | None) -> dict[str, list[str]]:
     return {field.get(term.kind, "legal_bases"): hsds.target_group_codes_under(term)}
 
 
+def _offer_filter(
+    search: str | None,
+    taxonomy_term_id: str | None,
+    organization_id: str | None,
+    modified_after_: str | None,
+) -> OfferFilter:
+    """The filters of the offer lists (`/hsds/services`, `/hsds/service_at_locations`)."""
+    return OfferFilter(
+        search=search,
+        provider_id=(
+            uuid_of(organization_id, "organization", "organization_id") if organization_id else None
+        ),
+        modified_after=modified_after(modified_after_),
+        **_term_filter(taxonomy_term_id),  # type: ignore[arg-type]
+    )
+
+
 @get(
     "/hsds/services",
     tags=TAGS,
@@ -63,14 +80,7 @@ async def hsds_services(
     page: Annotated[str | None, _PAGE] = None,
     per_page: Annotated[str | None, _PER_PAGE] = None,
 ) -> Response[dict[str, Any]]:
-    wanted = OfferFilter(
-        search=search,
-        provider_id=(
-            uuid_of(organization_id, "organization", "organization_id") if organization_id else None
-        ),
-        modified_after=modified_after(modified_after_),
-        **_term_filter(taxonomy_term_id),  # type: ignore[arg-type]
-    )
+    wanted = _offer_filter(search, taxonomy_term_id, organization_id, modified_after_)
     found = await catalogue.published_offers(wanted, _page(page, per_page))
     facts = await hsds.facts_of(found.items)
     return _json(hsds.page_json(found, [hsds.service_json(o, facts) for o in found.items]))
@@ -213,14 +223,7 @@ async def hsds_service_at_locations(
     page: Annotated[str | None, _PAGE] = None,
     per_page: Annotated[str | None, _PER_PAGE] = None,
 ) -> Response[dict[str, Any]]:
-    wanted = OfferFilter(
-        search=search,
-        provider_id=(
-            uuid_of(organization_id, "organization", "organization_id") if organization_id else None
-        ),
-        modified_after=modified_after(modified_after_),
-        **_term_filter(taxonomy_term_id),  # type: ignore[arg-type]
-    )
+    wanted = _offer_filter(search, taxonomy_term_id, organization_id, modified_after_)
     found = await catalogue.published_offers(wanted, _page(page, per_page))
     facts = await hsds.facts_of(found.items)
     records = [hsds.service_at_location_json(o, facts) for o in found.items]
