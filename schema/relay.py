@@ -4,7 +4,7 @@ around them, read through the request's loaders."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -109,6 +109,30 @@ def nodes_by_key(
         views = iter(await loader(info).load_many([k for k in keys if k is not None]))
         found = [next(views) if k is not None else None for k in keys]
         return [cls.of(view) if view is not None else None for view in found]
+
+    return classmethod(resolve_nodes)
+
+
+def nodes_one_by_one(
+    get: Callable[[Any, Any], Awaitable[Any]], key: Callable[[str], Any] = uuid.UUID
+) -> Any:
+    """A node type's ``resolve_nodes`` for records asked for one at a time (settings and logs
+    no list shows by node): ``get(principal, key)`` per ID, built with the type's ``of``; an
+    ID that is no key, or that ``get`` finds nothing under, resolves to None."""
+
+    async def resolve_nodes(
+        cls: Any, *, info: Info, node_ids: Iterable[str], required: bool = False, **_: Any
+    ) -> list[Any]:
+        found: list[Any] = []
+        for node_id in node_ids:
+            try:
+                wanted = key(node_id)
+            except ValueError:
+                found.append(None)
+                continue
+            view = await get(info.context.principal, wanted)
+            found.append(cls.of(view) if view is not None else None)
+        return found
 
     return classmethod(resolve_nodes)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
 from typing import Any
 
 import strawberry
@@ -15,7 +14,7 @@ from marketplace.notifications import email
 from schema.context import Info
 from schema.errors import UserError
 from schema.mutation import Given, mutation
-from schema.relay import Connection
+from schema.relay import Connection, nodes_one_by_one
 
 
 @strawberry.type(
@@ -39,15 +38,7 @@ class EmailRecipient(relay.Node):
             created_at=view.created_at,
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False, **_: Any
-    ) -> list[EmailRecipient | None]:
-        found: list[EmailRecipient | None] = []
-        for node_id in node_ids:
-            view = await email.get_recipient(info.context.principal, node_id)
-            found.append(cls.of(view) if view else None)
-        return found
+    resolve_nodes = nodes_one_by_one(email.get_recipient, key=str)
 
 
 @strawberry.input

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Iterable
 from typing import Any
 
 import strawberry
@@ -23,7 +22,7 @@ from schema.context import Info
 from schema.errors import UserError
 from schema.ids import filter_uuid, require_uuid
 from schema.mutation import Given, mutation
-from schema.relay import Connection
+from schema.relay import Connection, nodes_one_by_one
 
 
 @strawberry.type(
@@ -51,20 +50,7 @@ class WebhookEndpoint(relay.Node):
             secret_rotated_at=view.secret_rotated_at,
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False, **_: Any
-    ) -> list[WebhookEndpoint | None]:
-        found: list[WebhookEndpoint | None] = []
-        for node_id in node_ids:
-            try:
-                key = uuid.UUID(node_id)
-            except ValueError:
-                found.append(None)
-                continue
-            view = await webhooks.get_endpoint(info.context.principal, key)
-            found.append(cls.of(view) if view else None)
-        return found
+    resolve_nodes = nodes_one_by_one(webhooks.get_endpoint)
 
 
 @strawberry.type(description="One event sent (or being sent) to one of your endpoints.")
@@ -97,20 +83,7 @@ class WebhookDelivery(relay.Node):
             delivered_at=view.delivered_at,
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False, **_: Any
-    ) -> list[WebhookDelivery | None]:
-        found: list[WebhookDelivery | None] = []
-        for node_id in node_ids:
-            try:
-                key = uuid.UUID(node_id)
-            except ValueError:
-                found.append(None)
-                continue
-            view = await webhooks.get_delivery(info.context.principal, key)
-            found.append(cls.of(view) if view else None)
-        return found
+    resolve_nodes = nodes_one_by_one(webhooks.get_delivery)
 
 
 @strawberry.type(description="One attempt at a delivery: when, how long, the answer.")
