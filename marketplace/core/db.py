@@ -7,6 +7,7 @@ difference lives here and nowhere else.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import json
 import os
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+import aiosqlite
 import asyncpg
 from piccolo.apps.migrations.commands.check import CheckMigrationManager
 from piccolo.apps.migrations.commands.forwards import run_forwards
@@ -26,7 +28,12 @@ from piccolo.columns import JSON, Column
 from piccolo.engine.base import Engine
 from piccolo.engine.finder import engine_finder
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
-from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
+from piccolo.engine.sqlite import (
+    SQLiteEngine,
+    SQLiteTransaction,
+    TransactionType,
+)
+from piccolo.engine.sqlite import dict_factory as sqlite_rows
 from piccolo.query.methods.select import Select
 from piccolo.querystring import QueryString
 from piccolo.table import Table
@@ -205,13 +212,99 @@ class _SQLiteTransaction(SQLiteTransaction):
             self._give_turn_back()
 
     async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        """Piccolo's end of a transaction (commit, or roll back on an exception), with the
+        connection given back to the engine's idle connections instead of closed."""
+        if self._parent:
+            return exception is None
         try:
-            return await super().__aexit__(exception_type, exception, traceback)
+            if exception and not self._rolled_back:
+                await self.rollback()
+            elif not exception and not self._committed and not self._rolled_back:
+                await self.commit()
         finally:
             self._give_turn_back()
+            await self.engine.put_back(self.connection)  # type: ignore[attr-defined]
+            self.engine.current_transaction.reset(self.context)
+        return exception is None
+
+
+IDLE_SQLITE_CONNECTIONS = 8
 
 
 class _SQLiteEngine(SQLiteEngine):
+    """Piccolo's SQLite engine opens a connection (a thread, the file, two PRAGMAs) for every
+    transaction and for every query outside one, and sets ``PRAGMA foreign_keys`` again before
+    every query inside one. While the process has prepared the engine (``prepare_engine``),
+    this one keeps up to ``IDLE_SQLITE_CONNECTIONS`` connections open between uses, each with
+    foreign keys on from the start; ``release_engine`` closes them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.idle: list[aiosqlite.Connection] = []
+        self.keeping = False
+
+    async def get_connection(self) -> aiosqlite.Connection:
+        while self.idle:
+            connection = self.idle.pop()
+            if connection._connection is not None:  # still open
+                return connection
+        connection = aiosqlite.connect(**self.connection_kwargs)
+        # the connection's thread must not hold up the interpreter's exit
+        connection._thread.daemon = True
+        await connection
+        connection.row_factory = sqlite_rows
+        await connection.execute("PRAGMA foreign_keys = 1")
+        return connection
+
+    async def put_back(self, connection: aiosqlite.Connection) -> None:
+        """Keep ``connection`` for the next use when it is healthy and idle; else close it."""
+        if (
+            self.keeping
+            and len(self.idle) < IDLE_SQLITE_CONNECTIONS
+            and connection._connection is not None
+            and not connection.in_transaction
+        ):
+            self.idle.append(connection)
+            return
+        with contextlib.suppress(Exception):
+            await connection.close()
+
+    async def close_idle(self) -> None:
+        self.keeping = False
+        idle, self.idle = self.idle, []
+        for connection in idle:
+            with contextlib.suppress(Exception):
+                await connection.close()
+
+    async def _run_in_new_connection(
+        self,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",
+        table: type[Table] | None = None,
+    ) -> Any:
+        """As piccolo runs a query outside a transaction (run, commit, fetch), on a kept
+        connection."""
+        connection = await self.get_connection()
+        try:
+            async with connection.execute(query, args or []) as cursor:
+                await connection.commit()
+                return await cursor.fetchall()
+        finally:
+            await self.put_back(connection)
+
+    async def _run_in_existing_connection(
+        self,
+        connection: Any,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",
+        table: type[Table] | None = None,
+    ) -> Any:
+        """A query inside a transaction; the connection has foreign keys on since it opened."""
+        async with connection.execute(query, args or []) as cursor:
+            return await cursor.fetchall()
+
     async def run_querystring(self, querystring: QueryString, in_pool: bool = False) -> Any:
         refuse_nul(querystring)
         return await super().run_querystring(querystring, in_pool)
@@ -285,7 +378,8 @@ _engine_users = 0
 
 
 async def prepare_engine() -> None:
-    """Per-process set-up: WAL mode for SQLite, a connection pool for PostgreSQL.
+    """Per-process set-up: WAL mode and kept connections for SQLite, a connection pool for
+    PostgreSQL.
 
     Counted, so several apps in one process (tests) share one pool and the last to
     leave closes it.
@@ -297,6 +391,8 @@ async def prepare_engine() -> None:
     db = engine()
     if isinstance(db, SQLiteEngine):
         await db.run_ddl("PRAGMA journal_mode=WAL")
+        if isinstance(db, _SQLiteEngine):
+            db.keeping = True
     else:
         settings = get_settings()
         size = settings.database_pool_size
@@ -311,7 +407,9 @@ async def release_engine() -> None:
     if _engine_users > 0:
         return
     db = engine()
-    if not isinstance(db, SQLiteEngine):
+    if isinstance(db, _SQLiteEngine):
+        await db.close_idle()
+    elif not isinstance(db, SQLiteEngine):
         await db.close_connection_pool()
 
 
@@ -430,10 +528,6 @@ def lock_skipping(query: Select) -> Select:
 
 def is_unique_violation(exc: BaseException) -> bool:
     """True for a unique-constraint failure on either backend."""
-    import sqlite3
-
-    import asyncpg
-
     if isinstance(exc, asyncpg.UniqueViolationError):
         return True
     return isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc)

@@ -26,7 +26,7 @@ QUERY = {"query": "query Regions { regions { code } }"}
 def database_away() -> Iterator[None]:
     """The service's database made unreachable for real: PostgreSQL on a port where nothing
     listens (the pool set aside, so every query opens a new connection and is refused),
-    SQLite a file in a folder that does not exist."""
+    SQLite a file in a folder that does not exist (the connections kept open set aside)."""
     db = engine()
     if BACKEND == "postgres":
         pool, config = db.pool, db.config
@@ -36,12 +36,14 @@ def database_away() -> Iterator[None]:
         finally:
             db.pool, db.config = pool, config
     else:
-        path = db.connection_kwargs["database"]
+        path, idle, keeping = db.connection_kwargs["database"], db.idle, db.keeping
         db.connection_kwargs["database"] = "/nonexistent-folder/socialmarked.sqlite3"
+        db.idle, db.keeping = [], False  # the kept connections set aside, as the pool is
         try:
             yield
         finally:
             db.connection_kwargs["database"] = path
+            db.idle, db.keeping = idle, keeping
 
 
 @pytest.fixture
