@@ -62,7 +62,7 @@ openapi: install ## Export the REST OpenAPI document to openapi/openapi.json
 check: lint ## Lint, and fail when the exported schema or OpenAPI has drifted from the code
 	PYTHON=$(BIN)/python bash scripts/check_drift.sh
 
-bench: install ## Benchmarks: registry reads; search; contracting; gap report; web pages; the database stopped; the peer read; imports; webhooks; SQLite under 20 writers
+bench: install ## Benchmarks: registry reads; search; contracting; gap report; web pages; the database stopped; the peer read; imports; webhooks; SQLite under 20 writers; one server worker against two
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.search
 	$(BIN)/python -m bench.contracting
@@ -73,6 +73,7 @@ bench: install ## Benchmarks: registry reads; search; contracting; gap report; w
 	$(BIN)/python -m bench.imports
 	$(BIN)/python -m bench.notifications
 	$(BIN)/python -m bench.writers
+	$(BIN)/python -m bench.workers
 
 clean: ## Remove the virtualenv and local data under var/
 	rm -rf $(VENV) var

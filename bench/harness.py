@@ -99,9 +99,16 @@ def serve(
 
 
 def server_cpu_seconds(pid: int) -> float:
-    """CPU time (user and system) the server process has used so far (Linux)."""
+    """CPU time (user and system) the server has used so far, its worker processes included
+    (Linux)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    children = {
+        int(child)
+        for task in Path(f"/proc/{pid}/task").iterdir()
+        for child in (task / "children").read_text().split()
+    }
+    return own + sum(server_cpu_seconds(child) for child in children)
 
 
 async def wait_ready(port: int) -> None:
