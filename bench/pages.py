@@ -16,7 +16,8 @@ a signed-in purchaser (a session made in the database, as a sign-in makes it) ar
 the search and offer pages, and North Jutland's steering group on every page of its desk
 (the agreements, an agreement with its approvals, an announcement with its report form, the
 report as CSV, the year's economics, the heat map of all five regions, one target group's
-twelve months, the offer map with its table's first and second page, the gap map).
+twelve months, the offer map with its table's first and second page and the map of all
+Denmark, the gap map).
 Figures: p50, p95 and p99 (ms) per case, printed and written to bench/results/pages-*.json.
 """
 
@@ -73,6 +74,7 @@ STEERING_PAGES = {
     "desk: one group": "/styregruppe/forsyning/{group}",
     "desk: offer map": "/styregruppe/kort",
     "desk: offer map, table page 2": "/styregruppe/kort?side=2",
+    "desk: offer map, all of Denmark": "/styregruppe/kort?region=alle",
     "desk: gap map": "/styregruppe/gabkort?maalgruppe={group}",
 }
 

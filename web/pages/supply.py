@@ -37,7 +37,6 @@ from web.security import principal_of, requires
 STEERING = requires(Role.STEERING)
 SEVERITY = {"critical": "Kritisk", "high": "Høj", "medium": "Middel", "low": "Lav"}
 MONTHS = 12
-MAP_MOST = 5000
 MAP_ROWS = 50  # offers in the table beside the map, a page at a time
 
 
@@ -237,8 +236,8 @@ def _points_sql(region: str | None, category: str | None) -> tuple[str, list[Any
         + where.replace("m.region", "cm.region").replace("o.category", "co.category")
         + " GROUP BY c.offer) c ON c.offer = o.id "
         "WHERE o.status = {} AND o.latitude IS NOT NULL" + where + " "
-        "ORDER BY o.name_key, o.id LIMIT {}",
-        [day, day, *args, OfferStatus.PUBLISHED.value, *args, MAP_MOST],
+        "ORDER BY o.name_key, o.id",
+        [day, day, *args, OfferStatus.PUBLISHED.value, *args],
     )
 
 
