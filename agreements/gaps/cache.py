@@ -29,7 +29,7 @@ _VERSION_SQL = (
     "(SELECT COUNT(*) FROM audit_chain) AS chains, "
     "(SELECT MAX(at) FROM search_event) AS searched"
 )
-_kept: OrderedDict[Hashable, Any] = OrderedDict()
+_kept: OrderedDict[tuple[Hashable, datetime.date, tuple[Any, ...]], Any] = OrderedDict()
 
 
 async def data_version() -> tuple[Any, ...]:

@@ -244,9 +244,11 @@ async def test_the_table_beside_the_map_in_pages_with_the_exports_whole(web, mon
     assert name_one in second.text[: second.text.index("<table")]
     svg = await web.get("/styregruppe/kort.svg", params={"region": "alle"})
     assert "Bostedet Birkely" in svg.text and "Botilbuddet Engly" in svg.text
-    rows = list(csv.DictReader(io.StringIO((await web.get(
-        "/styregruppe/kort.csv", params={"region": "alle"}
-    )).text)))
+    rows = list(
+        csv.DictReader(
+            io.StringIO((await web.get("/styregruppe/kort.csv", params={"region": "alle"})).text)
+        )
+    )
     assert sorted(r["name"] for r in rows) == ["Bostedet Birkely", "Botilbuddet Engly"]
     # a page past the end, or no number, shows the nearest page
     past = await web.get("/styregruppe/kort", params={"region": "alle", "side": "99"})
