@@ -13,8 +13,11 @@ desk only; BENCH_CASES=heat,group,map only the desk's cases whose names hold one
 Each case is asked BENCH_REQUESTS times (after BENCH_WARMUP) by one client; the cases run
 interleaved in rounds so a noisy moment of the machine touches them all alike. A visitor and
 a signed-in purchaser (a session made in the database, as a sign-in makes it) are measured on
-the search and offer pages, and North Jutland's steering group on its desk (the agreements,
-the heat map of all five regions, one target group's twelve months, the map).
+the search and offer pages, and North Jutland's steering group on every page of its desk
+(the agreements, an agreement with its approvals, an announcement with its report form, the
+report as CSV, the year's economics, the heat map of all five regions, one target group's
+twelve months, the offer map with its table's first and second page and the map of all
+Denmark, the gap map).
 Figures: p50, p95 and p99 (ms) per case, printed and written to bench/results/pages-*.json.
 """
 
@@ -63,12 +66,15 @@ SEARCHES = {
 
 STEERING_PAGES = {
     "desk: agreements": "/styregruppe",
-    "desk: an agreement": "/styregruppe/aftaler/{agreement}",
+    "desk: approvals (an agreement)": "/styregruppe/aftaler/{agreement}",
     "desk: an announcement": "/styregruppe/meldinger/{announcement}",
+    "desk: report (CSV)": "/styregruppe/meldinger/{announcement}/rapport.csv",
     "desk: economics": "/styregruppe/oekonomi",
     "desk: heat map": "/styregruppe/forsyning",
     "desk: one group": "/styregruppe/forsyning/{group}",
-    "desk: map": "/styregruppe/kort",
+    "desk: offer map": "/styregruppe/kort",
+    "desk: offer map, table page 2": "/styregruppe/kort?side=2",
+    "desk: offer map, all of Denmark": "/styregruppe/kort?region=alle",
     "desk: gap map": "/styregruppe/gabkort?maalgruppe={group}",
 }
 

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from agreements.economics.tables import OfferSettlement
+from demo.offers import seed_demo_offers
+from demo.providers import seed_demo_providers
 from tests.agreements.test_economics import YEAR, build_birkely
 from tests.web.conftest import csrf_of, sign_in_over_http
+from web.pages import economics as economics_pages
 
 
 async def test_an_offers_year_read_and_settled(web) -> None:
@@ -59,3 +63,27 @@ async def test_the_years_economics_download_as_csv_and_svg(web) -> None:
     assert chart.text.startswith("<svg") and "Belægning" in chart.text
     national = await web.get(f"/styregruppe/oekonomi.csv?aar={YEAR}")
     assert national.status_code == 200 and national.text.startswith("offer_id,name,coverage")
+
+
+async def test_the_regions_offers_listed_a_page_at_a_time(web, monkeypatch) -> None:
+    await seed_demo_providers()
+    await seed_demo_offers()
+    monkeypatch.setattr(economics_pages, "PER_PAGE", 2)
+    await sign_in_over_http(web, "1081", "steering")
+    first = await web.get("/styregruppe/oekonomi")
+    assert first.status_code == 200 and "Første side" not in first.text
+    names_one = _offer_links(first.text)
+    assert len(names_one) == 2
+    [more] = re.findall(r'href="(/styregruppe/oekonomi\?[^"]*)" rel="next"', first.text)
+    second = await web.get(more.replace("&amp;", "&"))
+    names_two = _offer_links(second.text)
+    assert names_two and not set(names_two) & set(names_one)
+    assert "Første side" in second.text
+    odd = await web.get("/styregruppe/oekonomi", params={"efter": "ikke-en-markør"})
+    assert odd.status_code == 200 and _offer_links(odd.text) == names_one
+
+
+def _offer_links(html: str) -> list[str]:
+    """The region's offers listed (the list after its heading)."""
+    listed = html[html.index("Regionens tilbud") :]
+    return re.findall(r'<li><a href="/oekonomi/[^"]+">([^<]+)</a></li>', listed)

@@ -300,3 +300,63 @@ async def test_the_steering_desk_finds_the_drug_abuse_gap_in_north_jutland(
     response = await other.goto(href or agreement)
     assert response is not None and response.status == 403
     await other.context.close()
+
+
+async def test_the_offer_map_keeps_its_table_beside_it_one_page_at_a_time(
+    page: Any, monkeypatch: Any
+) -> None:
+    """The table beside the map of the offers comes in pages, the links work without
+    scripts, and page 2 shows other offers than page 1; the map draws them all."""
+    from web.pages import supply
+
+    await seed_demo_providers()
+    await seed_demo_offers()
+    monkeypatch.setattr(supply, "MAP_ROWS", 3)
+    await sign_in(page, "1081", "steering")
+    await page.goto("/styregruppe/kort?region=alle")
+    await page.wait_for_selector("figure.map svg")
+    figure = await page.locator("figure.map").bounding_box()
+    table = await page.locator("table").bounding_box()
+    assert figure and table and table["x"] > figure["x"] + figure["width"] - 1  # beside it
+    first = await page.locator("table tbody tr td:first-child").all_inner_texts()
+    assert len(first) == 3
+    drawn = await page.locator("figure.map svg g title").count()
+    assert drawn > 3  # every offer on the map
+    pager = page.locator("nav.pager")
+    assert "Side 1 af" in await pager.inner_text()
+    await no_violations(page)
+    await pager.locator("a[rel=next]").click()
+    await page.wait_for_url("**side=2**")
+    second = await page.locator("table tbody tr td:first-child").all_inner_texts()
+    assert len(second) == 3 and not set(second) & set(first)
+    assert "Side 2 af" in await page.locator("nav.pager").inner_text()
+    assert await page.locator("figure.map svg g title").count() == drawn
+    await no_violations(page)
+    await page.locator("nav.pager a[rel=prev]").click()
+    await page.wait_for_url("**side=1**")
+    assert await page.locator("table tbody tr td:first-child").all_inner_texts() == first
+
+
+async def test_the_offer_map_pages_work_without_scripts(
+    browser: Any, live_server: Any, monkeypatch: Any
+) -> None:
+    """With JavaScript off the page links still page the table."""
+    from web.pages import supply
+
+    await seed_demo_providers()
+    await seed_demo_offers()
+    monkeypatch.setattr(supply, "MAP_ROWS", 3)
+    context = await browser.new_context(
+        base_url=live_server.url, locale="da-DK", java_script_enabled=False
+    )
+    try:
+        window = await context.new_page()
+        await sign_in(window, "1081", "steering")
+        await window.goto("/styregruppe/kort")
+        first = await window.locator("table tbody tr td:first-child").all_inner_texts()
+        await window.locator("nav.pager a[rel=next]").click()
+        await window.wait_for_url("**side=2**")
+        second = await window.locator("table tbody tr td:first-child").all_inner_texts()
+        assert first and second and not set(first) & set(second)
+    finally:
+        await context.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 from decimal import Decimal
 
 from agreements.announcements import service as announcements
@@ -26,6 +27,7 @@ from tests.agreements.world import NORD_STEERING, agreement_command, rules
 from tests.factories import REGISTRY_ADMIN, target_group_code
 from tests.marketplace.contracts.world import build_market
 from tests.web.conftest import csrf_of, sign_in_over_http
+from web.pages import supply
 
 DAY = datetime.timedelta(days=1)
 AUTISM = target_group_code("Autismespektrum")
@@ -162,6 +164,35 @@ async def test_a_report_drafted_and_submitted(web) -> None:
     ]
 
 
+async def test_a_report_offers_the_regions_offers_for_the_target_group(web) -> None:
+    market = await build_market()  # Birkely (North Jutland) and Engly (Central), autism
+    autism = await announcements.create_announcement(
+        REGISTRY_ADMIN, announcement(target_groups=[AUTISM])
+    )
+    other = await announcements.create_announcement(REGISTRY_ADMIN, announcement())
+    await sign_in_over_http(web, "1081", "steering")
+    shown = await web.get(f"/styregruppe/meldinger/{autism.id}")
+    assert f'value="{market.aalborg_offer_id}"' in shown.text  # the region's, for the group
+    assert f'value="{market.offer_id}"' not in shown.text  # another region's
+    unrelated = await web.get(f"/styregruppe/meldinger/{other.id}")
+    assert f'value="{market.aalborg_offer_id}"' not in unrelated.text  # not for that group
+    drafted = await web.post(
+        f"/styregruppe/meldinger/{autism.id}/rapport",
+        data={
+            "assessment": "partly",
+            "offer_ids": str(market.aalborg_offer_id),
+            "_csrf_token": csrf_of(shown.text),
+        },
+    )
+    assert drafted.status_code == 303
+    again = await web.get(f"/styregruppe/meldinger/{autism.id}")
+    assert re.search(rf'value="{market.aalborg_offer_id}"\s+selected', again.text)
+    [row] = csv.DictReader(
+        io.StringIO((await web.get(f"/styregruppe/meldinger/{autism.id}/rapport.csv")).text)
+    )
+    assert (row["offer_id"], row["offer"]) == (str(market.aalborg_offer_id), "Bostedet Birkely")
+
+
 async def test_the_supply_picture_its_chart_and_the_map(web) -> None:
     await build_market()  # Birkely (Aalborg, North Jutland) and Engly (Horsens, Central)
     await sign_in_over_http(web, "1081", "steering")
@@ -190,6 +221,40 @@ async def test_the_supply_picture_its_chart_and_the_map(web) -> None:
     assert "Botilbuddet Engly" in country.text and country.text.count("<path") == 98
     svg = await web.get("/styregruppe/kort.svg", params={"region": "alle", "kategori": "day"})
     assert "Botilbuddet Engly" not in svg.text  # residential offers left out
+
+
+async def test_the_table_beside_the_map_in_pages_with_the_exports_whole(web, monkeypatch) -> None:
+    await build_market()  # Birkely (North Jutland) and Engly (Central): two pages of one
+    monkeypatch.setattr(supply, "MAP_ROWS", 1)
+    await sign_in_over_http(web, "1081", "steering")
+    first = await web.get("/styregruppe/kort", params={"region": "alle"})
+    assert first.status_code == 200 and "Side 1 af 2" in first.text
+    table = first.text[first.text.index("<table") :]
+    [name_one] = [n for n in ("Bostedet Birkely", "Botilbuddet Engly") if n in table]
+    assert 'rel="prev"' not in first.text
+    [next_link] = re.findall(r'href="(/styregruppe/kort\?[^"]*)" rel="next"', first.text)
+    assert "side=2" in next_link and "region=alle" in next_link
+    second = await web.get(next_link.replace("&amp;", "&"))
+    assert second.status_code == 200 and "Side 2 af 2" in second.text
+    table = second.text[second.text.index("<table") :]
+    [name_two] = [n for n in ("Bostedet Birkely", "Botilbuddet Engly") if n in table]
+    assert name_two != name_one
+    assert 'rel="prev"' in second.text and 'rel="next"' not in second.text
+    # the map on every page draws every offer; the downloads hold them all
+    assert name_one in second.text[: second.text.index("<table")]
+    svg = await web.get("/styregruppe/kort.svg", params={"region": "alle"})
+    assert "Bostedet Birkely" in svg.text and "Botilbuddet Engly" in svg.text
+    rows = list(
+        csv.DictReader(
+            io.StringIO((await web.get("/styregruppe/kort.csv", params={"region": "alle"})).text)
+        )
+    )
+    assert sorted(r["name"] for r in rows) == ["Bostedet Birkely", "Botilbuddet Engly"]
+    # a page past the end, or no number, shows the nearest page
+    past = await web.get("/styregruppe/kort", params={"region": "alle", "side": "99"})
+    assert past.status_code == 200 and "Side 2 af 2" in past.text
+    word = await web.get("/styregruppe/kort", params={"region": "alle", "side": "to"})
+    assert word.status_code == 200 and "Side 1 af 2" in word.text
 
 
 async def test_the_gap_per_municipality_on_a_map_with_its_table_and_exports(web) -> None:

@@ -20,9 +20,9 @@ from agreements.economics.settlement import settle_year
 from marketplace.core.clock import today
 from marketplace.core.errors import DomainError
 from marketplace.core.identity import Role
-from marketplace.core.pagination import PageRequest
-from marketplace.offers import service as offers
+from marketplace.core.pagination import Page, PageRequest, paginate
 from marketplace.offers.models import OfferStatus
+from marketplace.offers.tables import Offer
 from web import charts
 from web.forms import FormInvalid, amount, command, error_context, form_errors
 from web.render import month_name, page
@@ -113,18 +113,30 @@ async def offer_settle(request: Request[Any, Any, Any], offer_id: FromPath[uuid.
     return Redirect(f"/oekonomi/{offer_id}?aar={year}", status_code=303)
 
 
+async def region_offers(region: str | None, after: str | None) -> Page[dict[str, Any]]:
+    """A page of the region's published offers by name: their id and name only (the page
+    links to each offer's economics), and how many there are."""
+    where = (Offer.status == OfferStatus.PUBLISHED.value) & (Offer.municipality._.region == region)
+    try:
+        return await paginate(
+            Offer,
+            where=where,
+            order_by=[Offer.name_key, Offer.id],
+            page=PageRequest(PER_PAGE, after),
+            columns=[Offer.id, Offer.name, Offer.name_key],
+        )
+    except DomainError:  # a cursor that is not one of ours: the first page
+        if after is None:
+            raise
+        return await region_offers(region, None)
+
+
 @get("/styregruppe/oekonomi", name="steering_economics", guards=[STEERING])
 async def steering_economics(request: Request[Any, Any, Any]) -> Template:
     principal = principal_of(request)
     year = year_of(request)
     national_page = await national.national_offers(principal, PageRequest(PER_PAGE, None), year)
-    after = request.query_params.get("efter") or None
-    own = await offers.list_offers(
-        principal,
-        PageRequest(PER_PAGE, after),
-        status=OfferStatus.PUBLISHED,
-        region_code=principal.org_code,
-    )
+    own = await region_offers(principal.org_code, request.query_params.get("efter") or None)
     return page(
         request,
         "economics/steering.html",

@@ -42,8 +42,8 @@ from marketplace.core.clock import today
 from marketplace.core.errors import DomainError
 from marketplace.core.identity import Role
 from marketplace.core.pagination import PageRequest
-from marketplace.offers import service as offers
 from marketplace.offers.models import OfferStatus
+from marketplace.offers.tables import Offer
 from web.forms import FormInvalid, command, error_context, form_errors, invalid, values
 from web.labels import organisation_name
 from web.render import page
@@ -360,15 +360,48 @@ async def agreement_rules(
     return await _change(request, agreement_id, act)
 
 
-async def region_offers(request: Request[Any, Any, Any]) -> list[tuple[str, str]]:
-    """The region's published offers, to name in a report."""
-    found = await offers.list_offers(
-        principal_of(request),
-        PageRequest(500, None),
-        status=OfferStatus.PUBLISHED,
-        region_code=_region(request),
+REPORT_OFFERS_MOST = 500  # offers to choose from in a report's form
+
+
+def _offers_sql(
+    region: str, target_groups: list[str], named: list[uuid.UUID]
+) -> tuple[str, list[Any]]:
+    """The region's published offers for any of the target groups, and the offers named
+    (whatever their group), by name: one statement, id and name only."""
+    chosen = []
+    args: list[Any] = [OfferStatus.PUBLISHED.value, region]
+    if target_groups:
+        chosen.append(
+            "o.id IN (SELECT t.offer FROM offer_target_group t WHERE t.target_group IN ("
+            + ", ".join("{}" for _ in target_groups)
+            + "))"
+        )
+        args += target_groups
+    first = ""  # the named offers first, so the limit never leaves one out
+    if named:
+        ids = "o.id IN (" + ", ".join("{}" for _ in named) + ")"
+        chosen.append(ids)
+        first = f"CASE WHEN {ids} THEN 0 ELSE 1 END, "
+        args += named
+    return (
+        "SELECT o.id AS id, o.name AS name FROM offer o "
+        "JOIN municipality m ON m.code = o.municipality "
+        "WHERE o.status = {} AND m.region = {} AND (" + " OR ".join(chosen) + ") "
+        f"ORDER BY {first}o.name_key, o.id LIMIT {{}}",
+        [*args, *named, REPORT_OFFERS_MOST + len(named)],
     )
-    return [(str(o.id), o.name) for o in found.items]
+
+
+async def region_offers(
+    request: Request[Any, Any, Any], target_groups: list[str], named: list[uuid.UUID]
+) -> list[tuple[str, str]]:
+    """The region's published offers that cover any of the announcement's target groups, to
+    name in a report (at most ``REPORT_OFFERS_MOST``), and the offers the report names."""
+    if not target_groups and not named:
+        return []
+    sql, args = _offers_sql(_region(request), target_groups, named)
+    rows = await Offer.raw(sql, *args).run()
+    return sorted(((str(row["id"]), row["name"]) for row in rows), key=lambda o: o[1].casefold())
 
 
 async def report_of(
@@ -407,7 +440,9 @@ async def _announcement_page(
         status_code=400 if failed else 200,
         announcement=found,
         report=report,
-        region_offers=await region_offers(request),
+        region_offers=await region_offers(
+            request, list(found.target_groups), report.offer_ids if report else []
+        ),
         assessment_choices=[(a.value, text) for a, text in ASSESSMENTS.items()],
         values=shown,
         **error_context(failed),

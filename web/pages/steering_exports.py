@@ -142,7 +142,7 @@ async def report_csv(
     if found is None:
         raise NotFoundException()
     report = await steering.report_of(request, announcement_id)
-    named = dict(await steering.region_offers(request))
+    named = dict(await steering.region_offers(request, [], report.offer_ids if report else []))
     head: list[Any] = [found.title, report.status.value if report else "not_started"]
     if report is not None:
         head += [report.assessment.value if report.assessment else "", report.challenges]

@@ -37,7 +37,7 @@ from web.security import principal_of, requires
 STEERING = requires(Role.STEERING)
 SEVERITY = {"critical": "Kritisk", "high": "Høj", "medium": "Middel", "low": "Lav"}
 MONTHS = 12
-MAP_MOST = 5000
+MAP_ROWS = 50  # offers in the table beside the map, a page at a time
 
 
 @dataclass(frozen=True)
@@ -236,8 +236,8 @@ def _points_sql(region: str | None, category: str | None) -> tuple[str, list[Any
         + where.replace("m.region", "cm.region").replace("o.category", "co.category")
         + " GROUP BY c.offer) c ON c.offer = o.id "
         "WHERE o.status = {} AND o.latitude IS NOT NULL" + where + " "
-        "ORDER BY o.name_key, o.id LIMIT {}",
-        [day, day, *args, OfferStatus.PUBLISHED.value, *args, MAP_MOST],
+        "ORDER BY o.name_key, o.id",
+        [day, day, *args, OfferStatus.PUBLISHED.value, *args],
     )
 
 
@@ -262,12 +262,29 @@ async def _load_points(region: str | None, category: str | None) -> list[MapOffe
     ]
 
 
-async def _points(region: str | None, category: str | None) -> list[MapOffer]:
-    """The published offers with a position (the region's, or all; of a category), by name."""
-    chosen = category if category in {c.value for c in OfferCategory} else None
-    return await cache.kept(
-        ("points", region, chosen), today(), lambda: _load_points(region, chosen)
-    )
+@dataclass(frozen=True)
+class DrawnMap:
+    """The offers of a map choice and the map drawn from them, kept together for the day."""
+
+    points: list[MapOffer]
+    svg: str
+
+
+def _category(category: str | None) -> str | None:
+    return category if category in {c.value for c in OfferCategory} else None
+
+
+async def _drawn(region: str | None, category: str | None) -> DrawnMap:
+    """The published offers with a position (the region's, or all; of a category), by name,
+    and the map drawn from them: worked out once per choice and data version (one small
+    statement to read the version on the next request)."""
+    chosen = _category(category)
+
+    async def draw() -> DrawnMap:
+        points = await _load_points(region, chosen)
+        return DrawnMap(points, _map_svg(points, region))
+
+    return await cache.kept(("map", region, chosen), today(), draw)
 
 
 def _map_svg(points: list[MapOffer], region: str | None) -> str:
@@ -283,7 +300,7 @@ def _map_svg(points: list[MapOffer], region: str | None) -> str:
         title=f"Offentliggjorte tilbud i {where}",
         description=(
             f"{len(points)} tilbud som figurer efter type; udfyldte figurer har ledige pladser, "
-            "større figurer flere. Tilbuddene står i tabellen under kortet."
+            "større figurer flere. Tilbuddene står i tabellen ved siden af kortet."
         ),
     )
 
@@ -297,27 +314,40 @@ def _map_choice(request: Request[Any, Any, Any]) -> tuple[str | None, str | None
     return region, request.query_params.get("kategori") or None
 
 
+def page_number(request: Request[Any, Any, Any], pages: int) -> int:
+    """The table page asked for (``side``), within 1..pages; text that is not a number is 1."""
+    text = request.query_params.get("side") or "1"
+    number = int(text) if text.isdigit() else 1
+    return min(max(number, 1), max(pages, 1))
+
+
 @get("/styregruppe/kort", name="supply_map", guards=[STEERING])
 async def offer_map(request: Request[Any, Any, Any]) -> Template:
     region, category = _map_choice(request)
-    points = await _points(region, category)
+    drawn = await _drawn(region, category)
+    pages = -(-len(drawn.points) // MAP_ROWS)
+    number = page_number(request, pages)
     return page(
         request,
         "steering/map.html",
         region=region,
-        category=category,
+        category=_category(category),
         categories=labels.options(OfferCategory),
         regions=list(region_records().items()),
-        points=points,
-        svg=_map_svg(points, region),
+        count=len(drawn.points),
+        rows=drawn.points[(number - 1) * MAP_ROWS : number * MAP_ROWS],
+        first_row=(number - 1) * MAP_ROWS + 1,
+        number=number,
+        pages=pages,
+        svg=drawn.svg,
     )
 
 
 @get("/styregruppe/kort.svg", name="supply_map_svg", guards=[STEERING])
 async def offer_map_svg(request: Request[Any, Any, Any]) -> Response[str]:
     region, category = _map_choice(request)
-    points = await _points(region, category)
-    return download(_map_svg(points, region), "image/svg+xml", f"tilbud-{region or 'danmark'}.svg")
+    drawn = await _drawn(region, category)
+    return download(drawn.svg, "image/svg+xml", f"tilbud-{region or 'danmark'}.svg")
 
 
 @get("/styregruppe/kort.csv", name="supply_map_csv", guards=[STEERING])
@@ -335,7 +365,7 @@ async def offer_map_csv(request: Request[Any, Any, Any]) -> Response[str]:
             o.latitude,
             o.longitude,
         ]
-        for o in await _points(region, category)
+        for o in (await _drawn(region, category)).points
     ]
     header = ["offer_id", "name", "category", "municipality_code", "municipality"]
     return csv_file(
