@@ -283,13 +283,15 @@ class _SQLiteEngine(SQLiteEngine):
         query_type: str = "generic",
         table: type[Table] | None = None,
     ) -> Any:
-        """As piccolo runs a query outside a transaction (run, commit, fetch), on a kept
-        connection."""
+        """A query outside a transaction, on a kept connection: run and fetched in one call
+        to the connection's thread (piccolo makes four: run, commit, fetch, close), then
+        committed when it wrote."""
         connection = await self.get_connection()
         try:
-            async with connection.execute(query, args or []) as cursor:
+            rows = await connection.execute_fetchall(query, args or [])
+            if connection.in_transaction:
                 await connection.commit()
-                return await cursor.fetchall()
+            return rows
         finally:
             await self.put_back(connection)
 
@@ -301,9 +303,10 @@ class _SQLiteEngine(SQLiteEngine):
         query_type: str = "generic",
         table: type[Table] | None = None,
     ) -> Any:
-        """A query inside a transaction; the connection has foreign keys on since it opened."""
-        async with connection.execute(query, args or []) as cursor:
-            return await cursor.fetchall()
+        """A query inside a transaction, run and fetched in one call to the connection's
+        thread (piccolo makes four: foreign keys on, run, fetch, close); the connection has had
+        foreign keys on since it opened."""
+        return await connection.execute_fetchall(query, args or [])
 
     async def run_querystring(self, querystring: QueryString, in_pool: bool = False) -> Any:
         refuse_nul(querystring)
