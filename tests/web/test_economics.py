@@ -83,6 +83,32 @@ async def test_the_regions_offers_listed_a_page_at_a_time(web, monkeypatch) -> N
     assert odd.status_code == 200 and _offer_links(odd.text) == names_one
 
 
+async def test_the_national_offers_listed_a_page_at_a_time(web, monkeypatch) -> None:
+    await seed_demo_providers()
+    await seed_demo_offers()
+    monkeypatch.setattr(economics_pages, "NATIONAL_PER_PAGE", 1)
+    await sign_in_over_http(web, "1081", "steering")
+    first = await web.get("/styregruppe/oekonomi")
+    assert first.status_code == 200
+    names_one = _national_links(first.text)
+    assert len(names_one) == 1
+    [more] = re.findall(
+        r'href="(/styregruppe/oekonomi\?[^"]*landsefter[^"]*)" rel="next"', first.text
+    )
+    second = await web.get(more.replace("&amp;", "&"))
+    names_two = _national_links(second.text)
+    assert len(names_two) == 1 and names_two != names_one
+    assert _offer_links(second.text) == _offer_links(first.text)  # the region's list stays
+    odd = await web.get("/styregruppe/oekonomi", params={"landsefter": "ikke-en-markør"})
+    assert odd.status_code == 200 and _national_links(odd.text) == names_one
+
+
+def _national_links(html: str) -> list[str]:
+    """The national and supra-regional offers listed (the table after its heading)."""
+    listed = html[html.index("Lands- og landsdelsdækkende tilbud") : html.index("Regionens tilbud")]
+    return re.findall(r'<td><a href="/oekonomi/[^"]+">([^<]+)</a></td>', listed)
+
+
 def _offer_links(html: str) -> list[str]:
     """The region's offers listed (the list after its heading)."""
     listed = html[html.index("Regionens tilbud") :]

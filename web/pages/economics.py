@@ -19,7 +19,7 @@ from agreements.economics.models import SettlementCreate, YearEconomics
 from agreements.economics.settlement import settle_year
 from marketplace.core.clock import today
 from marketplace.core.errors import DomainError
-from marketplace.core.identity import Role
+from marketplace.core.identity import Principal, Role
 from marketplace.core.pagination import Page, PageRequest, paginate
 from marketplace.offers.models import OfferStatus
 from marketplace.offers.tables import Offer
@@ -32,6 +32,7 @@ READERS = requires(Role.STEERING, Role.PROVIDER_ADMIN)
 STEERING = requires(Role.STEERING)
 PROVIDER = requires(Role.PROVIDER_ADMIN)
 PER_PAGE = 50
+NATIONAL_PER_PAGE = 50
 
 
 def year_of(request: Request[Any, Any, Any]) -> int:
@@ -135,7 +136,7 @@ async def region_offers(region: str | None, after: str | None) -> Page[dict[str,
 async def steering_economics(request: Request[Any, Any, Any]) -> Template:
     principal = principal_of(request)
     year = year_of(request)
-    national_page = await national.national_offers(principal, PageRequest(PER_PAGE, None), year)
+    national_page = await _national_page(principal, request.query_params.get("landsefter"), year)
     own = await region_offers(principal.org_code, request.query_params.get("efter") or None)
     return page(
         request,
@@ -143,9 +144,29 @@ async def steering_economics(request: Request[Any, Any, Any]) -> Template:
         year=year,
         years=list(range(today().year - 3, today().year + 1)),
         national=national_page.items,
+        national_next=_next_cursor(national_page),
         own=own,
-        next_cursor=own.cursors[-1] if own.has_next_page and own.cursors else None,
+        next_cursor=_next_cursor(own),
     )
+
+
+async def _national_page(
+    principal: Principal, after: str | None, year: int
+) -> Page[national.NationalOfferView]:
+    """A page of the national and supra-regional offers (a cursor that is not one of ours:
+    the first page)."""
+    try:
+        return await national.national_offers(
+            principal, PageRequest(NATIONAL_PER_PAGE, after or None), year
+        )
+    except DomainError:
+        if not after:
+            raise
+        return await national.national_offers(principal, PageRequest(NATIONAL_PER_PAGE, None), year)
+
+
+def _next_cursor(found: Page[Any]) -> str | None:
+    return found.cursors[-1] if found.has_next_page and found.cursors else None
 
 
 ROUTES = [offer_economics, offer_settle, steering_economics]
