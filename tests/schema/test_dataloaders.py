@@ -126,9 +126,9 @@ query ($withParties: Boolean!) {
 """
 
 OFFER_FIELDS = """
-  id name
-  provider { id name orgCode address { city } municipality { name } }
-  municipality { id code name seat region { name } }
+  id name approval { status } address { city } coordinates { latitude }
+  provider { id name orgCode address { city } coordinates { longitude } municipality { name } }
+  municipality { id code name seat coordinates { latitude } region { name } }
 """
 DEEP_LIST = "{ offers(first: 5) { edges { node {" + OFFER_FIELDS + "} } } }"
 NODE = "query ($id: ID!) { offer(id: $id) {" + OFFER_FIELDS + "} }"

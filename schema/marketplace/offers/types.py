@@ -219,6 +219,23 @@ class OfferEvent(FromView):
     fields: list[str] = strawberry.field(description="Fields an update changed.")
 
 
+# An offer's objects made from its view only when a query selects them
+def _approval(root: Offer) -> Approval:
+    return Approval.of(root.view)
+
+
+def _address(root: Offer) -> Address | None:
+    view = root.view
+    return Address.of(view) if view.street_address and view.postal_code and view.city else None
+
+
+def _coordinates(root: Offer) -> Coordinates | None:
+    view = root.view
+    return (
+        Coordinates.of(view) if view.latitude is not None and view.longitude is not None else None
+    )
+
+
 @strawberry.type(
     description=(
         "An offer (tilbud): what a provider sells, to whom, where, under which paragraphs, "
@@ -235,7 +252,7 @@ class Offer(relay.Node):
     max_age: int
     status: OfferStatus  # type: ignore[valid-type]
     is_demo: bool = strawberry.field(description="True for fictitious demo data.")
-    approval: Approval
+    approval: Approval = strawberry.field(resolver=_approval)
     unique_status: UniqueOfferStatus  # type: ignore[valid-type]
     special_conditions: list[SpecialCondition]  # type: ignore[valid-type]
     takes_acute: bool = strawberry.field(
@@ -244,8 +261,8 @@ class Offer(relay.Node):
     coverage: Coverage = strawberry.field(  # type: ignore[valid-type]
         description="National and supra-regional offers are followed across the regions."
     )
-    address: Address | None
-    coordinates: Coordinates | None
+    address: Address | None = strawberry.field(resolver=_address)
+    coordinates: Coordinates | None = strawberry.field(resolver=_coordinates)
     published_at: datetime.datetime | None
     created_at: datetime.datetime
     updated_at: datetime.datetime
@@ -263,15 +280,7 @@ class Offer(relay.Node):
 
     @classmethod
     def of(cls, view: m.OfferView) -> Offer:
-        whole_address = view.street_address and view.postal_code and view.city
-        placed = view.latitude is not None and view.longitude is not None
-        return from_view(
-            cls,
-            view,
-            approval=Approval.of(view),
-            address=Address.of(view) if whole_address else None,
-            coordinates=Coordinates.of(view) if placed else None,
-        )
+        return from_view(cls, view)
 
     @classmethod
     def of_listed(cls, item: ListedOffer) -> Offer:
