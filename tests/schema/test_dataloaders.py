@@ -169,3 +169,43 @@ async def test_offer_list_reads_providers_and_municipalities_with_the_page(
     for node in nodes:
         alone = await gql(NODE, {"id": node["id"]}, as_=as_owner)
         assert alone["data"]["offer"] == node
+
+
+COUNTED_LISTS = {
+    "providers": "ProviderConnection",
+    "municipalities": "MunicipalityConnection",
+}
+PAGE = "pageInfo { hasNextPage endCursor } edges { cursor node { name } }"
+
+
+async def test_lists_count_their_whole_length_only_when_asked(
+    gql: GraphQL, statements: list[str]
+) -> None:
+    """``totalCount`` costs a statement of its own, run only when the query selects it
+    (directly, or in a fragment); the page is the same either way."""
+    from marketplace.organisations.tables import Municipality, Provider
+
+    await seed_demo_providers()
+    totals = {
+        "providers": await Provider.count().run(),
+        "municipalities": await Municipality.count().run(),
+    }
+    for field, connection in COUNTED_LISTS.items():
+        documents = {
+            "plain": "{ " + field + "(first: 3) { " + PAGE + " } }",
+            "counted": "{ " + field + "(first: 3) { totalCount " + PAGE + " } }",
+            "fragment": "{ " + field + "(first: 3) { ...Total " + PAGE + " } } "
+            "fragment Total on " + connection + " { totalCount }",
+        }
+        answers = {}
+        used = {}
+        for name, document in documents.items():
+            statements.clear()
+            answer = await gql(document)
+            assert "errors" not in answer, answer
+            answers[name] = answer["data"][field]
+            used[name] = len(statements)
+        assert used["counted"] == used["fragment"] == used["plain"] + 1, (field, used)
+        assert answers["counted"].pop("totalCount") == totals[field] > 3
+        assert answers["fragment"].pop("totalCount") == totals[field]
+        assert answers["counted"] == answers["fragment"] == answers["plain"]
