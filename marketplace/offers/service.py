@@ -155,18 +155,16 @@ _OFFER_COLUMNS: tuple[Any, ...] = (
 
 # A list's page with each offer's provider and municipality from the same statement (its
 # own join): the columns of both, named ``provider__<column>`` and ``municipality__<column>``
-_PROVIDER_PREFIX = "provider__"
-_MUNICIPALITY_PREFIX = "municipality__"
+_PROVIDER_KEYS = tuple(
+    ("provider__" + c._meta.name, c._meta.name) for c in ProviderTable.all_columns()
+)
+_MUNICIPALITY_KEYS = tuple(
+    ("municipality__" + c._meta.name, c._meta.name) for c in Municipality.all_columns()
+)
 _LISTED_COLUMNS: tuple[Any, ...] = (
     *_OFFER_COLUMNS,
-    *(
-        getattr(Offer.provider._, c._meta.name).as_alias(_PROVIDER_PREFIX + c._meta.name)
-        for c in ProviderTable.all_columns()
-    ),
-    *(
-        getattr(Offer.municipality._, c._meta.name).as_alias(_MUNICIPALITY_PREFIX + c._meta.name)
-        for c in Municipality.all_columns()
-    ),
+    *(getattr(Offer.provider._, name).as_alias(key) for key, name in _PROVIDER_KEYS),
+    *(getattr(Offer.municipality._, name).as_alias(key) for key, name in _MUNICIPALITY_KEYS),
 )
 
 
@@ -179,9 +177,8 @@ class ListedOffer:
     municipality: MunicipalityView | None
 
 
-def _part(row: Mapping[str, Any], prefix: str) -> dict[str, Any]:
-    size = len(prefix)
-    return {key[size:]: value for key, value in row.items() if key.startswith(prefix)}
+def _part(row: Mapping[str, Any], keys: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    return {name: row[key] for key, name in keys}
 
 
 def _listed(rows: Sequence[Mapping[str, Any]]) -> list[ListedOffer]:
@@ -193,12 +190,12 @@ def _listed(rows: Sequence[Mapping[str, Any]]) -> list[ListedOffer]:
     for row in rows:
         provider = providers.get(row["provider"])
         if provider is None:
-            provider = ProviderView.from_row(_part(row, _PROVIDER_PREFIX))
+            provider = ProviderView.from_row(_part(row, _PROVIDER_KEYS))
             providers[row["provider"]] = provider
         code = row["municipality"]
         municipality = municipalities.get(code) if code is not None else None
         if code is not None and municipality is None:
-            municipality = organisations.municipality_view(_part(row, _MUNICIPALITY_PREFIX))
+            municipality = organisations.municipality_view(_part(row, _MUNICIPALITY_KEYS))
             municipalities[code] = municipality
         listed.append(ListedOffer(_view(row), provider, municipality))
     return listed
