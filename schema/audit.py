@@ -14,11 +14,10 @@ from strawberry.utils.await_maybe import await_maybe
 from marketplace.core import audit
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import Role
-from marketplace.core.pagination import PageRequest
 from schema.context import Info
 from schema.convert import from_view
 from schema.ids import decode_global_id
-from schema.relay import Connection
+from schema.relay import Connection, page_request
 
 # Types only their parties can see at all (see the README's "Who sees what").
 PARTIES_ONLY = frozenset({"PlacementRequest", "Contract", "ContractChange", "RefundClaim"})
@@ -74,7 +73,7 @@ class AuditQuery:
         info.context.principal.require(Role.REGISTRY_ADMIN)
         target = decode_global_id(object_id, ("objectId",)) if object_id else None
         page = await audit.list_records(
-            PageRequest.of(first, after),
+            page_request(info, first, after),
             org=organisation,
             object_type=target.type_name if target else None,
             object_id=target.node_id if target else None,
@@ -111,7 +110,7 @@ class AuditQuery:
             else audit.chain_of(principal)
         )
         page = await audit.list_records(
-            PageRequest.of(first, after),
+            page_request(info, first, after),
             org=whose,
             object_type=target.type_name,
             object_id=target.node_id,

@@ -8,9 +8,8 @@ import strawberry
 from strawberry import relay
 
 from marketplace import changes
-from marketplace.core.pagination import PageRequest
 from schema.context import Info
-from schema.relay import Connection
+from schema.relay import Connection, page_request
 
 ChangeKind = strawberry.enum(
     changes.ChangeKind,
@@ -66,6 +65,6 @@ class ChangesQuery:
     ) -> Connection[ChangeEntry]:
         moment = changes.parse_since(since)
         page = await changes.changes_since(
-            info.context.principal, moment, PageRequest.of(first, after)
+            info.context.principal, moment, page_request(info, first, after)
         )
         return Connection.of(page, ChangeEntry.of)

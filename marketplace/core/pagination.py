@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 
 from piccolo.columns import UUID, Column, Date, Integer, Serial, SmallInt, Timestamptz
 from piccolo.columns.combination import Combinable
+from piccolo.query.methods.select import Select
 from piccolo.table import Table
 
 from marketplace.core.db import fetch_compiled
@@ -167,17 +168,19 @@ async def paginate(
     if page.after is not None:
         keyset = _after(order_by, decode_cursor(page.after, order_by))
         condition = keyset if condition is None else condition & keyset
-    query = table.select(*columns).order_by(*order_by).limit(page.first + 1)
-    if load_json:
-        query = query.output(load_json=True)
-    if condition is not None:
-        query = query.where(condition)
+
+    def select() -> Select:  # made only when it is run (not for SQL made once)
+        query = table.select(*columns).order_by(*order_by).limit(page.first + 1)
+        if load_json:
+            query = query.output(load_json=True)
+        return query.where(condition) if condition is not None else query
+
     rows: list[dict[str, Any]] | None = None
     if shape is not None and page.after is None and page.first > 0:
         key = (table._meta.tablename, shape[0], page.first)
-        rows = await fetch_compiled(key, lambda: query, shape[1])
+        rows = await fetch_compiled(key, select, shape[1])
     if rows is None:
-        rows = await query.run() if page.first > 0 else []
+        rows = await select().run() if page.first > 0 else []
     total = 0
     if page.count or page.first == 0:
         count_query = table.count()

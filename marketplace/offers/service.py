@@ -49,8 +49,10 @@ from marketplace.offers.taxonomy import (
     target_group_records,
 )
 from marketplace.organisations import service as organisations
+from marketplace.organisations.models import MunicipalityView, ProviderView
 from marketplace.organisations.reference import region_of
-from marketplace.organisations.tables import OwnerType
+from marketplace.organisations.tables import Municipality, OwnerType
+from marketplace.organisations.tables import Provider as ProviderTable
 
 # Lifecycle: draft -> published -> suspended -> published ...; any -> closed (final).
 TRANSITIONS: dict[OfferStatus, frozenset[OfferStatus]] = {
@@ -151,6 +153,54 @@ _OFFER_COLUMNS: tuple[Any, ...] = (
 )
 
 
+# A list's page with each offer's provider and municipality from the same statement (its
+# own join): the columns of both, named ``provider__<column>`` and ``municipality__<column>``
+_PROVIDER_KEYS = tuple(
+    ("provider__" + c._meta.name, c._meta.name) for c in ProviderTable.all_columns()
+)
+_MUNICIPALITY_KEYS = tuple(
+    ("municipality__" + c._meta.name, c._meta.name) for c in Municipality.all_columns()
+)
+_LISTED_COLUMNS: tuple[Any, ...] = (
+    *_OFFER_COLUMNS,
+    *(getattr(Offer.provider._, name).as_alias(key) for key, name in _PROVIDER_KEYS),
+    *(getattr(Offer.municipality._, name).as_alias(key) for key, name in _MUNICIPALITY_KEYS),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ListedOffer:
+    """An offer of a list with its provider and its municipality (None: it has none)."""
+
+    offer: OfferView
+    provider: ProviderView
+    municipality: MunicipalityView | None
+
+
+def _part(row: Mapping[str, Any], keys: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    return {name: row[key] for key, name in keys}
+
+
+def _listed(rows: Sequence[Mapping[str, Any]]) -> list[ListedOffer]:
+    """The page's rows as offers with their provider and municipality, each provider and
+    municipality made once."""
+    providers: dict[Any, ProviderView] = {}
+    municipalities: dict[Any, MunicipalityView] = {}
+    listed: list[ListedOffer] = []
+    for row in rows:
+        provider = providers.get(row["provider"])
+        if provider is None:
+            provider = ProviderView.from_row(_part(row, _PROVIDER_KEYS))
+            providers[row["provider"]] = provider
+        code = row["municipality"]
+        municipality = municipalities.get(code) if code is not None else None
+        if code is not None and municipality is None:
+            municipality = organisations.municipality_view(_part(row, _MUNICIPALITY_KEYS))
+            municipalities[code] = municipality
+        listed.append(ListedOffer(_view(row), provider, municipality))
+    return listed
+
+
 def _view(row: Mapping[str, Any]) -> OfferView:
     return OfferView.model_validate(
         {**row, "provider_id": row["provider"], "municipality_code": row["municipality"]}
@@ -227,6 +277,49 @@ async def list_offers(
     status: OfferStatus | None = None,
     region_code: str | None = None,
 ) -> Page[OfferView]:
+    rows = await _offer_page(
+        principal,
+        page,
+        ("published", _OFFER_COLUMNS),
+        provider_id=provider_id,
+        status=status,
+        region_code=region_code,
+    )
+    return rows.map(_view)
+
+
+async def list_listed_offers(
+    principal: Principal,
+    page: PageRequest,
+    *,
+    provider_id: uuid.UUID | None = None,
+    status: OfferStatus | None = None,
+    region_code: str | None = None,
+) -> Page[ListedOffer]:
+    """``list_offers`` with each offer's provider and municipality, read in the same
+    statement."""
+    rows = await _offer_page(
+        principal,
+        page,
+        ("published, listed", _LISTED_COLUMNS),
+        provider_id=provider_id,
+        status=status,
+        region_code=region_code,
+    )
+    return rows.with_items(_listed(rows.items))
+
+
+async def _offer_page(
+    principal: Principal,
+    page: PageRequest,
+    columns: tuple[str, tuple[Any, ...]],
+    *,
+    provider_id: uuid.UUID | None,
+    status: OfferStatus | None,
+    region_code: str | None,
+) -> Page[dict[str, Any]]:
+    """A page of the offers ``principal`` sees, as rows of ``columns`` (a name, under which
+    the published-only first page's SQL is made once, and the columns)."""
     conditions = [visible_to(principal)]
     plain = len(conditions) == 1 and not (provider_id or status or region_code)
     if provider_id is not None:
@@ -236,19 +329,19 @@ async def list_offers(
     if region_code is not None:
         await organisations.require_region(region_code, ["region_code"])
         conditions.append(Offer.municipality._.region == region_code)
-    page_rows = await paginate(
+    return await paginate(
         Offer,
         where=all_of(conditions),
         order_by=[Offer.name_key, Offer.id],
         page=page,
-        columns=_OFFER_COLUMNS,
+        columns=columns[1],
         load_json=True,
-        # published offers only (a visitor's, a purchaser's): the hot read
-        shape=("published", [OfferStatus.PUBLISHED.value])
+        # published offers only (a visitor's, a purchaser's): the hot read, named by its
+        # columns' name
+        shape=(columns[0], [OfferStatus.PUBLISHED.value])
         if plain and _published_only(principal)
         else None,
     )
-    return page_rows.map(_view)
 
 
 def _published_only(principal: Principal) -> bool:

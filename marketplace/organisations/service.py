@@ -26,7 +26,7 @@ from marketplace.organisations.models import (
 from marketplace.organisations.tables import Municipality, OwnerType, Provider, Region
 
 
-def _municipality_view(row: dict[str, object]) -> MunicipalityView:
+def municipality_view(row: dict[str, object]) -> MunicipalityView:
     return MunicipalityView.model_validate({**row, "region_code": row["region"]})
 
 
@@ -75,7 +75,7 @@ async def municipalities_by_code(codes: Sequence[str]) -> dict[str, Municipality
     )
     if rows is None:
         rows = await Municipality.select().where(Municipality.code.is_in(wanted)).run()
-    return {r["code"]: _municipality_view(r) for r in rows}
+    return {r["code"]: municipality_view(r) for r in rows}
 
 
 async def get_municipality(code: str) -> MunicipalityView | None:
@@ -112,7 +112,7 @@ async def list_municipalities(region_code: str | None, page: PageRequest) -> Pag
         await require_region(region_code, ["region_code"])
         where = Municipality.region == region_code
     rows = await paginate(Municipality, where=where, order_by=[Municipality.code], page=page)
-    return rows.map(_municipality_view)
+    return rows.map(municipality_view)
 
 
 # --- providers -----------------------------------------------------------------------------

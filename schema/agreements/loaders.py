@@ -16,18 +16,21 @@ from schema.agreements.frameworks.loaders import (
     SpecialConditionsByAgreementLoader,
     UniqueDecisionsByAgreementLoader,
 )
+from schema.loaders import per_request
 
 
 class AgreementLoaders:
     """The registry's loaders for one request."""
 
     def __init__(self, principal: Principal) -> None:
-        self.agreement_by_id = AgreementByIdLoader(principal)
-        self.rule_sets_by_agreement = RuleSetsByAgreementLoader()
-        self.decisions_by_agreement = DecisionsByAgreementLoader()
-        self.special_conditions_by_agreement = SpecialConditionsByAgreementLoader()
-        self.special_condition_by_id = SpecialConditionByIdLoader(principal)
-        self.unique_decisions_by_agreement = UniqueDecisionsByAgreementLoader()
-        self.announcement_by_id = AnnouncementByIdLoader(principal)
-        self.report_by_id = ReportByIdLoader(principal)
-        self.reports_by_announcement = ReportsByAnnouncementLoader(principal)
+        self.principal = principal
+
+    agreement_by_id = per_request(AgreementByIdLoader)
+    rule_sets_by_agreement = per_request(lambda _: RuleSetsByAgreementLoader())
+    decisions_by_agreement = per_request(lambda _: DecisionsByAgreementLoader())
+    special_conditions_by_agreement = per_request(lambda _: SpecialConditionsByAgreementLoader())
+    special_condition_by_id = per_request(SpecialConditionByIdLoader)
+    unique_decisions_by_agreement = per_request(lambda _: UniqueDecisionsByAgreementLoader())
+    announcement_by_id = per_request(AnnouncementByIdLoader)
+    report_by_id = per_request(ReportByIdLoader)
+    reports_by_announcement = per_request(ReportsByAnnouncementLoader)

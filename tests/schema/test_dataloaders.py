@@ -111,3 +111,101 @@ async def test_search_statements_do_not_grow_with_the_page(
         assert len(body["data"]["searchOffers"]["edges"]) == first, body
         counts.append(len(statements))
     assert counts[0] == counts[1], statements
+
+
+LISTED = """
+query ($withParties: Boolean!) {
+  offers(first: 5) {
+    edges { node {
+      id name
+      provider @include(if: $withParties) { id name orgCode address { city } }
+      municipality @include(if: $withParties) { id code name seat }
+    } }
+  }
+}
+"""
+
+OFFER_FIELDS = """
+  id name approval { status } address { city } coordinates { latitude }
+  provider { id name orgCode address { city } coordinates { longitude } municipality { name } }
+  municipality { id code name seat coordinates { latitude } region { name } }
+"""
+DEEP_LIST = "{ offers(first: 5) { edges { node {" + OFFER_FIELDS + "} } } }"
+NODE = "query ($id: ID!) { offer(id: $id) {" + OFFER_FIELDS + "} }"
+
+
+async def test_offer_list_reads_providers_and_municipalities_with_the_page(
+    gql: GraphQL, statements: list[str]
+) -> None:
+    """A list's offers come with their provider and municipality from the page's own
+    statement (none more for them), the same as an offer read by its ID shows, an offer
+    without a municipality included."""
+    from marketplace.offers import service as offers
+    from marketplace.organisations import service as organisations
+    from tests.factories import REGISTRY_ADMIN, admin_of, offer_content, private_provider
+
+    provider = await organisations.create_provider(REGISTRY_ADMIN, private_provider())
+    owner = admin_of(provider.org_code)
+    nowhere = {"street_address": None, "postal_code": None, "city": None}
+    for i, code in enumerate(["615", None, "851"]):
+        place = {"municipality_code": code} if code else {**nowhere, "municipality_code": None}
+        await offers.create_offer(owner, provider.id, offer_content(name=f"Tilbud {i}", **place))
+    as_owner = (provider.org_code, owner.role)
+
+    statements.clear()
+    await gql(LISTED, {"withParties": False}, as_=as_owner)
+    without = len(statements)
+    statements.clear()
+    assert "errors" not in await gql(LISTED, {"withParties": True}, as_=as_owner)
+    assert len(statements) == without, statements
+
+    listed = await gql(DEEP_LIST, as_=as_owner)
+    nodes = [edge["node"] for edge in listed["data"]["offers"]["edges"]]
+    assert [node["municipality"] and node["municipality"]["code"] for node in nodes] == [
+        "615",
+        None,
+        "851",
+    ]
+    for node in nodes:
+        alone = await gql(NODE, {"id": node["id"]}, as_=as_owner)
+        assert alone["data"]["offer"] == node
+
+
+COUNTED_LISTS = {
+    "providers": "ProviderConnection",
+    "municipalities": "MunicipalityConnection",
+}
+PAGE = "pageInfo { hasNextPage endCursor } edges { cursor node { name } }"
+
+
+async def test_lists_count_their_whole_length_only_when_asked(
+    gql: GraphQL, statements: list[str]
+) -> None:
+    """``totalCount`` costs a statement of its own, run only when the query selects it
+    (directly, or in a fragment); the page is the same either way."""
+    from marketplace.organisations.tables import Municipality, Provider
+
+    await seed_demo_providers()
+    totals = {
+        "providers": await Provider.count().run(),
+        "municipalities": await Municipality.count().run(),
+    }
+    for field, connection in COUNTED_LISTS.items():
+        documents = {
+            "plain": "{ " + field + "(first: 3) { " + PAGE + " } }",
+            "counted": "{ " + field + "(first: 3) { totalCount " + PAGE + " } }",
+            "fragment": "{ " + field + "(first: 3) { ...Total " + PAGE + " } } "
+            "fragment Total on " + connection + " { totalCount }",
+        }
+        answers = {}
+        used = {}
+        for name, document in documents.items():
+            statements.clear()
+            answer = await gql(document)
+            assert "errors" not in answer, answer
+            answers[name] = answer["data"][field]
+            used[name] = len(statements)
+        assert used["counted"] == used["fragment"] == used["plain"] + 1, (field, used)
+        assert answers["counted"].pop("totalCount") == totals[field] > 3
+        assert answers["fragment"].pop("totalCount") == totals[field]
+        assert answers["counted"] == answers["fragment"] == answers["plain"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import strawberry
 
 from agreements.announcements import service as announcements
-from marketplace.core.pagination import PageRequest
 from schema.agreements.announcements.types import (
     AnnouncementStatus,
     CentralAnnouncement,
@@ -13,7 +12,7 @@ from schema.agreements.announcements.types import (
 )
 from schema.context import Info
 from schema.ids import require_uuid
-from schema.relay import Connection, node_by_id
+from schema.relay import Connection, node_by_id, page_request
 
 
 @strawberry.type
@@ -27,7 +26,7 @@ class AnnouncementQuery:
         after: str | None = None,
     ) -> Connection[CentralAnnouncement]:
         page = await announcements.list_announcements(
-            info.context.principal, PageRequest.of(first, after), status=status
+            info.context.principal, page_request(info, first, after), status=status
         )
         return Connection.of(page, CentralAnnouncement.of)
 
@@ -60,7 +59,7 @@ class AnnouncementQuery:
         )
         page = await announcements.list_reports(
             info.context.principal,
-            PageRequest.of(first, after),
+            page_request(info, first, after),
             announcement_id=announcement,
             region_code=region_code,
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import strawberry
 
 from agreements.economics import national, service, settlement
-from marketplace.core.pagination import PageRequest
 from schema.agreements.economics.types import (
     NationalOffer,
     OfferYearEconomics,
@@ -13,7 +12,7 @@ from schema.agreements.economics.types import (
 )
 from schema.context import Info
 from schema.ids import require_uuid
-from schema.relay import Connection
+from schema.relay import Connection, page_request
 
 
 @strawberry.type
@@ -47,7 +46,10 @@ class EconomicsQuery:
         after: str | None = None,
     ) -> Connection[OfferYearSettlement]:
         page = await settlement.list_settlements(
-            info.context.principal, PageRequest.of(first, after), year=year, region_code=region_code
+            info.context.principal,
+            page_request(info, first, after),
+            year=year,
+            region_code=region_code,
         )
         return Connection.of(page, OfferYearSettlement.of)
 
@@ -66,6 +68,6 @@ class EconomicsQuery:
         after: str | None = None,
     ) -> Connection[NationalOffer]:
         page = await national.national_offers(
-            info.context.principal, PageRequest.of(first, after), year
+            info.context.principal, page_request(info, first, after), year
         )
         return Connection.of(page, NationalOffer.of)

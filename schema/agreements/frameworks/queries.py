@@ -8,11 +8,10 @@ import strawberry
 
 from agreements.frameworks import rulebook, service
 from marketplace.core.clock import today
-from marketplace.core.pagination import PageRequest
 from schema.agreements.frameworks.types import Agreement, AgreementApprovalStatus, ApplicableRules
 from schema.context import Info
 from schema.ids import node_uuid, require_uuid
-from schema.relay import Connection, node_by_id
+from schema.relay import Connection, node_by_id, page_request
 
 
 @strawberry.type
@@ -33,7 +32,7 @@ class AgreementQuery:
     ) -> Connection[Agreement]:
         page = await service.list_agreements(
             info.context.principal,
-            PageRequest.of(first, after),
+            page_request(info, first, after),
             region_code=region_code,
             active_on=active_on,
         )

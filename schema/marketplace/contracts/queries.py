@@ -9,7 +9,6 @@ import strawberry
 
 from marketplace.contracts import billing, frames, refund_statement, refunds, requests
 from marketplace.contracts import service as contracts
-from marketplace.core.pagination import PageRequest
 from schema.context import Info
 from schema.errors import arguments
 from schema.ids import filter_uuid, node_uuid
@@ -27,7 +26,7 @@ from schema.marketplace.contracts.types import (
     RefundClaim,
     RefundStatement,
 )
-from schema.relay import Connection
+from schema.relay import Connection, page_request
 
 
 def _offer_filter(filter: PlacementRequestFilterInput | ContractFilterInput | None) -> Any:
@@ -48,7 +47,7 @@ class ContractQuery:
         with arguments("filter"):
             page = await requests.list_requests(
                 info.context.principal,
-                PageRequest.of(first, after),
+                page_request(info, first, after),
                 status=filter.status if filter and filter.status else None,
                 offer_id=_offer_filter(filter),
             )
@@ -74,7 +73,7 @@ class ContractQuery:
         with arguments("filter"):
             page = await contracts.list_contracts(
                 info.context.principal,
-                PageRequest.of(first, after),
+                page_request(info, first, after),
                 status=filter.status if filter and filter.status else None,
                 offer_id=_offer_filter(filter),
                 citizen_cpr=cpr,
@@ -125,11 +124,11 @@ class ContractQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[RefundClaim]:
-        page_request = PageRequest.of(first, after)
+        wanted = page_request(info, first, after)
         with arguments("filter"):
             page = await refunds.list_claims(
                 info.context.principal,
-                page_request,
+                wanted,
                 status=filter.status if filter and filter.status else None,
                 role=filter.role if filter and filter.role else None,
             )
@@ -173,7 +172,7 @@ class ContractQuery:
     ) -> Connection[ApprovalFrame]:
         with arguments():
             page = await frames.frames(
-                info.context.principal, municipality_code, PageRequest.of(first, after)
+                info.context.principal, municipality_code, page_request(info, first, after)
             )
         return Connection.of(page, ApprovalFrame.of)
 
@@ -187,6 +186,6 @@ class ContractQuery:
     ) -> Connection[Approver]:
         with arguments():
             page = await frames.approvers(
-                info.context.principal, municipality_code, PageRequest.of(first, after)
+                info.context.principal, municipality_code, page_request(info, first, after)
             )
         return Connection.of(page, Approver.of)

@@ -9,12 +9,11 @@ import strawberry
 from strawberry import relay
 
 from marketplace.core.identity import Principal
-from marketplace.core.pagination import PageRequest
 from marketplace.notifications import email
 from schema.context import Info
 from schema.errors import UserError
 from schema.mutation import Given, mutation
-from schema.relay import Connection, nodes_one_by_one
+from schema.relay import Connection, nodes_one_by_one, page_request
 
 
 @strawberry.type(
@@ -82,7 +81,7 @@ class EmailQuery:
     async def email_recipients(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[EmailRecipient]:
-        page = await email.list_recipients(info.context.principal, PageRequest.of(first, after))
+        page = await email.list_recipients(info.context.principal, page_request(info, first, after))
         return Connection.of(page, EmailRecipient.of)
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import strawberry
 
-from marketplace.core.pagination import PageRequest
 from marketplace.notifications import service
 from schema.context import Info
 from schema.marketplace.notifications.types import Notification
-from schema.relay import Connection
+from schema.relay import Connection, page_request
 
 
 @strawberry.type
@@ -28,7 +27,7 @@ class NotificationQuery:
     ) -> Connection[Notification]:
         page = await service.list_notifications(
             info.context.principal,
-            PageRequest.of(first, after),
+            page_request(info, first, after),
             unread_only=unread_only,
             for_me=for_me,
         )

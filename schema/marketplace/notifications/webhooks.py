@@ -11,7 +11,6 @@ import strawberry
 from strawberry import relay
 
 from marketplace.core.identity import Principal
-from marketplace.core.pagination import PageRequest
 from marketplace.notifications import webhooks
 from marketplace.notifications.models import (
     WebhookAttemptView,
@@ -22,7 +21,7 @@ from schema.context import Info
 from schema.errors import UserError
 from schema.ids import filter_uuid, require_uuid
 from schema.mutation import Given, mutation
-from schema.relay import Connection, nodes_one_by_one
+from schema.relay import Connection, nodes_one_by_one, page_request
 
 
 @strawberry.type(
@@ -115,7 +114,9 @@ class WebhookQuery:
     async def webhook_endpoints(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[WebhookEndpoint]:
-        page = await webhooks.list_endpoints(info.context.principal, PageRequest.of(first, after))
+        page = await webhooks.list_endpoints(
+            info.context.principal, page_request(info, first, after)
+        )
         return Connection.of(page, WebhookEndpoint.of)
 
     @strawberry.field(
@@ -131,7 +132,7 @@ class WebhookQuery:
     ) -> Connection[WebhookDelivery]:
         endpoint = filter_uuid(endpoint_id, "WebhookEndpoint", "webhook endpoint", "endpoint_id")
         page = await webhooks.list_deliveries(
-            info.context.principal, PageRequest.of(first, after), endpoint_id=endpoint
+            info.context.principal, page_request(info, first, after), endpoint_id=endpoint
         )
         return Connection.of(page, WebhookDelivery.of)
 
@@ -148,7 +149,7 @@ class WebhookQuery:
     ) -> Connection[WebhookDeliveryAttempt]:
         key = require_uuid(delivery_id, "WebhookDelivery", "webhook delivery", "delivery_id")
         page = await webhooks.list_attempts(
-            info.context.principal, key, PageRequest.of(first, after)
+            info.context.principal, key, page_request(info, first, after)
         )
         return Connection.of(page, WebhookDeliveryAttempt.of)
 

@@ -34,7 +34,7 @@ class OfferQuery:
         after: str | None = None,
     ) -> Connection[Offer]:
         with arguments("filter"):
-            page = await offers.list_offers(
+            page = await offers.list_listed_offers(
                 info.context.principal,
                 page_request(info, first, after),
                 provider_id=filter_uuid(
@@ -43,7 +43,7 @@ class OfferQuery:
                 status=filter.status if filter and filter.status else None,
                 region_code=filter.region_code if filter and filter.region_code else None,
             )
-        return Connection.of(page, Offer.of)
+        return Connection.of(page, Offer.of_listed)
 
     @strawberry.field(description="KL's FFB target groups (45), in their official order.")
     async def target_groups(self) -> list[TargetGroup]:

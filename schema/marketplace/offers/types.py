@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+from collections.abc import Awaitable
 from decimal import Decimal
 
 import strawberry
@@ -11,11 +13,13 @@ from strawberry import relay
 from marketplace.core.pagination import PageRequest
 from marketplace.offers import models as m
 from marketplace.offers import pricing
+from marketplace.offers.service import ListedOffer
 from marketplace.offers.taxonomy import BasisKind as DomainBasisKind
 from marketplace.offers.taxonomy import LegalBasis as DomainLegalBasis
 from marketplace.offers.taxonomy import LegalBasisInfo as DomainLegalBasisInfo
 from marketplace.offers.taxonomy import SupervisingAuthority as DomainAuthority
 from marketplace.offers.taxonomy import legal_bases
+from marketplace.organisations.models import MunicipalityView, ProviderView
 from schema.context import Info
 from schema.convert import FromView, from_view
 from schema.marketplace.organisations.types import Address, Coordinates, Municipality, Provider
@@ -215,6 +219,23 @@ class OfferEvent(FromView):
     fields: list[str] = strawberry.field(description="Fields an update changed.")
 
 
+# An offer's objects made from its view only when a query selects them
+def _approval(root: Offer) -> Approval:
+    return Approval.of(root.view)
+
+
+def _address(root: Offer) -> Address | None:
+    view = root.view
+    return Address.of(view) if view.street_address and view.postal_code and view.city else None
+
+
+def _coordinates(root: Offer) -> Coordinates | None:
+    view = root.view
+    return (
+        Coordinates.of(view) if view.latitude is not None and view.longitude is not None else None
+    )
+
+
 @strawberry.type(
     description=(
         "An offer (tilbud): what a provider sells, to whom, where, under which paragraphs, "
@@ -231,7 +252,7 @@ class Offer(relay.Node):
     max_age: int
     status: OfferStatus  # type: ignore[valid-type]
     is_demo: bool = strawberry.field(description="True for fictitious demo data.")
-    approval: Approval
+    approval: Approval = strawberry.field(resolver=_approval)
     unique_status: UniqueOfferStatus  # type: ignore[valid-type]
     special_conditions: list[SpecialCondition]  # type: ignore[valid-type]
     takes_acute: bool = strawberry.field(
@@ -240,25 +261,35 @@ class Offer(relay.Node):
     coverage: Coverage = strawberry.field(  # type: ignore[valid-type]
         description="National and supra-regional offers are followed across the regions."
     )
-    address: Address | None
-    coordinates: Coordinates | None
+    address: Address | None = strawberry.field(resolver=_address)
+    coordinates: Coordinates | None = strawberry.field(resolver=_coordinates)
     published_at: datetime.datetime | None
     created_at: datetime.datetime
     updated_at: datetime.datetime
     view: strawberry.Private[m.OfferView]
+    # a list's offer comes with its provider and municipality (``listed``), read in the
+    # page's own statement: no loader then
+    listed: strawberry.Private[bool] = dataclasses.field(default=False, init=False)
+    listed_provider: strawberry.Private[ProviderView | None] = dataclasses.field(
+        default=None, init=False
+    )
+    listed_municipality: strawberry.Private[MunicipalityView | None] = dataclasses.field(
+        default=None, init=False
+    )
     resolve_nodes = nodes_by_key(lambda info: info.context.marketplace.offer_by_id)
 
     @classmethod
     def of(cls, view: m.OfferView) -> Offer:
-        whole_address = view.street_address and view.postal_code and view.city
-        placed = view.latitude is not None and view.longitude is not None
-        return from_view(
-            cls,
-            view,
-            approval=Approval.of(view),
-            address=Address.of(view) if whole_address else None,
-            coordinates=Coordinates.of(view) if placed else None,
-        )
+        return from_view(cls, view)
+
+    @classmethod
+    def of_listed(cls, item: ListedOffer) -> Offer:
+        """A list's offer, with its provider and municipality at hand."""
+        offer = cls.of(item.offer)
+        offer.listed = True
+        offer.listed_provider = item.provider
+        offer.listed_municipality = item.municipality
+        return offer
 
     async def _relations(self, info: Info) -> m.OfferRelations:
         relations = await info.context.marketplace.offer_relations.load(self.view.id)
@@ -278,15 +309,25 @@ class Offer(relay.Node):
             expected_free_from=self.view.expected_free_from,
         )
 
-    @strawberry.field
-    async def provider(self, info: Info) -> Provider:
+    # provider and municipality: at hand for a list's offer (no task for graphql-core to
+    # await), else read through the request's loader
+    @strawberry.field(graphql_type=Provider)
+    def provider(self, info: Info) -> Provider | Awaitable[Provider]:
+        if self.listed_provider is not None:
+            return Provider.of(self.listed_provider)
         loader = info.context.marketplace.provider_by_id
-        return await load_held(loader, self.view.provider_id, Provider.of)
+        return load_held(loader, self.view.provider_id, Provider.of)
 
-    @strawberry.field(description="The municipality the offer lies in (beliggenhedskommune).")
-    async def municipality(self, info: Info) -> Municipality | None:
+    @strawberry.field(
+        description="The municipality the offer lies in (beliggenhedskommune).",
+        graphql_type=Municipality | None,
+    )
+    def municipality(self, info: Info) -> Municipality | Awaitable[Municipality | None] | None:
+        if self.listed:
+            found = self.listed_municipality
+            return Municipality.of(found) if found is not None else None
         loader = info.context.marketplace.municipality_by_code
-        return await load_one(loader, self.view.municipality_code, Municipality.of)
+        return load_one(loader, self.view.municipality_code, Municipality.of)
 
     @strawberry.field
     async def legal_bases(self, info: Info) -> list[LegalBasisInfo]:

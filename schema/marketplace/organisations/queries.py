@@ -8,7 +8,6 @@ import strawberry
 
 from marketplace.core.errors import DomainError, ErrorCode, parse
 from marketplace.core.identity import org_kind
-from marketplace.core.pagination import PageRequest
 from marketplace.organisations import identifiers
 from marketplace.organisations import service as organisations
 from marketplace.organisations.models import ProviderFilter
@@ -22,7 +21,7 @@ from schema.marketplace.organisations.types import (
     Region,
     Viewer,
 )
-from schema.relay import Connection, node_by_id
+from schema.relay import Connection, node_by_id, page_request
 
 
 def _code(value: str, pattern: str, kind: str) -> str:
@@ -56,11 +55,14 @@ class OrganisationQuery:
     @strawberry.field(description="Municipalities by code, optionally those of one region.")
     async def municipalities(
         self,
+        info: Info,
         region_code: str | None = None,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Municipality]:
-        page = await organisations.list_municipalities(region_code, PageRequest.of(first, after))
+        page = await organisations.list_municipalities(
+            region_code, page_request(info, first, after)
+        )
         return Connection.of(page, Municipality.of)
 
     @strawberry.field(description="A municipality by its 3-digit code.")
@@ -72,12 +74,13 @@ class OrganisationQuery:
     @strawberry.field(description="Providers (driftsherrer) by name.")
     async def providers(
         self,
+        info: Info,
         filter: ProviderFilterInput | None = None,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Provider]:
         criteria = parse(ProviderFilter, input_data(filter) if filter else {}, ["filter"])
-        page = await organisations.list_providers(criteria, PageRequest.of(first, after))
+        page = await organisations.list_providers(criteria, page_request(info, first, after))
         return Connection.of(page, Provider.of)
 
     @strawberry.field(description="A provider by its ID; null when there is none.")

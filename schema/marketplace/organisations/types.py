@@ -53,19 +53,31 @@ class Region(relay.Node):
         return count or 0
 
 
+# Objects made from a view only when a query selects them
+def _coordinates(root: Municipality | Provider) -> Coordinates:
+    return Coordinates.of(root.view)
+
+
+def _address(root: Provider) -> Address:
+    return Address.of(root.view)
+
+
 @strawberry.type(description="One of the 98 Danish municipalities (kommuner).")
 class Municipality(relay.Node):
     node_id: relay.NodeID[str]
     code: str = strawberry.field(description="3-digit municipality code.")
     name: str
     seat: str = strawberry.field(description="The town that seats the municipality.")
-    coordinates: Coordinates = strawberry.field(description="The seat's approximate position.")
+    coordinates: Coordinates = strawberry.field(
+        description="The seat's approximate position.", resolver=_coordinates
+    )
     region_code: strawberry.Private[str]
+    view: strawberry.Private[MunicipalityView]
     resolve_nodes = nodes_by_key(lambda info: info.context.marketplace.municipality_by_code, str)
 
     @classmethod
     def of(cls, view: MunicipalityView) -> Municipality:
-        return from_view(cls, view, node_id=view.code, coordinates=Coordinates.of(view))
+        return from_view(cls, view, node_id=view.code)
 
     @strawberry.field
     async def region(self, info: Info) -> Region:
@@ -86,19 +98,20 @@ class Provider(relay.Node):
     name: str
     owner_type: OwnerType  # type: ignore[valid-type]
     cvr: str | None = strawberry.field(description="CVR number (always set for private ones).")
-    address: Address
-    coordinates: Coordinates
+    address: Address = strawberry.field(resolver=_address)
+    coordinates: Coordinates = strawberry.field(resolver=_coordinates)
     email: str | None
     phone: str | None
     website: str | None
     description: str
     is_demo: bool = strawberry.field(description="True for fictitious demo data.")
     municipality_code: strawberry.Private[str]
+    view: strawberry.Private[ProviderView]
     resolve_nodes = nodes_by_key(lambda info: info.context.marketplace.provider_by_id)
 
     @classmethod
     def of(cls, view: ProviderView) -> Provider:
-        return from_view(cls, view, address=Address.of(view), coordinates=Coordinates.of(view))
+        return from_view(cls, view)
 
     @strawberry.field(description="The municipality the provider lies in (beliggenhedskommune).")
     async def municipality(self, info: Info) -> Municipality:

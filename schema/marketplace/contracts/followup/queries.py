@@ -10,7 +10,6 @@ import strawberry
 from marketplace.contracts import caseload, followups
 from marketplace.contracts.models import CaseLoadFilter, CaseLoadSort, ContractDateStatus
 from marketplace.core.errors import parse
-from marketplace.core.pagination import PageRequest
 from schema.context import Info
 from schema.convert import input_data, without_nulls
 from schema.errors import arguments
@@ -21,7 +20,7 @@ from schema.marketplace.contracts.followup.inputs import (
     ContractDateFilterInput,
 )
 from schema.marketplace.contracts.followup.types import CaseLoadItem, ContractDate
-from schema.relay import Connection
+from schema.relay import Connection, page_request
 
 
 def _given(value: object) -> Any:
@@ -57,7 +56,7 @@ class FollowUpQuery:
         with arguments("filter"):
             page = await followups.list_dates(
                 info.context.principal,
-                PageRequest.of(first, after),
+                page_request(info, first, after),
                 kind=_given(given.kind),
                 status=_given(given.status) or ContractDateStatus.PLANNED,
                 due_from=_given(given.due_from),
@@ -88,6 +87,6 @@ class FollowUpQuery:
             order = parse(CaseLoadSort, without_nulls(input_data(sort)) if sort else {})
         with arguments():
             page = await caseload.case_load(
-                info.context.principal, PageRequest.of(first, after), wanted, order
+                info.context.principal, page_request(info, first, after), wanted, order
             )
         return Connection.of(page, CaseLoadItem.of)

@@ -7,13 +7,12 @@ import uuid
 import strawberry
 
 from marketplace.contracts import invoices
-from marketplace.core.pagination import PageRequest
 from schema.context import Info
 from schema.errors import arguments
 from schema.ids import filter_uuid, node_uuid
 from schema.marketplace.contracts.invoices.inputs import InvoiceFilterInput
 from schema.marketplace.contracts.invoices.types import CreditNote, Invoice
-from schema.relay import Connection
+from schema.relay import Connection, page_request
 
 
 def _provider(filter: InvoiceFilterInput | None) -> uuid.UUID | None:
@@ -46,7 +45,7 @@ class InvoiceQuery:
         with arguments("filter"):
             page = await invoices.list_invoices(
                 info.context.principal,
-                PageRequest.of(first, after),
+                page_request(info, first, after),
                 provider_id=_provider(filter),
                 municipality_code=_municipality(filter),
             )
@@ -73,7 +72,7 @@ class InvoiceQuery:
         with arguments("filter"):
             page = await invoices.list_credit_notes(
                 info.context.principal,
-                PageRequest.of(first, after),
+                page_request(info, first, after),
                 provider_id=_provider(filter),
                 municipality_code=_municipality(filter),
             )

@@ -7,7 +7,6 @@ import uuid
 import strawberry
 
 from marketplace.contracts import needs
-from marketplace.core.pagination import PageRequest
 from schema.context import Info
 from schema.errors import arguments
 from schema.ids import filter_uuid, node_uuid
@@ -16,7 +15,7 @@ from schema.marketplace.contracts.needs.inputs import (
     PlacementNeedFilterInput,
 )
 from schema.marketplace.contracts.needs.types import NeedAnswer, PlacementNeed
-from schema.relay import Connection
+from schema.relay import Connection, page_request
 
 
 def _id(value: object, type_name: str, what: str, field: str) -> uuid.UUID | None:
@@ -40,7 +39,7 @@ class NeedQuery:
         with arguments("filter"):
             page = await needs.list_needs(
                 info.context.principal,
-                PageRequest.of(first, after),
+                page_request(info, first, after),
                 status=filter.status if filter and filter.status else None,
             )
         return Connection.of(page, PlacementNeed.of)
@@ -70,7 +69,7 @@ class NeedQuery:
         with arguments("filter"):
             page = await needs.list_answers(
                 info.context.principal,
-                PageRequest.of(first, after),
+                page_request(info, first, after),
                 status=filter.status if filter and filter.status else None,
                 need_id=_id(filter.need_id if filter else None, "PlacementNeed", "need", "need_id"),
                 offer_id=_id(filter.offer_id if filter else None, "Offer", "offer", "offer_id"),
