@@ -252,7 +252,7 @@ class _SQLiteEngine(SQLiteEngine):
         # the connection's thread must not hold up the interpreter's exit
         connection._thread.daemon = True
         await connection
-        connection.row_factory = sqlite_rows
+        connection.row_factory = sqlite_rows  # type: ignore[assignment]
         await connection.execute("PRAGMA foreign_keys = 1")
         return connection
 
