@@ -109,3 +109,30 @@ async def test_the_served_sqlite_database_is_in_wal_mode_and_syncs_at_checkpoint
         await release_engine()
     assert mode["journal_mode"] == "wal"
     assert sync["synchronous"] == 1  # NORMAL: a power cut may lose the last commits only
+
+
+@sqlite_only
+async def test_the_connections_kept_open_stay_usable_after_failures() -> None:
+    """While the server runs its SQLite connections are kept between uses: a transaction
+    that failed, a statement the database refused and many writers at once leave no kept
+    connection inside a transaction or broken, and no more than a few are kept."""
+    await prepare_engine()  # as the server does at start
+    try:
+        await _write(1, hold=0)
+        with pytest.raises(ValueError):
+            async with write_transaction():
+                await RateLimitWindow.insert(
+                    RateLimitWindow(client="rolled-back", window_start=MOMENT, hits=1)
+                ).run()
+                raise ValueError("the change is refused")
+        with pytest.raises(Exception, match="(?i)syntax"):
+            await RateLimitWindow.raw("SELEKT 1").run()
+        await asyncio.gather(*(_write(n, hold=0.01) for n in range(2, 30)))
+        kept = engine().idle  # type: ignore[attr-defined]
+        assert 0 < len(kept) <= db.IDLE_SQLITE_CONNECTIONS
+        assert not any(connection.in_transaction for connection in kept)
+        rows = await RateLimitWindow.select(RateLimitWindow.client).run()
+        assert sorted(r["client"] for r in rows) == sorted(f"writer-{n}" for n in range(1, 30))
+    finally:
+        await release_engine()
+    assert engine().idle == []  # type: ignore[attr-defined]
