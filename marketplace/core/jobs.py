@@ -1,0 +1,69 @@
+"""The job engine on PostgreSQL: procrastinate's schema, and jobs deferred in the caller's
+transaction.
+
+On PostgreSQL the deliveries and the calendar's work are procrastinate jobs, run by
+``socialmarked worker`` (``schema.worker``). A delivery's job is written by
+``procrastinate_defer_jobs_v1`` (a function of procrastinate's schema) through the same
+asyncpg connection and transaction as the delivery row and its event, so a change, its
+event and the job to send it are committed together or not at all; procrastinate's own
+defer would use a connection of its own (psycopg). On SQLite there is no job engine: the
+server sends the deliveries itself (``schema.worker.run_worker``)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.querystring import QueryString
+
+from marketplace.core.db import engine
+
+QUEUE = "deliveries"
+
+# One job per delivery: args {"delivery_id": ...}; its lock (``<task>:<id>``) keeps two
+# workers from running it at once, its queueing lock keeps a second waiting job of it out.
+_DEFER = """
+SELECT procrastinate_defer_jobs_v1(array_agg(ROW(
+    {}::varchar, {}::varchar, 0, {}::text || ':' || d, {}::text || ':' || d,
+    jsonb_build_object('delivery_id', d), NULL::timestamptz
+)::procrastinate_job_to_defer_v1))
+FROM unnest({}::text[]) AS d
+"""
+
+
+def uses_job_engine() -> bool:
+    """True on PostgreSQL, where procrastinate runs the background work."""
+    return not isinstance(engine(), SQLiteEngine)
+
+
+async def defer_in_transaction(task: str, ids: Sequence[uuid.UUID]) -> None:
+    """Inside the caller's transaction (PostgreSQL; nothing on SQLite): a ``task`` job per
+    delivery id, committed with the transaction or not at all."""
+    if not ids or not uses_job_engine():
+        return
+    strings = [str(i) for i in ids]
+    await engine().run_querystring(QueryString(_DEFER, QUEUE, task, task, task, strings))
+
+
+async def job_schema_present() -> bool:
+    """Whether procrastinate's tables are in the (PostgreSQL) database."""
+    rows = await engine().run_querystring(
+        QueryString("SELECT to_regclass('procrastinate_jobs') IS NOT NULL AS present")
+    )
+    return bool(rows and rows[0]["present"])
+
+
+async def apply_job_schema(database_url: str) -> bool:
+    """Apply procrastinate's schema (PostgreSQL) unless it is there; answers whether it was
+    applied now. Part of ``socialmarked migrate``."""
+    if not uses_job_engine() or await job_schema_present():
+        return False
+    import procrastinate
+
+    app = procrastinate.App(
+        connector=procrastinate.PsycopgConnector(conninfo=database_url, min_size=1, max_size=1)
+    )
+    async with app.open_async():
+        await app.schema_manager.apply_schema_async()
+    return True
