@@ -401,15 +401,17 @@ async def ensure_schema_current() -> None:
 
 async def migrate() -> int:
     """Apply every pending migration, and on PostgreSQL the job engine's schema
-    (procrastinate's, unless present); return how many ran. Safe to call again."""
+    (procrastinate's, unless present); return how many migrations ran. Safe to call
+    again."""
     from marketplace.core import jobs
 
     before = await migration_state()
     result = await run_forwards(app_name="all", migration_id="all", fake=False)
     if not result.success:
         raise RuntimeError(f"migration failed: {result.message}")
-    applied = await jobs.apply_job_schema(get_settings().database_url)
-    return len(before.pending) + int(applied)
+    if await jobs.apply_job_schema(get_settings().database_url):
+        print("The job engine's schema (procrastinate) applied.")
+    return len(before.pending)
 
 
 async def lock_row(

@@ -52,6 +52,12 @@ class Boom(Exception):
     pass
 
 
+async def _emit_and_fail(org: str) -> None:
+    async with write_transaction(SYSTEM, "testEvents") as unit:
+        unit.emit(EventKind.REQUEST_RECEIVED, [org], {"status": "pending"})
+        raise Boom
+
+
 @postgres_only
 async def test_a_delivery_job_is_committed_with_its_event_or_not_at_all() -> None:
     with receiver() as hook:
@@ -61,9 +67,7 @@ async def test_a_delivery_job_is_committed_with_its_event_or_not_at_all() -> Non
         org = ENGLY_ADMIN.org_code
         assert org is not None
         with pytest.raises(Boom):
-            async with write_transaction(SYSTEM, "testEvents") as unit:
-                unit.emit(EventKind.REQUEST_RECEIVED, [org], {"status": "pending"})
-                raise Boom
+            await _emit_and_fail(org)
         assert await OutboxEvent.count().run() == 0
         assert await _jobs() == []
 
