@@ -8,6 +8,10 @@ transaction, then records each outcome only if its lease still holds. A worker t
 mid-delivery records nothing: once the lease runs out the delivery is claimed and sent
 again, with the same event id (``webhook-id``) for the receiver to drop the repeat.
 
+On PostgreSQL each delivery is a procrastinate job (``schema.worker``) that claims just its
+own delivery this way (``send_one``) and raises ``DueAgain`` for its next attempt; the SQLite
+default (the server, in process) claims batches (``send_due``).
+
 Each request is signed per Standard Webhooks (the ``standardwebhooks`` package):
 ``webhook-id`` (the event id), ``webhook-timestamp`` and ``webhook-signature``. A 2xx answer
 delivers it; anything else (a redirect too: it is not followed) is a failure, tried again
@@ -378,4 +382,6 @@ async def send_one(settings: Settings, client: httpx.AsyncClient, delivery_id: u
     if claimed:
         outcome = await send(client, claimed[0], settings)
         await record([(claimed[0], outcome)], settings)
+        if outcome.delivered:
+            return
     await still_due(WebhookDelivery, delivery_id)
