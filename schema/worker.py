@@ -27,10 +27,11 @@ from procrastinate.retry import BaseRetryStrategy, RetryDecision
 
 from marketplace.core import calendar
 from marketplace.core.clock import today, utcnow
-from marketplace.core.jobs import QUEUE
+from marketplace.core.jobs import QUEUE, defer_missing
 from marketplace.core.settings import Settings
 from marketplace.notifications import delivery, email
 from marketplace.notifications.delivery import EMAIL_TASK, MAX_BACKOFF, WEBHOOK_TASK, DueAgain
+from marketplace.notifications.tables import EmailDelivery, WebhookDelivery
 
 logger = logging.getLogger("socialmarked.worker")
 
@@ -141,6 +142,20 @@ def build_app(settings: Settings, *, tick: bool = True) -> procrastinate.App:
     return app
 
 
+async def defer_missing_jobs() -> int:
+    """A job for each pending delivery without one (made before the job engine ran, or whose
+    job gave up while the delivery still had time); answers how many."""
+    deferred = 0
+    for task, table in ((WEBHOOK_TASK, WebhookDelivery), (EMAIL_TASK, EmailDelivery)):
+        try:
+            deferred += await defer_missing(task, table._meta.tablename)
+        except Exception:  # another worker starting at once deferred them first
+            logger.warning("Deferring jobs for %s failed; another worker does it.", task)
+    if deferred:
+        logger.warning("%s pending deliveries had no job; deferred now.", deferred)
+    return deferred
+
+
 def stalled_after(settings: Settings) -> float:
     """Seconds without a heartbeat after which a worker counts as dead and its jobs run
     again: ``DELIVERY_LEASE_SECONDS``, as a leased delivery's."""
@@ -178,6 +193,7 @@ async def run_job_worker(
     app = build_app(settings, tick=tick)
     headers = {"user-agent": delivery.USER_AGENT}
     async with app.open_async(), httpx.AsyncClient(headers=headers) as client:
+        await defer_missing_jobs()
         if tick and settings.tick_interval_seconds > 0:
             with contextlib.suppress(AlreadyEnqueued):  # the tick at start too
                 await app.tasks[TICK_TASK].configure(queueing_lock="tick-start").defer_async()

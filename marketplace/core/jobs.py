@@ -46,6 +46,34 @@ async def defer_in_transaction(task: str, ids: Sequence[uuid.UUID]) -> None:
     await engine().run_querystring(QueryString(_DEFER, QUEUE, task, task, task, strings))
 
 
+# Pending deliveries of a table without a waiting or running job (made before the job engine,
+# or whose job gave up while the delivery still had time): a job each, as above.
+_DEFER_MISSING = """
+SELECT coalesce(array_length(procrastinate_defer_jobs_v1(array_agg(ROW(
+    {}::varchar, {}::varchar, 0, {}::text || ':' || d, {}::text || ':' || d,
+    jsonb_build_object('delivery_id', d), NULL::timestamptz
+)::procrastinate_job_to_defer_v1)), 1), 0) AS deferred
+FROM (
+    SELECT delivery.id::text AS d FROM "{table}" AS delivery
+    WHERE delivery.status = 'pending' AND NOT EXISTS (
+        SELECT 1 FROM procrastinate_jobs AS job
+        WHERE job.lock = {}::text || ':' || delivery.id::text
+          AND job.status IN ('todo', 'doing')
+    )
+) AS missing
+"""
+
+
+async def defer_missing(task: str, table: str) -> int:
+    """A ``task`` job for each pending delivery of ``table`` that has none waiting or
+    running (PostgreSQL; run as a worker starts); answers how many were deferred."""
+    if not uses_job_engine():
+        return 0
+    sql = _DEFER_MISSING.replace("{table}", table)
+    rows = await engine().run_querystring(QueryString(sql, QUEUE, task, task, task, task))
+    return int(rows[0]["deferred"]) if rows else 0
+
+
 async def job_schema_present() -> bool:
     """Whether procrastinate's tables are in the (PostgreSQL) database."""
     rows = await engine().run_querystring(

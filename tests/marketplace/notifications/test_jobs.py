@@ -31,7 +31,7 @@ from marketplace.notifications.delivery import WEBHOOK_TASK, DueAgain
 from marketplace.notifications.models import EventKind
 from marketplace.notifications.tables import OutboxEvent, WebhookAttempt, WebhookDelivery
 from marketplace.notifications.webhooks import WebhookEndpointCreate
-from schema.worker import TICK_TASK, DeliveryRetry, build_app, cron_every
+from schema.worker import TICK_TASK, DeliveryRetry, build_app, cron_every, defer_missing_jobs
 from tests.conftest import BACKEND
 from tests.marketplace.contracts.world import ENGLY_ADMIN, Market, request_place
 from tests.marketplace.notifications.receiver import receiver
@@ -81,6 +81,31 @@ async def test_a_delivery_job_is_committed_with_its_event_or_not_at_all() -> Non
         key = f"{WEBHOOK_TASK}:{job['args']['delivery_id']}"
         assert job["task_name"] == WEBHOOK_TASK and job["queue_name"] == QUEUE
         assert job["lock"] == key and job["queueing_lock"] == key and job["status"] == "todo"
+
+
+@postgres_only
+async def test_a_pending_delivery_without_a_job_gets_one_as_a_worker_starts(
+    market: Market,
+) -> None:
+    await webhooks.create_endpoint(
+        ENGLY_ADMIN, WebhookEndpointCreate(url="http://127.0.0.1:9/hook", events=[RECEIVED])
+    )
+    await request_place(market.offer_id)
+    await request_place(market.offer_id)
+    await engine().run_ddl("DELETE FROM procrastinate_jobs")  # as before the job engine
+    await (
+        WebhookDelivery.update({WebhookDelivery.status: "delivered"})
+        .where(
+            WebhookDelivery.id
+            == (await WebhookDelivery.select(WebhookDelivery.id).first().run())["id"]
+        )
+        .run()
+    )
+    assert await defer_missing_jobs() == 1  # the pending one, not the delivered one
+    assert await defer_missing_jobs() == 0  # it has one now
+    [job] = await _jobs()
+    [pending] = await WebhookDelivery.select().where(WebhookDelivery.status == "pending").run()
+    assert job["args"] == {"delivery_id": str(pending["id"])} and job["status"] == "todo"
 
 
 @postgres_only
