@@ -248,13 +248,15 @@ def tick(day: datetime.datetime | None) -> None:
 
 @main.command(
     help="Run the worker: the calendar's work every TICK_INTERVAL_SECONDS and the webhook "
-    "deliveries from the outbox (several may run at once on PostgreSQL)."
+    "and e-mail deliveries from the outbox (on PostgreSQL through procrastinate, several at "
+    "once on several machines if wanted)."
 )
 @click.option("--no-tick", is_flag=True, help="Only deliver; leave the calendar to others.")
 def worker(no_tick: bool) -> None:
     import signal
 
-    from schema.worker import run_worker
+    from marketplace.core.jobs import uses_job_engine
+    from schema.worker import run_job_worker, run_worker
 
     settings = get_settings()
 
@@ -265,7 +267,8 @@ def worker(no_tick: bool) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         console.print("[green]Worker running[/] (Ctrl-C stops it).")
-        await run_worker(settings, tick=not no_tick, stop=stop)
+        run = run_job_worker if uses_job_engine() else run_worker
+        await run(settings, tick=not no_tick, stop=stop)
 
     try:
         _run(work())

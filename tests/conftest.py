@@ -327,6 +327,8 @@ async def empty_mutable_tables() -> None:
         for table in MUTABLE_TABLES:
             await table.delete(force=True).run()
         await clear_audit_trail()
+        if BACKEND == "postgres":  # the job engine's queue (procrastinate's tables)
+            await engine().run_ddl("DELETE FROM procrastinate_jobs")
 
 
 @pytest.fixture(autouse=True)

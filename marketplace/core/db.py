@@ -490,17 +490,28 @@ class SchemaBehindError(RuntimeError):
 
 
 async def ensure_schema_current() -> None:
+    from marketplace.core import jobs
+
     state = await migration_state()
-    if not state.is_current:
-        raise SchemaBehindError(state.pending)
+    pending = list(state.pending)
+    if jobs.uses_job_engine() and not await jobs.job_schema_present():
+        pending.append("procrastinate:schema")
+    if pending:
+        raise SchemaBehindError(pending)
 
 
 async def migrate() -> int:
-    """Apply every pending migration; return how many ran. Safe to call again."""
+    """Apply every pending migration, and on PostgreSQL the job engine's schema
+    (procrastinate's, unless present); return how many migrations ran. Safe to call
+    again."""
+    from marketplace.core import jobs
+
     before = await migration_state()
     result = await run_forwards(app_name="all", migration_id="all", fake=False)
     if not result.success:
         raise RuntimeError(f"migration failed: {result.message}")
+    if await jobs.apply_job_schema(get_settings().database_url):
+        print("The job engine's schema (procrastinate) applied.")
     return len(before.pending)
 
 

@@ -159,10 +159,15 @@ class Settings(BaseSettings):
         default=60,
         ge=5,
         description="How long a worker holds a delivery it is sending; one "
-        "that dies mid-delivery leaves it to be sent again after this.",
+        "that dies mid-delivery leaves it to be sent again after this (on PostgreSQL: a "
+        "worker without a heartbeat this long counts as dead and its jobs run again).",
     )
     delivery_poll_seconds: float = Field(
-        default=0.5, gt=0, le=60, description="How often a worker looks for deliveries due."
+        default=0.5,
+        gt=0,
+        le=60,
+        description="How often a worker looks for deliveries due (on PostgreSQL besides "
+        "being woken by LISTEN/NOTIFY).",
     )
     delivery_in_server: bool | None = Field(
         default=None,

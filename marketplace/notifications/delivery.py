@@ -8,6 +8,10 @@ transaction, then records each outcome only if its lease still holds. A worker t
 mid-delivery records nothing: once the lease runs out the delivery is claimed and sent
 again, with the same event id (``webhook-id``) for the receiver to drop the repeat.
 
+On PostgreSQL each delivery is a procrastinate job (``schema.worker``) that claims just its
+own delivery this way (``send_one``) and raises ``DueAgain`` for its next attempt; the SQLite
+default (the server, in process) claims batches (``send_due``).
+
 Each request is signed per Standard Webhooks (the ``standardwebhooks`` package):
 ``webhook-id`` (the event id), ``webhook-timestamp`` and ``webhook-signature``. A 2xx answer
 delivers it; anything else (a redirect too: it is not followed) is a failure, tried again
@@ -44,6 +48,9 @@ from marketplace.notifications.webhooks import check_url
 
 MAX_BACKOFF = datetime.timedelta(hours=6)
 USER_AGENT = "Socialmarked-Webhooks/1"
+# The procrastinate tasks that send one delivery on PostgreSQL (``schema.worker``).
+WEBHOOK_TASK = "deliver_webhook"
+EMAIL_TASK = "deliver_email"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +71,11 @@ LeasedTable = type[WebhookDelivery] | type[EmailDelivery]
 
 
 async def lease_due(
-    table: LeasedTable, settings: Settings, batch: int
+    table: LeasedTable, settings: Settings, batch: int, only: uuid.UUID | None = None
 ) -> tuple[uuid.UUID, list[uuid.UUID]]:
     """Inside the caller's transaction: lease up to ``batch`` due rows of a delivery table
-    (webhook or e-mail) to a new token, one more attempt each; answers the token and ids."""
+    (webhook or e-mail; with ``only``, that one if it is due) to a new token, one more
+    attempt each; answers the token and ids."""
     now = utcnow()
     lease = uuid.uuid4()
     due = (
@@ -75,6 +83,8 @@ async def lease_due(
         & (table.next_attempt_at <= now)
         & (table.lease_until.is_null() | (table.lease_until < now))
     )
+    if only is not None:
+        due = due & (table.id == only)
     query = table.select(table.id).where(due).order_by(table.next_attempt_at).limit(batch)
     ids = [row["id"] for row in await lock_skipping(query).run()]
     if ids:
@@ -117,10 +127,12 @@ def settled(
     return values
 
 
-async def claim(settings: Settings, batch: int = 50) -> list[Claimed]:
+async def claim(
+    settings: Settings, batch: int = 50, only: uuid.UUID | None = None
+) -> list[Claimed]:
     """Lease up to ``batch`` due webhook deliveries to this worker (see the module)."""
     async with write_transaction(SYSTEM, "webhookDeliveriesClaim"):
-        lease, ids = await lease_due(WebhookDelivery, settings, batch)
+        lease, ids = await lease_due(WebhookDelivery, settings, batch, only)
         if not ids:
             return []
         rows = await (
@@ -337,3 +349,39 @@ async def send_due(settings: Settings, client: httpx.AsyncClient, batch: int = 5
     outcomes = await asyncio.gather(*(one(item) for item in claimed))
     await record(list(zip(claimed, outcomes, strict=True)), settings)
     return len(claimed)
+
+
+class DueAgain(Exception):
+    """A delivery's job is to run again at ``at``: its attempt failed (the backoff above), or
+    another worker's lease holds it until then (a worker that died mid-delivery)."""
+
+    def __init__(self, at: datetime.datetime) -> None:
+        super().__init__(f"due again at {at.isoformat()}")
+        self.at = at
+
+
+async def still_due(table: LeasedTable, delivery_id: uuid.UUID) -> None:
+    """Raise ``DueAgain`` while a delivery is pending: at its next attempt, or when the lease
+    that holds it runs out; return once it is delivered, failed or gone."""
+    row = await (
+        table.select(table.status, table.next_attempt_at, table.lease_until)
+        .where(table.id == delivery_id)
+        .first()
+        .run()
+    )
+    if row is None or row["status"] != "pending":
+        return
+    held = row["lease_until"]
+    raise DueAgain(max(row["next_attempt_at"], held) if held else row["next_attempt_at"])
+
+
+async def send_one(settings: Settings, client: httpx.AsyncClient, delivery_id: uuid.UUID) -> None:
+    """One delivery's job on PostgreSQL (``schema.worker``): lease it if it is due, send it,
+    record the outcome; ``DueAgain`` when it is to be tried again."""
+    claimed = await claim(settings, 1, only=delivery_id)
+    if claimed:
+        outcome = await send(client, claimed[0], settings)
+        await record([(claimed[0], outcome)], settings)
+        if outcome.delivered:
+            return
+    await still_due(WebhookDelivery, delivery_id)

@@ -27,7 +27,7 @@ from marketplace.core.identity import SYSTEM, Principal
 from marketplace.core.pagination import Page, PageRequest, paginate
 from marketplace.core.settings import Settings
 from marketplace.core.unit_of_work import write_transaction
-from marketplace.notifications.delivery import lease_due, settled
+from marketplace.notifications.delivery import lease_due, settled, still_due
 from marketplace.notifications.models import EventKind, explanation, title
 from marketplace.notifications.tables import EmailDelivery, EmailRecipient, OutboxEvent
 
@@ -253,9 +253,9 @@ def message_of(mail: Mail, settings: Settings) -> EmailMessage:
     return message
 
 
-async def _claim(settings: Settings, batch: int) -> list[Mail]:
+async def _claim(settings: Settings, batch: int, only: uuid.UUID | None = None) -> list[Mail]:
     async with write_transaction(SYSTEM, "emailDeliveriesClaim"):
-        lease, ids = await lease_due(EmailDelivery, settings, batch)
+        lease, ids = await lease_due(EmailDelivery, settings, batch, only)
         if not ids:
             return []
         rows = await (
@@ -318,6 +318,20 @@ async def send_due(settings: Settings, batch: int = 20) -> int:
     mails = await _claim(settings, batch)
     if not mails:
         return 0
+    await _send_and_record(mails, settings)
+    return len(mails)
+
+
+async def send_one(settings: Settings, delivery_id: uuid.UUID) -> None:
+    """One e-mail's job on PostgreSQL (``schema.worker``): lease it if it is due, send it,
+    record the outcome; ``DueAgain`` when it is to be tried again."""
+    mails = await _claim(settings, 1, only=delivery_id)
+    if mails:
+        await _send_and_record(mails, settings)
+    await still_due(EmailDelivery, delivery_id)
+
+
+async def _send_and_record(mails: list[Mail], settings: Settings) -> None:
     errors = await asyncio.gather(*(_send(m, settings) for m in mails))
     async with write_transaction(SYSTEM, "emailDeliveriesRecord"):
         for mail, error in zip(mails, errors, strict=True):
@@ -328,4 +342,3 @@ async def send_due(settings: Settings, batch: int = 20) -> int:
                 .where((EmailDelivery.id == mail.id) & (EmailDelivery.lease == mail.lease))
                 .run()
             )
-    return len(mails)

@@ -1,7 +1,8 @@
 """The transactional outbox: a unit of work's events are written just before it commits, in
 its transaction, with what they fan out to: a notification per organisation concerned, a
 webhook delivery per endpoint that wants the event, and (where SMTP is set) an e-mail per
-address that wants it. The composition root registers
+address that wants it; on PostgreSQL each delivery's job (procrastinate) is deferred in the
+same transaction (``marketplace.core.jobs``). The composition root registers
 ``write_events`` as a before-commit side effect of every unit of work."""
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from marketplace.core.clock import utcnow
+from marketplace.core.jobs import defer_in_transaction
 from marketplace.core.settings import get_settings
 from marketplace.core.unit_of_work import Event, UnitOfWork
+from marketplace.notifications.delivery import EMAIL_TASK, WEBHOOK_TASK
 from marketplace.notifications.email import wanted
 from marketplace.notifications.tables import (
     EmailDelivery,
@@ -147,6 +150,7 @@ async def _deliveries(events: Sequence[Event], now: datetime.datetime) -> None:
     ]
     if rows:
         await WebhookDelivery.insert(*rows).run()
+        await defer_in_transaction(WEBHOOK_TASK, [row.id for row in rows])
 
 
 async def _emails(events: Sequence[Event], now: datetime.datetime) -> None:
@@ -178,3 +182,4 @@ async def _emails(events: Sequence[Event], now: datetime.datetime) -> None:
     ]
     if rows:
         await EmailDelivery.insert(*rows).run()
+        await defer_in_transaction(EMAIL_TASK, [row.id for row in rows])

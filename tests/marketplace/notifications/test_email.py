@@ -5,10 +5,17 @@ that refuses is tried again; a bad address or event is refused with nothing stor
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
+import os
+import signal
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +27,7 @@ from marketplace.core.settings import Settings, get_settings
 from marketplace.notifications import email as mail
 from marketplace.notifications.models import EventKind
 from marketplace.notifications.tables import EmailDelivery, EmailRecipient
+from tests.conftest import BACKEND
 from tests.marketplace.contracts.world import CPR, ENGLY_ADMIN, Market, request_place
 
 
@@ -27,6 +35,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
         self.refuse = 0
+        self.port = 0
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.refuse:
@@ -43,6 +52,7 @@ def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
     with socket.socket() as probe:  # a free port (aiosmtpd checks it is up by connecting)
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    handler.port = port
     server = Controller(handler, hostname="127.0.0.1", port=port)
     server.start()
     settings = get_settings()
@@ -193,3 +203,34 @@ async def test_a_deadline_mail_speaks_danish(inbox: Inbox) -> None:
     assert "venter stadig på politisk beslutning" in text
     assert f"Frist: {deadline:%d.%m.%Y}" in text and "Dage til fristen: 3" in text
     assert "Parter uden politisk beslutning: 2" in text
+
+
+@pytest.mark.skipif(BACKEND != "postgres", reason="procrastinate is PostgreSQL's")
+async def test_a_job_worker_sends_the_mail_and_tries_a_refusal_again(
+    inbox: Inbox, market: Market
+) -> None:
+    inbox.refuse = 1
+    await mail.add_recipient(ENGLY_ADMIN, recipient("visitation@engly.dk", for_organisation=True))
+    await request_place(market.offer_id)
+    env = {
+        **os.environ,
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(inbox.port),
+        "SMTP_STARTTLS": "false",
+        "WEBHOOK_BACKOFF_SECONDS": "1",
+        "DELIVERY_POLL_SECONDS": "0.1",
+    }
+    command = [str(Path(sys.executable).with_name("socialmarked")), "worker", "--no-tick"]
+    worker = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not inbox.messages:
+            assert time.monotonic() < deadline, "no mail"
+            await asyncio.sleep(0.1)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(30)
+    [(to, message)] = inbox.messages
+    assert to == ["visitation@engly.dk"] and "SAG-2026-0042" in message.as_string()
+    [row] = await EmailDelivery.select().run()
+    assert row["status"] == "delivered" and row["attempts"] == 2
