@@ -54,6 +54,17 @@ def free_port() -> int:
 
 
 WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))
+# uvicorn as `socialmarked serve` runs it (its HTTP protocol with Nagle's algorithm off, where
+# the served checkout has it), without the command's production checks; argv: port, workers
+_LAUNCH = """
+import sys, uvicorn
+try:
+    from schema.serving import NoDelayHTTP as http
+except ImportError:
+    http = "auto"
+uvicorn.run("schema.app:create_app", factory=True, port=int(sys.argv[1]),
+            workers=int(sys.argv[2]), log_level="warning", access_log=False, http=http)
+"""
 
 
 def serve(
@@ -79,21 +90,13 @@ def serve(
         # (BENCH_RATE_LIMIT=0: not counted at all, to measure what counting costs)
         "RATE_LIMIT_PER_MINUTE": os.environ.get("BENCH_RATE_LIMIT", "100000000"),
     }
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "schema.app:create_app",
-        "--factory",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-    if WORKERS > 1:
-        command += ["--workers", str(WORKERS)]
-    elif os.cpu_count() and os.cpu_count() >= 2 and Path("/usr/bin/taskset").exists():  # type: ignore[operator]
+    command = [sys.executable, "-c", _LAUNCH, str(port), str(WORKERS)]
+    if (
+        WORKERS == 1
+        and os.cpu_count()
+        and os.cpu_count() >= 2
+        and Path("/usr/bin/taskset").exists()
+    ):  # type: ignore[operator]
         command = ["taskset", "-c", "0", *command]
     return subprocess.Popen(command, env=env, cwd=root)
 

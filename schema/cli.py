@@ -88,6 +88,7 @@ def serve(host: str | None, port: int | None, workers: int, graceful_timeout: in
     import uvicorn
 
     from schema.requests import logging_config
+    from schema.serving import NoDelayHTTP
 
     settings = get_settings()
     problems = production_problems(settings)
@@ -115,6 +116,7 @@ def serve(host: str | None, port: int | None, workers: int, graceful_timeout: in
         log_config=logging_config(),
         access_log=False,
         server_header=False,
+        http=NoDelayHTTP,
     )
 
 

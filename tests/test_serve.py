@@ -60,3 +60,34 @@ def test_serve_with_two_workers_and_a_graceful_stop() -> None:
     assert any('"logger": "socialmarked.request"' in line for line in lines), output[-2000:]
     finished = [line for line in lines if '"message": "Finished server process' in line]
     assert len(finished) == 2, output[-2000:]  # each worker shut down in order, none restarted
+
+
+async def test_connections_are_answered_without_waiting_for_acknowledgements() -> None:
+    """With several workers uvicorn's listening socket does not name TCP as its protocol, and
+    asyncio then leaves Nagle's algorithm on for the connections it accepts: an answer's body
+    waited for the client's delayed acknowledgement of its headers (about 40 ms a request on a
+    kept-alive connection). The server's protocol turns it off on every connection."""
+    import asyncio
+
+    from schema.serving import NoDelay
+
+    class Plain(asyncio.Protocol):
+        pass
+
+    class Served(NoDelay, asyncio.Protocol):
+        pass
+
+    loop = asyncio.get_running_loop()
+    delays = {}
+    for protocol in (Plain, Served):
+        with socket.socket(socket.AF_INET) as listener:  # as uvicorn makes it for --workers
+            listener.bind(("127.0.0.1", 0))
+            listener.listen()
+            with socket.create_connection(listener.getsockname()):
+                accepted, _ = listener.accept()
+                transport, _ = await loop.connect_accepted_socket(protocol, accepted)
+                delays[protocol.__name__] = accepted.getsockopt(
+                    socket.IPPROTO_TCP, socket.TCP_NODELAY
+                )
+                transport.close()
+    assert delays == {"Plain": 0, "Served": 1}
