@@ -155,7 +155,9 @@ WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 async def accessibility_violations(page: Any) -> list[dict[str, Any]]:
     """axe-core's WCAG 2.1 A and AA findings on the page as it is now (axe is served by
-    the app from its static files)."""
+    the app from its static files). A page a click is still loading is waited for first: its
+    document has no head to put the script in yet."""
+    await page.wait_for_load_state("load")
     if not await page.evaluate("typeof window.axe !== 'undefined'"):
         await page.add_script_tag(url="/static/vendor/axe.min.js")
     result = await page.evaluate(
