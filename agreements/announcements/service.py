@@ -98,9 +98,13 @@ async def announcements_by_id(
 
 
 async def list_announcements(
-    principal: Principal, page: PageRequest, *, status: AnnouncementStatus | None = None
+    principal: Principal,
+    page: PageRequest,
+    *,
+    status: AnnouncementStatus | None = None,
+    newest_first: bool = False,
 ) -> Page[AnnouncementView]:
-    """Announcements, oldest first."""
+    """Announcements, oldest first (or newest first)."""
     _signed_in(principal)
     rows = await paginate(
         CentralAnnouncement,
@@ -108,6 +112,7 @@ async def list_announcements(
         order_by=[CentralAnnouncement.issued_on, CentralAnnouncement.id],
         page=page,
         load_json=True,
+        descending=newest_first,
     )
     return rows.map(_announcement_view)
 
@@ -273,8 +278,14 @@ async def list_reports(
     *,
     announcement_id: uuid.UUID | None = None,
     region_code: str | None = None,
+    announcement_ids: Sequence[uuid.UUID] | None = None,
 ) -> Page[ReportView]:
+    """Regional reports, oldest first: of one announcement, of several, of a region."""
     _signed_in(principal)
+    if announcement_ids is not None and not announcement_ids:
+        return Page(
+            items=[], cursors=[], total_count=0, has_next_page=False, has_previous_page=False
+        )
     if region_code is not None and region_code not in region_records():
         raise DomainError(ErrorCode.UNKNOWN_REGION, f"No region {region_code!r}.", ["region_code"])
     rows = await paginate(
@@ -282,6 +293,11 @@ async def list_reports(
         where=all_of(
             [
                 RegionalReport.announcement == announcement_id if announcement_id else None,
+                (
+                    RegionalReport.announcement.is_in(list(announcement_ids))
+                    if announcement_ids is not None
+                    else None
+                ),
                 RegionalReport.region == region_code if region_code else None,
                 _readable_only(principal),
             ]

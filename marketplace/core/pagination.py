@@ -132,11 +132,14 @@ def all_of(conditions: Iterable[Combinable | None]) -> Combinable | None:
     return combined
 
 
-def _after(order_by: Sequence[Column], values: Sequence[Any]) -> Combinable:
-    """(c1, c2, ...) > (v1, v2, ...) in lexicographic order, written portably."""
+def _after(
+    order_by: Sequence[Column], values: Sequence[Any], descending: bool = False
+) -> Combinable:
+    """(c1, c2, ...) > (v1, v2, ...) in lexicographic order (< when ``descending``), written
+    portably."""
     condition: Combinable | None = None
     for i, column in enumerate(order_by):
-        term: Combinable = column > values[i]
+        term: Combinable = column < values[i] if descending else column > values[i]
         for prev_col, prev_val in zip(order_by[:i], values[:i], strict=True):
             term = term & (prev_col == prev_val)
         condition = term if condition is None else condition | term
@@ -153,8 +156,10 @@ async def paginate(
     columns: Sequence[Any] = (),
     load_json: bool = False,
     shape: tuple[Any, list[Any]] | None = None,
+    descending: bool = False,
 ) -> Page[dict[str, Any]]:
-    """One page of ``table`` rows (as dicts) in ascending ``order_by`` order.
+    """One page of ``table`` rows (as dicts) in ascending ``order_by`` order (descending with
+    ``descending``).
 
     ``order_by`` must end in a unique column (the primary key) so the order is total.
     Two statements: the page (one row extra to learn if there is a next page) and the count;
@@ -166,18 +171,22 @@ async def paginate(
     """
     condition = where
     if page.after is not None:
-        keyset = _after(order_by, decode_cursor(page.after, order_by))
+        keyset = _after(order_by, decode_cursor(page.after, order_by), descending)
         condition = keyset if condition is None else condition & keyset
 
     def select() -> Select:  # made only when it is run (not for SQL made once)
-        query = table.select(*columns).order_by(*order_by).limit(page.first + 1)
+        query = (
+            table.select(*columns)
+            .order_by(*order_by, ascending=not descending)
+            .limit(page.first + 1)
+        )
         if load_json:
             query = query.output(load_json=True)
         return query.where(condition) if condition is not None else query
 
     rows: list[dict[str, Any]] | None = None
     if shape is not None and page.after is None and page.first > 0:
-        key = (table._meta.tablename, shape[0], page.first)
+        key = (table._meta.tablename, shape[0], page.first, descending)
         rows = await fetch_compiled(key, select, shape[1])
     if rows is None:
         rows = await select().run() if page.first > 0 else []

@@ -12,7 +12,7 @@ import re
 from decimal import Decimal
 
 from agreements.announcements import service as announcements
-from agreements.announcements.models import ForecastSet
+from agreements.announcements.models import ForecastSet, ReportCreate
 from agreements.announcements.tables import RegionalReport
 from agreements.frameworks import service as frameworks
 from agreements.frameworks.models import AgreementStatus, AgreementUpdate, RuleSetInput
@@ -27,7 +27,7 @@ from tests.agreements.world import NORD_STEERING, agreement_command, rules
 from tests.factories import REGISTRY_ADMIN, target_group_code
 from tests.marketplace.contracts.world import build_market
 from tests.web.conftest import csrf_of, sign_in_over_http
-from web.pages import supply
+from web.pages import steering, steering_exports, supply
 
 DAY = datetime.timedelta(days=1)
 AUTISM = target_group_code("Autismespektrum")
@@ -161,6 +161,37 @@ async def test_a_report_drafted_and_submitted(web) -> None:
     listed = list(csv.DictReader(io.StringIO((await web.get("/styregruppe/meldinger.csv")).text)))
     assert [(r["title"], r["report_status"]) for r in listed] == [
         (row["announcement"], "submitted")
+    ]
+
+
+async def test_the_announcements_newest_first_a_page_at_a_time(web, monkeypatch) -> None:
+    """The desk lists the central announcements newest first, a page at a time with the
+    region's report beside each; the CSV holds every one of them."""
+    made = [
+        await announcements.create_announcement(
+            REGISTRY_ADMIN,
+            announcement(title=f"Udmelding {n}", issued_on=today() - (300 - n) * DAY),
+        )
+        for n in range(3)
+    ]
+    await announcements.create_report(NORD_STEERING, made[0].id, ReportCreate(region_code="1081"))
+    monkeypatch.setattr(steering, "PER_PAGE", 2)
+    monkeypatch.setattr(steering_exports, "EXPORT_PAGE", 2)
+    await sign_in_over_http(web, "1081", "steering")
+    first = await web.get("/styregruppe")
+    assert re.findall(r">(Udmelding \d)</a>", first.text) == ["Udmelding 2", "Udmelding 1"]
+    assert "Nyeste udmeldinger" not in first.text
+    [older] = re.findall(r'href="(/styregruppe\?efter=[^"]+)" rel="next"', first.text)
+    second = await web.get(older.replace("&amp;", "&"))
+    assert re.findall(r">(Udmelding \d)</a>", second.text) == ["Udmelding 0"]
+    assert "Udkast" in second.text and "Nyeste udmeldinger" in second.text
+    odd = await web.get("/styregruppe", params={"efter": "ikke-en-markør"})
+    assert re.findall(r">(Udmelding \d)</a>", odd.text) == ["Udmelding 2", "Udmelding 1"]
+    listed = list(csv.DictReader(io.StringIO((await web.get("/styregruppe/meldinger.csv")).text)))
+    assert [(r["title"], r["report_status"]) for r in listed] == [
+        ("Udmelding 2", "not_started"),
+        ("Udmelding 1", "not_started"),
+        ("Udmelding 0", "draft"),
     ]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import itertools
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from litestar import Request, get, post
@@ -21,6 +22,7 @@ from pydantic import ValidationError
 from agreements.announcements import service as announcements
 from agreements.announcements.models import (
     AnnouncementStatus,
+    AnnouncementView,
     Assessment,
     ReportCreate,
     ReportFields,
@@ -40,8 +42,8 @@ from agreements.frameworks.models import (
 from agreements.frameworks.revisions import revise_agreement, withdraw_agreement
 from marketplace.core.clock import today
 from marketplace.core.errors import DomainError
-from marketplace.core.identity import Role
-from marketplace.core.pagination import PageRequest
+from marketplace.core.identity import Principal, Role
+from marketplace.core.pagination import Page, PageRequest
 from marketplace.offers.models import OfferStatus
 from marketplace.offers.tables import Offer
 from web.forms import FormInvalid, command, error_context, form_errors, invalid, values
@@ -94,20 +96,49 @@ async def desk(request: Request[Any, Any, Any]) -> Template:
     agreements = await frameworks.list_agreements(
         principal, PageRequest(PER_PAGE, None), region_code=region
     )
-    announced = await announcements.list_announcements(principal, PageRequest(PER_PAGE, None))
-    reports = await announcements.list_reports(
-        principal, PageRequest(PER_PAGE, None), region_code=region
-    )
+    announced = await newest_announcements(principal, request.query_params.get("efter"))
+    reports = await reports_of(principal, region, announced.items)
     return page(
         request,
         "steering/desk.html",
         region=region,
         agreements=sorted(agreements.items, key=lambda a: a.valid_from, reverse=True),
-        announcements=list(reversed(announced.items)),
-        reports={r.announcement_id: r for r in reports.items},
+        announcements=announced.items,
+        announcements_next=(
+            announced.cursors[-1] if announced.has_next_page and announced.cursors else None
+        ),
+        reports=reports,
         day=today(),
         **_names(),
     )
+
+
+async def newest_announcements(
+    principal: Principal, after: str | None, size: int | None = None
+) -> Page[AnnouncementView]:
+    """A page of the central announcements, newest first (a cursor that is not one of ours:
+    the first page)."""
+    request = PageRequest(size or PER_PAGE, after or None, count=False)
+    try:
+        return await announcements.list_announcements(principal, request, newest_first=True)
+    except DomainError:
+        if not after:
+            raise
+        return await newest_announcements(principal, None, size)
+
+
+async def reports_of(
+    principal: Principal, region: str, shown: Sequence[AnnouncementView]
+) -> dict[uuid.UUID, ReportView]:
+    """The region's reports on the announcements ``shown`` (one each at most)."""
+    ids = [a.id for a in shown]
+    found = await announcements.list_reports(
+        principal,
+        PageRequest(max(len(ids), 1), None, count=False),
+        region_code=region,
+        announcement_ids=ids,
+    )
+    return {r.announcement_id: r for r in found.items}
 
 
 async def own_agreement(request: Request[Any, Any, Any], agreement_id: uuid.UUID) -> AgreementView:

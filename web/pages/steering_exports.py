@@ -14,6 +14,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
 from agreements.announcements import service as announcements
+from agreements.announcements.models import AnnouncementView, ReportView
 from agreements.economics import national
 from agreements.economics import service as economics
 from agreements.frameworks import service as frameworks
@@ -56,28 +57,34 @@ async def agreements_csv(request: Request[Any, Any, Any]) -> Response[str]:
 async def announcements_csv(request: Request[Any, Any, Any]) -> Response[str]:
     principal = principal_of(request)
     region = principal.org_code or ""
-    page = PageRequest(steering.PER_PAGE, None)
-    announced = await announcements.list_announcements(principal, page)
-    reports = await announcements.list_reports(principal, page, region_code=region)
-    by_announcement = {r.announcement_id: r for r in reports.items}
-    rows = []
-    for a in reversed(announced.items):
-        report = by_announcement.get(a.id)
-        rows.append(
-            [
-                a.id,
-                a.title,
-                a.issued_on,
-                a.status.value,
-                a.report_deadline or "",
-                report.status.value if report else "not_started",
-                report.submitted_on or "" if report else "",
-                bool(report and report.overdue),
-            ]
-        )
+    rows: list[list[Any]] = []
+    after: str | None = None
+    while True:  # every announcement, newest first, a page at a time
+        announced = await steering.newest_announcements(principal, after, EXPORT_PAGE)
+        by_announcement = await steering.reports_of(principal, region, announced.items)
+        rows.extend(_announcement_row(a, by_announcement.get(a.id)) for a in announced.items)
+        if not (announced.has_next_page and announced.cursors):
+            break
+        after = announced.cursors[-1]
     header = ["announcement_id", "title", "issued_on", "status", "report_deadline"]
     header += ["report_status", "submitted_on", "overdue"]
     return csv_file(header, rows, f"centrale-udmeldinger-{region}")
+
+
+EXPORT_PAGE = 200
+
+
+def _announcement_row(a: AnnouncementView, report: ReportView | None) -> list[Any]:
+    return [
+        a.id,
+        a.title,
+        a.issued_on,
+        a.status.value,
+        a.report_deadline or "",
+        report.status.value if report else "not_started",
+        report.submitted_on or "" if report else "",
+        bool(report and report.overdue),
+    ]
 
 
 @get(
