@@ -49,16 +49,18 @@ async def test_concurrent_writers_all_succeed_even_with_a_short_busy_timeout(
     assert sorted(r["client"] for r in rows) == sorted(f"writer-{n}" for n in range(12))
 
 
-async def test_a_failed_writer_gives_its_turn_to_the_next() -> None:
-    async def fail() -> None:
-        async with write_transaction():
-            await RateLimitWindow.insert(
-                RateLimitWindow(client="failed", window_start=MOMENT, hits=1)
-            ).run()
-            raise ValueError("the change is refused")
+async def _refused_write() -> None:
+    """A writer whose change is refused after it wrote: its transaction rolls back."""
+    async with write_transaction():
+        await RateLimitWindow.insert(
+            RateLimitWindow(client="failed", window_start=MOMENT, hits=1)
+        ).run()
+        raise ValueError("the change is refused")
 
+
+async def test_a_failed_writer_gives_its_turn_to_the_next() -> None:
     results = await asyncio.gather(
-        fail(), _write(1, hold=0), _write(2, hold=0), return_exceptions=True
+        _refused_write(), _write(1, hold=0), _write(2, hold=0), return_exceptions=True
     )
     assert isinstance(results[0], ValueError)
     assert results[1:] == [None, None]
@@ -110,14 +112,6 @@ async def test_the_served_sqlite_database_is_in_wal_mode_and_syncs_at_checkpoint
         await release_engine()
     assert mode["journal_mode"] == "wal"
     assert sync["synchronous"] == 1  # NORMAL: a power cut may lose the last commits only
-
-
-async def _refused_write() -> None:
-    async with write_transaction():
-        await RateLimitWindow.insert(
-            RateLimitWindow(client="rolled-back", window_start=MOMENT, hits=1)
-        ).run()
-        raise ValueError("the change is refused")
 
 
 @sqlite_only
