@@ -91,12 +91,7 @@ def serve(
         "RATE_LIMIT_PER_MINUTE": os.environ.get("BENCH_RATE_LIMIT", "100000000"),
     }
     command = [sys.executable, "-c", _LAUNCH, str(port), str(WORKERS)]
-    if (
-        WORKERS == 1
-        and os.cpu_count()
-        and os.cpu_count() >= 2
-        and Path("/usr/bin/taskset").exists()
-    ):  # type: ignore[operator]
+    if WORKERS == 1 and (os.cpu_count() or 1) >= 2 and Path("/usr/bin/taskset").exists():
         command = ["taskset", "-c", "0", *command]
     return subprocess.Popen(command, env=env, cwd=root)
 

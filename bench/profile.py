@@ -17,14 +17,19 @@ import pstats
 import statistics
 import sys
 import time
+from typing import Any
 
 from bench.harness import VAR
 from bench.peer import OURS, SIZE
-from bench.search import _database_url
+from bench.search import MIX, _database_url
+from bench.search import _document as search_document
 
 REQUESTS = int(os.environ.get("BENCH_PROFILE_REQUESTS", "300"))
 BATCH = 20  # the least CPU of a batch is the figure least disturbed by a busy machine
-QUERIES = {"offers": OURS}
+QUERIES: dict[str, dict[str, Any]] = {
+    "offers": {"query": OURS},
+    "search": search_document(MIX["text"]),  # a visitor's search by text
+}
 
 
 async def main(profile: bool, query: str) -> None:
@@ -44,7 +49,7 @@ async def main(profile: bool, query: str) -> None:
     from bench.harness import free_port
     from schema.app import create_app
 
-    document = QUERIES[query]
+    body = QUERIES[query]
     port = free_port()
     config = uvicorn.Config(
         create_app(), port=port, log_level="warning", access_log=False, lifespan="on"
@@ -57,7 +62,7 @@ async def main(profile: bool, query: str) -> None:
     async with httpx.AsyncClient(timeout=120) as client:
 
         async def ask() -> None:
-            answer = await client.post(url, json={"query": document})
+            answer = await client.post(url, json=body)
             assert answer.status_code == 200 and "errors" not in answer.json(), answer.text
 
         for _ in range(50):
