@@ -231,8 +231,10 @@ async def list_agreements(
     *,
     region_code: str | None = None,
     active_on: datetime.date | None = None,
+    newest_first: bool = False,
 ) -> Page[AgreementView]:
-    """Agreements by region and start; ``active_on`` keeps those made and valid that day."""
+    """Agreements by region and start (the latest start first with ``newest_first``);
+    ``active_on`` keeps those made and valid that day."""
     _readers(principal)
     conditions: list[Combinable] = []
     if region_code is not None:
@@ -252,6 +254,7 @@ async def list_agreements(
         where=all_of(conditions),
         order_by=[Agreement.region, Agreement.valid_from, Agreement.id],
         page=page,
+        descending=newest_first,
     )
     return rows.with_items(await _views(rows.items))
 

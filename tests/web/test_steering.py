@@ -195,6 +195,36 @@ async def test_the_announcements_newest_first_a_page_at_a_time(web, monkeypatch)
     ]
 
 
+async def test_the_agreements_newest_first_a_page_at_a_time(web, monkeypatch) -> None:
+    """The desk lists the region's agreements by their start, latest first, a page at a time;
+    the CSV holds every one of them."""
+    year = today().year
+    for start in (year - 4, year - 2, year):
+        await frameworks.create_agreement(
+            NORD_STEERING,
+            agreement_command(
+                name=f"Socialaftale {start}",
+                valid_from=datetime.date(start, 1, 1),
+                valid_to=datetime.date(start + 1, 12, 31),
+            ),
+        )
+    monkeypatch.setattr(steering, "PER_PAGE", 2)
+    monkeypatch.setattr(steering_exports, "EXPORT_PAGE", 2)
+    await sign_in_over_http(web, "1081", "steering")
+    first = await web.get("/styregruppe")
+    assert _agreement_links(first.text) == [f"Socialaftale {year}", f"Socialaftale {year - 2}"]
+    [older] = re.findall(r'href="(/styregruppe\?aftaler_efter=[^"]+)" rel="next"', first.text)
+    second = await web.get(older.replace("&amp;", "&"))
+    assert _agreement_links(second.text) == [f"Socialaftale {year - 4}"]
+    assert "Nyeste aftaler" in second.text
+    listed = list(csv.DictReader(io.StringIO((await web.get("/styregruppe/aftaler.csv")).text)))
+    assert [r["name"] for r in listed] == [f"Socialaftale {y}" for y in (year, year - 2, year - 4)]
+
+
+def _agreement_links(html: str) -> list[str]:
+    return re.findall(r'<a href="/styregruppe/aftaler/[^"]+">([^<]+)</a>', html)
+
+
 async def test_a_report_offers_the_regions_offers_for_the_target_group(web) -> None:
     market = await build_market()  # Birkely (North Jutland) and Engly (Central), autism
     autism = await announcements.create_announcement(

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime
 import itertools
 import uuid
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from functools import partial
+from typing import Any, TypeVar
 
 from litestar import Request, get, post
 from litestar.exceptions import NotFoundException, PermissionDeniedException
@@ -93,38 +94,58 @@ def _names() -> dict[str, Any]:
 async def desk(request: Request[Any, Any, Any]) -> Template:
     principal = principal_of(request)
     region = _region(request)
-    agreements = await frameworks.list_agreements(
-        principal, PageRequest(PER_PAGE, None), region_code=region
+    agreements = await newest_first(
+        partial(frameworks.list_agreements, principal, region_code=region),
+        request.query_params.get("aftaler_efter"),
     )
-    announced = await newest_announcements(principal, request.query_params.get("efter"))
+    announced = await newest_first(
+        partial(announcements.list_announcements, principal), request.query_params.get("efter")
+    )
     reports = await reports_of(principal, region, announced.items)
     return page(
         request,
         "steering/desk.html",
         region=region,
-        agreements=sorted(agreements.items, key=lambda a: a.valid_from, reverse=True),
+        agreements=agreements.items,
+        agreements_next=_next(agreements),
         announcements=announced.items,
-        announcements_next=(
-            announced.cursors[-1] if announced.has_next_page and announced.cursors else None
-        ),
+        announcements_next=_next(announced),
         reports=reports,
         day=today(),
         **_names(),
     )
 
 
-async def newest_announcements(
-    principal: Principal, after: str | None, size: int | None = None
-) -> Page[AnnouncementView]:
-    """A page of the central announcements, newest first (a cursor that is not one of ours:
-    the first page)."""
+T = TypeVar("T")
+
+
+async def newest_first(
+    read: Callable[..., Awaitable[Page[T]]], after: str | None, size: int | None = None
+) -> Page[T]:
+    """A page of a list ``read`` newest first (``read(page, newest_first=True)``; a cursor
+    that is not one of ours: the first page)."""
     request = PageRequest(size or PER_PAGE, after or None, count=False)
     try:
-        return await announcements.list_announcements(principal, request, newest_first=True)
+        return await read(request, newest_first=True)
     except DomainError:
         if not after:
             raise
-        return await newest_announcements(principal, None, size)
+        return await newest_first(read, None, size)
+
+
+async def every(read: Callable[..., Awaitable[Page[T]]], size: int) -> AsyncIterator[list[T]]:
+    """Every item of a list ``read`` newest first, a page of ``size`` at a time (downloads)."""
+    after: str | None = None
+    while True:
+        found = await newest_first(read, after, size)
+        yield found.items
+        if not (found.has_next_page and found.cursors):
+            return
+        after = found.cursors[-1]
+
+
+def _next(found: Page[Any]) -> str | None:
+    return found.cursors[-1] if found.has_next_page and found.cursors else None
 
 
 async def reports_of(

@@ -7,6 +7,7 @@ answers 403)."""
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Any
 
 from litestar import Request, Response, get
@@ -28,15 +29,15 @@ from web.pages import steering
 from web.security import principal_of, requires
 
 STEERING = requires(Role.STEERING)
+EXPORT_PAGE = 200  # a download reads its list a page of this many at a time
 READERS = requires(Role.STEERING, Role.PROVIDER_ADMIN)
 
 
 @get("/styregruppe/aftaler.csv", name="steering_agreements_csv", guards=[STEERING])
 async def agreements_csv(request: Request[Any, Any, Any]) -> Response[str]:
-    region = principal_of(request).org_code or ""
-    found = await frameworks.list_agreements(
-        principal_of(request), PageRequest(steering.PER_PAGE, None), region_code=region
-    )
+    principal = principal_of(request)
+    region = principal.org_code or ""
+    read = partial(frameworks.list_agreements, principal, region_code=region)
     rows = [
         [
             a.id,
@@ -47,7 +48,8 @@ async def agreements_csv(request: Request[Any, Any, Any]) -> Response[str]:
             a.approval_deadline or "",
             len(a.parties),
         ]
-        for a in sorted(found.items, key=lambda a: a.valid_from, reverse=True)
+        async for found in steering.every(read, EXPORT_PAGE)
+        for a in found
     ]
     header = ["agreement_id", "name", "valid_from", "valid_to", "status", "approval_deadline"]
     return csv_file([*header, "parties"], rows, f"socialaftaler-{region}")
@@ -58,20 +60,14 @@ async def announcements_csv(request: Request[Any, Any, Any]) -> Response[str]:
     principal = principal_of(request)
     region = principal.org_code or ""
     rows: list[list[Any]] = []
-    after: str | None = None
-    while True:  # every announcement, newest first, a page at a time
-        announced = await steering.newest_announcements(principal, after, EXPORT_PAGE)
-        by_announcement = await steering.reports_of(principal, region, announced.items)
-        rows.extend(_announcement_row(a, by_announcement.get(a.id)) for a in announced.items)
-        if not (announced.has_next_page and announced.cursors):
-            break
-        after = announced.cursors[-1]
+    async for announced in steering.every(
+        partial(announcements.list_announcements, principal), EXPORT_PAGE
+    ):
+        by_announcement = await steering.reports_of(principal, region, announced)
+        rows.extend(_announcement_row(a, by_announcement.get(a.id)) for a in announced)
     header = ["announcement_id", "title", "issued_on", "status", "report_deadline"]
     header += ["report_status", "submitted_on", "overdue"]
     return csv_file(header, rows, f"centrale-udmeldinger-{region}")
-
-
-EXPORT_PAGE = 200
 
 
 def _announcement_row(a: AnnouncementView, report: ReportView | None) -> list[Any]:
