@@ -21,15 +21,14 @@ from marketplace.core.db import engine
 
 QUEUE = "deliveries"
 
-# One job per delivery: args {"delivery_id": ...}; its lock (``<task>:<id>``) keeps two
-# workers from running it at once, its queueing lock keeps a second waiting job of it out.
-_DEFER = """
-SELECT procrastinate_defer_jobs_v1(array_agg(ROW(
+# One job per delivery ``d`` (parameters: queue, task, task, task): args {"delivery_id": d};
+# its lock (``<task>:<id>``) keeps two workers from running it at once, its queueing lock
+# keeps a second waiting job of it out.
+_JOBS = """procrastinate_defer_jobs_v1(array_agg(ROW(
     {}::varchar, {}::varchar, 0, {}::text || ':' || d, {}::text || ':' || d,
     jsonb_build_object('delivery_id', d), NULL::timestamptz
-)::procrastinate_job_to_defer_v1))
-FROM unnest({}::text[]) AS d
-"""
+)::procrastinate_job_to_defer_v1))"""
+_DEFER = "SELECT " + _JOBS + " FROM unnest({}::text[]) AS d"
 
 
 def uses_job_engine() -> bool:
@@ -48,11 +47,10 @@ async def defer_in_transaction(task: str, ids: Sequence[uuid.UUID]) -> None:
 
 # Pending deliveries of a table without a waiting or running job (made before the job engine,
 # or whose job gave up while the delivery still had time): a job each, as above.
-_DEFER_MISSING = """
-SELECT coalesce(array_length(procrastinate_defer_jobs_v1(array_agg(ROW(
-    {}::varchar, {}::varchar, 0, {}::text || ':' || d, {}::text || ':' || d,
-    jsonb_build_object('delivery_id', d), NULL::timestamptz
-)::procrastinate_job_to_defer_v1)), 1), 0) AS deferred
+_DEFER_MISSING = (
+    "SELECT coalesce(array_length("
+    + _JOBS
+    + """, 1), 0) AS deferred
 FROM (
     SELECT delivery.id::text AS d FROM "{table}" AS delivery
     WHERE delivery.status = 'pending' AND NOT EXISTS (
@@ -62,6 +60,7 @@ FROM (
     )
 ) AS missing
 """
+)
 
 
 async def defer_missing(task: str, table: str) -> int:
