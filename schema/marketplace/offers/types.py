@@ -19,7 +19,6 @@ from marketplace.offers.taxonomy import LegalBasis as DomainLegalBasis
 from marketplace.offers.taxonomy import LegalBasisInfo as DomainLegalBasisInfo
 from marketplace.offers.taxonomy import SupervisingAuthority as DomainAuthority
 from marketplace.offers.taxonomy import legal_bases
-from marketplace.organisations.models import MunicipalityView, ProviderView
 from schema.context import Info
 from schema.convert import FromView, from_view
 from schema.marketplace.organisations.types import Address, Coordinates, Municipality, Provider
@@ -269,13 +268,7 @@ class Offer(relay.Node):
     view: strawberry.Private[m.OfferView]
     # a list's offer comes with its provider and municipality (``listed``), read in the
     # page's own statement: no loader then
-    listed: strawberry.Private[bool] = dataclasses.field(default=False, init=False)
-    listed_provider: strawberry.Private[ProviderView | None] = dataclasses.field(
-        default=None, init=False
-    )
-    listed_municipality: strawberry.Private[MunicipalityView | None] = dataclasses.field(
-        default=None, init=False
-    )
+    listed: strawberry.Private[ListedOffer | None] = dataclasses.field(default=None, init=False)
     resolve_nodes = nodes_by_key(lambda info: info.context.marketplace.offer_by_id)
 
     @classmethod
@@ -286,9 +279,7 @@ class Offer(relay.Node):
     def of_listed(cls, item: ListedOffer) -> Offer:
         """A list's offer, with its provider and municipality at hand."""
         offer = cls.of(item.offer)
-        offer.listed = True
-        offer.listed_provider = item.provider
-        offer.listed_municipality = item.municipality
+        offer.listed = item
         return offer
 
     async def _relations(self, info: Info) -> m.OfferRelations:
@@ -313,8 +304,8 @@ class Offer(relay.Node):
     # await), else read through the request's loader
     @strawberry.field(graphql_type=Provider)
     def provider(self, info: Info) -> Provider | Awaitable[Provider]:
-        if self.listed_provider is not None:
-            return Provider.of(self.listed_provider)
+        if self.listed is not None:
+            return Provider.of(self.listed.provider)
         loader = info.context.marketplace.provider_by_id
         return load_held(loader, self.view.provider_id, Provider.of)
 
@@ -323,8 +314,8 @@ class Offer(relay.Node):
         graphql_type=Municipality | None,
     )
     def municipality(self, info: Info) -> Municipality | Awaitable[Municipality | None] | None:
-        if self.listed:
-            found = self.listed_municipality
+        if self.listed is not None:
+            found = self.listed.municipality
             return Municipality.of(found) if found is not None else None
         loader = info.context.marketplace.municipality_by_code
         return load_one(loader, self.view.municipality_code, Municipality.of)
