@@ -59,6 +59,11 @@ class Page(Generic[T]):
     has_next_page: bool
     has_previous_page: bool
 
+    @property
+    def next_after(self) -> str | None:
+        """The cursor to ask for the next page with, if there is one."""
+        return self.cursors[-1] if self.has_next_page and self.cursors else None
+
     def head(self, first: int) -> Page[T]:
         """The first ``first`` items of a page that holds a whole (short) list."""
         return Page(

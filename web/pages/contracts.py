@@ -47,7 +47,7 @@ async def contract_list(request: Request[Any, Any, Any]) -> Template:
         offers=names,
         status=chosen,
         statuses=list(ContractStatus),
-        next_cursor=found.cursors[-1] if found.has_next_page and found.cursors else None,
+        next_cursor=found.next_after,
     )
 
 

@@ -6,6 +6,7 @@ steering group reads its region's, and every region's national and supra-regiona
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
 from typing import Any
 
 from litestar import Request, get, post
@@ -25,6 +26,7 @@ from marketplace.offers.models import OfferStatus
 from marketplace.offers.tables import Offer
 from web import charts
 from web.forms import FormInvalid, amount, command, error_context, form_errors
+from web.paging import or_first_page
 from web.render import month_name, page
 from web.security import principal_of, requires
 
@@ -118,18 +120,17 @@ async def region_offers(region: str | None, after: str | None) -> Page[dict[str,
     """A page of the region's published offers by name: their id and name only (the page
     links to each offer's economics), and how many there are."""
     where = (Offer.status == OfferStatus.PUBLISHED.value) & (Offer.municipality._.region == region)
-    try:
-        return await paginate(
+
+    def read(cursor: str | None) -> Awaitable[Page[dict[str, Any]]]:
+        return paginate(
             Offer,
             where=where,
             order_by=[Offer.name_key, Offer.id],
-            page=PageRequest(PER_PAGE, after),
+            page=PageRequest(PER_PAGE, cursor),
             columns=[Offer.id, Offer.name, Offer.name_key],
         )
-    except DomainError:  # a cursor that is not one of ours: the first page
-        if after is None:
-            raise
-        return await region_offers(region, None)
+
+    return await or_first_page(read, after)
 
 
 @get("/styregruppe/oekonomi", name="steering_economics", guards=[STEERING])
@@ -144,29 +145,21 @@ async def steering_economics(request: Request[Any, Any, Any]) -> Template:
         year=year,
         years=list(range(today().year - 3, today().year + 1)),
         national=national_page.items,
-        national_next=_next_cursor(national_page),
+        national_next=national_page.next_after,
         own=own,
-        next_cursor=_next_cursor(own),
+        next_cursor=own.next_after,
     )
 
 
 async def _national_page(
     principal: Principal, after: str | None, year: int
 ) -> Page[national.NationalOfferView]:
-    """A page of the national and supra-regional offers (a cursor that is not one of ours:
-    the first page)."""
-    try:
-        return await national.national_offers(
-            principal, PageRequest(NATIONAL_PER_PAGE, after or None), year
-        )
-    except DomainError:
-        if not after:
-            raise
-        return await national.national_offers(principal, PageRequest(NATIONAL_PER_PAGE, None), year)
+    """A page of the national and supra-regional offers."""
 
+    def read(cursor: str | None) -> Awaitable[Page[national.NationalOfferView]]:
+        return national.national_offers(principal, PageRequest(NATIONAL_PER_PAGE, cursor), year)
 
-def _next_cursor(found: Page[Any]) -> str | None:
-    return found.cursors[-1] if found.has_next_page and found.cursors else None
+    return await or_first_page(read, after)
 
 
 ROUTES = [offer_economics, offer_settle, steering_economics]

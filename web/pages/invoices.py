@@ -56,7 +56,7 @@ async def _list(
         "invoices/list.html",
         status_code=400 if failed else 200,
         found=found,
-        next_cursor=found.cursors[-1] if found.has_next_page and found.cursors else None,
+        next_cursor=found.next_after,
         municipalities=sorted(
             ((m.code, m.name) for m in municipality_records()), key=lambda c: c[1]
         ),

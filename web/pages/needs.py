@@ -93,7 +93,7 @@ async def need_list(request: Request[Any, Any, Any]) -> Template:
             found=answers,
             needs=sent,
             offers=names,
-            next_cursor=answers.cursors[-1] if answers.has_next_page and answers.cursors else None,
+            next_cursor=answers.next_after,
             **_names(),
         )
     found = await needs.list_needs(principal, PageRequest(PER_PAGE, after))
@@ -101,7 +101,7 @@ async def need_list(request: Request[Any, Any, Any]) -> Template:
         request,
         "needs/list.html",
         found=found,
-        next_cursor=found.cursors[-1] if found.has_next_page and found.cursors else None,
+        next_cursor=found.next_after,
         **_names(),
     )
 

@@ -62,7 +62,7 @@ async def _list(request: Request[Any, Any, Any], *, failed: Any = None) -> Templ
         found=found,
         links={n.id: _link(n.subjects, principal.role is Role.STEERING) for n in found.items},
         unread_only=unread_only,
-        next_cursor=found.cursors[-1] if found.has_next_page and found.cursors else None,
+        next_cursor=found.next_after,
         **error_context(failed),
     )
 

@@ -118,7 +118,7 @@ async def offer_list(request: Request[Any, Any, Any]) -> Template:
             for o in found.items
         },
         year=day.year,
-        next_cursor=found.cursors[-1] if found.has_next_page and found.cursors else None,
+        next_cursor=found.next_after,
     )
 
 

@@ -62,7 +62,7 @@ async def _list(
         roles=ROLE_NAMES,
         status_names=STATUS_NAMES,
         paragraphs=REFUND_PARAGRAPHS,
-        next_cursor=found.cursors[-1] if found.has_next_page and found.cursors else None,
+        next_cursor=found.next_after,
         values=shown or {},
         **error_context(failed),
     )

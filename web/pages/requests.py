@@ -135,7 +135,7 @@ async def request_list(request: Request[Any, Any, Any]) -> Template:
             for s in RequestStatus
             if principal.role is Role.PURCHASER or s.value not in ("for_approval", "refused")
         ],
-        next_cursor=found.cursors[-1] if found.has_next_page and found.cursors else None,
+        next_cursor=found.next_after,
     )
 
 

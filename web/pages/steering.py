@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import itertools
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
@@ -49,6 +49,7 @@ from marketplace.offers.models import OfferStatus
 from marketplace.offers.tables import Offer
 from web.forms import FormInvalid, command, error_context, form_errors, invalid, values
 from web.labels import organisation_name
+from web.paging import or_first_page
 from web.render import page
 from web.security import principal_of, requires
 
@@ -94,12 +95,13 @@ def _names() -> dict[str, Any]:
 async def desk(request: Request[Any, Any, Any]) -> Template:
     principal = principal_of(request)
     region = _region(request)
-    agreements = await newest_first(
-        partial(frameworks.list_agreements, principal, region_code=region),
+    agreements = await or_first_page(
+        newest_first(partial(frameworks.list_agreements, principal, region_code=region)),
         request.query_params.get("aftaler_efter"),
     )
-    announced = await newest_first(
-        partial(announcements.list_announcements, principal), request.query_params.get("efter")
+    announced = await or_first_page(
+        newest_first(partial(announcements.list_announcements, principal)),
+        request.query_params.get("efter"),
     )
     reports = await reports_of(principal, region, announced.items)
     return page(
@@ -107,9 +109,9 @@ async def desk(request: Request[Any, Any, Any]) -> Template:
         "steering/desk.html",
         region=region,
         agreements=agreements.items,
-        agreements_next=_next(agreements),
+        agreements_next=agreements.next_after,
         announcements=announced.items,
-        announcements_next=_next(announced),
+        announcements_next=announced.next_after,
         reports=reports,
         day=today(),
         **_names(),
@@ -119,33 +121,16 @@ async def desk(request: Request[Any, Any, Any]) -> Template:
 T = TypeVar("T")
 
 
-async def newest_first(
-    read: Callable[..., Awaitable[Page[T]]], after: str | None, size: int | None = None
-) -> Page[T]:
-    """A page of a list ``read`` newest first (``read(page, newest_first=True)``; a cursor
-    that is not one of ours: the first page)."""
-    request = PageRequest(size or PER_PAGE, after or None, count=False)
-    try:
-        return await read(request, newest_first=True)
-    except DomainError:
-        if not after:
-            raise
-        return await newest_first(read, None, size)
+def newest_first(
+    read: Callable[..., Awaitable[Page[T]]], size: int | None = None
+) -> Callable[[str | None], Awaitable[Page[T]]]:
+    """A list ``read`` (``read(page, newest_first=True)``) as a reader of the page after a
+    cursor, newest first, ``size`` (else ``PER_PAGE``) at a time, not counted."""
 
+    def after(cursor: str | None) -> Awaitable[Page[T]]:
+        return read(PageRequest(size or PER_PAGE, cursor, count=False), newest_first=True)
 
-async def every(read: Callable[..., Awaitable[Page[T]]], size: int) -> AsyncIterator[list[T]]:
-    """Every item of a list ``read`` newest first, a page of ``size`` at a time (downloads)."""
-    after: str | None = None
-    while True:
-        found = await newest_first(read, after, size)
-        yield found.items
-        if not (found.has_next_page and found.cursors):
-            return
-        after = found.cursors[-1]
-
-
-def _next(found: Page[Any]) -> str | None:
-    return found.cursors[-1] if found.has_next_page and found.cursors else None
+    return after
 
 
 async def reports_of(

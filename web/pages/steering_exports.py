@@ -26,6 +26,7 @@ from web.downloads import csv_file, download
 from web.labels import organisation_name
 from web.pages import economics as economics_pages
 from web.pages import steering
+from web.paging import every
 from web.security import principal_of, requires
 
 STEERING = requires(Role.STEERING)
@@ -48,7 +49,7 @@ async def agreements_csv(request: Request[Any, Any, Any]) -> Response[str]:
             a.approval_deadline or "",
             len(a.parties),
         ]
-        async for found in steering.every(read, EXPORT_PAGE)
+        async for found in every(steering.newest_first(read, EXPORT_PAGE))
         for a in found
     ]
     header = ["agreement_id", "name", "valid_from", "valid_to", "status", "approval_deadline"]
@@ -60,9 +61,8 @@ async def announcements_csv(request: Request[Any, Any, Any]) -> Response[str]:
     principal = principal_of(request)
     region = principal.org_code or ""
     rows: list[list[Any]] = []
-    async for announced in steering.every(
-        partial(announcements.list_announcements, principal), EXPORT_PAGE
-    ):
+    read = partial(announcements.list_announcements, principal)
+    async for announced in every(steering.newest_first(read, EXPORT_PAGE)):
         by_announcement = await steering.reports_of(principal, region, announced)
         rows.extend(_announcement_row(a, by_announcement.get(a.id)) for a in announced)
     header = ["announcement_id", "title", "issued_on", "status", "report_deadline"]
