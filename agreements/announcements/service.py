@@ -283,9 +283,7 @@ async def list_reports(
     """Regional reports, oldest first: of one announcement, of several, of a region."""
     _signed_in(principal)
     if announcement_ids is not None and not announcement_ids:
-        return Page(
-            items=[], cursors=[], total_count=0, has_next_page=False, has_previous_page=False
-        )
+        return Page.empty()
     if region_code is not None and region_code not in region_records():
         raise DomainError(ErrorCode.UNKNOWN_REGION, f"No region {region_code!r}.", ["region_code"])
     rows = await paginate(

@@ -59,6 +59,12 @@ class Page(Generic[T]):
     has_next_page: bool
     has_previous_page: bool
 
+    @classmethod
+    def empty(cls) -> Page[T]:
+        return cls(
+            items=[], cursors=[], total_count=0, has_next_page=False, has_previous_page=False
+        )
+
     @property
     def next_after(self) -> str | None:
         """The cursor to ask for the next page with, if there is one."""

@@ -487,10 +487,7 @@ async def first_history_pages(
 
     For list views that show each offer's latest changes without a query per offer.
     """
-    pages: dict[uuid.UUID, Page[OfferEventView]] = {
-        i: Page(items=[], cursors=[], total_count=0, has_next_page=False, has_previous_page=False)
-        for i in offer_ids
-    }
+    pages: dict[uuid.UUID, Page[OfferEventView]] = {i: Page.empty() for i in offer_ids}
     if not offer_ids:
         return pages
     rows = (
