@@ -34,7 +34,7 @@ from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.querystring import QueryString
 
 from marketplace.contracts.models import INTERNAL_REQUEST
-from marketplace.core.clock import utcnow
+from marketplace.core.clock import moment_of, utcnow
 from marketplace.core.db import engine
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import Principal, Role
@@ -71,18 +71,7 @@ FEED_TYPES = ("Offer", "PriceList", "Provider", "Agreement", *_PARTY_TABLES)
 def parse_since(value: str) -> datetime.datetime:
     """An ISO 8601 moment not in the future (no zone is UTC), or a typed INVALID naming
     ``since``."""
-    text = (value or "").strip()
-    try:
-        moment = datetime.datetime.fromisoformat(text)
-    except ValueError:
-        raise DomainError(
-            ErrorCode.INVALID,
-            f"`since` is not a timestamp: give ISO 8601, such as 2026-01-31T12:00:00Z; "
-            f"got {text[:40]!r}.",
-            ["since"],
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.UTC)
+    moment = moment_of((value or "").strip(), "since")
     if moment > utcnow():
         raise DomainError(
             ErrorCode.INVALID,

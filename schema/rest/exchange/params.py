@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import uuid
 
+from marketplace.core.clock import moment_of
 from marketplace.core.errors import DomainError, ErrorCode
 
 
@@ -14,26 +16,14 @@ def modified_after(value: str | None) -> datetime.datetime | None:
     if value is None or not value.strip():
         return None
     text = value.strip()
-    # "+01:00" arrives as " 01:00" when a client leaves the plus of a query string unescaped.
-    tries = (text, text.replace(" ", "+"))
-    moment = next((m for m in map(_timestamp, tries) if m is not None), None)
-    if moment is None:
-        raise DomainError(
-            ErrorCode.INVALID,
-            f"`modified_after` is not a timestamp: give ISO 8601, such as "
-            f"2026-01-31T12:00:00Z; got {text[:40]!r}.",
-            ["modified_after"],
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.UTC)
-    return moment
-
-
-def _timestamp(text: str) -> datetime.datetime | None:
     try:
-        return datetime.datetime.fromisoformat(text)
-    except ValueError:
-        return None
+        return moment_of(text, "modified_after")
+    except DomainError:
+        # "+01:00" arrives as " 01:00" when a client leaves the plus of a query string unescaped
+        if " " in text:
+            with contextlib.suppress(DomainError):
+                return moment_of(text.replace(" ", "+"), "modified_after")
+        raise
 
 
 def uuid_of(value: str, what: str, field: str) -> uuid.UUID:
