@@ -38,8 +38,8 @@ from typing import Any
 from agreements.announcements.models import AnnouncementView, ForecastSet, ForecastView
 from agreements.announcements.service import announcements_for_groups
 from agreements.frameworks import service as frameworks
+from agreements.gaps import signals
 from agreements.gaps.tables import DemandForecast
-from marketplace.contracts.models import DeclineReason, NeedAnswerStatus, RequestStatus
 from marketplace.core.clock import today, utcnow
 from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import Principal, Role
@@ -50,7 +50,6 @@ from marketplace.offers.tables import Offer
 from marketplace.offers.taxonomy import target_group_records
 from marketplace.organisations.reference import municipality_records, region_of, region_records
 
-FEW_RESULTS = 2
 SMALL_COUNT = 3
 AT_RISK_MONTHS = 3
 MAX_YEARS_AHEAD = 2
@@ -326,62 +325,6 @@ def _contracts_sql(region: str, on: datetime.date) -> tuple[str, list[Any]]:
     )
 
 
-def _forecast_sql(region: str, year: int) -> tuple[str, list[Any]]:
-    return (
-        "SELECT f.target_group AS target_group, SUM(f.places) AS places FROM demand_forecast f "
-        "JOIN municipality m ON m.code = f.municipality WHERE m.region = {} AND f.year = {} "
-        "GROUP BY f.target_group",
-        [region, year],
-    )
-
-
-def _declined_sql(
-    region: str, since: datetime.datetime, until: datetime.datetime
-) -> tuple[str, list[Any]]:
-    """Declines for capacity or fit met by the region's municipalities, per target group: of
-    their requests, per target group of the offer asked for; of the answers to their needs,
-    per target group of the need (one statement)."""
-    reasons = [DeclineReason.NO_CAPACITY.value, DeclineReason.TARGET_GROUP_MISMATCH.value]
-    declined = (
-        "SELECT g.target_group AS target_group, d.decline_reason AS reason "
-        "FROM {source} d JOIN {groups} g ON g.{link} = d.{link} "
-        "JOIN municipality m ON m.code = d.buyer WHERE m.region = {{}} AND d.status = {{}} "
-        "AND d.decline_reason IN ({{}}, {{}}) AND d.answered_at >= {{}} AND d.answered_at < {{}}"
-    )
-    requests = declined.format(
-        source="placement_request", groups="offer_target_group", link="offer"
-    )
-    answers = declined.format(source="need_answer", groups="placement_need_group", link="need")
-    return (
-        "SELECT target_group, "
-        "SUM(CASE WHEN reason = {} THEN 1 ELSE 0 END) AS capacity, "
-        "SUM(CASE WHEN reason = {} THEN 1 ELSE 0 END) AS fit "
-        f"FROM ({requests} UNION ALL {answers}) declines GROUP BY target_group",
-        [
-            *reasons,
-            *(region, RequestStatus.DECLINED.value, *reasons, since, until),
-            *(region, NeedAnswerStatus.DECLINED.value, *reasons, since, until),
-        ],
-    )
-
-
-def _searches_sql(
-    region: str, since: datetime.datetime, until: datetime.datetime
-) -> tuple[str, list[Any]]:
-    """Searches by the region's municipalities that found none or few offers, per target
-    group asked for."""
-    return (
-        "SELECT g.target_group AS target_group, "
-        "SUM(CASE WHEN e.result_count = 0 THEN 1 ELSE 0 END) AS found_none, "
-        "SUM(CASE WHEN e.result_count > 0 THEN 1 ELSE 0 END) AS few "
-        "FROM search_event e JOIN search_event_group g ON g.event = e.id "
-        "JOIN municipality m ON m.code = e.municipality "
-        "WHERE m.region = {} AND e.result_count <= {} AND e.at >= {} AND e.at < {} "
-        "GROUP BY g.target_group",
-        [region, FEW_RESULTS, since, until],
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class SupplyRow:
     """One of the region's published offers with one of its target groups (``_offers_sql``).
@@ -409,7 +352,7 @@ class ContractCounts:
 
 @dataclass(frozen=True, slots=True)
 class ForecastSum:
-    """The places the region's municipalities forecast for a target group (``_forecast_sql``)."""
+    """The places the region's municipalities forecast for a target group (``signals.forecast_sql``)."""
 
     target_group: str
     places: int
@@ -417,7 +360,7 @@ class ForecastSum:
 
 @dataclass(frozen=True, slots=True)
 class DeclineCounts:
-    """Requests declined for capacity and for fit, for a target group (``_declined_sql``)."""
+    """Requests declined for capacity and for fit, for a target group (``signals.declined_sql``)."""
 
     target_group: str
     capacity: int | None
@@ -426,7 +369,7 @@ class DeclineCounts:
 
 @dataclass(frozen=True, slots=True)
 class SearchCounts:
-    """Searches that found no offer and that found few, for a target group (``_searches_sql``)."""
+    """Searches that found no offer and that found few, for a target group (``signals.searches_sql``)."""
 
     target_group: str
     found_none: int | None
@@ -525,7 +468,7 @@ def _list_offers(
 
 
 async def _count_forecasts(result: dict[str, GroupFigures], region: str, year: int) -> None:
-    for row in await _rows(ForecastSum, _forecast_sql(region, year)):
+    for row in await _rows(ForecastSum, signals.forecast_sql("region", year, region, None)):
         group = result.get(row.target_group)
         if group is not None:
             group.forecast = int(row.places)
@@ -537,7 +480,9 @@ async def _count_declines(
     since: datetime.datetime,
     until: datetime.datetime,
 ) -> None:
-    for row in await _rows(DeclineCounts, _declined_sql(region, since, until)):
+    for row in await _rows(
+        DeclineCounts, signals.declined_sql("region", since, until, region, None)
+    ):
         group = result.get(row.target_group)
         if group is not None:
             group.declined_capacity = int(row.capacity or 0)
@@ -550,7 +495,9 @@ async def _count_searches(
     since: datetime.datetime,
     until: datetime.datetime,
 ) -> None:
-    for row in await _rows(SearchCounts, _searches_sql(region, since, until)):
+    for row in await _rows(
+        SearchCounts, signals.searches_sql("region", since, until, region, None)
+    ):
         group = result.get(row.target_group)
         if group is not None:
             group.searches_none = int(row.found_none or 0)

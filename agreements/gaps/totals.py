@@ -17,13 +17,21 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
-from agreements.gaps.service import FEW_RESULTS, GroupFigures, _end_of, _raw
+from agreements.gaps.service import GroupFigures, _end_of, _raw
+from agreements.gaps.signals import (
+    FEW_RESULTS,
+    Level,
+    declined_sql,
+    forecast_sql,
+    key_of,
+    searches_sql,
+    where_of,
+)
 from marketplace.contracts.models import DeclineReason, NeedAnswerStatus, RequestStatus
 from marketplace.offers.models import OfferStatus
 
-Level = Literal["region", "municipality"]
 _RUNNING = "c.start_date <= {} AND (c.end_date IS NULL OR c.end_date >= {})"
 
 
@@ -35,31 +43,13 @@ def totals_of(target_group: str, places: int, in_use: int, free: int, offers: in
     return figures
 
 
-def _where(
-    level: Level, alias: str, region: str | None, groups: Sequence[str] | None, grouped: str
-) -> tuple[str, list[Any]]:
-    """Conditions on the place (``alias``: a municipality row) and the target groups."""
-    sql, args = "", []
-    if region is not None:
-        sql += f" AND {alias}.region = {{}}"
-        args.append(region)
-    if groups is not None:
-        sql += f" AND {grouped} IN ({', '.join('{}' for _ in groups)})"
-        args.extend(groups)
-    return sql, args
-
-
-def _key(level: Level, alias: str) -> str:
-    return f"{alias}.region" if level == "region" else f"{alias}.code"
-
-
 def _supply_sql(
     level: Level, on: datetime.date, region: str | None, groups: Sequence[str] | None
 ) -> tuple[str, list[Any]]:
-    where, args = _where(level, "m", region, groups, "g.target_group")
+    where, args = where_of(level, "m", region, groups, "g.target_group")
     in_use = "o.occupied_places + COALESCE(c.n, 0)"
     return (
-        f"SELECT {_key(level, 'm')} AS place, g.target_group AS target_group, "
+        f"SELECT {key_of(level, 'm')} AS place, g.target_group AS target_group, "
         "SUM(o.capacity_places) AS places, "
         f"SUM({in_use}) AS in_use, "
         f"SUM(CASE WHEN o.capacity_places > {in_use} THEN o.capacity_places - ({in_use}) "
@@ -70,74 +60,8 @@ def _supply_sql(
         "JOIN municipality bm ON bm.code = c.buyer "
         f"WHERE c.status <> 'cancelled' AND {_RUNNING} GROUP BY c.offer) c ON c.offer = o.id "
         f"WHERE o.status = {{}} AND o.published_at < {{}}{where} "
-        f"GROUP BY {_key(level, 'm')}, g.target_group",
+        f"GROUP BY {key_of(level, 'm')}, g.target_group",
         [on, on, OfferStatus.PUBLISHED.value, _end_of(on), *args],
-    )
-
-
-def _forecast_sql(
-    level: Level, year: int, region: str | None, groups: Sequence[str] | None
-) -> tuple[str, list[Any]]:
-    where, args = _where(level, "m", region, groups, "f.target_group")
-    return (
-        f"SELECT {_key(level, 'm')} AS place, f.target_group AS target_group, "
-        "SUM(f.places) AS places FROM demand_forecast f "
-        f"JOIN municipality m ON m.code = f.municipality WHERE f.year = {{}}{where} "
-        f"GROUP BY {_key(level, 'm')}, f.target_group",
-        [year, *args],
-    )
-
-
-def _declined_sql(
-    level: Level,
-    since: datetime.datetime,
-    until: datetime.datetime,
-    region: str | None,
-    groups: Sequence[str] | None,
-) -> tuple[str, list[Any]]:
-    reasons = [DeclineReason.NO_CAPACITY.value, DeclineReason.TARGET_GROUP_MISMATCH.value]
-    where, args = _where(level, "m", region, groups, "g.target_group")
-    declined = (
-        f"SELECT {_key(level, 'm')} AS place, g.target_group AS target_group, "
-        "d.decline_reason AS reason FROM {source} d JOIN {groups} g ON g.{link} = d.{link} "
-        "JOIN municipality m ON m.code = d.buyer WHERE d.status = {{}} "
-        "AND d.decline_reason IN ({{}}, {{}}) AND d.answered_at >= {{}} AND d.answered_at < {{}}"
-        + where.replace("{}", "{{}}")
-    )
-    requests = declined.format(
-        source="placement_request", groups="offer_target_group", link="offer"
-    )
-    answers = declined.format(source="need_answer", groups="placement_need_group", link="need")
-    return (
-        "SELECT place, target_group, "
-        "SUM(CASE WHEN reason = {} THEN 1 ELSE 0 END) AS capacity, "
-        "SUM(CASE WHEN reason = {} THEN 1 ELSE 0 END) AS fit "
-        f"FROM ({requests} UNION ALL {answers}) declines GROUP BY place, target_group",
-        [
-            *reasons,
-            *(RequestStatus.DECLINED.value, *reasons, since, until, *args),
-            *(NeedAnswerStatus.DECLINED.value, *reasons, since, until, *args),
-        ],
-    )
-
-
-def _searches_sql(
-    level: Level,
-    since: datetime.datetime,
-    until: datetime.datetime,
-    region: str | None,
-    groups: Sequence[str] | None,
-) -> tuple[str, list[Any]]:
-    where, args = _where(level, "m", region, groups, "g.target_group")
-    return (
-        f"SELECT {_key(level, 'm')} AS place, g.target_group AS target_group, "
-        "SUM(CASE WHEN e.result_count = 0 THEN 1 ELSE 0 END) AS found_none, "
-        "SUM(CASE WHEN e.result_count > 0 THEN 1 ELSE 0 END) AS few "
-        "FROM search_event e JOIN search_event_group g ON g.event = e.id "
-        "JOIN municipality m ON m.code = e.municipality "
-        f"WHERE e.result_count <= {{}} AND e.at >= {{}} AND e.at < {{}}{where} "
-        f"GROUP BY {_key(level, 'm')}, g.target_group",
-        [FEW_RESULTS, since, until, *args],
     )
 
 
@@ -170,14 +94,14 @@ async def totals(
             free=int(row["free"] or 0),
             offer_count=int(row["offers"] or 0),
         )
-    for row in await _raw(_forecast_sql(level, on.year, region, groups)):
+    for row in await _raw(forecast_sql(level, on.year, region, groups)):
         cell(row).forecast = int(row["places"] or 0)
     since, until = _end_of(on - datetime.timedelta(days=365)), _end_of(on)
-    for row in await _raw(_declined_sql(level, since, until, region, groups)):
+    for row in await _raw(declined_sql(level, since, until, region, groups)):
         figures = cell(row)
         figures.declined_capacity = int(row["capacity"] or 0)
         figures.declined_fit = int(row["fit"] or 0)
-    for row in await _raw(_searches_sql(level, since, until, region, groups)):
+    for row in await _raw(searches_sql(level, since, until, region, groups)):
         figures = cell(row)
         figures.searches_none = int(row["found_none"] or 0)
         figures.searches_few = int(row["few"] or 0)
@@ -292,7 +216,7 @@ async def month_series(
     for end, (places, in_use, free, offers) in sums.items():
         series[end].__dict__.update(places=places, in_use=in_use, free=free, offer_count=offers)
     for year in sorted({end.year for end in ends}):
-        rows = await _raw(_forecast_sql("region", year, region, [group]))
+        rows = await _raw(forecast_sql("region", year, region, [group]))
         for end in ends:
             if end.year == year and rows:
                 series[end].forecast = int(rows[0]["places"] or 0)
