@@ -106,7 +106,10 @@ def _csv_rows(body: bytes) -> list[list[str]]:
     delimiter = max((";", ",", "\t"), key=first.count)
     if first.count(delimiter) == 0:
         raise _not_a_spreadsheet("no columns in the first line")
-    return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    try:  # newline="": a lone carriage return ends a line too (old Mac files), as in a file
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as error:  # a field over the csv module's size limit, say
+        raise _not_a_spreadsheet(f"the CSV cannot be read ({error})") from None
 
 
 def read_table(body: bytes) -> bulk.Table:

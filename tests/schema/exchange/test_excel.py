@@ -147,6 +147,25 @@ async def test_a_csv_imports_and_a_second_time_is_a_duplicate(client: httpx.Asyn
     assert await _offers_of(other) == 1
 
 
+async def test_a_csv_with_old_mac_line_ends_imports_and_a_stray_one_is_a_typed_error(
+    client: httpx.AsyncClient,
+) -> None:
+    """Lines ended by a lone carriage return (classic Mac files) are lines; a carriage return
+    that breaks the header or a field makes a row the import names, never a server error."""
+    rows = await _good_rows(client)
+    other = await _other_provider()
+    mac = _csv(rows).replace(b"\r\n", b"\n").replace(b"\n", b"\r")
+    stray = b",\xf4\x85\xb8\x81\xf3\x8e\x89\x8bN\xc3\x93\x1f\r\xc3\xba\xc3\xafv"
+
+    imported = await _import(client, other, mac)
+    refused = await _import(client, other, stray)
+
+    assert imported.status_code == 200, imported.text
+    assert await _offers_of(other) == 1
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["code"] in {"INVALID", "REQUIRED"}
+
+
 @pytest.mark.parametrize(
     ("change", "code", "field"),
     [
