@@ -13,13 +13,13 @@ differs:
 - a private field named ``view`` keeps the view itself, for the type's resolvers (any other
   private field takes the view's value of its name, as a public one does).
 
-The plan of each type (which field reads what) is worked out once and kept.
+The plan of each type (which field reads what) is worked out once and written out as one
+function per type (like dataclasses' own ``__init__``), so converting a view costs one call.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import operator
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -37,15 +37,6 @@ from schema.money import Money
 
 T = TypeVar("T")
 Reader = Callable[[Any], Any]
-
-# A type's plan, twice: reading a view by attribute (models, dataclasses) and by key (rows)
-_PLANS: dict[type, tuple[list[tuple[str, Reader]], list[tuple[str, Reader]]]] = {}
-
-
-def _get(view: Any, name: str) -> Any:
-    if isinstance(view, Mapping):
-        return view[name]
-    return getattr(view, name)
 
 
 def _unwrap(kind: Any) -> tuple[Any, bool, bool]:
@@ -77,52 +68,88 @@ def _value_reader(inner: Any) -> Reader | None:
     return None
 
 
-def _reader(name: str, kind: Any, by_key: bool) -> Reader:
-    """How the field ``name`` is read from a view: by attribute, or by key from a row (the
-    plain readers are operator's, so a field costs no Python call of its own)."""
-    inner, _optional, many = _unwrap(kind)
-    source = f"{name}_ore" if inner is Money and not many else name
-    get = operator.itemgetter(source) if by_key else operator.attrgetter(source)
-    convert = _value_reader(inner)
-    if convert is None:
-        return get
-    if many:
-        convert = _each(convert)
-    return lambda view: convert(get(view))
+# How a field is read: ("view",) the view itself, ("id",) the view's id as text, or
+# (source, convert) the view's ``source`` converted by ``convert`` (None: as it is)
+Step = tuple[str, ...] | tuple[str, Reader | None]
+_STEPS: dict[type, list[tuple[str, Step]]] = {}
+# A made maker: the type, whether the view is read by key, and the names given as values
+_MAKERS: dict[tuple[type, bool, tuple[str, ...]], Callable[..., Any]] = {}
 
 
-def _plan(cls: type) -> tuple[list[tuple[str, Reader]], list[tuple[str, Reader]]]:
+def _steps(cls: type) -> list[tuple[str, Step]]:
+    known = _STEPS.get(cls)
+    if known is not None:
+        return known
     definition: StrawberryObjectDefinition = cls.__strawberry_definition__  # type: ignore[attr-defined]
     by_name = {f.python_name: f for f in definition.fields}
-    plans: tuple[list[tuple[str, Reader]], list[tuple[str, Reader]]] = ([], [])
-    for by_key, plan in enumerate(plans):
-        for field in dataclasses.fields(cls):
-            if not field.init:
-                continue
-            if field.name == "view":  # private: the view itself
-                plan.append(("view", lambda view: view))
-                continue
-            if field.name == "id" and issubclass(cls, relay.Node):  # the node's id, as text
-                plan.append(("id", lambda view: str(_get(view, "id"))))
-                continue
-            found = by_name.get(field.name)
-            if found is None or found.base_resolver is not None:
-                continue
-            plan.append((field.name, _reader(field.name, found.type, bool(by_key))))
-    _PLANS[cls] = plans
-    return plans
+    steps: list[tuple[str, Step]] = []
+    for field in dataclasses.fields(cls):
+        if not field.init:
+            continue
+        if field.name == "view":  # private: the view itself
+            steps.append(("view", ("view",)))
+            continue
+        if field.name == "id" and issubclass(cls, relay.Node):  # the node's id, as text
+            steps.append(("id", ("id",)))
+            continue
+        found = by_name.get(field.name)
+        if found is None or found.base_resolver is not None:
+            continue
+        inner, _optional, many = _unwrap(found.type)
+        source = f"{field.name}_ore" if inner is Money and not many else field.name
+        convert = _value_reader(inner)
+        steps.append((field.name, (source, _each(convert) if convert and many else convert)))
+    _STEPS[cls] = steps
+    return steps
+
+
+def _maker(cls: type, by_key: bool, given: tuple[str, ...]) -> Callable[..., Any]:
+    """A function ``make(view, values)`` that calls ``cls`` with each field read from the
+    view, and the ``given`` ones from ``values``: written out once per type, so a view
+    costs one call and no loop over its fields."""
+    known = _MAKERS.get((cls, by_key, given))
+    if known is not None:
+        return known
+    scope: dict[str, Any] = {"cls": cls, "str": str}
+    arguments = [f"{name}=values[{name!r}]" for name in given]
+    for number, (name, step) in enumerate(_steps(cls)):
+        if name in given:
+            continue
+        if step == ("view",):
+            arguments.append(f"{name}=view")
+            continue
+        source = "id" if step == ("id",) else step[0]
+        read = f"view[{source!r}]" if by_key else f"view.{source}"
+        if step == ("id",):
+            arguments.append(f"{name}=str({read})")
+        elif step[1] is None:
+            arguments.append(f"{name}={read}")
+        else:
+            scope[f"convert_{number}"] = step[1]
+            arguments.append(f"{name}=convert_{number}({read})")
+    code = f"def make(view, values):\n    return cls({', '.join(arguments)})\n"
+    exec(compile(code, f"<from_view {cls.__name__}>", "exec"), scope)
+    made: Callable[..., Any] = scope["make"]
+    _MAKERS[(cls, by_key, given)] = made
+    return made
 
 
 def from_view(cls: type[T], view: Any, /, **values: Any) -> T:
     """The GraphQL type ``cls`` for a domain view; ``values`` give the fields the view does
     not hold under their own name (see the module's conventions for the rest)."""
-    plan = (_PLANS.get(cls) or _plan(cls))[isinstance(view, Mapping)]
-    if not values:
-        return cls(**{name: read(view) for name, read in plan})
-    fields = {name: values[name] if name in values else read(view) for name, read in plan}
-    for name, value in values.items():
-        fields.setdefault(name, value)
-    return cls(**fields)
+    by_key = type(view) is dict or (type(view) not in _ATTRIBUTE_VIEWS and _is_mapping(view))
+    return _maker(cls, by_key, tuple(values))(view, values)  # type: ignore[no-any-return]
+
+
+# The view classes known to be read by attribute (a pydantic model, a dataclass)
+_ATTRIBUTE_VIEWS: set[type] = set()
+
+
+def _is_mapping(view: Any) -> bool:
+    if isinstance(view, Mapping):
+        return True
+    _ATTRIBUTE_VIEWS.add(type(view))
+    return False
 
 
 def as_type(cls: type[T], view: Any) -> T:

@@ -41,6 +41,7 @@ from schema.audit import AuditQuery
 from schema.changes import ChangesQuery
 from schema.context import Info
 from schema.errors import client_words, extensions, should_mask_error
+from schema.execution import Execution, lean_resolvers
 from schema.ids import decode_global_id
 from schema.limits import cost_limit, document_limits
 from schema.marketplace.contracts.followup.mutations import FollowUpMutation
@@ -277,9 +278,12 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if settings.is_production:
         extensions.append(DisableIntrospection)
-    return Schema(
+    schema = Schema(
         query=Query,
         mutation=Mutation,
         types=list(NODE_TYPES.values()),
         extensions=extensions,  # type: ignore[arg-type]
+        execution_context_class=Execution,
     )
+    lean_resolvers(schema)
+    return schema
