@@ -26,7 +26,7 @@ from marketplace.core.errors import DomainError
 from marketplace.core.settings import Settings, get_settings, production_problems
 from schema.auth import BearerAuthMiddleware, TokenValidator, load_known_organisations
 from schema.composition import compose
-from schema.context import context_getter
+from schema.context import Context, http_context
 from schema.failures import last_resort, server_error
 from schema.graphql import build_schema
 from schema.graphql_http import GraphQLHttp
@@ -196,8 +196,14 @@ async def _calendar_task(app: Litestar, *, settings: Settings) -> AsyncIterator[
             await task
 
 
-async def _empty_response() -> Response[Any]:
+def _empty_response() -> Response[Any]:
     return Response({}, background=BackgroundTasks([]))
+
+
+def _no_root_value(context: Context) -> None:
+    """No root value; it depends on the context only so that Litestar resolves the
+    handler's dependencies one after the other (dependencies of one level are resolved in
+    a task group, a task each, which cost more than the dependencies themselves)."""
 
 
 def delivers_in_server(settings: Settings) -> bool:
@@ -234,18 +240,20 @@ def _graphql_controller(settings: Settings) -> type[Controller]:
         path="/graphql",
         graphql_ide=None if settings.is_production else "graphiql",
         allow_queries_via_get=False,  # no GET: a link or an <img> cannot run an operation
-        context_getter=context_getter,
     )
 
     class GraphQLController(GraphQLHttp, graphql):  # type: ignore[valid-type,misc]
         include_in_schema = False
         request_max_body_size = MAX_REQUEST_BYTES
         time_limit = settings.request_timeout_seconds
-        # strawberry makes the (empty) response in a worker thread; made here on the loop it
-        # spares every operation a hop to the thread pool and back
+        # strawberry makes the (empty) response in a worker thread, and the context and
+        # the root value in tasks of their own; made here on the loop, one after the other,
+        # they spare every operation a hop to the thread pool and three tasks
         dependencies: ClassVar[Dependencies] = {
             **graphql.dependencies,
-            "response": Provide(_empty_response),
+            "response": Provide(_empty_response, sync_to_thread=False),
+            "context": Provide(http_context, sync_to_thread=False),
+            "root_value": Provide(_no_root_value, sync_to_thread=False),
         }
 
     return GraphQLController

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from litestar import Request
+from litestar import Request, Response
 from strawberry.litestar import BaseContext
 
 from marketplace.core.identity import Principal
@@ -27,11 +27,16 @@ class Context(BaseContext, kw_only=True):
 Info = strawberry.Info[Context, None]
 
 
-async def context_getter(request: Request[Any, Any, Any]) -> Context:
+def http_context(request: Request[Any, Any, Any], response: Response[Any]) -> Context:
+    """The context of an operation asked over HTTP: the caller, fresh loaders, and the
+    request and the (empty) response strawberry fills in."""
     user = request.user
     principal = user if isinstance(user, Principal) else Principal.anonymous()
-    return Context(
+    context = Context(
         principal=principal,
         marketplace=MarketplaceLoaders(principal),
         agreements=AgreementLoaders(principal),
     )
+    context.request = request
+    context.response = response
+    return context
