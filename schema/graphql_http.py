@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from cross_web import HTTPException
 from litestar import Response
 from litestar.status_codes import HTTP_400_BAD_REQUEST
@@ -29,6 +30,11 @@ class GraphQLHttp:
     """Mixed into strawberry's Litestar controller (before it)."""
 
     time_limit: float = 15.0
+
+    def encode_json(self, data: object) -> bytes:
+        """The response in compact JSON, UTF-8 (msgspec, Litestar's own encoder, writes it
+        several times faster than the json module)."""
+        return msgspec.json.encode(data)
 
     def parse_json(self, data: str | bytes) -> Any:
         parsed = super().parse_json(data)  # type: ignore[misc]
