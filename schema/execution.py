@@ -184,18 +184,21 @@ def _lean(field: StrawberryField, info_class: type) -> Callable[..., Any] | None
     if resolver is None or field.extensions or field.arguments:
         return None
     function = resolver.wrapped_func
-    if not callable(function) or resolver.root_parameter or resolver.parent_parameter:
+    if not callable(function):
         return None
-    info = resolver.info_parameter
     with_self = resolver.self_parameter is not None
-    if info is None:
+    # the parameters that take the object itself (root, parent) and the Info
+    sources = [p.name for p in (resolver.root_parameter, resolver.parent_parameter) if p]
+    info = resolver.info_parameter.name if resolver.info_parameter is not None else None
+    if info is None and not sources:
         if with_self:
-            return lambda source, _info: function(source)
-        return lambda _source, _info: function()
-    name = info.name
+            return lambda source, _raw: function(source)
+        return lambda _source, _raw: function()
 
     def resolve(source: Any, raw: GraphQLResolveInfo) -> Any:
-        given = {name: info_class(_raw_info=raw, _field=field)}
+        given = dict.fromkeys(sources, source)
+        if info is not None:
+            given[info] = info_class(_raw_info=raw, _field=field)
         return function(source, **given) if with_self else function(**given)
 
     return resolve

@@ -21,8 +21,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from piccolo.query.methods.select import Select
+
 from marketplace.contracts import capacity
 from marketplace.core.clock import today
+from marketplace.core.db import fetch_compiled
 from marketplace.core.identity import SYSTEM
 from marketplace.core.rows import columns_of, rows_as
 from marketplace.core.unit_of_work import UnitOfWork, write_transaction
@@ -321,12 +324,17 @@ class _Document:
 
 
 async def stale_documents(day: datetime.date) -> list[uuid.UUID]:
-    """Offers whose day facts were worked out for a window that does not hold ``day``."""
-    rows = (
-        await OfferSearch.select(OfferSearch.offer)
-        .where((OfferSearch.facts_on > day) | (OfferSearch.facts_until <= day))
-        .run()
-    )
+    """Offers whose day facts were worked out for a window that does not hold ``day`` (asked
+    by every search: its SQL made once on PostgreSQL)."""
+
+    def stale() -> Select:
+        return OfferSearch.select(OfferSearch.offer).where(
+            (OfferSearch.facts_on > day) | (OfferSearch.facts_until <= day)
+        )
+
+    rows = await fetch_compiled("stale search documents", stale, [day, day])
+    if rows is None:
+        rows = await stale().run()
     return [row.offer for row in rows_as(_Document, rows)]
 
 
