@@ -2,7 +2,14 @@
 BENCH_PROFILE_REQUESTS times (default 300) after a warm-up, CPU time per request, and with
 ``--cprofile`` the functions that cost most (cumulative and own time).
 
-    python -m bench.profile [--cprofile] [--query offers|search]
+    python -m bench.profile [--cprofile | --instructions] [--query offers|search]
+
+``--instructions`` runs the same under valgrind's callgrind, counting only the measured
+requests (instrumentation is switched on after the warm-up and off after the last), and
+prints the machine instructions a request takes (the client's share included). Unlike time,
+the count does not depend on what else the machine is doing: the same code and data give
+the same count within about 0.1%, so two versions compare in one run each, on a busy machine
+too. BENCH_SERVE_ROOT=<folder> profiles another checkout (an earlier version) the same way.
 
 The database is the peer benchmark's (BENCH_PEER_OFFERS, default 10,000 offers, PostgreSQL),
 built by ``python -m bench.peer`` or ``python -m bench.search``.
@@ -14,7 +21,10 @@ import asyncio
 import cProfile
 import os
 import pstats
+import re
+import shutil
 import statistics
+import subprocess
 import sys
 import time
 from typing import Any
@@ -67,6 +77,9 @@ async def main(profile: bool, query: str) -> None:
 
         for _ in range(50):
             await ask()
+        counting = os.environ.get("BENCH_CALLGRIND") == "1"
+        if counting:
+            _instrument("on")
         profiler = cProfile.Profile() if profile else None
         batches: list[float] = []
         wall = time.perf_counter()
@@ -80,6 +93,8 @@ async def main(profile: bool, query: str) -> None:
         if profiler:
             profiler.disable()
         wall = (time.perf_counter() - wall) / REQUESTS
+        if counting:
+            _instrument("off")
     server.should_exit = True
     await serving
     print(
@@ -92,6 +107,49 @@ async def main(profile: bool, query: str) -> None:
         _by_package(stats)
         stats.sort_stats("cumulative").print_stats(60)
         stats.sort_stats("tottime").print_stats(40)
+
+
+def _instrument(state: str) -> None:
+    """Switch callgrind's counting on or off in this process."""
+    subprocess.run(
+        ["callgrind_control", "-i", state, str(os.getpid())], check=True, capture_output=True
+    )
+
+
+def instructions(query: str) -> None:
+    """This benchmark under callgrind; the instructions a measured request takes."""
+    if shutil.which("valgrind") is None:
+        print("!! --instructions SKIPPED: valgrind is not installed.")
+        return
+    root = os.environ.get("BENCH_SERVE_ROOT") or os.getcwd()
+    out = VAR / f"callgrind-{os.getpid()}.out"
+    VAR.mkdir(parents=True, exist_ok=True)
+    run = subprocess.run(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            "--instr-atstart=no",
+            f"--callgrind-out-file={out}",
+            sys.executable,
+            "-c",  # this harness, serving the root's code (run by path: not on sys.path)
+            "import runpy, sys; path, query = sys.argv[1:]; "
+            "sys.argv = [path, '--query', query]; runpy.run_path(path, run_name='__main__')",
+            __file__,
+            query,
+        ],
+        cwd=root,
+        env={**os.environ, "BENCH_CALLGRIND": "1", "PYTHONHASHSEED": "0", "PYTHONPATH": root},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    out.unlink(missing_ok=True)
+    found = re.search(r"I\s+refs:\s+([\d,]+)", run.stderr)
+    if run.returncode != 0 or found is None:
+        print(run.stdout, run.stderr[-2000:])
+        raise SystemExit("callgrind run failed")
+    total = int(found.group(1).replace(",", ""))
+    print(f"{query} ({root}): {total / REQUESTS / 1e6:.2f} M instructions a request")
 
 
 def _by_package(stats: pstats.Stats) -> None:
@@ -112,4 +170,7 @@ def _by_package(stats: pstats.Stats) -> None:
 
 if __name__ == "__main__":
     chosen = sys.argv[sys.argv.index("--query") + 1] if "--query" in sys.argv else "offers"
-    asyncio.run(main("--cprofile" in sys.argv, chosen))
+    if "--instructions" in sys.argv:
+        instructions(chosen)
+    else:
+        asyncio.run(main("--cprofile" in sys.argv, chosen))
