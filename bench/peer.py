@@ -38,6 +38,7 @@ from bench.harness import (
     percentile,
     pin_to_load_cpu,
     serve,
+    server_cpu_seconds,
     wait_ready,
 )
 from bench.search import _database_url, _prepare
@@ -140,21 +141,30 @@ def _graphql(client: Any, url: str, document: str, path: list[str]) -> Ask:
     return ask
 
 
-async def _measure(asks: dict[str, Ask]) -> dict[str, dict[str, float]]:
+async def _measure(asks: dict[str, Ask], pids: dict[str, int]) -> dict[str, dict[str, float]]:
+    """Latency per stack, and the CPU its server spent a request (``pids``: each server's
+    process, its workers included; read from /proc around each stack's rounds)."""
     for ask in asks.values():
         for _ in range(WARMUP):
             assert await ask() == 20
     samples: dict[str, list[float]] = {name: [] for name in asks}
+    cpu = dict.fromkeys(pids, 0.0)
     for _ in range(ROUNDS):
         for name, ask in asks.items():
+            before = server_cpu_seconds(pids[name]) if name in pids else 0.0
             for _ in range(REQUESTS):
                 start = time.perf_counter()
                 await ask()
                 samples[name].append((time.perf_counter() - start) * 1000)
-    return {
+            if name in pids:
+                cpu[name] += server_cpu_seconds(pids[name]) - before
+    figures = {
         name: {"p50_ms": statistics.median(values), "p95_ms": percentile(values, 0.95)}
         for name, values in samples.items()
     }
+    for name, seconds in cpu.items():
+        figures[name]["server_cpu_ms"] = seconds * 1000 / (ROUNDS * REQUESTS)
+    return figures
 
 
 async def main() -> None:
@@ -167,11 +177,11 @@ async def main() -> None:
     _prepare(SIZE, url)
     binary = _install_peer()
     ours_port, peer_port, before_port = free_port(), free_port(), free_port()
-    servers = [serve(url, ours_port)]
+    servers = {"Socialmarked": serve(url, ours_port)}
     if BASELINE:
-        servers.append(serve(url, before_port, root=Path(BASELINE)))
+        servers["Socialmarked (before)"] = serve(url, before_port, root=Path(BASELINE))
     if binary is not None:
-        servers.append(_serve_peer(binary, url, peer_port))
+        servers["PostGraphile"] = _serve_peer(binary, url, peer_port)
     connection = await asyncpg.connect(url)
     try:
         await wait_ready(ours_port)
@@ -199,10 +209,10 @@ async def main() -> None:
                 return len(await connection.fetch(RAW))
 
             asks["raw asyncpg"] = raw
-            figures = await _measure(asks)
+            figures = await _measure(asks, {name: s.pid for name, s in servers.items()})
     finally:
         await connection.close()
-        for server in servers:
+        for server in servers.values():
             server.terminate()
             server.wait()
     _report(figures)
@@ -214,10 +224,11 @@ def _report(figures: dict[str, dict[str, float]]) -> None:
         f"municipality; {ROUNDS} interleaved rounds of {REQUESTS}; servers on CPU 0"
     )
     peer = figures.get("PostGraphile")
-    print(f"{'stack':22} {'p50 ms':>8} {'p95 ms':>8} {'p50 / peer':>11}")
+    print(f"{'stack':22} {'p50 ms':>8} {'p95 ms':>8} {'p50 / peer':>11} {'server CPU ms':>14}")
     for name, row in figures.items():
         ratio = f"{row['p50_ms'] / peer['p50_ms']:.2f}" if peer else "-"
-        print(f"{name:22} {row['p50_ms']:8.2f} {row['p95_ms']:8.2f} {ratio:>11}")
+        cpu = f"{row['server_cpu_ms']:.2f}" if "server_cpu_ms" in row else "-"
+        print(f"{name:22} {row['p50_ms']:8.2f} {row['p95_ms']:8.2f} {ratio:>11} {cpu:>14}")
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S")
     (RESULTS / f"peer-{stamp}.json").write_text(

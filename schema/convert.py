@@ -138,7 +138,7 @@ def from_view(cls: type[T], view: Any, /, **values: Any) -> T:
     """The GraphQL type ``cls`` for a domain view; ``values`` give the fields the view does
     not hold under their own name (see the module's conventions for the rest)."""
     by_key = type(view) is dict or (type(view) not in _ATTRIBUTE_VIEWS and _is_mapping(view))
-    return _maker(cls, by_key, tuple(values))(view, values)  # type: ignore[no-any-return]
+    return _maker(cls, by_key, tuple(values))(view, values)
 
 
 # The view classes known to be read by attribute (a pydantic model, a dataclass)

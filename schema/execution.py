@@ -18,15 +18,15 @@ resolver calls the function with the object and the strawberry ``Info`` it asks 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from graphql import (
     GraphQLField,
     GraphQLObjectType,
     GraphQLResolveInfo,
+    get_nullable_type,
     is_leaf_type,
-    is_non_null_type,
     is_object_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
@@ -48,12 +48,12 @@ def plain_leaf(field: GraphQLField) -> Plan:
     """The field's plan, worked out the first time it is executed."""
     known = field.__dict__.get(_PLAN, Undefined)
     if known is not Undefined:
-        return known  # type: ignore[no-any-return]
+        return cast("Plan", known)
     plan: Plan = None
     resolve = field.resolve
     if resolve is not None and getattr(resolve, "__name__", "") == _BASIC and not field.args:
-        non_null = is_non_null_type(field.type)
-        inner = field.type.of_type if non_null else field.type  # type: ignore[attr-defined]
+        inner = get_nullable_type(field.type)
+        non_null = inner is not field.type
         if is_leaf_type(inner):
             plan = (inner.coerce_output_value, non_null)
     field.__dict__[_PLAN] = plan

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import sqlite3
+import sys
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -371,7 +372,13 @@ def create_engine(url: str) -> Engine:
 
 
 def engine() -> Engine:
-    db = engine_finder()
+    """The configured engine: ``piccolo_conf.DB`` (or the module PICCOLO_CONF names), read
+    from the imported module as piccolo's finder does, without making a finder each time
+    (every statement asks)."""
+    module = sys.modules.get(os.environ.get("PICCOLO_CONF") or "piccolo_conf")
+    db = getattr(module, "DB", None)
+    if not isinstance(db, Engine):
+        db = engine_finder()
     if db is None:  # pragma: no cover - piccolo_conf always defines DB
         raise RuntimeError("piccolo_conf.DB is not defined")
     return db
