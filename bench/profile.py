@@ -42,7 +42,8 @@ QUERIES: dict[str, dict[str, Any]] = {
 }
 
 
-async def main(profile: bool, query: str) -> None:
+def _production_settings() -> None:
+    """The settings the HTTP benchmarks serve with, on the peer benchmark's database."""
     os.environ.update(
         {
             "DATABASE_URL": _database_url(SIZE),
@@ -53,6 +54,10 @@ async def main(profile: bool, query: str) -> None:
             "RATE_LIMIT_PER_MINUTE": os.environ.get("BENCH_RATE_LIMIT", "100000000"),
         }
     )
+
+
+async def main(profile: bool, query: str) -> None:
+    _production_settings()
     import httpx
     import uvicorn
 
