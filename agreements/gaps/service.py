@@ -53,6 +53,7 @@ from marketplace.organisations.reference import municipality_records, region_of,
 SMALL_COUNT = 3
 AT_RISK_MONTHS = 3
 MAX_YEARS_AHEAD = 2
+MAX_YEARS_BACK = 10  # the market's records are its own; a decade back is before any of them
 
 
 def region_municipalities(region: str) -> list[str]:
@@ -568,6 +569,12 @@ async def supply_gaps(
         raise DomainError(
             ErrorCode.INVALID,
             f"The gap analysis looks at most {MAX_YEARS_AHEAD} years ahead.",
+            ["as_of"],
+        )
+    if day < today() - datetime.timedelta(days=365 * MAX_YEARS_BACK):
+        raise DomainError(
+            ErrorCode.INVALID,
+            f"The gap analysis looks at most {MAX_YEARS_BACK} years back.",
             ["as_of"],
         )
     band_min_bp, band_source = await occupancy_band(region, day)

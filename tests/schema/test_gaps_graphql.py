@@ -183,6 +183,13 @@ async def test_bad_gap_questions_are_typed_errors(gql: GraphQL) -> None:
         '{ supplyGaps(regionCode: "1081", asOf: "2099-01-01") { asOf } }', as_=STEERING
     )
     assert future["errors"][0]["extensions"]["field"] == ["asOf"]
+    # the year before the year before a day close to the calendar's first is no date at all
+    for day in ("0002-01-01", "2000-01-01"):
+        past = await gql(
+            f'{{ supplyGaps(regionCode: "1081", asOf: "{day}") {{ asOf }} }}', as_=STEERING
+        )
+        assert past["errors"][0]["extensions"]["code"] == "INVALID"
+        assert past["errors"][0]["extensions"]["field"] == ["asOf"]
     group = await gql(
         '{ supplyGaps(regionCode: "1081", targetGroupCodes: ["x"]) { asOf } }', as_=STEERING
     )
