@@ -174,13 +174,14 @@ async def hsds_taxonomy_terms(
 
 def _whole(value: str | None, field: str) -> int | None:
     """A page number or size as the client wrote it: digits only ("2", not "2.0")."""
-    if value is None or not value.strip():
+    text = (value or "").strip()
+    if not text:
         return None
-    if not value.strip().isascii() or not value.strip().isdigit():
+    if not text.isascii() or not text.isdigit():
         raise DomainError(
             ErrorCode.INVALID, f"`{field}` is a whole number; got {value[:20]!r}.", [field]
         )
-    return int(value)
+    return int(text)  # what was checked (str.strip drops separators int() refuses)
 
 
 def _page(page: str | None, per_page: str | None) -> PageNumber:
