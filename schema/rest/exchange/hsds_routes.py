@@ -179,7 +179,7 @@ def _whole(value: str | None, field: str) -> int | None:
         return None
     if not text.isascii() or not text.isdigit():
         raise DomainError(
-            ErrorCode.INVALID, f"`{field}` is a whole number; got {value[:20]!r}.", [field]
+            ErrorCode.INVALID, f"`{field}` is a whole number; got {text[:20]!r}.", [field]
         )
     return int(text)  # what was checked (str.strip drops separators int() refuses)
 
