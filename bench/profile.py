@@ -2,14 +2,15 @@
 BENCH_PROFILE_REQUESTS times (default 300) after a warm-up, CPU time per request, and with
 ``--cprofile`` the functions that cost most (cumulative and own time).
 
-    python -m bench.profile [--cprofile | --instructions] [--query offers|search]
+    python -m bench.profile [--cprofile | --instructions] [--query offers|search|fixed|custom]
 
 ``--instructions`` runs the same under valgrind's callgrind, counting only the measured
 requests (instrumentation is switched on after the warm-up and off after the last), and
 prints the machine instructions a request takes (the client's share included). Unlike time,
 the count does not depend on what else the machine is doing: the same code and data give
 the same count within about 0.1%, so two versions compare in one run each, on a busy machine
-too. BENCH_SERVE_ROOT=<folder> profiles another checkout (an earlier version) the same way.
+too. BENCH_SERVE_ROOT=<folder> profiles another checkout (an earlier version) the same way;
+BENCH_PROFILE_QUERY=<document> with ``--query custom`` profiles any other read.
 
 The database is the peer benchmark's (BENCH_PEER_OFFERS, default 10,000 offers, PostgreSQL),
 built by ``python -m bench.peer`` or ``python -m bench.search``.
@@ -39,7 +40,10 @@ BATCH = 20  # the least CPU of a batch is the figure least disturbed by a busy m
 QUERIES: dict[str, dict[str, Any]] = {
     "offers": {"query": OURS},
     "search": search_document(MIX["text"]),  # a visitor's search by text
+    "fixed": {"query": "{ __typename }"},  # what any operation costs: HTTP, checks, execution
 }
+if os.environ.get("BENCH_PROFILE_QUERY"):  # any other document, as --query custom
+    QUERIES["custom"] = {"query": os.environ["BENCH_PROFILE_QUERY"]}
 
 
 def _production_settings() -> None:

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+import msgspec
+
 from piccolo.columns import UUID, Column, Date, Integer, Serial, SmallInt, Timestamptz
 from piccolo.columns.combination import Combinable
 from piccolo.query.methods.select import Select
@@ -117,8 +119,10 @@ def _from_json(column: Column, value: Any) -> Any:
 
 
 def encode_cursor(values: Sequence[Any]) -> str:
-    raw = json.dumps([_to_json(v) for v in values], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    """The values as a cursor: compact JSON (msgspec's, several times quicker than the json
+    module's with its separators; text in UTF-8), base64url without padding."""
+    raw = msgspec.json.encode([_to_json(v) for v in values])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str, order_by: Sequence[Column]) -> list[Any]:

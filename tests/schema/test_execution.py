@@ -22,6 +22,31 @@ class Colour(enum.Enum):
 
 
 @strawberry.type
+class Owner:
+    name: str
+    tags: list[str]
+    maybe: list[str | None] | None
+
+    @strawberry.field
+    def where(self, info: strawberry.Info) -> str:
+        return ".".join(str(key) for key in info.path.as_list())
+
+
+@strawberry.type
+class Thing(relay.Node):
+    code: relay.NodeID[str]
+    label: str
+
+
+def _owner(name: str) -> Owner:
+    return Owner(name=name, tags=["a", "b"], maybe=[None, "c"])
+
+
+async def _later_owner(name: str) -> Owner:
+    return _owner(name)
+
+
+@strawberry.type
 class Place:
     name: str
     note: str | None
@@ -46,11 +71,29 @@ class Place:
     async def later(self) -> str:
         return self.name + "!"
 
+    # objects: held, made by a resolver that reads its info, absent, absent where the type
+    # forbids it, made later (as a loader's answer is), and a list of node objects
+    owner: Owner = strawberry.field(default_factory=lambda: _owner("Ejer"))
 
-@strawberry.type
-class Thing(relay.Node):
-    code: relay.NodeID[str]
-    label: str
+    @strawberry.field
+    def keeper(self, info: strawberry.Info) -> Owner:
+        return _owner(f"{self.name}@{info.path.key}")
+
+    @strawberry.field
+    def lent(self) -> Owner | None:
+        return _owner("Låner") if self.places else None
+
+    @strawberry.field
+    def lost(self) -> Owner:
+        return _owner("Fundet") if self.places else None  # type: ignore[return-value]
+
+    @strawberry.field(graphql_type=Owner)
+    def loaded(self) -> Any:
+        return _later_owner(self.name)
+
+    @strawberry.field
+    def things(self) -> list[Thing]:
+        return [Thing(code=f"{self.name}-{n}", label="Ting") for n in range(2)]
 
 
 @strawberry.type
@@ -77,6 +120,13 @@ DOCUMENTS = [
     "{ places { ...F } } fragment F on Place { name colour }",
     "{ thing { id code label } }",
     "{ places { __typename name } }",
+    "{ places { name owner { name tags maybe } keeper { name where } } }",
+    "{ places { lent { name where } } }",
+    "{ places { name lost { name } } }",
+    "{ places { owner { name } loaded { name tags } } }",
+    "{ places { things { id code label } } }",
+    "{ places { keeper { name broken: where } later } }",
+    "{ places { ... on Place { keeper { ...O } } } } fragment O on Owner { name where }",
 ]
 
 
@@ -106,3 +156,25 @@ async def test_errors_of_plain_leaves_are_reported_where_they_happen() -> None:
     assert result.data is None or result.data == {"places": None}
     paths = sorted(tuple(e.path or []) for e in result.errors or [])
     assert paths == [("places", 1, "missing")]  # the first error nulls the whole list
+
+
+async def test_a_selection_of_plain_fields_is_completed_in_one_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Objects held or made by plain resolvers, lists of them and lists of leaves, from the
+    root down, take no per-field path of graphql-core's at all."""
+    fields: list[str] = []
+    full = StrawberryGraphQLCoreExecutionContext.execute_field
+
+    def counted(self: Any, parent_type: Any, source: Any, details: Any, *rest: Any) -> Any:
+        fields.append(details[0].node.name.value)
+        return full(self, parent_type, source, details, *rest)
+
+    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_field", counted)
+    document = "{ places { name owner { name tags } keeper { where } things { id label } } }"
+    result = await _schema(Execution, True).execute(document)
+
+    assert result.errors is None
+    assert result.data is not None
+    assert result.data["places"][1]["keeper"] == {"where": "places.1.keeper.where"}
+    assert fields == []
