@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
-import json
 import os
 import re
 import sqlite3
@@ -23,6 +22,7 @@ from urllib.parse import unquote, urlparse
 
 import aiosqlite
 import asyncpg
+import msgspec
 from piccolo.apps.migrations.commands.check import CheckMigrationManager
 from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.columns import JSON, Column
@@ -700,9 +700,12 @@ async def fetch_compiled(
     if compiled is None:
         compiled = _COMPILED[key] = _compile(build, any_of)
     records = await db.run_querystring(QueryString(compiled.sql, *args))
-    rows = [dict(record.items()) for record in records]
+    if not records:
+        return []
+    names = list(records[0].keys())
+    rows = [dict(zip(names, record.values(), strict=True)) for record in records]
     for name in compiled.json_columns:
         for row in rows:
             if isinstance(row[name], str):
-                row[name] = json.loads(row[name])
+                row[name] = msgspec.json.decode(row[name])  # several times json.loads' speed
     return rows

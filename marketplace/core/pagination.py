@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import msgspec
-
 from piccolo.columns import UUID, Column, Date, Integer, Serial, SmallInt, Timestamptz
 from piccolo.columns.combination import Combinable
 from piccolo.query.methods.select import Select
