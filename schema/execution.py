@@ -1,18 +1,21 @@
-"""GraphQL execution with short paths for plain leaf fields and plain resolvers.
+"""GraphQL execution with short paths for plain fields and plain resolvers.
 
 Most fields of a response are a scalar read straight off the object (an offer's name, a
 provider's name): strawberry resolves such a "basic" field by ``getattr`` and needs no
 resolve info. graphql-core still builds the info object, the argument dictionary and the
 nested completion calls for each of them, which is most of the per-field cost of a list
-read. ``Execution`` reads such a field and coerces its value directly; anything else (a
-field with a resolver or arguments, an object or list, a null where the type forbids it, a
-value its scalar refuses, a schema with field middleware) takes graphql-core's full path,
-so errors are located and reported exactly as before.
+read. ``Execution`` reads such a field and coerces its value directly, and completes a
+selection made only of plain fields (a tree: leaves, and objects or lists read by ``getattr``
+or a synchronous lean resolver whose own selections are plain) in one loop. Anything else (a
+field with arguments or an async resolver, an abstract type, a null where the type forbids
+it, a value its scalar refuses, a value to await, a schema with field middleware) takes
+graphql-core's full path, so errors are located and reported exactly as before.
 
 ``lean_resolvers`` does the same for a field with a resolver of its own that takes no
 arguments and has no field extension (no permission, no connection): strawberry calls it
 through about ten layers (argument conversion, extension chain, partials); the lean
-resolver calls the function with the object and the strawberry ``Info`` it asks for.
+resolver calls the function with the object and the strawberry ``Info`` it asks for. A
+basic field's resolver reads its attribute with one call.
 """
 
 from __future__ import annotations
