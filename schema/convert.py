@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
+from enum import Enum
 from typing import Any, TypeVar
 
 import strawberry
@@ -56,13 +57,29 @@ def _each(convert: Reader) -> Reader:
     return lambda value: None if value is None else [convert(item) for item in value]
 
 
+def _enum_reader(enum: Any) -> Reader:
+    """The enum's member for a member or a value: looked up (the enum's own call takes ten
+    times as long), the call deciding anything else (an error for an unknown value)."""
+    members: dict[Any, Enum] = {**{m.value: m for m in enum}, **{m: m for m in enum}}
+
+    def read(value: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            found = members.get(value)
+        except TypeError:  # not hashable: the enum's call refuses it
+            found = None
+        return found if found is not None else enum(value)
+
+    return read
+
+
 def _value_reader(inner: Any) -> Reader | None:
     """How a single value of the field's type is made from the view's value, if it is."""
     if inner is Money:
         return lambda ore: None if ore is None else Money.from_ore(ore)
     if isinstance(inner, StrawberryEnumDefinition):
-        enum = inner.wrapped_cls
-        return lambda value: None if value is None else enum(value)
+        return _enum_reader(inner.wrapped_cls)
     if isinstance(inner, type) and has_object_definition(inner):
         return lambda value: None if value is None else as_type(inner, value)
     return None
