@@ -5,17 +5,20 @@ from __future__ import annotations
 import logging
 import re
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import strawberry
-from graphql import FieldNode, GraphQLError, OperationDefinitionNode
+from graphql import (
+    FieldNode,
+    GraphQLError,
+    NoSchemaIntrospectionCustomRule,
+    OperationDefinitionNode,
+)
 from strawberry import relay
 from strawberry.extensions import (
-    AddValidationRules,
-    DisableIntrospection,
     MaskErrors,
     MaxAliasesLimiter,
-    MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
@@ -43,7 +46,7 @@ from schema.context import Info
 from schema.errors import client_words, extensions, should_mask_error
 from schema.execution import Execution, lean_resolvers
 from schema.ids import decode_global_id
-from schema.limits import cost_limit, document_limits
+from schema.limits import document_limits, refuse_over_budget
 from schema.marketplace.contracts.followup.mutations import FollowUpMutation
 from schema.marketplace.contracts.followup.queries import FollowUpQuery
 from schema.marketplace.contracts.followup.types import ContractDate, ContractFollowUp
@@ -189,27 +192,60 @@ class Schema(strawberry.Schema):
             )
 
 
-class ErrorMask(MaskErrors):
-    """strawberry's MaskErrors, asking a result for its errors plainly (its check of the
-    result against a runtime protocol cost more than the rest of it)."""
+class Guard(MaskErrors):
+    """The checks around every operation and its errors as clients see them, in one
+    extension (strawberry runs each extension's hooks for every operation, so six of them
+    cost more than the checks themselves):
+
+    - the document's token limit (strawberry's MaxTokensLimiter) and the validation rules
+      beyond GraphQL's own (depth, aliases, the document limits; in production no
+      introspection), added for parsing and validation, which strawberry caches;
+    - the cost limit (``schema.limits``), before execution;
+    - the operation's name for the request's log line and metrics;
+    - and afterwards, the errors: a domain error's code and the path to the argument at
+      fault in ``extensions``, no CPR number in any message (graphql-core quotes what a
+      client sent when it does not fit a type: "String cannot represent a non string value:
+      0101901234"), no "Did you mean" that would reveal the schema in production; then any
+      unexpected error masked (strawberry's MaskErrors, asking a result for its errors
+      plainly: its check against a runtime protocol cost more than the rest of it).
+    """
+
+    def __init__(
+        self, *, max_tokens: int, rules: tuple[Any, ...], max_cost: int, hide_suggestions: bool
+    ) -> None:
+        super().__init__(should_mask_error=should_mask_error)
+        self.max_tokens = max_tokens
+        self.rules = rules
+        self.max_cost = max_cost
+        self.hide_suggestions = hide_suggestions
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        context.parse_options["max_tokens"] = self.max_tokens
+        context.validation_rules = context.validation_rules + self.rules
+        self._stream_result_processed = False
+        yield
+        self._client_errors()
+        if not self._stream_result_processed:  # a stream's results were masked one by one
+            result = self.execution_context.result
+            self._process_result(getattr(result, "initial_result", None) or result)
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        refuse_over_budget(context, self.max_cost)
+        info = current_request()
+        if info is not None:
+            name = context.operation_name or ""
+            info.operation = name[:64] if name.isidentifier() else None
+            info.operation_label = _operation_label(context)
+        yield
 
     def _process_result(self, result: object) -> None:
         errors = getattr(result, "errors", None)
         if errors:
             result.errors = self._process_errors(errors)  # type: ignore[attr-defined]
 
-
-class ClientErrors(SchemaExtension):
-    """Top-level errors as clients see them: a domain error's code and the path to the
-    argument at fault in ``extensions``, and no CPR number in any message (graphql-core
-    quotes what a client sent when it does not fit a type: "String cannot represent a non
-    string value: 0101901234")."""
-
-    def __init__(self, *, hide_suggestions: bool = False) -> None:
-        self.hide_suggestions = hide_suggestions
-
-    def on_operation(self) -> Iterator[None]:
-        yield
+    def _client_errors(self) -> None:
         result = self.execution_context.result
         for error in [
             *(result.errors or [] if result is not None else []),
@@ -224,21 +260,6 @@ class ClientErrors(SchemaExtension):
 
 
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
-
-
-class OperationName(SchemaExtension):
-    """Tells the request's log line and metrics what was run: the operation's name as the
-    client gave it (letters, digits and ``_`` only, at most 64), and, for the metrics, a
-    label from a bounded set: the operation's type and its first root field."""
-
-    def on_execute(self) -> Iterator[None]:
-        info = current_request()
-        context = self.execution_context
-        if info is not None:
-            name = context.operation_name or ""
-            info.operation = name[:64] if name.isidentifier() else None
-            info.operation_label = _operation_label(context)
-        yield
 
 
 def _operation_label(context: ExecutionContext) -> str | None:
@@ -267,7 +288,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     again and again). The limit rules are made once, so every request validates with the same
     rules and the validation cache can answer for a document it has seen.
     """
-    limits = [
+    rules = (
         *QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
         document_limits(
@@ -275,24 +296,23 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             settings.graphql_max_directives,
             settings.graphql_max_field_repeats,
         ),
-    ]
-    extensions: list[type[SchemaExtension] | SchemaExtension | object] = [
-        lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+        *([NoSchemaIntrospectionCustomRule] if settings.is_production else []),
+    )
+    extensions: list[Callable[[], SchemaExtension]] = [
         lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
-        lambda: AddValidationRules(limits),
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
-        cost_limit(settings.graphql_max_cost),
-        lambda: ErrorMask(should_mask_error=should_mask_error),
-        lambda: ClientErrors(hide_suggestions=settings.is_production),
-        OperationName,
+        lambda: Guard(
+            max_tokens=settings.graphql_max_tokens,
+            rules=rules,
+            max_cost=settings.graphql_max_cost,
+            hide_suggestions=settings.is_production,
+        ),
     ]
-    if settings.is_production:
-        extensions.append(DisableIntrospection)
     schema = Schema(
         query=Query,
         mutation=Mutation,
         types=list(NODE_TYPES.values()),
-        extensions=extensions,  # type: ignore[arg-type]
+        extensions=extensions,
         execution_context_class=Execution,
     )
     lean_resolvers(schema)

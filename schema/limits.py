@@ -32,7 +32,7 @@ from graphql import (
     VariableNode,
 )
 from graphql import ExecutionResult as GraphQLExecutionResult
-from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from marketplace.core.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
@@ -158,23 +158,19 @@ def operation_cost(
     return cost(chosen.selection_set, frozenset())
 
 
-def cost_limit(max_cost: int) -> type[SchemaExtension]:
-    class CostLimit(SchemaExtension):
-        def on_execute(self) -> Iterator[None]:
-            context = self.execution_context
-            document = context.graphql_document
-            if document is not None and context.result is None:
-                spent = operation_cost(document, context.operation_name, context.variables or {})
-                if spent > max_cost:
-                    context.result = GraphQLExecutionResult(
-                        data=None,
-                        errors=[
-                            refusal(
-                                f"The operation would cost {spent}, over the budget of "
-                                f"{max_cost}: ask for smaller pages or fewer nested lists."
-                            )
-                        ],
+def refuse_over_budget(context: ExecutionContext, max_cost: int) -> None:
+    """Before execution: an operation that would cost more than ``max_cost`` gets its
+    refusal as its result, and so never runs."""
+    document = context.graphql_document
+    if document is not None and context.result is None:
+        spent = operation_cost(document, context.operation_name, context.variables or {})
+        if spent > max_cost:
+            context.result = GraphQLExecutionResult(
+                data=None,
+                errors=[
+                    refusal(
+                        f"The operation would cost {spent}, over the budget of "
+                        f"{max_cost}: ask for smaller pages or fewer nested lists."
                     )
-            yield
-
-    return CostLimit
+                ],
+            )

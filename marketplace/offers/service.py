@@ -21,6 +21,7 @@ from marketplace.core.pagination import Page, PageRequest, all_of, encode_cursor
 from marketplace.core.rows import rows_as
 from marketplace.core.rules import OfferFacts, StatedTerms
 from marketplace.core.unit_of_work import write_transaction
+from marketplace.core.views import ViewOfRow
 from marketplace.offers.models import (
     ApprovalStatus,
     OfferContent,
@@ -201,10 +202,7 @@ def _listed(rows: Sequence[Mapping[str, Any]]) -> list[ListedOffer]:
     return listed
 
 
-def _view(row: Mapping[str, Any]) -> OfferView:
-    return OfferView.model_validate(
-        {**row, "provider_id": row["provider"], "municipality_code": row["municipality"]}
-    )
+_view = ViewOfRow(OfferView, {"provider_id": "provider", "municipality_code": "municipality"})
 
 
 def visible_to(principal: Principal) -> Combinable | None:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from pydantic_core import PydanticCustomError
 
 from marketplace.core.identity import is_valid_cvr
+from marketplace.core.views import ViewOfRow
 from marketplace.organisations.tables import OwnerType
 
 # Denmark's extent with a margin (Bornholm in the east, Skagen in the north).
@@ -182,4 +183,7 @@ class ProviderView(BaseModel):
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> ProviderView:
-        return cls.model_validate({**row, "municipality_code": row["municipality"]})
+        return _PROVIDER_OF_ROW(row)
+
+
+_PROVIDER_OF_ROW = ViewOfRow(ProviderView, {"municipality_code": "municipality"})

@@ -15,6 +15,7 @@ from marketplace.core.errors import DomainError, ErrorCode
 from marketplace.core.identity import Principal, Role
 from marketplace.core.pagination import Page, PageRequest, all_of, paginate
 from marketplace.core.unit_of_work import write_transaction
+from marketplace.core.views import ViewOfRow
 from marketplace.organisations.models import (
     MunicipalityView,
     ProviderCreate,
@@ -25,9 +26,7 @@ from marketplace.organisations.models import (
 )
 from marketplace.organisations.tables import Municipality, OwnerType, Provider, Region
 
-
-def municipality_view(row: dict[str, object]) -> MunicipalityView:
-    return MunicipalityView.model_validate({**row, "region_code": row["region"]})
+municipality_view = ViewOfRow(MunicipalityView, {"region_code": "region"})
 
 
 # --- regions and municipalities ------------------------------------------------------------
