@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
 import fcntl
 import os
 import re
 import sqlite3
 import sys
+import uuid
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -73,8 +76,16 @@ def sqlite_path(url: str) -> Path:
 NUL_REFUSED = "Text cannot contain the NUL character (U+0000)."
 
 
+# parameters that are never text: passed over at once (a list of keys is most of them)
+_NOT_TEXT = frozenset(
+    {uuid.UUID, int, float, bool, type(None), datetime.date, datetime.datetime, Decimal}
+)
+
+
 def _holds_nul(value: Any) -> bool:
     """Whether a query's parameters hold text with the NUL character (U+0000)."""
+    if type(value) in _NOT_TEXT:
+        return False
     if isinstance(value, str):
         return "\x00" in value
     if isinstance(value, QueryString):
