@@ -58,9 +58,22 @@ def page_request(info: Info, first: int | None, after: str | None) -> PageReques
     return PageRequest.of(first, after, count=_selects(sets, "totalCount", raw.fragments))
 
 
-def _selects(sets: list[SelectionSetNode | None], name: str, fragments: dict[str, Any]) -> bool:
-    """Whether a field ``name`` is among the selections, fragments included (whatever
-    directives say: counting once too often is harmless)."""
+def selects_anywhere(info: Info, name: str) -> bool:
+    """Whether a field ``name`` is selected anywhere below the field being resolved."""
+    raw = info._raw_info
+    sets = [node.selection_set for node in raw.field_nodes]
+    return _selects(sets, name, raw.fragments, deep=True)
+
+
+def _selects(
+    sets: list[SelectionSetNode | None],
+    name: str,
+    fragments: dict[str, Any],
+    *,
+    deep: bool = False,
+) -> bool:
+    """Whether a field ``name`` is among the selections (with ``deep``, at any depth),
+    fragments included (whatever directives say: counting once too often is harmless)."""
     seen: set[str] = set()
     while sets:
         selection_set = sets.pop()
@@ -68,6 +81,8 @@ def _selects(sets: list[SelectionSetNode | None], name: str, fragments: dict[str
             if isinstance(selection, FieldNode):
                 if selection.name.value == name:
                     return True
+                if deep:
+                    sets.append(selection.selection_set)
             elif isinstance(selection, InlineFragmentNode):
                 sets.append(selection.selection_set)
             elif isinstance(selection, FragmentSpreadNode):

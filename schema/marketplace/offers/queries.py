@@ -11,7 +11,13 @@ from schema.context import Info
 from schema.errors import arguments
 from schema.ids import filter_uuid
 from schema.marketplace.offers.inputs import OfferFilterInput
-from schema.marketplace.offers.types import LegalBasisInfo, Offer, ServiceType, TargetGroup
+from schema.marketplace.offers.types import (
+    LegalBasisInfo,
+    Offer,
+    ServiceType,
+    TargetGroup,
+    count_contracted,
+)
 from schema.relay import Connection, node_by_id, page_request
 
 MAX_SUGGESTIONS = 50
@@ -43,7 +49,9 @@ class OfferQuery:
                 status=filter.status if filter and filter.status else None,
                 region_code=filter.region_code if filter and filter.region_code else None,
             )
-        return Connection.of(page, Offer.of_listed)
+        connection = Connection.of(page, Offer.of_listed)
+        await count_contracted(info, [edge.node for edge in connection.edges])
+        return connection
 
     @strawberry.field(description="KL's FFB target groups (45), in their official order.")
     async def target_groups(self) -> list[TargetGroup]:

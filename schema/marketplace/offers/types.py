@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from decimal import Decimal
 
 import strawberry
@@ -23,7 +23,14 @@ from schema.context import Info
 from schema.convert import FromView, from_view
 from schema.marketplace.organisations.types import Address, Coordinates, Municipality, Provider
 from schema.money import Money
-from schema.relay import Connection, load_each, load_held, load_one, nodes_by_key
+from schema.relay import (
+    Connection,
+    load_each,
+    load_held,
+    load_one,
+    nodes_by_key,
+    selects_anywhere,
+)
 
 OfferCategory = strawberry.enum(m.OfferCategory, name="OfferCategory")
 AgeSegment = strawberry.enum(m.AgeSegment, name="AgeSegment")
@@ -269,6 +276,7 @@ class Offer(relay.Node):
     # a list's offer comes with its provider and municipality (``listed``), read in the
     # page's own statement: no loader then
     listed: strawberry.Private[ListedOffer | None] = dataclasses.field(default=None, init=False)
+    contracted: strawberry.Private[int | None] = dataclasses.field(default=None, init=False)
     resolve_nodes = nodes_by_key(lambda info: info.context.marketplace.offer_by_id)
 
     @classmethod
@@ -286,15 +294,25 @@ class Offer(relay.Node):
         relations = await info.context.marketplace.offer_relations.load(self.view.id)
         return relations or m.OfferRelations()
 
-    @strawberry.field
-    async def capacity(self, info: Info) -> Capacity:
+    # the places under contract: counted for a page's offers at once (``count_contracted``),
+    # so that no task is left for graphql-core to await, else read through the loader
+    @strawberry.field(graphql_type=Capacity)
+    def capacity(self, info: Info) -> Capacity | Awaitable[Capacity]:
+        if self.contracted is not None:
+            return self._capacity(self.contracted)
+        return self._capacity_loaded(info)
+
+    async def _capacity_loaded(self, info: Info) -> Capacity:
         contracted = await info.context.marketplace.contracted_places_by_offer.load(self.view.id)
+        return self._capacity(contracted or 0)
+
+    def _capacity(self, contracted: int) -> Capacity:
         declared = self.view.occupied_places
-        occupied = declared + (contracted or 0)
+        occupied = declared + contracted
         return Capacity(
             places=self.view.capacity_places,
             occupied=occupied,
-            contracted=contracted or 0,
+            contracted=contracted,
             declared=declared,
             free=max(self.view.capacity_places - occupied, 0),
             expected_free_from=self.view.expected_free_from,
@@ -391,3 +409,14 @@ class Offer(relay.Node):
         )
         assert loaded is not None
         return Connection.of(loaded, OfferEvent.of)
+
+
+async def count_contracted(info: Info, offers: Sequence[Offer]) -> None:
+    """The places under contract of a page's offers, counted at once through the request's
+    loader (its one statement) when the operation selects an offer's capacity."""
+    if not offers or not selects_anywhere(info, "capacity"):
+        return
+    loader = info.context.marketplace.contracted_places_by_offer
+    counts = await loader.load_many([offer.view.id for offer in offers])
+    for offer, count in zip(offers, counts, strict=True):
+        offer.contracted = count or 0

@@ -10,6 +10,7 @@ from marketplace.search import service as search
 from marketplace.search.models import SearchCriteria
 from schema.context import Info
 from schema.convert import input_data
+from schema.marketplace.offers.types import count_contracted
 from schema.marketplace.search.inputs import OfferSearchFilter
 from schema.marketplace.search.types import OfferSearchConnection, OfferSort
 
@@ -59,4 +60,6 @@ class SearchQuery:
         page = await search.search_offers(
             info.context.principal, criteria, PageRequest.of(first, after)
         )
-        return OfferSearchConnection.of(page)
+        connection = OfferSearchConnection.of(page)
+        await count_contracted(info, [edge.node for edge in connection.edges])
+        return connection
