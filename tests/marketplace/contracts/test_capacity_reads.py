@@ -13,9 +13,7 @@ from tests.marketplace.contracts.world import Market, contract_for
 CAPACITY = "capacity { places occupied contracted declared free expectedFreeFrom }"
 LISTED = "{ offers(first: 50) { edges { node { id name " + CAPACITY + " } } } }"
 FOUND = (
-    "{ searchOffers(first: 50) { edges { node { id name ... on Offer { "
-    + CAPACITY
-    + " } } } } }"
+    "{ searchOffers(first: 50) { edges { node { id name ... on Offer { " + CAPACITY + " } } } } }"
 )
 ONE = "query ($id: ID!) { offer(id: $id) { id " + CAPACITY + " } }"
 AS_PURCHASER = ("851", Role.PURCHASER)
