@@ -417,9 +417,22 @@ async def prepare_engine() -> None:
     else:
         settings = get_settings()
         size = settings.database_pool_size
-        await db.start_connection_pool(min_size=min(2, size), max_size=size)  # type: ignore[call-arg]
+        await db.start_connection_pool(  # type: ignore[call-arg]
+            min_size=min(2, size), max_size=size, reset=keep_session
+        )
         if isinstance(db, _PostgresEngine):
             db.acquire_timeout = settings.database_pool_timeout_seconds
+
+
+async def keep_session(connection: asyncpg.Connection) -> None:
+    """What the pool does to a connection given back, besides asyncpg's own rollback of a
+    transaction left open: nothing more. asyncpg's default sends ``SELECT
+    pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`` on every release, a round
+    trip each time (two a request: the rate limit's count and the operation), to undo
+    session state this service never makes on these connections: no session advisory lock,
+    no LISTEN (the jobs' connections are their own), no cursor outside a transaction, and
+    settings only when connecting (``SERVER_SETTINGS``, which RESET ALL keeps anyway) or
+    LOCAL to a transaction."""
 
 
 async def release_engine() -> None:
