@@ -211,14 +211,9 @@ def visible_to(principal: Principal) -> Combinable | None:
     if principal.is_registry_admin:
         return None
     published = Offer.status == OfferStatus.PUBLISHED.value
-    if _sees_published_only(principal):
+    if _published_only(principal):
         return published
     return published | (Offer.provider._.org_code == principal.org_code)
-
-
-def _sees_published_only(principal: Principal) -> bool:
-    owner = principal.role is Role.PROVIDER_ADMIN and bool(principal.org_code)
-    return not principal.is_registry_admin and not owner
 
 
 _OWNER_BY_KIND = {
@@ -262,7 +257,7 @@ async def offers_by_id(
     if not wanted:
         return {}
     rows = None
-    if _sees_published_only(principal):  # a visitor's or a purchaser's (a search's offers)
+    if _published_only(principal):  # a visitor's or a purchaser's (a search's offers)
         published = OfferStatus.PUBLISHED.value
         rows = await fetch_compiled(
             "published offers by id",
@@ -363,6 +358,8 @@ async def _offer_page(
 
 
 def _published_only(principal: Principal) -> bool:
+    """Whether ``principal`` sees published offers only (a visitor, a purchaser): not the
+    registry admin, not a provider admin (who sees the own offers in any status)."""
     return not principal.is_registry_admin and not (
         principal.role is Role.PROVIDER_ADMIN and principal.org_code
     )
