@@ -13,8 +13,9 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
+from piccolo.columns.combination import Combinable
 from piccolo.query.methods.select import Select
 
 from marketplace.contracts.models import ContractStatus
@@ -98,24 +99,21 @@ async def stays_by_offer(
         return stays
     wanted = list(offer_ids)
 
-    def select(offers: Any) -> Select:
-        chosen = (
-            Contract.offer.is_in(offers) if isinstance(offers, list) else Contract.offer == offers
-        )
+    def select(offers: Combinable) -> Select:
         return Contract.select(Contract.offer, Contract.start_date, Contract.end_date).where(
-            chosen & _overlaps(start, end)
+            offers & _overlaps(start, end)
         )
 
     # a search's or a list's capacity: its SQL made once on PostgreSQL (the parameters in
     # the select's order: the offers, the status left out, the last day, the first day)
     rows = await fetch_compiled(
         "stays_by_offer",
-        lambda: select(wanted[0]),
+        lambda: select(Contract.offer == wanted[0]),
         [wanted, ContractStatus.CANCELLED.value, end, start],
         any_of=True,
     )
     if rows is None:
-        rows = await select(wanted).run()
+        rows = await select(Contract.offer.is_in(wanted)).run()
     for row in rows_as(_OfferStay, rows):
         stays[row.offer].append(Stay(row.start_date, row.end_date or FOREVER))
     return stays

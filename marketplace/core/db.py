@@ -684,11 +684,18 @@ class _Compiled:
 _COMPILED: dict[Any, _Compiled] = {}
 
 
-def _compile(build: Any, any_of: bool) -> _Compiled:
+def _compile(build: Any, args: Sequence[Any], any_of: bool) -> _Compiled:
     query: Select = build()
     [querystring] = query.querystrings
-    sql, _args = querystring.compile_string(engine_type="postgres")
+    sql, built = querystring.compile_string(engine_type="postgres")
     assert "{" not in sql and "}" not in sql, sql
+    # the arguments given must be the select's parameters, in its order: checked once, by
+    # number and kind (the keys of ``any_of`` by the kind of one of them)
+    given = list(args)
+    if any_of and given and given[0]:
+        given[0] = given[0][0]
+    kinds = [type(a) for a in built], [type(a) for a in given]
+    assert kinds[0] == kinds[1], f"parameters {kinds[0]} given as {kinds[1]}: {sql}"
     if any_of:  # the one condition `column = $1` made `column = ANY($1)`: any number of keys
         head, found, tail = sql.rpartition(" = $1")
         assert found, sql
@@ -711,9 +718,10 @@ async def fetch_compiled(
     and run again with ``args`` (which must be the select's parameters, in its order); None
     on SQLite, where the caller runs the select itself.
 
-    ``build`` makes the select (the first time only); its parameters' values do not matter.
-    With ``any_of`` its one condition ``column == value`` becomes ``column = ANY($1)`` and
-    ``args`` is ``[keys]``. JSON columns are decoded as the select's ``load_json`` says.
+    ``build`` makes the select (the first time only); its parameters' values do not matter,
+    their number and kinds must be those of ``args`` (checked when it is compiled). With
+    ``any_of`` its first condition ``column == value`` becomes ``column = ANY($1)`` and
+    ``args`` starts with the keys. JSON columns are decoded as the select's ``load_json`` says.
     Piccolo spends about half a millisecond a statement making its SQL; a read of a page
     with its providers and municipalities made three of them a request.
     """
@@ -722,7 +730,7 @@ async def fetch_compiled(
         return None
     compiled = _COMPILED.get(key)
     if compiled is None:
-        compiled = _COMPILED[key] = _compile(build, any_of)
+        compiled = _COMPILED[key] = _compile(build, args, any_of)
     records = await db.run_querystring(QueryString(compiled.sql, *args))
     if not records:
         return []
